@@ -1,0 +1,197 @@
+//! Command-line flags (each defined once, here, with its help) and the glue that turns them
+//! into library calls.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, ValueEnum};
+
+use zhuti::cluster::KChoice;
+use zhuti::ingest::{self, Input};
+use zhuti::report::{self, Format};
+use zhuti::units::UnitKind;
+use zhuti::{Error, Settings};
+
+use crate::progress_bar::StderrProgress;
+
+const EXAMPLES: &str = "\
+Examples:
+  zhuti                                  analyse the five bundled seed articles
+  zhuti news/                            every .txt/.md/.jsonl file under news/ (recursive)
+  zhuti a.txt b.txt --k 4                exactly four themes
+  zhuti corpus.jsonl.gz --format json -o themes.json
+  zhuti --unit document --k 10 news.jsonl
+  cat article.txt | zhuti -              read one article (or JSON Lines) from stdin
+
+Exit status: 0 on success, 1 when the analysis fails (the message says why), 2 for bad flags.";
+
+/// zhuti (主题): find the themes in a pile of Chinese articles.
+///
+/// Reads articles (simplified or traditional Chinese, UTF-8 or GBK), cleans and splits them into
+/// paragraphs, segments them with jieba, and groups the paragraphs into themes with TF-IDF, LSA
+/// and k-means. Prints each theme with its top terms, the paragraphs that say it best, and how
+/// much of each article goes to each theme.
+#[derive(Debug, Parser)]
+#[command(name = "zhuti", version, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Output formats as the CLI spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// A readable report for the terminal.
+    Text,
+    /// The versioned JSON document (schema/zhuti.schema.json).
+    Json,
+}
+
+/// Unit kinds as the CLI spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnitArg {
+    /// Each paragraph is clustered on its own.
+    Paragraph,
+    /// Each article is clustered as a whole.
+    Document,
+}
+
+/// Flags of an analysis run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Files or folders to analyse (.txt/.md: one article each; .jsonl: one per line; .gz
+    /// read transparently), or `-` for stdin. Default: the bundled seed articles.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<String>,
+
+    /// Number of themes, or `auto` to choose by silhouette.
+    #[arg(long, default_value = "auto", value_parser = parse_k)]
+    pub k: KChoice,
+
+    /// Random seed: the same input and seed give the same result.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// What one clustered unit is.
+    #[arg(long, value_enum, default_value_t = UnitArg::Paragraph)]
+    pub unit: UnitArg,
+
+    /// LSA dimensions (capped by the corpus size).
+    #[arg(long, default_value_t = 100)]
+    pub dims: usize,
+
+    /// Top terms listed per theme.
+    #[arg(long, default_value_t = 10)]
+    pub top_terms: usize,
+
+    /// Worker threads (default: all cores). Output does not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print nothing on stderr but errors (no progress, no warnings).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Keep traditional characters (no traditional→simplified conversion).
+    #[arg(long)]
+    pub no_t2s: bool,
+
+    /// Paragraphs with fewer letters than this are dropped as `short`.
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub min_chars: usize,
+
+    /// Terms in fewer units than this are ignored.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub min_df: usize,
+
+    /// Terms in more than this share of units are ignored.
+    #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
+    pub max_df: f64,
+}
+
+fn parse_k(s: &str) -> Result<KChoice, String> {
+    s.parse()
+}
+
+impl RunArgs {
+    /// The library settings these flags ask for.
+    pub fn settings(&self) -> Settings {
+        let mut settings = Settings {
+            k: self.k,
+            seed: self.seed,
+            unit: match self.unit {
+                UnitArg::Paragraph => UnitKind::Paragraph,
+                UnitArg::Document => UnitKind::Document,
+            },
+            dims: self.dims,
+            top_terms: self.top_terms,
+            ..Settings::default()
+        };
+        settings.clean.t2s = !self.no_t2s;
+        settings.clean.min_chars = self.min_chars;
+        settings.tfidf.min_df = self.min_df;
+        settings.tfidf.max_df = self.max_df;
+        settings
+    }
+
+    fn inputs(&self) -> Vec<Input> {
+        if self.paths.is_empty() {
+            zhuti::seeds::bundled()
+        } else {
+            self.paths.iter().map(|p| Input::parse(p)).collect()
+        }
+    }
+}
+
+/// Runs the command line.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    let args = cli.run;
+    let settings = args.settings();
+    settings.validate()?;
+    if args.threads == Some(0) {
+        return Err(Error::Settings(
+            "--threads 0: need at least one thread; leave it out to use all cores".into(),
+        ));
+    }
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| Error::Settings(format!("cannot start threads: {e}")))?;
+    let progress = StderrProgress::new(!args.quiet && std::io::stderr().is_terminal());
+    let analysis = pool.install(|| {
+        let corpus = ingest::load(&args.inputs())?;
+        zhuti::analyze(&corpus, &settings, &progress)
+    })?;
+    progress.clear();
+    if !args.quiet {
+        for warning in &analysis.warnings {
+            eprintln!("zhuti: warning: {warning}");
+        }
+    }
+    let format = match args.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+    };
+    let rendered = report::render(&analysis, format)?;
+    match &args.output {
+        Some(path) => report::write_atomic(path, rendered.as_bytes())?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`zhuti | head`) is not an error worth reporting.
+            let _ = stdout.write_all(rendered.as_bytes());
+            let _ = stdout.flush();
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,438 @@
+//! Stage 1, ingest: turn paths (files, folders, `-` for stdin) into [`Article`]s.
+//!
+//! `.txt` and `.md` files are one article each; `.jsonl` files hold one article per line
+//! (`{"id", "text"}` plus optional `title`, `label`, `date`, `source`). Any of them may be
+//! gzip-compressed (`.gz`). Text is decoded from UTF-8, UTF-8 with BOM, UTF-16 with BOM or
+//! GB18030/GBK, so a GBK file gives exactly the same articles as its UTF-8 twin.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// One article as read from the input, before any cleaning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    /// Stable identifier: the path as given, or the JSONL record's `id`.
+    pub id: String,
+    /// The JSONL `title`, when the record has one.
+    pub title: Option<String>,
+    /// The JSONL `label` (gold category), used by evaluation.
+    pub label: Option<String>,
+    /// The JSONL `date`, passed through to reports.
+    pub date: Option<String>,
+    /// The JSONL `source`, passed through to reports.
+    pub source: Option<String>,
+    /// The decoded text; paragraphs are separated by line breaks.
+    pub text: String,
+    /// Where the text came from, which decides how source lines are numbered.
+    pub origin: Origin,
+}
+
+/// Where an article's text came from, and so what "line" means for its paragraphs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A whole text file: paragraph lines are lines of that file.
+    TextFile,
+    /// One record of a JSON Lines file: every paragraph reports the record's line.
+    JsonlRecord {
+        /// 1-based line of the record in its file.
+        line: usize,
+    },
+}
+
+/// The articles read from all inputs, in input order, plus warnings about skipped files.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    /// The articles, in the order the inputs were given (folders walked in name order).
+    pub articles: Vec<Article>,
+    /// Files that were skipped (binary, undecodable, unreadable inside a folder) and why.
+    pub warnings: Vec<String>,
+}
+
+/// One input as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file or a folder.
+    Path(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+    /// Text already in memory (the bundled seed articles, tests): `(id, text)`.
+    Memory {
+        /// The article id to report.
+        id: String,
+        /// The article text.
+        text: String,
+    },
+}
+
+impl Input {
+    /// Reads `-` as stdin and anything else as a path.
+    pub fn parse(arg: &str) -> Self {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+/// Which files inside a folder are articles.
+const ARTICLE_EXTENSIONS: [&str; 3] = ["txt", "md", "jsonl"];
+
+/// Reads every input into one corpus.
+///
+/// Errors on an input that cannot be read at all (a missing path, an explicitly named binary or
+/// undecodable file, a bad JSONL record); files inside folders that are binary or undecodable
+/// are skipped with a warning instead, so one stray file does not spoil a folder.
+pub fn load(inputs: &[Input]) -> Result<Corpus> {
+    let mut corpus = Corpus::default();
+    for input in inputs {
+        match input {
+            Input::Stdin => {
+                let mut bytes = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut bytes)
+                    .map_err(|source| Error::Read {
+                        path: PathBuf::from("-"),
+                        source,
+                    })?;
+                let path = Path::new("<stdin>");
+                let text = decode(&bytes, path)?;
+                let kind = if text.trim_start().starts_with('{') {
+                    FileKind::Jsonl
+                } else {
+                    FileKind::Text
+                };
+                push_text(&mut corpus, path, "<stdin>", text, kind)?;
+            }
+            Input::Memory { id, text } => corpus.articles.push(Article {
+                id: id.clone(),
+                title: None,
+                label: None,
+                date: None,
+                source: None,
+                text: text.clone(),
+                origin: Origin::TextFile,
+            }),
+            Input::Path(path) => load_path(&mut corpus, path)?,
+        }
+    }
+    if corpus.articles.is_empty() {
+        let what = inputs
+            .iter()
+            .map(|input| match input {
+                Input::Path(p) => p.display().to_string(),
+                Input::Stdin => "stdin".to_string(),
+                Input::Memory { id, .. } => id.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Error::NoArticles { what });
+    }
+    Ok(corpus)
+}
+
+fn load_path(corpus: &mut Corpus, path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        let kind = FileKind::of(path).unwrap_or(FileKind::Text);
+        return load_file(corpus, path, kind);
+    }
+    let before = corpus.articles.len();
+    let walker = walkdir::WalkDir::new(path)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                // Symlink loops and unreadable sub-folders: skip, do not hang or abort.
+                corpus.warnings.push(format!("skipped: {err}"));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Some(kind) = FileKind::of(entry.path()) else {
+            continue;
+        };
+        match load_file(corpus, entry.path(), kind) {
+            Ok(()) => {}
+            Err(err @ (Error::Binary { .. } | Error::Undecodable { .. } | Error::Gzip { .. })) => {
+                corpus.warnings.push(format!("skipped {err}"));
+            }
+            Err(Error::Read { path, source }) => {
+                corpus
+                    .warnings
+                    .push(format!("skipped {}: {source}", path.display()));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if corpus.articles.len() == before {
+        return Err(Error::NoArticles {
+            what: format!("folder {}", path.display()),
+        });
+    }
+    Ok(())
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+/// How a file's content is split into articles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Text,
+    Jsonl,
+}
+
+impl FileKind {
+    /// The kind a folder walk assigns by extension (`.gz` looks through to the inner name);
+    /// `None` for files that are not articles.
+    fn of(path: &Path) -> Option<FileKind> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        let ext = name.rsplit_once('.')?.1;
+        if !ARTICLE_EXTENSIONS.contains(&ext) {
+            return None;
+        }
+        Some(if ext == "jsonl" {
+            FileKind::Jsonl
+        } else {
+            FileKind::Text
+        })
+    }
+}
+
+fn load_file(corpus: &mut Corpus, path: &Path, kind: FileKind) -> Result<()> {
+    let raw = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bytes = if is_gzip(path, &raw) {
+        gunzip(&raw, path)?
+    } else {
+        raw
+    };
+    let text = decode(&bytes, path)?;
+    let id = path.display().to_string();
+    push_text(corpus, path, &id, text, kind)
+}
+
+fn is_gzip(path: &Path, bytes: &[u8]) -> bool {
+    let named = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    named || bytes.starts_with(&[0x1f, 0x8b])
+}
+
+fn gunzip(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(3));
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|err| Error::Gzip {
+            path: path.to_path_buf(),
+            reason: err.to_string(),
+        })?;
+    Ok(out)
+}
+
+fn push_text(
+    corpus: &mut Corpus,
+    path: &Path,
+    id: &str,
+    text: String,
+    kind: FileKind,
+) -> Result<()> {
+    match kind {
+        FileKind::Text => {
+            corpus.articles.push(Article {
+                id: id.to_string(),
+                title: None,
+                label: None,
+                date: None,
+                source: None,
+                text,
+                origin: Origin::TextFile,
+            });
+            Ok(())
+        }
+        FileKind::Jsonl => {
+            let articles = parse_jsonl(&text, path)?;
+            corpus.articles.extend(articles);
+            Ok(())
+        }
+    }
+}
+
+/// One JSON Lines record as users write it. Unknown fields are ignored.
+#[derive(Debug, Deserialize)]
+struct JsonlRecord {
+    id: Option<serde_json::Value>,
+    text: Option<String>,
+    title: Option<String>,
+    label: Option<serde_json::Value>,
+    date: Option<String>,
+    source: Option<String>,
+}
+
+/// Parses JSON Lines text into articles; blank lines are skipped. A record without `id` gets
+/// `{file}:{line}` as its id.
+pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<Article>> {
+    let mut articles = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_no = index + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let err = |reason: String| Error::Jsonl {
+            path: path.to_path_buf(),
+            line: line_no,
+            reason,
+        };
+        let record: JsonlRecord =
+            serde_json::from_str(trimmed).map_err(|e| err(format!("invalid JSON ({e})")))?;
+        let text = record
+            .text
+            .ok_or_else(|| err("the record has no \"text\" field".to_string()))?;
+        let id = match record.id {
+            Some(serde_json::Value::String(s)) => s,
+            Some(serde_json::Value::Null) | None => format!("{}:{line_no}", path.display()),
+            Some(other) => other.to_string(),
+        };
+        let label = match record.label {
+            Some(serde_json::Value::String(s)) => Some(s),
+            Some(serde_json::Value::Null) | None => None,
+            Some(other) => Some(other.to_string()),
+        };
+        articles.push(Article {
+            id,
+            title: record.title,
+            label,
+            date: record.date,
+            source: record.source,
+            text,
+            origin: Origin::JsonlRecord { line: line_no },
+        });
+    }
+    Ok(articles)
+}
+
+/// Decodes file bytes to text: BOM-marked UTF-8/UTF-16 first, then strict UTF-8, then
+/// GB18030 (a superset of GBK and GB2312). Binary data is refused rather than guessed at.
+pub fn decode(bytes: &[u8], path: &Path) -> Result<String> {
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let body = bytes.get(bom_len..).unwrap_or_default();
+        return encoding
+            .decode_without_bom_handling_and_without_replacement(body)
+            .map(|text| text.into_owned())
+            .ok_or_else(|| Error::Undecodable {
+                path: path.to_path_buf(),
+            });
+    }
+    if looks_binary(bytes) {
+        return Err(Error::Binary {
+            path: path.to_path_buf(),
+        });
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_string());
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|text| text.into_owned())
+        .ok_or_else(|| Error::Undecodable {
+            path: path.to_path_buf(),
+        })
+}
+
+/// A NUL byte, or many control characters, in the first 8 KiB means binary data.
+fn looks_binary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return true;
+    }
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+        .count();
+    controls * 10 > head.len().max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gbk_decodes_like_utf8() {
+        let text = "算力仍是主要制约因素\n大模型";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        assert_eq!(decode(&gbk, Path::new("a.txt")).unwrap(), text);
+    }
+
+    #[test]
+    fn utf8_bom_and_utf16_bom_are_stripped() {
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice("芯片".as_bytes());
+        assert_eq!(decode(&bom, Path::new("a")).unwrap(), "芯片");
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "芯片".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_eq!(decode(&utf16, Path::new("a")).unwrap(), "芯片");
+    }
+
+    #[test]
+    fn binary_is_refused() {
+        let err = decode(&[0x7f, b'E', b'L', b'F', 0, 0, 1], Path::new("x.bin")).unwrap_err();
+        assert!(err.to_string().contains("binary"), "{err}");
+    }
+
+    #[test]
+    fn jsonl_errors_name_file_and_line() {
+        let err = parse_jsonl("{\"id\":\"a\",\"text\":\"x\"}\n{oops", Path::new("c.jsonl"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.jsonl:2: invalid JSON"), "{err}");
+        let err = parse_jsonl("\n{\"id\":\"a\"}", Path::new("c.jsonl"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.jsonl:2: the record has no \"text\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn jsonl_keeps_fields_and_record_lines() {
+        let text = "{\"id\":7,\"text\":\"正文\",\"title\":\"标题\",\"label\":\"体育\"}\n\n{\"text\":\"二\"}";
+        let articles = parse_jsonl(text, Path::new("d.jsonl")).unwrap();
+        assert_eq!(articles.len(), 2);
+        assert_eq!(articles[0].id, "7");
+        assert_eq!(articles[0].title.as_deref(), Some("标题"));
+        assert_eq!(articles[0].label.as_deref(), Some("体育"));
+        assert_eq!(articles[0].origin, Origin::JsonlRecord { line: 1 });
+        assert_eq!(articles[1].id, "d.jsonl:3");
+    }
+
+    #[test]
+    fn folder_walk_picks_article_extensions_only() {
+        assert_eq!(FileKind::of(Path::new("a/b.TXT")), Some(FileKind::Text));
+        assert_eq!(FileKind::of(Path::new("b.jsonl.gz")), Some(FileKind::Jsonl));
+        assert_eq!(FileKind::of(Path::new("b.png")), None);
+        assert_eq!(FileKind::of(Path::new("README")), None);
+    }
+}

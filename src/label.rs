@@ -1,0 +1,150 @@
+//! Stage 8, label: describe each theme — top terms by class-based TF-IDF, a short label from
+//! them, the paragraphs nearest its centre — and each article's theme mix.
+//!
+//! Class-based TF-IDF (as in BERTopic): a term's weight in a theme is its frequency in the
+//! theme, normalised by the theme's size, times `ln(1 + A / f)`, where `A` is the average
+//! number of term occurrences per theme and `f` the term's frequency in the whole corpus.
+//! Terms common everywhere sink; terms a theme owns rise.
+
+use crate::cluster::Clustering;
+use crate::vectorize::Vectors;
+
+/// How many representative paragraphs each theme shows.
+pub const REPRESENTATIVES: usize = 3;
+/// How many top terms make the label (`算力·芯片·禁运`).
+pub const LABEL_TERMS: usize = 3;
+
+/// A term and its class-based TF-IDF weight in one theme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermWeight {
+    /// The term as readers write it.
+    pub term: String,
+    /// Its weight (higher is more characteristic of the theme).
+    pub weight: f64,
+}
+
+/// One theme's description, before it is tied to article ids and texts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeLabel {
+    /// Top terms, best first.
+    pub terms: Vec<TermWeight>,
+    /// The first [`LABEL_TERMS`] top terms joined by `·`.
+    pub label: String,
+    /// Matrix rows nearest the theme centre, best first.
+    pub representatives: Vec<usize>,
+    /// Number of units in the theme.
+    pub size: usize,
+}
+
+/// Describes every theme of `clustering` (rows of `vectors.counts` are the clustered units).
+pub fn label_themes(
+    vectors: &Vectors,
+    clustering: &Clustering,
+    top_terms: usize,
+) -> Vec<ThemeLabel> {
+    let k = clustering.k;
+    let n_terms = vectors.vocab.len();
+    // Term frequencies per theme.
+    let mut class_tf = vec![vec![0f64; n_terms]; k];
+    let mut sizes = vec![0usize; k];
+    for (row, &theme) in clustering.labels.iter().enumerate() {
+        sizes[theme] += 1;
+        for (term, count) in vectors.counts.row(row) {
+            class_tf[theme][term] += count as f64;
+        }
+    }
+    let mut corpus_tf = vec![0f64; n_terms];
+    for tf in &class_tf {
+        for (total, &c) in corpus_tf.iter_mut().zip(tf) {
+            *total += c;
+        }
+    }
+    let class_totals: Vec<f64> = class_tf.iter().map(|tf| tf.iter().sum()).collect();
+    let average = class_totals.iter().sum::<f64>() / k.max(1) as f64;
+
+    (0..k)
+        .map(|theme| {
+            let total = class_totals[theme].max(1.0);
+            let mut weights: Vec<(usize, f64)> = class_tf[theme]
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c > 0.0)
+                .map(|(term, &c)| {
+                    let idf = (1.0 + average / corpus_tf[term].max(1.0)).ln();
+                    (term, c / total * idf)
+                })
+                .collect();
+            weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            weights.truncate(top_terms.max(LABEL_TERMS));
+            let terms: Vec<TermWeight> = weights
+                .iter()
+                .map(|&(term, weight)| TermWeight {
+                    term: vectors.vocab.display[term].clone(),
+                    weight,
+                })
+                .collect();
+            let label = terms
+                .iter()
+                .take(LABEL_TERMS)
+                .map(|t| t.term.as_str())
+                .collect::<Vec<_>>()
+                .join("·");
+            let mut members: Vec<usize> = clustering
+                .labels
+                .iter()
+                .enumerate()
+                .filter(|(_, &t)| t == theme)
+                .map(|(row, _)| row)
+                .collect();
+            members.sort_by(|&a, &b| {
+                clustering.scores[b]
+                    .total_cmp(&clustering.scores[a])
+                    .then(a.cmp(&b))
+            });
+            members.truncate(REPRESENTATIVES);
+            let mut terms = terms;
+            terms.truncate(top_terms);
+            ThemeLabel {
+                terms,
+                label,
+                representatives: members,
+                size: sizes[theme],
+            }
+        })
+        .collect()
+}
+
+/// Each article's share of units per theme: `mix[doc]` lists `(theme, share)`, largest share
+/// first (ties by theme), and is empty for articles with no clustered unit.
+pub fn theme_mix(unit_docs: &[usize], labels: &[usize], n_docs: usize) -> Vec<Vec<(usize, f64)>> {
+    let mut counts: Vec<std::collections::BTreeMap<usize, usize>> =
+        vec![Default::default(); n_docs];
+    for (&doc, &theme) in unit_docs.iter().zip(labels) {
+        *counts[doc].entry(theme).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|themes| {
+            let total: usize = themes.values().sum();
+            let mut mix: Vec<(usize, f64)> = themes
+                .into_iter()
+                .map(|(theme, c)| (theme, c as f64 / total as f64))
+                .collect();
+            mix.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            mix
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn theme_mix_counts_shares_per_article() {
+        let mix = theme_mix(&[0, 0, 0, 1, 0], &[1, 0, 1, 0, 1], 3);
+        assert_eq!(mix[0], vec![(1, 0.75), (0, 0.25)]);
+        assert_eq!(mix[1], vec![(0, 1.0)]);
+        assert!(mix[2].is_empty());
+    }
+}

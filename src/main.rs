@@ -1,0 +1,27 @@
+//! The `zhuti` command: parses flags, runs the library, prints or writes the report.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+mod progress_bar;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = std::io::stdout().flush();
+            let mut stderr = std::io::stderr();
+            let prefix = if stderr.is_terminal() {
+                "\x1b[1;31merror:\x1b[0m"
+            } else {
+                "error:"
+            };
+            let _ = writeln!(stderr, "zhuti: {prefix} {err}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The result of an analysis, shaped exactly as the versioned JSON contract (schema version
+//! [`crate::SCHEMA_VERSION`], `schema/zhuti.schema.json`). Fields may be added, never renamed.
+//!
+//! Theme ids are 1-based everywhere (`themes[].id`, `units[].theme`, `theme_mix[].theme`), as
+//! readers count them. Floats are rounded to 4 decimals (term weights to 6), so the JSON is
+//! stable and readable.
+
+use serde::Serialize;
+
+use crate::cluster::{KChoice, KSelection};
+use crate::settings::Settings;
+use crate::units::UnitKind;
+
+/// The whole analysis: what `--format json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    /// Version of this document's shape.
+    pub schema_version: u32,
+    /// Every setting used, with the k asked for and the k chosen.
+    pub params: Params,
+    /// Counts of what was read and clustered.
+    pub corpus: CorpusCounts,
+    /// The themes, largest first.
+    pub themes: Vec<Theme>,
+    /// Every article, in input order.
+    pub documents: Vec<Document>,
+    /// Every clustered unit, in corpus order.
+    pub units: Vec<UnitOut>,
+    /// Every unit left out of clustering, in corpus order.
+    pub dropped: Vec<DroppedOut>,
+    /// 2-D coordinates of every unit (same order as `units`) for maps; not part of the JSON.
+    #[serde(skip)]
+    pub map: Vec<[f64; 2]>,
+    /// Warnings for the user (skipped files, unknown seed words); not part of the JSON.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+/// The settings of the run (all of them) plus what the corpus decided.
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    /// The k asked for: a number or `"auto"`.
+    pub k_requested: KChoice,
+    /// The number of themes found.
+    pub k: usize,
+    /// The random seed.
+    pub seed: u64,
+    /// `paragraph` or `document`.
+    pub unit: UnitKind,
+    /// LSA dimensions asked for.
+    pub dims: usize,
+    /// LSA dimensions used (capped by the corpus).
+    pub dims_used: usize,
+    /// Share of TF-IDF variance the LSA dimensions keep.
+    pub explained_variance: f64,
+    /// Top terms per theme.
+    pub top_terms: usize,
+    /// k-means++ restarts.
+    pub n_runs: usize,
+    /// Largest k tried by `auto`.
+    pub k_max: usize,
+    /// Traditional→simplified conversion on.
+    pub t2s: bool,
+    /// Minimum letters of a paragraph.
+    pub min_chars: usize,
+    /// Duplicate removal on.
+    pub dedupe: bool,
+    /// Minimum units a term must occur in.
+    pub min_df: usize,
+    /// Maximum share of units a term may occur in.
+    pub max_df: f64,
+    /// How k was chosen (present for `--k auto`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k_selection: Option<KSelection>,
+}
+
+impl Params {
+    /// The parameters of a run with `settings` in which the corpus decided the rest.
+    pub fn new(
+        settings: &Settings,
+        k: usize,
+        dims_used: usize,
+        explained_variance: f64,
+        k_selection: Option<KSelection>,
+    ) -> Self {
+        Params {
+            k_requested: settings.k,
+            k,
+            seed: settings.seed,
+            unit: settings.unit,
+            dims: settings.dims,
+            dims_used,
+            explained_variance: round4(explained_variance),
+            top_terms: settings.top_terms,
+            n_runs: settings.n_runs,
+            k_max: settings.k_max,
+            t2s: settings.clean.t2s,
+            min_chars: settings.clean.min_chars,
+            dedupe: settings.clean.dedupe,
+            min_df: settings.tfidf.min_df,
+            max_df: settings.tfidf.max_df,
+            k_selection,
+        }
+    }
+}
+
+/// Corpus counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorpusCounts {
+    /// Articles read.
+    pub documents: usize,
+    /// Units clustered.
+    pub units: usize,
+    /// Units left out.
+    pub dropped: usize,
+    /// Terms in the vocabulary after pruning.
+    pub terms: usize,
+}
+
+/// One theme.
+#[derive(Debug, Clone, Serialize)]
+pub struct Theme {
+    /// 1-based theme number; themes are numbered by size, largest first.
+    pub id: usize,
+    /// The top terms joined by `·`.
+    pub label: String,
+    /// Units in the theme.
+    pub size: usize,
+    /// `size` over all clustered units.
+    pub share: f64,
+    /// Top terms by class-based TF-IDF, best first.
+    pub terms: Vec<TermOut>,
+    /// The units nearest the theme centre, best first.
+    pub representatives: Vec<Representative>,
+}
+
+/// A term and its weight in a theme.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermOut {
+    /// The term as readers write it.
+    pub term: String,
+    /// Class-based TF-IDF weight.
+    pub weight: f64,
+}
+
+/// A paragraph that shows what a theme is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct Representative {
+    /// Article id.
+    pub doc: String,
+    /// 1-based source line.
+    pub line: usize,
+    /// The paragraph.
+    pub text: String,
+    /// Cosine to the theme centre.
+    pub score: f64,
+}
+
+/// One article.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    /// Article id (path as given, or JSONL id).
+    pub id: String,
+    /// JSONL title, or the article's first substantial line.
+    pub title: String,
+    /// Units of this article that were clustered.
+    pub units: usize,
+    /// Share of the article's units in each theme, largest first.
+    pub theme_mix: Vec<MixOut>,
+    /// Gold label from JSONL, when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// One theme's share of an article.
+#[derive(Debug, Clone, Serialize)]
+pub struct MixOut {
+    /// Theme id.
+    pub theme: usize,
+    /// Share of the article's units.
+    pub share: f64,
+}
+
+/// One clustered unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitOut {
+    /// Article id.
+    pub doc: String,
+    /// 1-based source line (JSONL: the record's line).
+    pub line: usize,
+    /// Theme id.
+    pub theme: usize,
+    /// Cosine to the theme centre.
+    pub score: f64,
+    /// The cleaned text.
+    pub text: String,
+    /// The heading introducing this paragraph, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heading: Option<String>,
+}
+
+/// One unit left out.
+#[derive(Debug, Clone, Serialize)]
+pub struct DroppedOut {
+    /// Article id.
+    pub doc: String,
+    /// 1-based source line.
+    pub line: usize,
+    /// `short`, `boilerplate`, `duplicate` or `no_terms`.
+    pub reason: String,
+    /// The cleaned text.
+    pub text: String,
+    /// For duplicates: where the kept twin is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<Location>,
+}
+
+/// A place in the corpus.
+#[derive(Debug, Clone, Serialize)]
+pub struct Location {
+    /// Article id.
+    pub doc: String,
+    /// 1-based source line.
+    pub line: usize,
+}
+
+/// Rounds to 4 decimals (shares, scores).
+pub fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// Rounds to 6 decimals (term weights, which are small).
+pub fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}

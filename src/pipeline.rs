@@ -1,0 +1,280 @@
+//! The pipeline in one visible place: clean → units → segment + TF-IDF → LSA → k-means →
+//! labels, assembled into an [`Analysis`].
+
+use crate::clean::{self, CleanArticle, DropReason, Verdict};
+use crate::cluster::{self, ClusterOptions, Clustering};
+use crate::error::{Error, Result};
+use crate::ingest::Corpus;
+use crate::label;
+use crate::model::{
+    round4, round6, Analysis, CorpusCounts, Document, DroppedOut, Location, MixOut, Params,
+    Representative, TermOut, Theme, UnitOut,
+};
+use crate::progress::{Progress, Stage};
+use crate::reduce;
+use crate::segment::Segmenter;
+use crate::settings::Settings;
+use crate::units::{self, DroppedUnit, Units};
+use crate::vectorize::{self, Vectors};
+
+/// Runs the whole pipeline on `corpus`. Deterministic: the same corpus and settings give the
+/// same [`Analysis`] at any thread count.
+pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) -> Result<Analysis> {
+    settings.validate()?;
+    let prepared = prepare(corpus, settings, &Segmenter::new(), progress)?;
+
+    progress.start(Stage::Cluster, None);
+    let options = cluster_options(settings);
+    let clustering = cluster::cluster(&prepared.embedding.vectors, &options)?;
+    progress.finish(Stage::Cluster);
+
+    Ok(assemble(corpus, settings, prepared, clustering, progress))
+}
+
+/// Everything before clustering: the units and their vectors.
+pub struct Prepared {
+    /// Cleaned articles (line verdicts), one per corpus article.
+    pub cleaned: Vec<CleanArticle>,
+    /// Units kept for clustering (only those with terms) and dropped.
+    pub units: Units,
+    /// TF-IDF of the kept units (row `i` is `units.kept[i]`).
+    pub vectors: Vectors,
+    /// LSA vectors of the kept units.
+    pub embedding: reduce::Embedding,
+}
+
+/// Cleans, splits, vectorises and reduces the corpus.
+pub fn prepare(
+    corpus: &Corpus,
+    settings: &Settings,
+    segmenter: &Segmenter,
+    progress: &dyn Progress,
+) -> Result<Prepared> {
+    progress.start(Stage::Clean, None);
+    let cleaned = clean::clean_corpus(&corpus.articles, &settings.clean);
+    let mut units = units::build(&cleaned, settings.unit);
+    progress.finish(Stage::Clean);
+    if units.kept.is_empty() {
+        return Err(nothing_to_cluster(corpus, &units));
+    }
+
+    progress.start(Stage::Vectorize, Some(units.kept.len() as u64));
+    let texts: Vec<&str> = units.kept.iter().map(|u| u.text.as_str()).collect();
+    let vectors = vectorize::vectorize(&texts, segmenter, &settings.tfidf);
+    progress.finish(Stage::Vectorize);
+
+    // Units without any kept term cannot be placed: they join the dropped list.
+    if !vectors.empty_units.is_empty() {
+        let mut kept = Vec::with_capacity(vectors.row_units.len());
+        let mut empty = vectors.empty_units.iter().peekable();
+        for (i, unit) in std::mem::take(&mut units.kept).into_iter().enumerate() {
+            if empty.peek() == Some(&&i) {
+                empty.next();
+                units.dropped.push(DroppedUnit {
+                    doc: unit.doc,
+                    line: unit.line,
+                    reason: DropReason::NoTerms,
+                    duplicate_of: None,
+                    text: unit.text,
+                });
+            } else {
+                kept.push(unit);
+            }
+        }
+        units.kept = kept;
+        units.dropped.sort_by_key(|d| (d.doc, d.line));
+    }
+    if units.kept.is_empty() {
+        return Err(nothing_to_cluster(corpus, &units));
+    }
+
+    progress.start(Stage::Reduce, None);
+    let embedding = reduce::lsa(&vectors.tfidf, settings.dims, settings.seed)?;
+    progress.finish(Stage::Reduce);
+    Ok(Prepared {
+        cleaned,
+        units,
+        vectors,
+        embedding,
+    })
+}
+
+/// The k-means options that `settings` imply.
+pub fn cluster_options(settings: &Settings) -> ClusterOptions {
+    ClusterOptions {
+        k: settings.k,
+        seed: settings.seed,
+        n_runs: settings.n_runs,
+        k_max: settings.k_max,
+        ..ClusterOptions::default()
+    }
+}
+
+fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
+    let mut counts = std::collections::BTreeMap::new();
+    for d in &units.dropped {
+        *counts.entry(d.reason.as_str()).or_insert(0usize) += 1;
+    }
+    let reasons = if counts.is_empty() {
+        "every article is empty".to_string()
+    } else {
+        counts
+            .iter()
+            .map(|(r, c)| format!("{c} {r}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Error::NothingToCluster {
+        documents: corpus.articles.len(),
+        dropped: units.dropped.len(),
+        reasons,
+    }
+}
+
+/// Labels the themes and builds the JSON-shaped result.
+pub fn assemble(
+    corpus: &Corpus,
+    settings: &Settings,
+    prepared: Prepared,
+    clustering: Clustering,
+    progress: &dyn Progress,
+) -> Analysis {
+    progress.start(Stage::Label, None);
+    let Prepared {
+        cleaned,
+        units,
+        vectors,
+        embedding,
+    } = prepared;
+    let doc_id = |doc: usize| corpus.articles[doc].id.clone();
+    let n_units = units.kept.len();
+    let labels = label::label_themes(&vectors, &clustering, settings.top_terms);
+    let themes: Vec<Theme> = labels
+        .iter()
+        .enumerate()
+        .map(|(theme, l)| Theme {
+            id: theme + 1,
+            label: l.label.clone(),
+            size: l.size,
+            share: round4(l.size as f64 / n_units as f64),
+            terms: l
+                .terms
+                .iter()
+                .map(|t| TermOut {
+                    term: t.term.clone(),
+                    weight: round6(t.weight),
+                })
+                .collect(),
+            representatives: l
+                .representatives
+                .iter()
+                .map(|&row| {
+                    let unit = &units.kept[row];
+                    Representative {
+                        doc: doc_id(unit.doc),
+                        line: unit.line,
+                        text: unit.text.clone(),
+                        score: round4(clustering.scores[row]),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+
+    let unit_docs: Vec<usize> = units.kept.iter().map(|u| u.doc).collect();
+    let mixes = label::theme_mix(&unit_docs, &clustering.labels, corpus.articles.len());
+    let mut units_per_doc = vec![0usize; corpus.articles.len()];
+    for &doc in &unit_docs {
+        units_per_doc[doc] += 1;
+    }
+    let documents = corpus
+        .articles
+        .iter()
+        .zip(&cleaned)
+        .zip(mixes)
+        .zip(units_per_doc)
+        .map(|(((article, clean), mix), units)| Document {
+            id: article.id.clone(),
+            title: article
+                .title
+                .clone()
+                .unwrap_or_else(|| title_of(clean).unwrap_or_else(|| article.id.clone())),
+            units,
+            theme_mix: mix
+                .into_iter()
+                .map(|(theme, share)| MixOut {
+                    theme: theme + 1,
+                    share: round4(share),
+                })
+                .collect(),
+            label: article.label.clone(),
+        })
+        .collect();
+
+    let unit_out = units
+        .kept
+        .iter()
+        .enumerate()
+        .map(|(row, unit)| UnitOut {
+            doc: doc_id(unit.doc),
+            line: unit.line,
+            theme: clustering.labels[row] + 1,
+            score: round4(clustering.scores[row]),
+            text: unit.text.clone(),
+            heading: unit.heading.clone(),
+        })
+        .collect();
+    let dropped: Vec<DroppedOut> = units
+        .dropped
+        .iter()
+        .map(|d| DroppedOut {
+            doc: doc_id(d.doc),
+            line: d.line,
+            reason: d.reason.as_str().to_string(),
+            text: d.text.clone(),
+            duplicate_of: d.duplicate_of.map(|(doc, line)| Location {
+                doc: doc_id(doc),
+                line,
+            }),
+        })
+        .collect();
+
+    let map = reduce::project_2d(&embedding.vectors);
+    let analysis = Analysis {
+        schema_version: crate::SCHEMA_VERSION,
+        params: Params::new(
+            settings,
+            clustering.k,
+            embedding.singular_values.len(),
+            embedding.explained,
+            clustering.selection.clone(),
+        ),
+        corpus: CorpusCounts {
+            documents: corpus.articles.len(),
+            units: n_units,
+            dropped: dropped.len(),
+            terms: vectors.vocab.len(),
+        },
+        themes,
+        documents,
+        units: unit_out,
+        dropped,
+        map,
+        warnings: corpus.warnings.clone(),
+    };
+    progress.finish(Stage::Label);
+    analysis
+}
+
+/// An article's title: its first kept paragraph or heading, shortened to 40 characters.
+fn title_of(article: &CleanArticle) -> Option<String> {
+    let line = article.lines.iter().find(|l| {
+        !matches!(l.verdict, Verdict::Drop(DropReason::Boilerplate, _))
+            && clean::letter_count(&l.text) >= 6
+    })?;
+    let mut title: String = line.text.chars().take(40).collect();
+    if line.text.chars().count() > 40 {
+        title.push('…');
+    }
+    Some(title)
+}

@@ -1,0 +1,216 @@
+//! The terminal report: corpus counts, how k was chosen, each theme (label, size, share, top
+//! terms, representative paragraphs, the articles it draws on), then the article × theme mix.
+//! Columns are aligned by display width, so Chinese (two columns a character) lines up.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::model::Analysis;
+
+/// Representative paragraphs are trimmed to this many display columns.
+const QUOTE_WIDTH: usize = 100;
+/// Article titles in the mix table are trimmed to this many display columns.
+const TITLE_WIDTH: usize = 30;
+
+/// Renders the analysis as a plain-text report (no colour codes; safe to pipe).
+pub fn render(a: &Analysis) -> String {
+    let mut out = String::new();
+    // `write!` to a String cannot fail.
+    let _ = write_report(a, &mut out);
+    out
+}
+
+fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
+    let unit_word = match a.params.unit {
+        crate::units::UnitKind::Paragraph => "paragraphs",
+        crate::units::UnitKind::Document => "articles",
+    };
+    writeln!(
+        out,
+        "zhuti · {} articles · {} {unit_word} in {} themes · {} left out{}",
+        a.corpus.documents,
+        a.corpus.units,
+        a.params.k,
+        a.corpus.dropped,
+        dropped_summary(a)
+    )?;
+    match &a.params.k_selection {
+        Some(selection) => {
+            writeln!(
+                out,
+                "k = {}, chosen automatically: {}",
+                a.params.k, selection.reason
+            )?;
+            if !selection.candidates.is_empty() {
+                let scores: Vec<String> = selection
+                    .candidates
+                    .iter()
+                    .map(|c| {
+                        let mark = if c.k == a.params.k { "*" } else { "" };
+                        format!("{}{mark} {:.3}", c.k, c.silhouette)
+                    })
+                    .collect();
+                writeln!(out, "  silhouette by k: {}", scores.join(" · "))?;
+            }
+        }
+        None => writeln!(out, "k = {} (as asked)", a.params.k)?,
+    }
+    writeln!(
+        out,
+        "LSA: {} dims keep {:.0}% of the TF-IDF variance · {} terms · seed {}",
+        a.params.dims_used,
+        a.params.explained_variance * 100.0,
+        a.corpus.terms,
+        a.params.seed
+    )?;
+
+    for theme in &a.themes {
+        writeln!(out)?;
+        let head = format!("━━ Theme {} · {} ", theme.id, theme.label);
+        let tail = format!(" {} {unit_word} · {:.1}%", theme.size, theme.share * 100.0);
+        let rule = 78usize.saturating_sub(head.width() + tail.width()).max(2);
+        writeln!(out, "{head}{}{tail}", "━".repeat(rule))?;
+        let terms: Vec<&str> = theme.terms.iter().map(|t| t.term.as_str()).collect();
+        writeln!(out, "   terms     {}", terms.join(" · "))?;
+        for r in &theme.representatives {
+            writeln!(
+                out,
+                "   ▸ {}  [{}:{} · {:.2}]",
+                trim_to(&one_line(&r.text), QUOTE_WIDTH),
+                short_id(&r.doc),
+                r.line,
+                r.score
+            )?;
+        }
+        let mut per_doc: BTreeMap<&str, usize> = BTreeMap::new();
+        for unit in a.units.iter().filter(|u| u.theme == theme.id) {
+            *per_doc.entry(unit.doc.as_str()).or_default() += 1;
+        }
+        let mut docs: Vec<(&str, usize)> = per_doc.into_iter().collect();
+        docs.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+        let shown: Vec<String> = docs
+            .iter()
+            .take(6)
+            .map(|(doc, n)| format!("{} ({n})", short_id(doc)))
+            .collect();
+        let more = docs.len().saturating_sub(6);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        writeln!(out, "   articles  {}{more}", shown.join(" · "))?;
+    }
+
+    write_mix(a, out)
+}
+
+fn write_mix(a: &Analysis, out: &mut String) -> std::fmt::Result {
+    const MAX_ROWS: usize = 40;
+    writeln!(out)?;
+    writeln!(out, "Article × theme mix (share of each article's units)")?;
+    let id_width = a
+        .documents
+        .iter()
+        .take(MAX_ROWS)
+        .map(|d| short_id(&d.id).width())
+        .max()
+        .unwrap_or(2)
+        .clamp(2, 24);
+    let mut header = format!("  {}  {}", pad("", id_width), pad("", TITLE_WIDTH));
+    for theme in &a.themes {
+        let _ = write!(header, " {:>4}", format!("T{}", theme.id));
+    }
+    writeln!(out, "{}", header.trim_end())?;
+    for doc in a.documents.iter().take(MAX_ROWS) {
+        let mut row = format!(
+            "  {}  {}",
+            pad(&trim_to(&short_id(&doc.id), id_width), id_width),
+            pad(&trim_to(&doc.title, TITLE_WIDTH), TITLE_WIDTH)
+        );
+        for theme in &a.themes {
+            let share = doc
+                .theme_mix
+                .iter()
+                .find(|m| m.theme == theme.id)
+                .map_or(0.0, |m| m.share);
+            let cell = if share > 0.0 {
+                format!("{:.0}%", share * 100.0)
+            } else {
+                "·".to_string()
+            };
+            let _ = write!(row, " {cell:>4}");
+        }
+        writeln!(out, "{}", row.trim_end())?;
+    }
+    if a.documents.len() > MAX_ROWS {
+        writeln!(
+            out,
+            "  … and {} more articles (see --format json for all)",
+            a.documents.len() - MAX_ROWS
+        )?;
+    }
+    Ok(())
+}
+
+fn dropped_summary(a: &Analysis) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in &a.dropped {
+        *counts.entry(d.reason.as_str()).or_default() += 1;
+    }
+    if counts.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = counts.iter().map(|(r, c)| format!("{c} {r}")).collect();
+    format!(" ({})", parts.join(", "))
+}
+
+/// The last path component of an article id (`seeds/000_x.txt` → `000_x.txt`).
+fn short_id(id: &str) -> String {
+    id.rsplit(['/', '\\']).next().unwrap_or(id).to_string()
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Trims `text` to at most `width` display columns, ending in `…` when cut.
+pub fn trim_to(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// Pads `text` with spaces to `width` display columns.
+pub fn pad(text: &str, width: usize) -> String {
+    let w = text.width();
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trimming_and_padding_count_display_columns() {
+        assert_eq!(trim_to("算力芯片禁运", 7), "算力芯…");
+        assert_eq!(trim_to("abc", 7), "abc");
+        assert_eq!(pad("算力", 6), "算力  ");
+        assert_eq!(pad("ab", 1), "ab");
+        assert_eq!(short_id("seeds/000_a.txt"), "000_a.txt");
+    }
+}

@@ -1,0 +1,164 @@
+//! Stage 4, segment: cut cleaned text into words with jieba-rs and keep the words that can
+//! name a theme.
+//!
+//! The chain: jieba `cut` (HMM on) → keep words with Han characters (two or more, no digits)
+//! and Latin/alphanumeric terms (`ChatGPT`, `GPT-4`, `5G`) → lower-case Latin → drop stop words
+//! (the stopwords-iso Chinese list plus a bundled list of news filler).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use jieba_rs::Jieba;
+
+/// Extra Chinese stop words bundled with zhuti (news filler such as 记者, 表示, 目前).
+const EXTRA_STOP_WORDS: &str = include_str!("../assets/stopwords_zh_extra.txt");
+
+/// A jieba segmenter with zhuti's token filters. Build once, share across threads (it is
+/// `Sync`): loading the dictionary takes a fraction of a second.
+pub struct Segmenter {
+    jieba: Jieba,
+    stop_words: HashSet<String>,
+}
+
+impl Default for Segmenter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Segmenter {
+    /// Loads jieba's default dictionary and the stop-word lists.
+    pub fn new() -> Self {
+        let mut stop_words: HashSet<String> = stop_words::get("zh")
+            .iter()
+            .chain(stop_words::get("en").iter())
+            .map(|w| w.to_lowercase())
+            .collect();
+        stop_words.extend(
+            EXTRA_STOP_WORDS
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string),
+        );
+        Segmenter {
+            jieba: Jieba::new(),
+            stop_words,
+        }
+    }
+
+    /// Adds words to the dictionary so jieba keeps them whole (e.g. guided-theme seed words).
+    pub fn add_words<'w>(&mut self, words: impl IntoIterator<Item = &'w str>) {
+        for word in words {
+            if !word.trim().is_empty() && word.chars().count() > 1 {
+                self.jieba.add_word(word.trim(), None, None);
+            }
+        }
+    }
+
+    /// Is `word` (already lower-cased) a stop word?
+    pub fn is_stop_word(&self, word: &str) -> bool {
+        self.stop_words.contains(word)
+    }
+
+    /// Cuts `text` and returns its terms in order: filtered, Latin lower-cased, no stop words.
+    pub fn terms<'a>(&self, text: &'a str) -> Vec<Cow<'a, str>> {
+        self.terms_with_surface(text)
+            .into_iter()
+            .map(|(term, _)| term)
+            .collect()
+    }
+
+    /// Like [`Segmenter::terms`], but each term comes with the word as written (`ChatGPT` for
+    /// the term `chatgpt`), so reports can show the form readers know.
+    pub fn terms_with_surface<'a>(&self, text: &'a str) -> Vec<(Cow<'a, str>, &'a str)> {
+        self.jieba
+            .cut(text, true)
+            .into_iter()
+            .filter_map(|token| normalize_term(token.word).map(|term| (term, token.word)))
+            .filter(|(term, _)| !self.stop_words.contains(term.as_ref()))
+            .collect()
+    }
+
+    /// The raw jieba words of `text`, unfiltered (for benchmarks and debugging).
+    pub fn raw_words<'a>(&self, text: &'a str) -> Vec<&'a str> {
+        self.jieba
+            .cut(text, true)
+            .into_iter()
+            .map(|t| t.word)
+            .collect()
+    }
+}
+
+/// Is `c` a Han (CJK ideograph) character?
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0x2A700..=0x2EBEF | 0xF900..=0xFAFF)
+}
+
+/// Decides whether a jieba word is a term, and returns its normal form.
+///
+/// Kept: words with Han characters (at least two characters, no ASCII digits — `2023年` is a
+/// date, not a theme) and Latin/alphanumeric words with at least one letter and two
+/// characters (`GPT-4`, `5G`, `B端`). Dropped: punctuation, whitespace, numbers, single
+/// characters. Latin letters are lower-cased so `GPU` and `gpu` are one term.
+pub fn normalize_term(word: &str) -> Option<Cow<'_, str>> {
+    let word = word.trim_matches(|c: char| matches!(c, '-' | '.' | '_' | '+' | '·'));
+    let mut chars = 0;
+    let mut han = false;
+    let mut ascii_letter = false;
+    let mut ascii_digit = false;
+    let mut upper = false;
+    for c in word.chars() {
+        chars += 1;
+        if is_han(c) {
+            han = true;
+        } else if c.is_ascii_alphabetic() {
+            ascii_letter = true;
+            upper |= c.is_ascii_uppercase();
+        } else if c.is_ascii_digit() {
+            ascii_digit = true;
+        } else if !matches!(c, '-' | '.' | '_' | '+' | '·') {
+            return None;
+        }
+    }
+    let keep = chars >= 2 && (ascii_letter || (han && !ascii_digit));
+    if !keep {
+        return None;
+    }
+    Some(if upper {
+        Cow::Owned(word.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(word)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn term_filter_keeps_words_and_drops_noise() {
+        assert_eq!(normalize_term("算力").as_deref(), Some("算力"));
+        assert_eq!(normalize_term("ChatGPT").as_deref(), Some("chatgpt"));
+        assert_eq!(normalize_term("GPT-4").as_deref(), Some("gpt-4"));
+        assert_eq!(normalize_term("B端").as_deref(), Some("b端"));
+        assert_eq!(normalize_term("5G").as_deref(), Some("5g"));
+        for noise in ["的", "，", "2023", "2023年", " ", "A", "——", "3.5"] {
+            assert_eq!(normalize_term(noise), None, "{noise:?} should be dropped");
+        }
+    }
+
+    #[test]
+    fn terms_drop_stop_words_and_lowercase() {
+        let segmenter = Segmenter::new();
+        let terms = segmenter.terms("记者表示，美国收紧对华AI芯片出口的限制，GPU算力紧张。");
+        let terms: Vec<&str> = terms.iter().map(|t| t.as_ref()).collect();
+        assert!(terms.contains(&"芯片"), "{terms:?}");
+        assert!(terms.contains(&"gpu"), "{terms:?}");
+        assert!(terms.contains(&"算力"), "{terms:?}");
+        assert!(!terms.contains(&"记者"), "{terms:?}");
+        assert!(!terms.contains(&"表示"), "{terms:?}");
+        assert!(!terms.iter().any(|t| t.chars().count() < 2), "{terms:?}");
+    }
+}

@@ -1,0 +1,119 @@
+//! Every setting of an analysis in one struct, checked once before any work starts (as linfa
+//! checks its hyper-parameters), so stages receive only valid settings.
+
+use serde::Serialize;
+
+use crate::clean::CleanOptions;
+use crate::cluster::KChoice;
+use crate::error::{Error, Result};
+use crate::units::UnitKind;
+use crate::vectorize::TfidfOptions;
+
+/// All settings of an analysis. `Settings::default()` is what `zhuti` runs with no flags.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    /// Number of themes, or `auto`.
+    pub k: KChoice,
+    /// Seed of every random choice: same input and seed, same output.
+    pub seed: u64,
+    /// What one clustered unit is.
+    pub unit: UnitKind,
+    /// LSA dimensions asked for (capped by the corpus).
+    pub dims: usize,
+    /// Top terms listed per theme.
+    pub top_terms: usize,
+    /// k-means++ restarts.
+    pub n_runs: usize,
+    /// Largest k tried by `auto`.
+    pub k_max: usize,
+    /// Cleaning switches.
+    #[serde(flatten)]
+    pub clean: CleanOptions,
+    /// Vocabulary pruning.
+    #[serde(flatten)]
+    pub tfidf: TfidfOptions,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            k: KChoice::Auto,
+            seed: 42,
+            unit: UnitKind::Paragraph,
+            dims: 100,
+            top_terms: 10,
+            n_runs: 10,
+            k_max: 20,
+            clean: CleanOptions::default(),
+            tfidf: TfidfOptions::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Checks the settings that can be judged without the corpus; errors say how to fix them.
+    pub fn validate(&self) -> Result<()> {
+        let fail = |msg: String| Err(Error::Settings(msg));
+        if self.k == KChoice::Fixed(0) {
+            return fail(
+                "--k 0: there must be at least one theme; use --k 1 or more, or --k auto".into(),
+            );
+        }
+        if self.dims < 2 {
+            return fail(format!(
+                "--dims {}: LSA needs at least 2 dimensions; try --dims 100",
+                self.dims
+            ));
+        }
+        if self.top_terms == 0 {
+            return fail(
+                "--top-terms 0: each theme needs at least one term; try --top-terms 10".into(),
+            );
+        }
+        if self.n_runs == 0 {
+            return fail("k-means needs at least one run".into());
+        }
+        if self.k_max < 2 {
+            return fail(format!(
+                "--k-max {}: `auto` needs at least k = 2 to compare; try --k-max 20",
+                self.k_max
+            ));
+        }
+        if !(self.tfidf.max_df > 0.0 && self.tfidf.max_df <= 1.0) {
+            return fail(format!(
+                "--max-df {}: must be a share of units above 0 and at most 1, e.g. --max-df 0.5",
+                self.tfidf.max_df
+            ));
+        }
+        if self.tfidf.min_df == 0 {
+            return fail(
+                "--min-df 0: a term must occur in at least one unit; try --min-df 2".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_say_how_to_fix() {
+        assert!(Settings::default().validate().is_ok());
+        let bad = Settings {
+            k: KChoice::Fixed(0),
+            ..Settings::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("--k 1"));
+        let bad = Settings {
+            dims: 1,
+            ..Settings::default()
+        };
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("--dims 100"));
+    }
+}

@@ -1,0 +1,195 @@
+//! Stage 3, units: turn cleaned articles into the units that are clustered — paragraphs (one
+//! per kept line, with its heading) or whole articles (`--unit document`) — and collect
+//! everything left out into [`DroppedUnit`]s.
+
+use serde::Serialize;
+
+use crate::clean::{CleanArticle, DropReason, Verdict};
+
+/// What one clustered unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// Each kept paragraph is a unit (the default).
+    #[default]
+    Paragraph,
+    /// Each article is a unit: its kept paragraphs joined (short articles, evaluation).
+    Document,
+}
+
+/// Paragraphs longer than this many characters are split at sentence ends, so a file with no
+/// line breaks still gives paragraph-sized units.
+pub const MAX_UNIT_CHARS: usize = 1200;
+
+/// One unit to cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// Index of the article in the corpus.
+    pub doc: usize,
+    /// 1-based source line where the unit starts.
+    pub line: usize,
+    /// The cleaned text.
+    pub text: String,
+    /// The heading that introduces this paragraph, if any.
+    pub heading: Option<String>,
+}
+
+/// One unit left out of clustering, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedUnit {
+    /// Index of the article in the corpus.
+    pub doc: usize,
+    /// 1-based source line.
+    pub line: usize,
+    /// Why it was left out.
+    pub reason: DropReason,
+    /// For duplicates: the (article index, line) of the unit that was kept instead.
+    pub duplicate_of: Option<(usize, usize)>,
+    /// The cleaned text.
+    pub text: String,
+}
+
+/// The units of a corpus: what will be clustered and what was left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Units {
+    /// Units to cluster, in corpus order.
+    pub kept: Vec<Unit>,
+    /// Units left out, in corpus order.
+    pub dropped: Vec<DroppedUnit>,
+}
+
+/// Builds units from cleaned articles.
+pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
+    let mut units = Units::default();
+    for (doc, article) in articles.iter().enumerate() {
+        let mut heading: Option<&str> = None;
+        let mut document_parts: Vec<&str> = Vec::new();
+        let mut document_line = None;
+        for line in &article.lines {
+            match &line.verdict {
+                Verdict::Heading => heading = Some(&line.text),
+                Verdict::Keep => match kind {
+                    UnitKind::Paragraph => {
+                        for (i, part) in split_long(&line.text).into_iter().enumerate() {
+                            units.kept.push(Unit {
+                                doc,
+                                line: line.line,
+                                text: part.to_string(),
+                                heading: if i == 0 {
+                                    heading.take().map(str::to_string)
+                                } else {
+                                    None
+                                },
+                            });
+                        }
+                    }
+                    UnitKind::Document => {
+                        if let Some(h) = heading.take() {
+                            document_parts.push(h);
+                        }
+                        document_line.get_or_insert(line.line);
+                        document_parts.push(&line.text);
+                    }
+                },
+                Verdict::Drop(reason, duplicate_of) => {
+                    units.dropped.push(DroppedUnit {
+                        doc,
+                        line: line.line,
+                        reason: *reason,
+                        duplicate_of: *duplicate_of,
+                        text: line.text.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(line) = document_line {
+            units.kept.push(Unit {
+                doc,
+                line,
+                text: document_parts.join("\n"),
+                heading: None,
+            });
+        }
+    }
+    units
+}
+
+/// Splits text longer than [`MAX_UNIT_CHARS`] at sentence ends (。！？!?；), falling back to a
+/// hard cut when a sentence itself is too long. Short text comes back whole.
+pub fn split_long(text: &str) -> Vec<&str> {
+    if text.chars().count() <= MAX_UNIT_CHARS {
+        return vec![text];
+    }
+    let mut parts = Vec::new();
+    let mut start = 0; // byte offset of the current part
+    let mut chars_in_part = 0;
+    let mut last_break = None; // byte offset just after the last sentence end
+    for (offset, c) in text.char_indices() {
+        chars_in_part += 1;
+        let end = offset + c.len_utf8();
+        if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
+            last_break = Some(end);
+        }
+        if chars_in_part >= MAX_UNIT_CHARS {
+            let cut = last_break.filter(|&b| b > start).unwrap_or(end);
+            parts.push(&text[start..cut]);
+            start = cut;
+            chars_in_part = text[start..end].chars().count();
+            last_break = None;
+        }
+    }
+    if start < text.len() {
+        parts.push(&text[start..]);
+    }
+    parts.retain(|p| !p.trim().is_empty());
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clean::CleanLine;
+
+    fn line(line: usize, text: &str, verdict: Verdict) -> CleanLine {
+        CleanLine {
+            line,
+            text: text.to_string(),
+            verdict,
+        }
+    }
+
+    #[test]
+    fn headings_attach_to_the_next_paragraph() {
+        let article = CleanArticle {
+            lines: vec![
+                line(1, "通用还是垂直", Verdict::Heading),
+                line(3, "正文一", Verdict::Keep),
+                line(4, "正文二", Verdict::Keep),
+                line(5, "责编", Verdict::Drop(DropReason::Short, None)),
+            ],
+        };
+        let units = build(std::slice::from_ref(&article), UnitKind::Paragraph);
+        assert_eq!(units.kept.len(), 2);
+        assert_eq!(units.kept[0].heading.as_deref(), Some("通用还是垂直"));
+        assert_eq!(units.kept[0].line, 3);
+        assert_eq!(units.kept[1].heading, None);
+        assert_eq!(units.dropped[0].line, 5);
+
+        let docs = build(&[article], UnitKind::Document);
+        assert_eq!(docs.kept.len(), 1);
+        assert_eq!(docs.kept[0].text, "通用还是垂直\n正文一\n正文二");
+        assert_eq!(docs.kept[0].line, 3);
+    }
+
+    #[test]
+    fn long_text_splits_at_sentence_ends() {
+        let sentence = "大模型需要算力。".repeat(400); // 3200 chars
+        let parts = split_long(&sentence);
+        assert!(parts.len() >= 3);
+        assert!(parts.iter().all(|p| p.chars().count() <= MAX_UNIT_CHARS));
+        assert!(parts.iter().all(|p| p.ends_with('。')));
+        assert_eq!(parts.concat(), sentence);
+        let no_breaks = "算".repeat(2500);
+        assert_eq!(split_long(&no_breaks).concat(), no_breaks);
+    }
+}
