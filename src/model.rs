@@ -197,6 +197,9 @@ pub struct UnitOut {
     /// The heading introducing this paragraph, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heading: Option<String>,
+    /// The heading's own source line (present with `heading`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heading_line: Option<usize>,
 }
 
 /// One unit left out.

@@ -70,6 +70,15 @@ pub fn prepare(
         for (i, unit) in std::mem::take(&mut units.kept).into_iter().enumerate() {
             if empty.peek() == Some(&&i) {
                 empty.next();
+                if let (Some(text), Some(line)) = (unit.heading, unit.heading_line) {
+                    units.dropped.push(DroppedUnit {
+                        doc: unit.doc,
+                        line,
+                        reason: DropReason::Short,
+                        duplicate_of: None,
+                        text,
+                    });
+                }
                 units.dropped.push(DroppedUnit {
                     doc: unit.doc,
                     line: unit.line,
@@ -222,6 +231,7 @@ pub fn assemble(
             score: round4(clustering.scores[row]),
             text: unit.text.clone(),
             heading: unit.heading.clone(),
+            heading_line: unit.heading_line,
         })
         .collect();
     let dropped: Vec<DroppedOut> = units

@@ -32,6 +32,8 @@ pub struct Unit {
     pub text: String,
     /// The heading that introduces this paragraph, if any.
     pub heading: Option<String>,
+    /// The heading's own 1-based source line.
+    pub heading_line: Option<usize>,
 }
 
 /// One unit left out of clustering, with the reason.
@@ -62,29 +64,40 @@ pub struct Units {
 pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
     let mut units = Units::default();
     for (doc, article) in articles.iter().enumerate() {
-        let mut heading: Option<&str> = None;
+        // A heading waits for the line right after it; if that is not a kept paragraph, the
+        // heading is reported as dropped (`short`) so every line stays accounted for.
+        let mut heading: Option<(usize, &str)> = None;
         let mut document_parts: Vec<&str> = Vec::new();
         let mut document_line = None;
         for line in &article.lines {
+            if line.verdict != Verdict::Keep {
+                if let Some((orphan_line, text)) = heading.take() {
+                    units.dropped.push(DroppedUnit {
+                        doc,
+                        line: orphan_line,
+                        reason: DropReason::Short,
+                        duplicate_of: None,
+                        text: text.to_string(),
+                    });
+                }
+            }
             match &line.verdict {
-                Verdict::Heading => heading = Some(&line.text),
+                Verdict::Heading => heading = Some((line.line, &line.text)),
                 Verdict::Keep => match kind {
                     UnitKind::Paragraph => {
-                        for (i, part) in split_long(&line.text).into_iter().enumerate() {
+                        for part in split_long(&line.text) {
+                            let head = heading.take();
                             units.kept.push(Unit {
                                 doc,
                                 line: line.line,
                                 text: part.to_string(),
-                                heading: if i == 0 {
-                                    heading.take().map(str::to_string)
-                                } else {
-                                    None
-                                },
+                                heading: head.map(|(_, h)| h.to_string()),
+                                heading_line: head.map(|(l, _)| l),
                             });
                         }
                     }
                     UnitKind::Document => {
-                        if let Some(h) = heading.take() {
+                        if let Some((_, h)) = heading.take() {
                             document_parts.push(h);
                         }
                         document_line.get_or_insert(line.line);
@@ -102,12 +115,22 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
                 }
             }
         }
+        if let Some((orphan_line, text)) = heading.take() {
+            units.dropped.push(DroppedUnit {
+                doc,
+                line: orphan_line,
+                reason: DropReason::Short,
+                duplicate_of: None,
+                text: text.to_string(),
+            });
+        }
         if let Some(line) = document_line {
             units.kept.push(Unit {
                 doc,
                 line,
                 text: document_parts.join("\n"),
                 heading: None,
+                heading_line: None,
             });
         }
     }
@@ -179,6 +202,33 @@ mod tests {
         assert_eq!(docs.kept.len(), 1);
         assert_eq!(docs.kept[0].text, "通用还是垂直\n正文一\n正文二");
         assert_eq!(docs.kept[0].line, 3);
+    }
+
+    #[test]
+    fn a_heading_without_its_paragraph_is_dropped_not_lost() {
+        let article = CleanArticle {
+            lines: vec![
+                line(1, "通用还是垂直", Verdict::Heading),
+                line(
+                    2,
+                    "重复段落",
+                    Verdict::Drop(DropReason::Duplicate, Some((0, 9))),
+                ),
+                line(3, "结尾标题", Verdict::Heading),
+            ],
+        };
+        let units = build(&[article], UnitKind::Paragraph);
+        assert!(units.kept.is_empty());
+        let lines: Vec<(usize, DropReason)> =
+            units.dropped.iter().map(|d| (d.line, d.reason)).collect();
+        assert_eq!(
+            lines,
+            vec![
+                (1, DropReason::Short),
+                (2, DropReason::Duplicate),
+                (3, DropReason::Short)
+            ]
+        );
     }
 
     #[test]
