@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, ValueEnum};
 
 use zhuti::cluster::KChoice;
+use zhuti::guided::Guide;
 use zhuti::ingest::{self, Input};
 use zhuti::report::{self, Format};
 use zhuti::units::UnitKind;
@@ -22,6 +23,8 @@ Examples:
   zhuti corpus.jsonl.gz --format json -o themes.json
   zhuti --unit document --k 10 news.jsonl
   cat article.txt | zhuti -              read one article (or JSON Lines) from stdin
+  zhuti news/ --themes my-themes.toml    track named themes, discover the rest
+  zhuti --themes                         the seed articles with the bundled seeds/themes.toml
 
 Exit status: 0 on success, 1 when the analysis fails (the message says why), 2 for bad flags.";
 
@@ -92,6 +95,12 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 10)]
     pub top_terms: usize,
 
+    /// Named themes to track (TOML: `[[theme]]` tables with `name` and `words`); each seeds
+    /// one theme, the rest are discovered, and --k counts both. Without FILE: the bundled
+    /// seeds/themes.toml (for the seed articles).
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub themes: Option<Option<PathBuf>>,
+
     /// Worker threads (default: all cores). Output does not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -156,6 +165,14 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     let args = cli.run;
     let settings = args.settings();
     settings.validate()?;
+    let guide = match &args.themes {
+        None => None,
+        Some(None) => Some(Guide::bundled()?),
+        Some(Some(path)) => Some(Guide::load(path)?),
+    };
+    if let Some(guide) = &guide {
+        guide.check_k(settings.k)?;
+    }
     if args.threads == Some(0) {
         return Err(Error::Settings(
             "--threads 0: need at least one thread; leave it out to use all cores".into(),
@@ -171,7 +188,10 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     let progress = StderrProgress::new(!args.quiet && std::io::stderr().is_terminal());
     let analysis = pool.install(|| {
         let corpus = ingest::load(&args.inputs())?;
-        zhuti::analyze(&corpus, &settings, &progress)
+        match &guide {
+            Some(guide) => zhuti::analyze_guided(&corpus, &settings, guide, &progress),
+            None => zhuti::analyze(&corpus, &settings, &progress),
+        }
     })?;
     progress.clear();
     if !args.quiet {

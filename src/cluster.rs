@@ -159,6 +159,245 @@ pub fn cluster_from(
     Ok(finish(vectors, &centroids, None))
 }
 
+/// A clustering grown from seed centres (guided themes) plus discovered extras.
+#[derive(Debug, Clone)]
+pub struct SeededClustering {
+    /// The clustering; themes are numbered by size as usual.
+    pub clustering: Clustering,
+    /// For each theme (in theme order), the row of `seeds` it grew from; `None` for themes
+    /// grown from a discovered (k-means++) centre.
+    pub seed_of: Vec<Option<usize>>,
+}
+
+/// Clusters from one starting centre per row of `seeds` (guided themes) plus extra centres
+/// picked by k-means++ among the units, then lets k-means move every centre, seeds included.
+///
+/// `options.k` is the total number of themes: a fixed k must be at least `seeds.nrows()`;
+/// `auto` chooses the number of extras by mean cosine silhouette, trying totals from
+/// `max(2, seeds)` to `max(k_max, seeds)`. With extras, each fit is the best (lowest inertia)
+/// of `n_runs` k-means++ completions, all drawn from one generator seeded with
+/// `options.seed`, so the result is deterministic. Follows every seed through the renumbering
+/// by size (see [`SeededClustering::seed_of`]).
+pub fn cluster_seeded(
+    vectors: &Array2<f64>,
+    seeds: &Array2<f64>,
+    options: &ClusterOptions,
+) -> Result<SeededClustering> {
+    let n = vectors.nrows();
+    let s = seeds.nrows();
+    if s == 0 || seeds.ncols() != vectors.ncols() {
+        return Err(Error::Numeric {
+            stage: "guided k-means",
+            reason: format!(
+                "{s} seed centre(s) of width {} for vectors of width {}",
+                seeds.ncols(),
+                vectors.ncols()
+            ),
+        });
+    }
+    if s > n {
+        return Err(Error::Settings(format!(
+            "{s} named themes but only {n} unit(s) to cluster; name at most {n} themes"
+        )));
+    }
+    let (k, selection) = match options.k {
+        KChoice::Fixed(k) if k < s => {
+            return Err(Error::Settings(format!(
+                "--k {k} is fewer than the {s} named themes; use --k {s} or more (themes beyond \
+                 the named ones are discovered), or --k auto"
+            )))
+        }
+        KChoice::Fixed(k) if k > n => {
+            return Err(Error::Settings(format!(
+                "--k {k} asks for more themes than there are units to cluster ({n}); \
+                 use --k {n} or less, or --k auto"
+            )))
+        }
+        KChoice::Fixed(k) => (k, None),
+        KChoice::Auto => {
+            let (k, selection) = choose_k_seeded(vectors, seeds, options)?;
+            (k, Some(selection))
+        }
+    };
+    let centroids = fit_seeded(vectors, seeds, k, options)?;
+    let (clustering, order) = finish_ordered(vectors, &centroids, selection);
+    let seed_of = order.iter().map(|&c| (c < s).then_some(c)).collect();
+    Ok(SeededClustering {
+        clustering,
+        seed_of,
+    })
+}
+
+/// [`fit`] for seeded starts: large inputs are fitted on a sample, then refined on all rows.
+fn fit_seeded(
+    vectors: &Array2<f64>,
+    seeds: &Array2<f64>,
+    k: usize,
+    options: &ClusterOptions,
+) -> Result<Array2<f64>> {
+    let n = vectors.nrows();
+    if n > FIT_SAMPLE {
+        let sample = vectors.select(Axis(0), &even_sample(n, FIT_SAMPLE));
+        let start = best_seeded_run(&sample, seeds, k, options)?;
+        return run_kmeans(vectors.view(), k, options, Some(start), 1);
+    }
+    best_seeded_run(vectors, seeds, k, options)
+}
+
+/// The lowest-inertia k-means fit over `n_runs` k-means++ completions of the seeds (one run
+/// when there is nothing to complete).
+fn best_seeded_run(
+    vectors: &Array2<f64>,
+    seeds: &Array2<f64>,
+    k: usize,
+    options: &ClusterOptions,
+) -> Result<Array2<f64>> {
+    let extras = k.saturating_sub(seeds.nrows());
+    let runs = if extras == 0 {
+        1
+    } else {
+        options.n_runs.max(1)
+    };
+    let mut rng = Xoshiro256Plus::seed_from_u64(options.seed);
+    let mut best: Option<(f64, Array2<f64>)> = None;
+    for _ in 0..runs {
+        let start = plus_plus_extend(vectors, seeds, extras, &mut rng);
+        let centroids = run_kmeans(vectors.view(), k, options, Some(start), 1)?;
+        let cost = inertia(vectors, &centroids);
+        if best.as_ref().is_none_or(|(b, _)| cost < *b) {
+            best = Some((cost, centroids));
+        }
+    }
+    best.map(|(_, c)| c).ok_or_else(|| Error::Numeric {
+        stage: "guided k-means",
+        reason: "no run".into(),
+    })
+}
+
+/// `seeds` followed by `extras` rows of `vectors` picked by k-means++ (D² sampling: a unit is
+/// picked with probability proportional to its squared distance to the nearest centre so far).
+fn plus_plus_extend(
+    vectors: &Array2<f64>,
+    seeds: &Array2<f64>,
+    extras: usize,
+    rng: &mut Xoshiro256Plus,
+) -> Array2<f64> {
+    use rand::Rng;
+    let n = vectors.nrows();
+    let mut centres = seeds.clone();
+    let sq = |i: usize, c: ndarray::ArrayView1<'_, f64>| {
+        vectors
+            .row(i)
+            .iter()
+            .zip(c)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+    };
+    let mut d2: Vec<f64> = (0..n)
+        .map(|i| {
+            seeds
+                .axis_iter(Axis(0))
+                .map(|c| sq(i, c))
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    for _ in 0..extras {
+        let total: f64 = d2.iter().sum();
+        let pick = if total > 0.0 && total.is_finite() {
+            let mut r = rng.gen::<f64>() * total;
+            d2.iter()
+                .position(|&d| {
+                    r -= d;
+                    r < 0.0
+                })
+                .unwrap_or(n - 1)
+        } else {
+            rng.gen_range(0..n)
+        };
+        let row = vectors.row(pick).to_owned();
+        for (i, d) in d2.iter_mut().enumerate() {
+            *d = d.min(sq(i, row.view()));
+        }
+        // Shapes match by construction, so this push cannot fail.
+        if centres.push_row(row.view()).is_err() {
+            break;
+        }
+    }
+    centres
+}
+
+/// Sum of squared distances of the rows to their nearest centre.
+fn inertia(vectors: &Array2<f64>, centroids: &Array2<f64>) -> f64 {
+    assign(vectors, centroids)
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let diff = &vectors.row(i) - &centroids.row(c);
+            diff.dot(&diff)
+        })
+        .sum()
+}
+
+/// [`choose_k`] with the seeds fixed: tries totals `max(2, s)…max(k_max, s)`.
+fn choose_k_seeded(
+    vectors: &Array2<f64>,
+    seeds: &Array2<f64>,
+    options: &ClusterOptions,
+) -> Result<(usize, KSelection)> {
+    let n = vectors.nrows();
+    let s = seeds.nrows();
+    let lo = s.max(2);
+    let hi = options.k_max.max(s).min(n.saturating_sub(1));
+    if n < 3 || lo > hi {
+        return Ok((
+            s,
+            KSelection {
+                method: "mean cosine silhouette".into(),
+                sample_size: n,
+                candidates: Vec::new(),
+                reason: format!(
+                    "{s} named theme(s) and {n} unit(s): no room for discovered themes"
+                ),
+            },
+        ));
+    }
+    let sample_rows = even_sample(n, SILHOUETTE_SAMPLE);
+    let sample = vectors.select(Axis(0), &sample_rows);
+    let distances = cosine_distances(&sample);
+    let fit_vectors = vectors.select(Axis(0), &even_sample(n, FIT_SAMPLE));
+    let mut candidates = Vec::new();
+    for k in lo..=hi {
+        let centroids = best_seeded_run(&fit_vectors, seeds, k, options)?;
+        let labels = assign(&sample, &centroids);
+        candidates.push(KScore {
+            k,
+            silhouette: silhouette(&distances, &labels, k),
+        });
+    }
+    let (best, best_score) = candidates
+        .iter()
+        .fold(None::<&KScore>, |best, c| match best {
+            Some(b) if b.silhouette >= c.silhouette => Some(b),
+            _ => Some(c),
+        })
+        .map_or((s, 0.0), |c| (c.k, c.silhouette));
+    let reason = format!(
+        "k = {best} ({s} named + {} discovered) has the highest mean cosine silhouette \
+         ({best_score:.3}) of k = {lo}…{hi}, measured on {} unit(s)",
+        best - s,
+        sample_rows.len()
+    );
+    Ok((
+        best,
+        KSelection {
+            method: "mean cosine silhouette".into(),
+            sample_size: sample_rows.len(),
+            candidates,
+            reason,
+        },
+    ))
+}
+
 /// Fits k-means and returns its centres. Large inputs are fitted on a sample first and then
 /// refined on all rows from the sample's centres.
 fn fit(
@@ -210,6 +449,16 @@ fn finish(
     centroids: &Array2<f64>,
     selection: Option<KSelection>,
 ) -> Clustering {
+    finish_ordered(vectors, centroids, selection).0
+}
+
+/// [`finish`], also returning, for each final theme, the index of the fitted centre it came
+/// from (so guided themes can follow their seed through the renumbering by size).
+fn finish_ordered(
+    vectors: &Array2<f64>,
+    centroids: &Array2<f64>,
+    selection: Option<KSelection>,
+) -> (Clustering, Vec<usize>) {
     let raw = assign(vectors, centroids);
     let k_raw = centroids.nrows();
     let mut sizes = vec![0usize; k_raw];
@@ -235,13 +484,14 @@ fn finish(
         .enumerate()
         .map(|(i, &c)| vectors.row(i).dot(&centroids.row(c)) / norms[c])
         .collect();
-    Clustering {
+    let clustering = Clustering {
         k: order.len(),
         labels,
         centroids,
         scores,
         selection,
-    }
+    };
+    (clustering, order)
 }
 
 /// Nearest centre (Euclidean; ties to the lower index) of every row.

@@ -23,6 +23,7 @@
 pub mod clean;
 pub mod cluster;
 pub mod error;
+pub mod guided;
 pub mod ingest;
 pub mod label;
 pub mod model;
@@ -38,7 +39,7 @@ pub mod vectorize;
 
 pub use error::{Error, Result};
 pub use model::Analysis;
-pub use pipeline::analyze;
+pub use pipeline::{analyze, analyze_guided};
 pub use progress::{NoProgress, Progress, Stage};
 pub use settings::Settings;
 

@@ -72,6 +72,9 @@ pub struct Params {
     /// How k was chosen (present for `--k auto`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub k_selection: Option<KSelection>,
+    /// The themes file of a guided run (`--themes`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub themes_file: Option<String>,
 }
 
 impl Params {
@@ -100,6 +103,7 @@ impl Params {
             min_df: settings.tfidf.min_df,
             max_df: settings.tfidf.max_df,
             k_selection,
+            themes_file: None,
         }
     }
 }
@@ -122,6 +126,12 @@ pub struct CorpusCounts {
 pub struct Theme {
     /// 1-based theme number; themes are numbered by size, largest first.
     pub id: usize,
+    /// The user's name for a guided theme (`--themes`) that stayed close to its seed words;
+    /// `null` for discovered themes.
+    pub name: Option<String>,
+    /// True when the theme grew from a named seed (`--themes`), even if it drifted from its
+    /// seed words and lost the name; false for discovered themes.
+    pub guided: bool,
     /// The top terms joined by `·`.
     pub label: String,
     /// Units in the theme.

@@ -4,6 +4,7 @@
 use crate::clean::{self, CleanArticle, DropReason, Verdict};
 use crate::cluster::{self, ClusterOptions, Clustering};
 use crate::error::{Error, Result};
+use crate::guided::{self, Guide};
 use crate::ingest::Corpus;
 use crate::label;
 use crate::model::{
@@ -29,6 +30,40 @@ pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) ->
     progress.finish(Stage::Cluster);
 
     Ok(assemble(corpus, settings, prepared, clustering, progress))
+}
+
+/// Runs the pipeline guided by named themes (`--themes`): seed words join jieba's dictionary,
+/// each named theme seeds a k-means centre, and themes that stay close to their seed carry
+/// its name (see [`crate::guided`]). `settings.k` is the total, named plus discovered.
+/// Warnings about seed words and drifted themes go to [`Analysis::warnings`].
+pub fn analyze_guided(
+    corpus: &Corpus,
+    settings: &Settings,
+    guide: &Guide,
+    progress: &dyn Progress,
+) -> Result<Analysis> {
+    settings.validate()?;
+    guide.check_k(settings.k)?;
+    let mut segmenter = Segmenter::new();
+    segmenter.add_words(guide.words());
+    let prepared = prepare(corpus, settings, &segmenter, progress)?;
+    let seeds = guided::seed_centres(guide, &prepared.vectors.vocab, &prepared.embedding)?;
+
+    progress.start(Stage::Cluster, None);
+    let options = cluster_options(settings);
+    let seeded = cluster::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
+    progress.finish(Stage::Cluster);
+
+    let (names, drift_warnings) = guided::name_themes(guide, &seeds, &seeded);
+    let mut analysis = assemble(corpus, settings, prepared, seeded.clustering, progress);
+    for (theme, named) in analysis.themes.iter_mut().zip(names) {
+        theme.name = named.name;
+        theme.guided = named.guided;
+    }
+    analysis.params.themes_file = Some(guide.path.display().to_string());
+    analysis.warnings.extend(seeds.warnings);
+    analysis.warnings.extend(drift_warnings);
+    Ok(analysis)
 }
 
 /// Everything before clustering: the units and their vectors.
@@ -163,6 +198,8 @@ pub fn assemble(
         .enumerate()
         .map(|(theme, l)| Theme {
             id: theme + 1,
+            name: None,
+            guided: false,
             label: l.label.clone(),
             size: l.size,
             share: round4(l.size as f64 / n_units as f64),

@@ -65,10 +65,27 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
         a.corpus.terms,
         a.params.seed
     )?;
+    if let Some(file) = &a.params.themes_file {
+        let named: Vec<&str> = a.themes.iter().filter_map(|t| t.name.as_deref()).collect();
+        writeln!(
+            out,
+            "guided by {file}: {} named theme(s) kept their names ({}), {} discovered",
+            named.len(),
+            named.join(" · "),
+            a.themes.iter().filter(|t| t.name.is_none()).count()
+        )?;
+    }
 
     for theme in &a.themes {
         writeln!(out)?;
-        let head = format!("━━ Theme {} · {} ", theme.id, theme.label);
+        let head = match (&theme.name, theme.guided) {
+            (Some(name), _) => format!("━━ Theme {} · {name} · {} ", theme.id, theme.label),
+            (None, true) => format!(
+                "━━ Theme {} · {} (drifted from its seed) ",
+                theme.id, theme.label
+            ),
+            (None, false) => format!("━━ Theme {} · {} ", theme.id, theme.label),
+        };
         let tail = format!(" {} {unit_word} · {:.1}%", theme.size, theme.share * 100.0);
         let rule = 78usize.saturating_sub(head.width() + tail.width()).max(2);
         writeln!(out, "{head}{}{tail}", "━".repeat(rule))?;
