@@ -680,6 +680,50 @@ mod tests {
     }
 
     #[test]
+    fn seeds_are_followed_through_the_renumbering_by_size() {
+        // Group sizes 6 (x axis), 4 (y axis), 2 (z axis); one seed near the small z group.
+        let mut rows = Vec::new();
+        for (axis, count) in [(0usize, 6usize), (1, 4), (2, 2)] {
+            for i in 0..count {
+                let mut p = [0.05 * i as f64; 3];
+                p[axis] = 1.0;
+                rows.extend_from_slice(&p);
+            }
+        }
+        let mut vectors = Array2::from_shape_vec((12, 3), rows).unwrap();
+        crate::reduce::normalize_rows(&mut vectors);
+        let seeds = array![[0.1, 0.0, 1.0]];
+        let options = ClusterOptions {
+            k: KChoice::Fixed(3),
+            ..ClusterOptions::default()
+        };
+        let seeded = cluster_seeded(&vectors, &seeds, &options).unwrap();
+        // The z group is the smallest, so theme 2 (0-based), and it grew from seed 0.
+        assert_eq!(seeded.clustering.labels[10..], [2, 2]);
+        assert_eq!(seeded.seed_of, vec![None, None, Some(0)]);
+        let again = cluster_seeded(&vectors, &seeds, &options).unwrap();
+        assert_eq!(again.clustering.labels, seeded.clustering.labels);
+
+        let auto = ClusterOptions::default();
+        let seeded = cluster_seeded(&vectors, &seeds, &auto).unwrap();
+        assert_eq!(seeded.clustering.k, 3);
+        assert_eq!(seeded.seed_of.iter().flatten().count(), 1);
+
+        let too_few = ClusterOptions {
+            k: KChoice::Fixed(1),
+            ..ClusterOptions::default()
+        };
+        let two_seeds = array![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+        let err = cluster_seeded(&vectors, &two_seeds, &too_few)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--k 1 is fewer than the 2 named themes"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn too_many_themes_is_a_clear_error() {
         let vectors = array![[1.0, 0.0], [0.0, 1.0]];
         let options = ClusterOptions {

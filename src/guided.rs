@@ -404,4 +404,45 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn themes_keep_their_name_only_near_their_seed() {
+        let g = parse(
+            "[[theme]]\nname = \"近\"\nwords = [\"a\"]\n[[theme]]\nname = \"远\"\nwords = [\"b\"]\n\
+             [[theme]]\nname = \"空\"\nwords = [\"c\"]",
+        )
+        .unwrap();
+        let seeds = Seeds {
+            centres: ndarray::array![[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]],
+            warnings: Vec::new(),
+        };
+        // Theme 0: discovered; theme 1 from seed 0 (cosine 0.8); theme 2 from seed 1 (0.1).
+        let clustering = crate::cluster::Clustering {
+            k: 3,
+            labels: vec![0, 1, 2],
+            centroids: ndarray::array![[0.5, 0.5], [0.8, 0.6], [0.995, 0.0998]],
+            scores: vec![1.0; 3],
+            selection: None,
+        };
+        let seeded = SeededClustering {
+            clustering,
+            seed_of: vec![None, Some(0), Some(1)],
+        };
+        let (names, warnings) = name_themes(&g, &seeds, &seeded);
+        let plain = |name: Option<&str>, guided| ThemeName {
+            name: name.map(str::to_string),
+            guided,
+        };
+        assert_eq!(
+            names,
+            vec![
+                plain(None, false),
+                plain(Some("近"), true),
+                plain(None, true)
+            ]
+        );
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("“远” drifted") && warnings[0].contains("theme 3"));
+        assert!(warnings[1].contains("“空” attracted no paragraphs"));
+    }
 }
