@@ -74,6 +74,13 @@ fn guidance_moves_paragraphs_where_a_reader_expects() {
         assert_eq!(t["guided"], Value::Bool(t["name"].is_string()), "{t}");
     }
     assert_eq!(guided["params"]["themes_file"], THEMES);
+    let schema: Value = serde_json::from_str(include_str!("../schema/zhuti.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&guided)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
 
     // Without guidance the GPU paragraphs do not share one theme: the named centre is what
     // gathers them.
