@@ -1,12 +1,27 @@
 //! Stage 2, clean: normalise every line of every article and decide what it is — a paragraph
 //! to keep, a heading to attach to the next paragraph, or something to drop (with a reason).
 //!
-//! Normalisation is a chain of small steps ([`normalize_line`]): strip pinyin glosses, convert
-//! traditional to simplified, fold full-width letters and digits. Classification then drops
-//! short lines and duplicates. Nothing here knows about the seed articles: the rules are
-//! general, and each is unit-tested alone.
+//! Cleaning is a chain of small named steps, composed in one place ([`clean_corpus_explained`]):
+//!
+//! 1. [`normalize`]: strip pinyin glosses, traditional → simplified ([`Converter`]), fold
+//!    full-width letters and digits ([`normalize_line`]).
+//! 2. [`furniture`]: drop page furniture (copyright, licences, contacts, bylines, datelines,
+//!    tickers, navigation, related-reading lists, lines repeated across articles) as
+//!    `boilerplate`; then lines with too few letters as `short`.
+//! 3. [`headings`]: short title-like lines followed by a paragraph become that paragraph's
+//!    heading.
+//! 4. [`dedupe`]: near-duplicate paragraphs are kept once; the others become `duplicate`.
+//!
+//! Nothing here knows about the seed articles: the rules are general, and each step is
+//! unit-tested alone.
 
-use std::collections::HashMap;
+pub mod dedupe;
+pub mod furniture;
+pub mod headings;
+pub mod normalize;
+
+pub use furniture::Signal;
+pub use normalize::{fold_width, letter_count, strip_pinyin_glosses};
 
 use serde::Serialize;
 
@@ -46,8 +61,12 @@ pub struct CleanOptions {
     /// Lines with fewer letters (Han characters, Latin letters, digits) than this are dropped
     /// as `short` (or become headings when a paragraph follows).
     pub min_chars: usize,
-    /// Drop repeated paragraphs, keeping the first.
+    /// Drop near-duplicate paragraphs, keeping the fullest copy (`--no-dedupe` turns it off).
     pub dedupe: bool,
+    /// Drop page furniture as `boilerplate` (`--keep-boilerplate` turns it off).
+    pub boilerplate: bool,
+    /// Attach short title-like lines to the next paragraph as its heading (`--no-headings`).
+    pub headings: bool,
 }
 
 impl Default for CleanOptions {
@@ -56,6 +75,8 @@ impl Default for CleanOptions {
             t2s: true,
             min_chars: 15,
             dedupe: true,
+            boilerplate: true,
+            headings: true,
         }
     }
 }
@@ -115,26 +136,114 @@ impl Converter {
     }
 }
 
-/// Cleans every article: normalises lines, then classifies them corpus-wide (duplicates are
-/// found across articles). The result has one [`CleanArticle`] per input article.
-pub fn clean_corpus(articles: &[Article], options: &CleanOptions) -> Vec<CleanArticle> {
-    use rayon::prelude::*;
-    let converter = Converter::new(options.t2s);
-    let mut cleaned: Vec<CleanArticle> = articles
-        .par_iter()
-        .map(|article| normalize_article(article, &converter, options))
-        .collect();
-    if options.dedupe {
-        mark_duplicates(&mut cleaned);
-    }
-    cleaned
+/// Why cleaning decided what it did about one line: the verdict plus, for furniture, the
+/// signal that fired. [`clean_corpus_explained`] returns these for diagnostics and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// A paragraph to cluster.
+    Keep,
+    /// A heading of the next kept paragraph.
+    Heading,
+    /// Fewer letters than `min_chars`.
+    Short,
+    /// Page furniture, and which signal said so.
+    Furniture(Signal),
+    /// A near-duplicate of the paragraph kept at (article index, line).
+    Duplicate(usize, usize),
 }
 
-fn normalize_article(
-    article: &Article,
-    converter: &Converter,
+impl Rule {
+    /// The verdict this rule gives.
+    pub fn verdict(self) -> Verdict {
+        match self {
+            Rule::Keep => Verdict::Keep,
+            Rule::Heading => Verdict::Heading,
+            Rule::Short => Verdict::Drop(DropReason::Short, None),
+            Rule::Furniture(_) => Verdict::Drop(DropReason::Boilerplate, None),
+            Rule::Duplicate(doc, line) => Verdict::Drop(DropReason::Duplicate, Some((doc, line))),
+        }
+    }
+}
+
+/// One line while cleaning is under way: `rule` is `None` until a step decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// 1-based source line.
+    pub line: usize,
+    /// The normalised text.
+    pub text: String,
+    /// The decision so far (`None`: nothing has claimed it yet, so it is kept).
+    pub rule: Option<Rule>,
+}
+
+/// Cleans every article: normalises lines, then classifies them corpus-wide (repeated lines
+/// and duplicates are found across articles). One [`CleanArticle`] per input article.
+pub fn clean_corpus(articles: &[Article], options: &CleanOptions) -> Vec<CleanArticle> {
+    clean_corpus_explained(articles, options)
+        .into_iter()
+        .map(|(article, _)| article)
+        .collect()
+}
+
+/// [`clean_corpus`], also returning the [`Rule`] behind every line's verdict (same order as
+/// `lines`). The steps run here, in this order, each switchable by [`CleanOptions`].
+pub fn clean_corpus_explained(
+    articles: &[Article],
     options: &CleanOptions,
-) -> CleanArticle {
+) -> Vec<(CleanArticle, Vec<Rule>)> {
+    use rayon::prelude::*;
+    let converter = Converter::new(options.t2s);
+    // 1. Normalise (per article, in parallel).
+    let mut docs: Vec<Vec<Draft>> = articles
+        .par_iter()
+        .map(|article| normalize_article(article, &converter))
+        .collect();
+    // 2. Furniture: one line alone, then repeats across the corpus, then runs of short lines.
+    if options.boilerplate {
+        docs.par_iter_mut().for_each(|doc| {
+            for d in doc.iter_mut() {
+                d.rule = furniture::line_signal(&d.text).map(Rule::Furniture);
+            }
+        });
+        furniture::mark_repeated(&mut docs, options.min_chars);
+        for doc in &mut docs {
+            furniture::mark_listings(doc, options.min_chars);
+        }
+    }
+    // 3. Short lines.
+    for d in docs.iter_mut().flatten() {
+        if d.rule.is_none() && letter_count(&d.text) < options.min_chars {
+            d.rule = Some(Rule::Short);
+        }
+    }
+    // 4. Headings.
+    if options.headings {
+        for doc in &mut docs {
+            headings::mark(doc, options.min_chars);
+        }
+    }
+    // 5. Near-duplicates, corpus-wide.
+    if options.dedupe {
+        dedupe::mark(&mut docs);
+    }
+    docs.into_iter()
+        .map(|doc| {
+            let rules: Vec<Rule> = doc.iter().map(|d| d.rule.unwrap_or(Rule::Keep)).collect();
+            let lines = doc
+                .into_iter()
+                .zip(&rules)
+                .map(|(d, rule)| CleanLine {
+                    line: d.line,
+                    text: d.text,
+                    verdict: rule.verdict(),
+                })
+                .collect();
+            (CleanArticle { lines }, rules)
+        })
+        .collect()
+}
+
+fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
     let mut lines = Vec::new();
     for (index, raw) in article.text.lines().enumerate() {
         let line = match article.origin {
@@ -142,174 +251,28 @@ fn normalize_article(
             Origin::JsonlRecord { line } => line,
         };
         let text = normalize_line(raw, converter);
-        if text.is_empty() {
-            continue;
-        }
-        let verdict = if letter_count(&text) < options.min_chars {
-            Verdict::Drop(DropReason::Short, None)
-        } else {
-            Verdict::Keep
-        };
-        lines.push(CleanLine {
-            line,
-            text,
-            verdict,
-        });
-    }
-    attach_headings(&mut lines);
-    CleanArticle { lines }
-}
-
-/// A short line directly followed by a kept paragraph is that paragraph's heading.
-fn attach_headings(lines: &mut [CleanLine]) {
-    for i in 0..lines.len().saturating_sub(1) {
-        let next_kept = lines[i + 1].verdict == Verdict::Keep;
-        let short = lines[i].verdict == Verdict::Drop(DropReason::Short, None);
-        if short && next_kept && letter_count(&lines[i].text) >= 4 {
-            lines[i].verdict = Verdict::Heading;
+        if !text.is_empty() {
+            lines.push(Draft {
+                line,
+                text,
+                rule: None,
+            });
         }
     }
-}
-
-/// Marks later copies of a kept paragraph as duplicates of the first (compared after
-/// removing everything but letters and digits).
-fn mark_duplicates(articles: &mut [CleanArticle]) {
-    let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
-    for (doc, article) in articles.iter_mut().enumerate() {
-        for line in &mut article.lines {
-            if line.verdict != Verdict::Keep {
-                continue;
-            }
-            let key: String = line.text.chars().filter(|c| c.is_alphanumeric()).collect();
-            match seen.get(&key) {
-                Some(&first) => line.verdict = Verdict::Drop(DropReason::Duplicate, Some(first)),
-                None => {
-                    seen.insert(key, (doc, line.line));
-                }
-            }
-        }
-    }
+    lines
 }
 
 /// Normalises one raw line: strip pinyin glosses, traditional→simplified, fold full-width
 /// letters and digits to ASCII, trim whitespace.
 pub fn normalize_line(raw: &str, converter: &Converter) -> String {
-    let stripped = strip_pinyin_glosses(raw);
+    let stripped = strip_pinyin_glosses(raw.trim_start_matches('\u{feff}'));
     let simplified = converter.convert(&stripped);
     fold_width(&simplified).trim().to_string()
-}
-
-/// Counts the characters that carry meaning: letters (Han included) and digits.
-pub fn letter_count(text: &str) -> usize {
-    text.chars().filter(|c| c.is_alphanumeric()).count()
-}
-
-/// Is `c` a Latin vowel carrying a pinyin tone mark (ā á ǎ à …, ü forms, ń ň ǹ ḿ)?
-fn is_tone_marked(c: char) -> bool {
-    matches!(
-        c,
-        'ā' | 'á'
-            | 'ǎ'
-            | 'à'
-            | 'ē'
-            | 'é'
-            | 'ě'
-            | 'è'
-            | 'ī'
-            | 'í'
-            | 'ǐ'
-            | 'ì'
-            | 'ō'
-            | 'ó'
-            | 'ǒ'
-            | 'ò'
-            | 'ū'
-            | 'ú'
-            | 'ǔ'
-            | 'ù'
-            | 'ǖ'
-            | 'ǘ'
-            | 'ǚ'
-            | 'ǜ'
-            | 'ń'
-            | 'ň'
-            | 'ǹ'
-            | 'ḿ'
-    )
-}
-
-/// Removes parenthesised pinyin syllables such as `(wù)` or `（jìn）` — a short run of Latin
-/// letters with at least one tone mark — and keeps every other parenthetical (`(B2C)`).
-pub fn strip_pinyin_glosses(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '(' || c == '（' {
-            if let Some(len) = gloss_len(&chars[i..]) {
-                i += len;
-                continue;
-            }
-        }
-        out.push(c);
-        i += 1;
-    }
-    out
-}
-
-/// Length of a gloss starting at `chars[0]` (an opening parenthesis), if it is one.
-fn gloss_len(chars: &[char]) -> Option<usize> {
-    let mut tone = false;
-    for (offset, &c) in chars.iter().enumerate().skip(1).take(8) {
-        match c {
-            ')' | '）' if offset > 1 && tone => return Some(offset + 1),
-            c if is_tone_marked(c) => tone = true,
-            c if c.is_ascii_lowercase() || c == 'ü' => {}
-            _ => return None,
-        }
-    }
-    None
-}
-
-/// Folds full-width ASCII letters and digits (`ＧＰＵ４`) and the ideographic space to their
-/// ASCII forms; CJK punctuation is left alone.
-pub fn fold_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            '\u{3000}' => ' ',
-            _ => c,
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn glosses_go_real_parentheticals_stay() {
-        assert_eq!(strip_pinyin_glosses("服務(wù)平臺"), "服務平臺");
-        assert_eq!(strip_pinyin_glosses("進(jìn)行"), "進行");
-        assert_eq!(
-            strip_pinyin_glosses("合肥工业大学(HFU)"),
-            "合肥工业大学(HFU)"
-        );
-        assert_eq!(strip_pinyin_glosses("消费者应用(B2C)"), "消费者应用(B2C)");
-        assert_eq!(
-            strip_pinyin_glosses("(美国人工智能研究公司)"),
-            "(美国人工智能研究公司)"
-        );
-        assert_eq!(strip_pinyin_glosses("(abc)"), "(abc)");
-    }
-
-    #[test]
-    fn width_folding_keeps_cjk_punctuation() {
-        assert_eq!(fold_width("ＧＰＵ４，好"), "GPU4，好");
-    }
 
     #[test]
     fn traditional_becomes_simplified() {

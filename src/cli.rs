@@ -22,6 +22,7 @@ Examples:
   zhuti a.txt b.txt --k 4                exactly four themes
   zhuti corpus.jsonl.gz --format json -o themes.json
   zhuti --unit document --k 10 news.jsonl
+  zhuti news/ --keep-boilerplate --no-dedupe   cluster every line, furniture and repeats too
   cat article.txt | zhuti -              read one article (or JSON Lines) from stdin
   zhuti news/ --themes my-themes.toml    track named themes, discover the rest
   zhuti --themes                         the seed articles with the bundled seeds/themes.toml
@@ -113,6 +114,22 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_t2s: bool,
 
+    /// Keep page furniture (copyright, licence and contact lines, bylines, datelines, tickers,
+    /// navigation, related-reading lists, lines repeated across articles) instead of dropping
+    /// it as `boilerplate`.
+    #[arg(long)]
+    pub keep_boilerplate: bool,
+
+    /// Keep near-duplicate paragraphs (pull-quotes, summaries repeating a paragraph) instead of
+    /// dropping all but the fullest copy as `duplicate`.
+    #[arg(long)]
+    pub no_dedupe: bool,
+
+    /// Treat short title-like lines as ordinary lines instead of headings of the next
+    /// paragraph.
+    #[arg(long)]
+    pub no_headings: bool,
+
     /// Paragraphs with fewer letters than this are dropped as `short`.
     #[arg(long, default_value_t = 15, value_name = "N")]
     pub min_chars: usize,
@@ -146,6 +163,9 @@ impl RunArgs {
         };
         settings.clean.t2s = !self.no_t2s;
         settings.clean.min_chars = self.min_chars;
+        settings.clean.boilerplate = !self.keep_boilerplate;
+        settings.clean.dedupe = !self.no_dedupe;
+        settings.clean.headings = !self.no_headings;
         settings.tfidf.min_df = self.min_df;
         settings.tfidf.max_df = self.max_df;
         settings

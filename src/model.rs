@@ -65,6 +65,10 @@ pub struct Params {
     pub min_chars: usize,
     /// Duplicate removal on.
     pub dedupe: bool,
+    /// Furniture removal on (off with `--keep-boilerplate`).
+    pub boilerplate: bool,
+    /// Heading detection on (off with `--no-headings`).
+    pub headings: bool,
     /// Minimum units a term must occur in.
     pub min_df: usize,
     /// Maximum share of units a term may occur in.
@@ -100,6 +104,8 @@ impl Params {
             t2s: settings.clean.t2s,
             min_chars: settings.clean.min_chars,
             dedupe: settings.clean.dedupe,
+            boilerplate: settings.clean.boilerplate,
+            headings: settings.clean.headings,
             min_df: settings.tfidf.min_df,
             max_df: settings.tfidf.max_df,
             k_selection,

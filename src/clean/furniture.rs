@@ -1,0 +1,762 @@
+//! Step 2, furniture: recognise page furniture — the copyright, licence, contact, byline,
+//! dateline, navigation and listing lines a scraper picks up around an article — from general
+//! signals (length, sentence punctuation, digit/date/phone/URL shapes, table separators,
+//! credit words, repetition), never from strings of particular sites.
+//!
+//! [`line_signal`] judges one line alone; [`mark_repeated`] and [`mark_listings`] look at
+//! lines in context (across articles, and runs of short lines within one).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::normalize::letter_count;
+use super::{Draft, Rule};
+
+/// Which furniture signal fired on a line (the JSON reason is `boilerplate` for all of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    /// A table row: two or more `|` separators (stock tickers, link bars).
+    Table,
+    /// A site licence or registration number (ICP备, 公网安备, 许可证 + code).
+    Licence,
+    /// A copyright line (©, Copyright, 版权所有).
+    Copyright,
+    /// A phone number, e-mail address or URL.
+    Contact,
+    /// A reprint or disclaimer notice: several legal cue words addressed to the reader.
+    LegalNotice,
+    /// Two or more `label:value` fields (来源:… 发布日期:… 浏览:…).
+    Metadata,
+    /// A byline or credit (记者 孙冰 | 北京报道, 责编:…, 编辑/…, 图片来源:…).
+    Byline,
+    /// An outlet/date line: a date or time with little else (国际金融报 2023-11-17 11:11).
+    Dateline,
+    /// A truncated teaser with a link label (……[详情]).
+    Teaser,
+    /// A short navigation or widget label (推荐内容, 展开, 扫一扫).
+    Navigation,
+    /// A short line wholly in parentheses: a caption or aside (（资料图片仅供参考）).
+    Caption,
+    /// Mostly digits, no sentences.
+    Numeric,
+    /// A short line that appears more than once in the corpus.
+    Repeated,
+    /// Part of a run of short headline-like lines with dates (related-reading lists, menus).
+    Listing,
+}
+
+impl Signal {
+    /// The snake_case name, for diagnostics and tests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::Table => "table",
+            Signal::Licence => "licence",
+            Signal::Copyright => "copyright",
+            Signal::Contact => "contact",
+            Signal::LegalNotice => "legal_notice",
+            Signal::Metadata => "metadata",
+            Signal::Byline => "byline",
+            Signal::Dateline => "dateline",
+            Signal::Teaser => "teaser",
+            Signal::Navigation => "navigation",
+            Signal::Caption => "caption",
+            Signal::Numeric => "numeric",
+            Signal::Repeated => "repeated",
+            Signal::Listing => "listing",
+        }
+    }
+}
+
+/// Lines with more letters than this are paragraphs whatever cue words they contain.
+const MAX_FURNITURE_LETTERS: usize = 120;
+/// Lines up to this many letters count as short (headline-like, credit-like).
+const SHORT_LINE_LETTERS: usize = 40;
+
+/// Sentence punctuation inside a line (a heading or credit has none of these).
+pub fn has_sentence_end(text: &str) -> bool {
+    text.contains(['。', '！', '；', '!'])
+}
+
+/// Judges one normalised line on its own; `None` means "no furniture signal".
+pub fn line_signal(text: &str) -> Option<Signal> {
+    let letters = letter_count(text);
+    let pipes = text.matches('|').count();
+    if pipes >= 2 || (pipes == 1 && text.starts_with('|')) {
+        return Some(Signal::Table);
+    }
+    if letters > MAX_FURNITURE_LETTERS {
+        return None;
+    }
+    let lower = text.to_lowercase();
+    if is_licence(&lower) {
+        return Some(Signal::Licence);
+    }
+    if is_copyright(&lower) {
+        return Some(Signal::Copyright);
+    }
+    if has_phone(text)
+        || has_email(text)
+        || lower.contains("http://")
+        || lower.contains("https://")
+        || lower.contains("www.")
+    {
+        return Some(Signal::Contact);
+    }
+    if is_legal_notice(text) {
+        return Some(Signal::LegalNotice);
+    }
+    let sentence = has_sentence_end(text);
+    if sentence {
+        return None;
+    }
+    if letters <= 60 && label_fields(text) >= 2 {
+        return Some(Signal::Metadata);
+    }
+    if letters <= 30 && is_byline(text) {
+        return Some(Signal::Byline);
+    }
+    if letters <= 30 && (has_date(text) || has_time(text)) {
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        if letters - digits <= 16 {
+            return Some(Signal::Dateline);
+        }
+    }
+    if letters <= 60 && is_teaser(text) {
+        return Some(Signal::Teaser);
+    }
+    if letters <= SHORT_LINE_LETTERS && text.starts_with(['(', '（']) && text.ends_with([')', '）'])
+    {
+        return Some(Signal::Caption);
+    }
+    if letters <= 16 && NAVIGATION.iter().any(|w| lower.contains(w)) {
+        return Some(Signal::Navigation);
+    }
+    if letters <= 60 && letters > 0 {
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        if digits * 2 >= letters {
+            return Some(Signal::Numeric);
+        }
+    }
+    None
+}
+
+/// Widget and navigation words that make up short menu lines.
+const NAVIGATION: &[&str] = &[
+    "展开",
+    "收起",
+    "更多",
+    "推荐",
+    "相关",
+    "阅读",
+    "评论",
+    "分享",
+    "收藏",
+    "点击",
+    "返回",
+    "顶部",
+    "上一篇",
+    "下一篇",
+    "热门",
+    "栏目",
+    "赞助",
+    "关注",
+    "下载",
+    "扫一扫",
+    "二维码",
+    "登录",
+    "注册",
+    "首页",
+    "热词",
+    "标签",
+    "打印",
+    "举报",
+    "点赞",
+    "转发",
+    "订阅",
+    "广告",
+];
+
+/// Cue words of reprint and disclaimer notices.
+const LEGAL_CUES: &[&str] = &[
+    "版权",
+    "转载",
+    "授权",
+    "摘编",
+    "转贴",
+    "镜像",
+    "稿酬",
+    "稿费",
+    "本站",
+    "本网",
+    "仅供参考",
+    "风险自负",
+    "免责",
+    "声明",
+    "申明",
+    "违者必究",
+    "侵权",
+    "联系我们",
+    "投稿",
+    "撤下",
+    "联系",
+];
+
+/// Words by which a site addresses its reader or names itself.
+const ADDRESS_CUES: &[&str] = &[
+    "本站",
+    "本网",
+    "本报",
+    "本刊",
+    "报社",
+    "杂志社",
+    "我们",
+    "请",
+    "如需",
+    "严禁",
+    "不得",
+    "欢迎",
+    "任何",
+    "您",
+];
+
+fn is_legal_notice(text: &str) -> bool {
+    let cues: Vec<&str> = LEGAL_CUES
+        .iter()
+        .copied()
+        .filter(|c| text.contains(c))
+        .collect();
+    if cues.len() < 2 || !ADDRESS_CUES.iter().any(|c| text.contains(c)) {
+        return false;
+    }
+    let cue_chars: usize = cues
+        .iter()
+        .map(|c| c.chars().count() * text.matches(c).count())
+        .sum();
+    cue_chars * 8 >= letter_count(text)
+}
+
+fn is_licence(lower: &str) -> bool {
+    if lower.contains("icp备")
+        || lower.contains("icp证")
+        || lower.contains("网安备")
+        || lower.contains("备案号")
+    {
+        return true;
+    }
+    // 许可证 followed closely by a code with digits.
+    lower.match_indices("许可证").any(|(at, word)| {
+        lower[at + word.len()..]
+            .chars()
+            .take(6)
+            .any(|c| c.is_ascii_digit())
+    })
+}
+
+fn is_copyright(lower: &str) -> bool {
+    [
+        "©",
+        "copyright",
+        "all rights reserved",
+        "版权所有",
+        "版权归",
+        "版权属",
+        "保留所有权利",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// Runs of ASCII digits joined by `-` as (start char index, digits, groups).
+fn digit_tokens(chars: &[char]) -> Vec<Vec<String>> {
+    let mut tokens = Vec::new();
+    let mut groups: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_digit() {
+            current.push(c);
+        } else if c == '-'
+            && !current.is_empty()
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+        {
+            groups.push(std::mem::take(&mut current));
+        } else if !current.is_empty() {
+            groups.push(std::mem::take(&mut current));
+            tokens.push(std::mem::take(&mut groups));
+        }
+    }
+    if !current.is_empty() {
+        groups.push(current);
+    }
+    if !groups.is_empty() {
+        tokens.push(groups);
+    }
+    tokens
+}
+
+/// A phone number: `010-83251700`, `0755-1234567`, `400-889-0008`, `4008890008`, an
+/// 11-digit mobile number, or 5+ digits right after 电话/热线/传真/手机/tel.
+pub fn has_phone(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let shaped = digit_tokens(&chars).iter().any(|groups| {
+        let joined: String = groups.concat();
+        let area = groups.len() == 2
+            && groups[0].starts_with('0')
+            && (3..=4).contains(&groups[0].len())
+            && (7..=8).contains(&groups[1].len());
+        let service =
+            (joined.starts_with("400") || joined.starts_with("800")) && joined.len() == 10;
+        let mobile = groups.len() == 1
+            && joined.len() == 11
+            && joined.starts_with('1')
+            && joined
+                .as_bytes()
+                .get(1)
+                .is_some_and(|d| (b'3'..=b'9').contains(d));
+        area || service || mobile
+    });
+    shaped
+        || ["电话", "热线", "传真", "手机", "tel"].iter().any(|label| {
+            text.to_lowercase().match_indices(label).any(|(at, w)| {
+                let after = &text.to_lowercase()[at + w.len()..];
+                let digits: String = after
+                    .chars()
+                    .skip_while(|c| !c.is_ascii_digit() && !c.is_alphabetic())
+                    .take_while(|c| c.is_ascii_digit() || *c == '-')
+                    .collect();
+                digits.chars().filter(char::is_ascii_digit).count() >= 5
+            })
+        })
+}
+
+/// An e-mail address: `name@host.tld`.
+pub fn has_email(text: &str) -> bool {
+    text.match_indices('@').any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = &text[at + 1..];
+        let host: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+            .collect();
+        before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+            && host.contains('.')
+            && !host.ends_with('.')
+    })
+}
+
+/// A calendar date: `2023-07-27`, `2024/9/20`, `2024.09.20` or `2023年11月17日`.
+pub fn has_date(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_digit()) {
+            let year = count_digits(&chars[i..]);
+            if year == 4 {
+                let mut j = i + 4;
+                let mut parts = 0;
+                for sep in [['-', '/', '.', '年'], ['-', '/', '.', '月']] {
+                    if chars.get(j).is_some_and(|c| sep.contains(c)) {
+                        let n = count_digits(&chars[j + 1..]);
+                        if (1..=2).contains(&n) {
+                            parts += 1;
+                            j += 1 + n;
+                            continue;
+                        }
+                    }
+                    break;
+                }
+                if parts == 2 {
+                    return true;
+                }
+            }
+            i += year.max(1);
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// A clock time: `09:42` or `16:43:20`.
+pub fn has_time(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    (1..chars.len()).any(|i| {
+        chars[i] == ':'
+            && chars[..i]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_digit())
+                .count()
+                >= 1
+            && count_digits(&chars[i + 1..]) == 2
+    })
+}
+
+fn count_digits(chars: &[char]) -> usize {
+    chars.iter().take_while(|c| c.is_ascii_digit()).count()
+}
+
+/// How many `label:` fields (2–4 Han characters then a colon) the line has.
+fn label_fields(text: &str) -> usize {
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len())
+        .filter(|&i| {
+            matches!(chars[i], ':' | '：')
+                && chars[..i].iter().rev().take_while(|c| is_han(**c)).count() >= 2
+        })
+        .count()
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// Credit words of bylines.
+const CREDITS: &[&str] = &[
+    "责任编辑",
+    "图片来源",
+    "记者",
+    "编辑",
+    "责编",
+    "作者",
+    "撰文",
+    "撰稿",
+    "摄影",
+    "通讯员",
+    "实习生",
+    "校对",
+    "审校",
+    "审核",
+    "监制",
+    "出品",
+    "策划",
+    "来源",
+    "原标题",
+];
+
+fn is_byline(text: &str) -> bool {
+    let separator = |c: Option<char>| matches!(c, Some(':' | '：' | '/' | '|' | ' ' | '丨'));
+    let credited = CREDITS.iter().any(|w| {
+        text.match_indices(w)
+            .any(|(at, w)| separator(text[at + w.len()..].chars().next()))
+    });
+    let leading = ["文/", "图/", "文|", "图|", "文:", "图:"]
+        .iter()
+        .any(|p| text.starts_with(p));
+    let reported = text.ends_with("报道") && letter_count(text) <= 20;
+    credited || leading || reported
+}
+
+fn is_teaser(text: &str) -> bool {
+    let t = text.trim_end();
+    let bracket_label = [('[', ']'), ('【', '】')].iter().any(|&(open, close)| {
+        t.ends_with(close)
+            && t.rfind(open)
+                .is_some_and(|at| (1..=6).contains(&t[at..].chars().count().saturating_sub(2)))
+    });
+    bracket_label || t.ends_with('…') || t.ends_with("...")
+}
+
+/// The key two short lines share when they say the same thing: letters and digits,
+/// lower-cased.
+pub fn line_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Does this line read like a paragraph (enough letters and a sentence end)?
+pub fn looks_like_paragraph(text: &str, min_chars: usize) -> bool {
+    letter_count(text) >= min_chars.max(1)
+        && (has_sentence_end(text) || letter_count(text) > SHORT_LINE_LETTERS)
+}
+
+/// Marks short lines (up to 40 letters) that occur more than once in the corpus as
+/// [`Signal::Repeated`] — site names, widget labels, share prompts — unless a paragraph follows
+/// them (then they are headings that happen to repeat).
+pub fn mark_repeated(docs: &mut [Vec<Draft>], min_chars: usize) {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for doc in docs.iter() {
+        for d in doc {
+            if letter_count(&d.text) <= SHORT_LINE_LETTERS && !has_sentence_end(&d.text) {
+                *counts.entry(line_key(&d.text)).or_default() += 1;
+            }
+        }
+    }
+    for doc in docs.iter_mut() {
+        for i in 0..doc.len() {
+            if doc[i].rule.is_some() || letter_count(&doc[i].text) > SHORT_LINE_LETTERS {
+                continue;
+            }
+            let repeated = counts.get(&line_key(&doc[i].text)).is_some_and(|&n| n >= 2);
+            let paragraph_next = doc
+                .get(i + 1)
+                .is_some_and(|n| n.rule.is_none() && looks_like_paragraph(&n.text, min_chars));
+            if repeated && !paragraph_next {
+                doc[i].rule = Some(Rule::Furniture(Signal::Repeated));
+            }
+        }
+    }
+}
+
+/// Marks runs of short, sentence-less lines as [`Signal::Listing`] when they hold two or more
+/// dates (related-reading lists: headline, outlet + date, headline, …) or when at least four
+/// lines in a row are short and half of them already furniture (menus, footers).
+pub fn mark_listings(doc: &mut [Draft], min_chars: usize) {
+    let short = |d: &Draft| {
+        matches!(d.rule, Some(Rule::Furniture(_)))
+            || (letter_count(&d.text) <= SHORT_LINE_LETTERS && !has_sentence_end(&d.text))
+    };
+    let mut start = 0;
+    while start < doc.len() {
+        if !short(&doc[start]) {
+            start += 1;
+            continue;
+        }
+        let end = (start..doc.len())
+            .find(|&j| !short(&doc[j]))
+            .unwrap_or(doc.len());
+        let run = &doc[start..end];
+        let dated = run
+            .iter()
+            .filter(|d| has_date(&d.text) || has_time(&d.text))
+            .count();
+        let weak = run
+            .iter()
+            .filter(|d| d.rule.is_some() || letter_count(&d.text) < min_chars)
+            .count();
+        let listing = (run.len() >= 3 && dated >= 2) || (run.len() >= 4 && weak * 2 >= run.len());
+        if listing {
+            for d in &mut doc[start..end] {
+                if d.rule.is_none() {
+                    d.rule = Some(Rule::Furniture(Signal::Listing));
+                }
+            }
+        }
+        start = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(text: &str) -> Option<Signal> {
+        line_signal(text)
+    }
+
+    #[test]
+    fn tables_go() {
+        assert_eq!(
+            sig("| 19:25 | 和而泰:铖昌科技财务报表纳入公司... |"),
+            Some(Signal::Table)
+        );
+        assert_eq!(
+            sig("| 09:01 | 某某股份:关于回购进展的公告 |"),
+            Some(Signal::Table)
+        );
+        assert_eq!(sig("首页 | 新闻 | 财经 | 科技"), Some(Signal::Table));
+        assert_eq!(sig("关于我们 | 联系我们 | 广告服务"), Some(Signal::Table));
+    }
+
+    #[test]
+    fn licences_and_copyright_go() {
+        assert_eq!(
+            sig("京公网安备 11010202007567号京ICP备17054264号"),
+            Some(Signal::Licence)
+        );
+        assert_eq!(
+            sig("互联网新闻信息服务许可证 10120180014增值电信业务经营许可证B2-20181903"),
+            Some(Signal::Licence)
+        );
+        assert_eq!(sig("沪ICP证123456号"), Some(Signal::Licence));
+        assert_eq!(sig("版权所有证券日报网"), Some(Signal::Copyright));
+        assert_eq!(
+            sig("Copyright © 2010-2024 AiLab Team. 人工智能实验室 版权所有"),
+            Some(Signal::Copyright)
+        );
+        assert_eq!(
+            sig("© 2024 某某新闻网 保留所有权利"),
+            Some(Signal::Copyright)
+        );
+    }
+
+    #[test]
+    fn contacts_go() {
+        assert_eq!(
+            sig("证券日报社电话:010-83251700网站电话:010-83251800 网站传真:010-83251801电子邮件:xmtzx@zqrb.net"),
+            Some(Signal::Contact)
+        );
+        assert_eq!(sig("读者热线:4008890008"), Some(Signal::Contact));
+        assert_eq!(sig("投诉邮箱 news@example.com"), Some(Signal::Contact));
+        assert_eq!(sig("客服电话 0755-12345678"), Some(Signal::Contact));
+        assert_eq!(
+            sig("更多内容请访问 https://example.cn/a"),
+            Some(Signal::Contact)
+        );
+    }
+
+    #[test]
+    fn legal_notices_go() {
+        for text in [
+            "如需转载请与《每日经济新闻》报社联系。",
+            "未经《每日经济新闻》报社授权,严禁转载或镜像,违者必究。",
+            "特别提醒:如果我们使用了您的图片,请作者与本站联系索取稿酬。如您不希望作品出现在本站,可联系我们要求撤下您的作品。",
+            "证券日报网所载文章、数据仅供参考,使用前务请仔细阅读法律申明,风险自负。",
+            "(版权属《中国经济周刊》杂志社所有,任何媒体、网站或个人未经授权不得转载、摘编、链接、转贴或以其他方式使用。)",
+            "本网所有稿件未经书面授权,任何单位不得转载。",
+        ] {
+            assert!(sig(text).is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn bylines_datelines_metadata_go() {
+        assert_eq!(
+            sig("《中国经济周刊》记者 孙冰 | 北京报道"),
+            Some(Signal::Byline)
+        );
+        assert_eq!(sig("每经记者 杨弃非 每经编辑 杨欢"), Some(Signal::Byline));
+        assert_eq!(sig("编辑/范辉"), Some(Signal::Byline));
+        assert_eq!(sig("责编:郭霁瑶"), Some(Signal::Byline));
+        assert_eq!(sig("图片来源:摄图网_402624474"), Some(Signal::Byline));
+        assert_eq!(sig("本报记者 王明 上海报道"), Some(Signal::Byline));
+        assert_eq!(sig("文/李华"), Some(Signal::Byline));
+        assert_eq!(sig("责任编辑：张三"), Some(Signal::Byline));
+        assert_eq!(
+            sig("来源:互联网   发布日期:2023-07-27 09:42:21   浏览:21987次"),
+            Some(Signal::Metadata)
+        );
+        assert_eq!(
+            sig("发布时间：2024-01-02 作者：李四"),
+            Some(Signal::Metadata)
+        );
+        assert_eq!(sig("国际金融报 2023-11-17 11:11"), Some(Signal::Dateline));
+        assert_eq!(
+            sig("每日经济新闻 2024-09-20 16:43:20"),
+            Some(Signal::Dateline)
+        );
+        assert_eq!(sig("财联社 2024-10-06"), Some(Signal::Dateline));
+        assert_eq!(sig("南方日报 2023年5月8日"), Some(Signal::Dateline));
+    }
+
+    #[test]
+    fn teasers_navigation_numbers_go() {
+        assert_eq!(
+            sig("卫星通信管理制度及政策法规进一步完善……[详情]"),
+            Some(Signal::Teaser)
+        );
+        assert_eq!(sig("新能源汽车出口再创新高【更多】"), Some(Signal::Teaser));
+        assert_eq!(sig("推荐内容"), Some(Signal::Navigation));
+        assert_eq!(sig("相关阅读"), Some(Signal::Navigation));
+        assert_eq!(sig("扫一扫,加关注"), Some(Signal::Navigation));
+        assert_eq!(sig("展开"), Some(Signal::Navigation));
+        assert_eq!(sig("返回顶部"), Some(Signal::Navigation));
+        assert_eq!(sig("2023 0727 094221 21987"), Some(Signal::Numeric));
+        assert_eq!(sig("(资料图片仅供参考)"), Some(Signal::Caption));
+        assert_eq!(sig("（图片由受访者提供）"), Some(Signal::Caption));
+    }
+
+    #[test]
+    fn article_text_stays() {
+        for text in [
+            // Seed paragraphs and headings with cue words or digits in them.
+            "记者了解到,第一批通过备案的大模型主要是基础通用模型,包括百度文心一言、百川智能。",
+            "第二批完成备案的大模型中,有三个行业大模型备受关注。",
+            "通用还是垂直?“百模大战”正在出现分化",
+            "算力仍是主要制约因素",
+            "构建“数据-模型-应用”飞轮",
+            "AIGC该降温了?",
+            "8月31日,首批11家通过《生成式人工智能服务管理暂行办法》备案的AI大模型名单亮相。",
+            "在国家“数据二十条”基础上,2024年1月,国家数据局出台的《“数据要素×”三年行动计划(2024—2026年)》明确提出了数据要素的放大作用。",
+            "但同时,大模型发展也面临多重掣肘。",
+            "最后,考虑到政策监管的重要性,国产大模型发展还应密切关注政策动向,主动与监管机构沟通。",
+            // Made up in the same style.
+            "该平台未经授权转载多家媒体稿件,被法院判令赔偿。",
+            "据记者了解,该公司的资金来源主要是银行贷款。",
+            "2023年全年,公司营收同比增长12%,净利润达到3.5亿元。",
+            "数据显示,2020-2021年中国大模型数量从2个增至21个。",
+            "市场竞争持续加剧",
+            "热线电话的接通率仍然偏低,市民反映排队时间过长。",
+            "这家公司推出的新产品在市场上反响热烈,用户纷纷点赞并主动分享给身边的朋友。",
+        ] {
+            assert_eq!(sig(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn date_and_phone_shapes() {
+        assert!(has_date("2023-07-27"));
+        assert!(has_date("发布于2024/9/20"));
+        assert!(has_date("2023年11月17日"));
+        assert!(!has_date("2020-2021年"));
+        assert!(!has_date("2023年全年"));
+        assert!(has_time("16:43:20"));
+        assert!(!has_time("比分3:2"));
+        assert!(has_phone("010-83251700"));
+        assert!(has_phone("13812345678"));
+        assert!(has_phone("400-889-0008"));
+        assert!(!has_phone("2020-2021年"));
+        assert!(!has_phone("10120180014"));
+        assert!(!has_phone("增至21个"));
+    }
+
+    fn drafts(lines: &[&str]) -> Vec<Draft> {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Draft {
+                line: i + 1,
+                text: (*t).to_string(),
+                rule: line_signal(t).map(Rule::Furniture),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn related_reading_lists_go_titles_stay() {
+        let mut doc = drafts(&[
+            "这是最后一段正文,讲述了大模型产业的未来发展方向和主要挑战。",
+            "相关阅读",
+            "拥抱AI浪潮 算力产业链跑出“加速度”",
+            "经济参考报 2024-09-22",
+            "多款人形机器人同台竞技 算力供给迈向普惠阶段",
+            "证券日报 2024-07-07",
+            "新能源车企加速出海 欧洲市场成为新的增长点",
+            "某某客户端 2024-06-01",
+        ]);
+        mark_listings(&mut doc, 15);
+        assert_eq!(doc[0].rule, None);
+        assert!(doc[1..].iter().all(|d| d.rule.is_some()));
+        assert_eq!(doc[2].rule, Some(Rule::Furniture(Signal::Listing)));
+
+        let mut top = drafts(&[
+            "AI“百模大战”现状:向垂直、B端谋场景 算力仍是主要制约因素",
+            "国际金融报 2023-11-17 11:11",
+            "AI(人工智能)大模型正“飞入”百姓家和行业中。",
+        ]);
+        mark_listings(&mut top, 15);
+        assert_eq!(top[0].rule, None);
+    }
+
+    #[test]
+    fn repeated_short_lines_go_repeated_headings_stay() {
+        let para = "这是一段足够长的正文,用来说明重复出现的标题后面紧跟正文时应当保留。";
+        let mut docs = vec![
+            drafts(&["推荐内容", "市场展望", para]),
+            drafts(&["正文。", "推荐内容", "市场展望", para]),
+        ];
+        for doc in &mut docs {
+            for d in doc.iter_mut() {
+                d.rule = None;
+            }
+        }
+        mark_repeated(&mut docs, 15);
+        assert_eq!(docs[0][0].rule, Some(Rule::Furniture(Signal::Repeated)));
+        assert_eq!(docs[1][1].rule, Some(Rule::Furniture(Signal::Repeated)));
+        assert_eq!(docs[0][1].rule, None);
+        assert_eq!(docs[1][2].rule, None);
+    }
+}

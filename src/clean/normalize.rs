@@ -1,0 +1,261 @@
+//! Step 1, normalise: strip pinyin glosses (well-formed and damaged), then fold full-width
+//! letters, digits and spaces. Traditional→simplified conversion sits between the two (see
+//! [`super::Converter`]); [`super::normalize_line`] composes the three.
+
+/// Is `c` a Latin vowel (or nasal) carrying a pinyin tone mark: ā á ǎ à …, ǖ ǘ ǚ ǜ, ń ň ǹ ḿ?
+pub fn is_tone_marked(c: char) -> bool {
+    matches!(
+        c,
+        'ā' | 'á'
+            | 'ǎ'
+            | 'à'
+            | 'ē'
+            | 'é'
+            | 'ě'
+            | 'è'
+            | 'ī'
+            | 'í'
+            | 'ǐ'
+            | 'ì'
+            | 'ō'
+            | 'ó'
+            | 'ǒ'
+            | 'ò'
+            | 'ū'
+            | 'ú'
+            | 'ǔ'
+            | 'ù'
+            | 'ǖ'
+            | 'ǘ'
+            | 'ǚ'
+            | 'ǜ'
+            | 'ń'
+            | 'ň'
+            | 'ǹ'
+            | 'ḿ'
+    )
+}
+
+/// The toneless base letter of a lower-case pinyin letter, or `None` for anything else.
+fn base_letter(c: char) -> Option<char> {
+    Some(match c {
+        'a'..='z' => c,
+        'ā' | 'á' | 'ǎ' | 'à' => 'a',
+        'ē' | 'é' | 'ě' | 'è' => 'e',
+        'ī' | 'í' | 'ǐ' | 'ì' => 'i',
+        'ō' | 'ó' | 'ǒ' | 'ò' => 'o',
+        'ū' | 'ú' | 'ǔ' | 'ù' => 'u',
+        'ü' | 'ǖ' | 'ǘ' | 'ǚ' | 'ǜ' => 'v',
+        'ń' | 'ň' | 'ǹ' => 'n',
+        'ḿ' => 'm',
+        _ => return None,
+    })
+}
+
+const FINALS: &[&str] = &[
+    "a", "o", "e", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "ong", "er", "i", "ia", "ie",
+    "iao", "iu", "ian", "in", "iang", "ing", "iong", "io", "u", "ua", "uo", "uai", "ui", "uan",
+    "un", "uang", "ue", "v", "ve", "van", "vn", "m", "n", "ng", "ueng",
+];
+
+/// Is `word` one pinyin syllable written with a tone mark (`wù`, `shè`, `guī`, `lüè`)?
+/// Shapes only (initial + final), so `café` or `José` never count.
+pub fn is_toned_syllable(word: &str) -> bool {
+    let mut base = String::with_capacity(word.len());
+    let mut tone = false;
+    for c in word.chars() {
+        match base_letter(c) {
+            Some(b) => base.push(b),
+            None => return false,
+        }
+        tone |= is_tone_marked(c);
+    }
+    if !tone || base.len() > 6 {
+        return false;
+    }
+    let rest = ["zh", "ch", "sh"]
+        .iter()
+        .find_map(|i| base.strip_prefix(i))
+        .or_else(|| {
+            base.strip_prefix(|c: char| "bpmfdtnlgkhjqxrzcsyw".contains(c))
+                .filter(|r| !r.is_empty())
+        })
+        .unwrap_or(&base);
+    FINALS.contains(&rest) || FINALS.contains(&base.as_str())
+}
+
+fn is_open(c: char) -> bool {
+    c == '(' || c == '（'
+}
+
+fn is_close(c: char) -> bool {
+    c == ')' || c == '）'
+}
+
+fn is_pinyin_char(c: char) -> bool {
+    base_letter(c).is_some()
+}
+
+/// Removes pinyin glosses: a parenthesised run of toned syllables (`服務(wù)`, `以O(shè)penAI`,
+/// `(guó jiā)`), and the remains of glosses damaged in transit — a toned syllable with a lost
+/// bracket or a `?` in its place (`?guī)`, `?yàn)`, `(jì`). Real parentheticals stay: `(HFU)`,
+/// `(B2C)`, `(美国人工智能研究公司)`, `(abc)`.
+pub fn strip_pinyin_glosses(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if is_open(chars[i]) {
+            if let Some(len) = paren_gloss_len(&chars[i..]) {
+                i += len;
+                continue;
+            }
+        }
+        if is_pinyin_char(chars[i]) && (i == 0 || !is_pinyin_char(chars[i - 1])) {
+            let end = (i..chars.len())
+                .find(|&j| !is_pinyin_char(chars[j]))
+                .unwrap_or(chars.len());
+            let word: String = chars[i..end].iter().collect();
+            let uppercase_before = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if !uppercase_before && is_toned_syllable(&word) {
+                // A bare toned syllable: drop it with a stray opener (or `?`) before it and a
+                // closer after it.
+                if out.ends_with(['(', '（', '?', '？']) {
+                    out.pop();
+                }
+                i = if end < chars.len() && is_close(chars[end]) {
+                    end + 1
+                } else {
+                    end
+                };
+                continue;
+            }
+            out.push_str(&word);
+            i = end;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Length of a parenthesised gloss at `chars[0]` (an opening bracket): one or more toned
+/// syllables separated by spaces or apostrophes, then a closing bracket.
+fn paren_gloss_len(chars: &[char]) -> Option<usize> {
+    let close = chars.iter().take(32).position(|&c| is_close(c))?;
+    let inner: String = chars[1..close].iter().collect();
+    let words: Vec<&str> = inner
+        .split([' ', '\'', '’', '-'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let all_pinyin = !words.is_empty()
+        && words
+            .iter()
+            .all(|w| w.chars().all(is_pinyin_char) && (is_toned_syllable(w) || w.len() <= 6));
+    let toned = words.iter().any(|w| is_toned_syllable(w));
+    (all_pinyin && toned).then_some(close + 1)
+}
+
+/// Folds full-width ASCII (`ＧＰＵ４`, `｜`) and the ideographic and no-break spaces to their
+/// ASCII forms; CJK punctuation (，。：) is left alone.
+pub fn fold_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' | '｜' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            '\u{3000}' | '\u{00A0}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Counts the characters that carry meaning: letters (Han included) and digits.
+pub fn letter_count(text: &str) -> usize {
+    text.chars().filter(|c| c.is_alphanumeric()).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_glosses_go() {
+        assert_eq!(strip_pinyin_glosses("服務(wù)平臺"), "服務平臺");
+        assert_eq!(strip_pinyin_glosses("進(jìn)行"), "進行");
+        assert_eq!(
+            strip_pinyin_glosses("與以O(shè)penAI(美國"),
+            "與以OpenAI(美國"
+        );
+        assert_eq!(strip_pinyin_glosses("關(guān)注"), "關注");
+        assert_eq!(strip_pinyin_glosses("領(lǐng)域"), "領域");
+    }
+
+    #[test]
+    fn damaged_seed_glosses_go() {
+        // `?` took the place of a lost character and its opening bracket.
+        assert_eq!(strip_pinyin_glosses("規(guī)?;⒁?guī)範化"), "規?;⒁範化");
+        assert_eq!(strip_pinyin_glosses("因?yàn)轭A(yù)期"), "因轭A期");
+        assert_eq!(strip_pinyin_glosses("當(dāng)?shù)胤e累了"), "當胤e累了");
+        assert_eq!(strip_pinyin_glosses("一哄而下,F(xiàn)在"), "一哄而下,F在");
+    }
+
+    #[test]
+    fn made_up_glosses_go() {
+        assert_eq!(strip_pinyin_glosses("國(guó)家(jiā)"), "國家");
+        assert_eq!(strip_pinyin_glosses("國家（guó jiā）"), "國家");
+        assert_eq!(strip_pinyin_glosses("綠(lǜ)色"), "綠色");
+        assert_eq!(strip_pinyin_glosses("略(lüè)"), "略");
+        assert_eq!(strip_pinyin_glosses("以G(pí)PU為例"), "以GPU為例");
+        assert_eq!(strip_pinyin_glosses("數(shù"), "數");
+        assert_eq!(strip_pinyin_glosses("經濟jì發展"), "經濟發展");
+    }
+
+    #[test]
+    fn real_parentheticals_and_words_stay() {
+        for keep in [
+            "合肥工业大学(HFU)",
+            "消费者应用(B2C)",
+            "(美国人工智能研究公司)",
+            "(abc)",
+            "(Know-How)",
+            "硬件算力效率(HFU)超过60%",
+            "(2024—2026年)",
+            "咖啡馆(café)开业",
+            "José Mourinho 执教",
+            "Pokémon 游戏",
+            "a(n)",
+            "大模型?是面向B端",
+        ] {
+            assert_eq!(strip_pinyin_glosses(keep), keep, "{keep}");
+        }
+    }
+
+    #[test]
+    fn syllable_shapes() {
+        for yes in [
+            "wù", "shè", "guī", "yàn", "lǜ", "zhuàng", "ǎi", "ńg", "xiàn",
+        ] {
+            assert!(is_toned_syllable(yes), "{yes}");
+        }
+        for no in ["wu", "café", "José", "résumé", "ab", "é2"] {
+            assert!(!is_toned_syllable(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn width_folding_keeps_cjk_punctuation() {
+        assert_eq!(fold_width("ＧＰＵ４，好"), "GPU4，好");
+        assert_eq!(fold_width("a｜b\u{3000}c\u{a0}d"), "a|b c d");
+    }
+
+    #[test]
+    fn letters_count_han_latin_digits() {
+        assert_eq!(letter_count("扫一扫,加关注"), 6);
+        assert_eq!(letter_count("GPU-4 好"), 5);
+    }
+}
