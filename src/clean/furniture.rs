@@ -502,8 +502,10 @@ pub fn mark_repeated(docs: &mut [Vec<Draft>], min_chars: usize) {
 }
 
 /// Marks runs of short, sentence-less lines as [`Signal::Listing`] when they hold two or more
-/// dates (related-reading lists: headline, outlet + date, headline, …) or when at least four
-/// lines in a row are short and half of them already furniture (menus, footers).
+/// dates (related-reading lists: headline, outlet + date, headline, …), or when at least four
+/// lines in a row are short, half of them already furniture or too short to keep, and no
+/// paragraph follows (menus, footers). The last line of a run that leads into a paragraph is
+/// left alone: it is that paragraph's heading.
 pub fn mark_listings(doc: &mut [Draft], min_chars: usize) {
     let short = |d: &Draft| {
         matches!(d.rule, Some(Rule::Furniture(_)))
@@ -527,9 +529,15 @@ pub fn mark_listings(doc: &mut [Draft], min_chars: usize) {
             .iter()
             .filter(|d| d.rule.is_some() || letter_count(&d.text) < min_chars)
             .count();
-        let listing = (run.len() >= 3 && dated >= 2) || (run.len() >= 4 && weak * 2 >= run.len());
+        // A run that leads into a paragraph ends in that paragraph's heading (or title).
+        let paragraph_next = doc
+            .get(end)
+            .is_some_and(|n| n.rule.is_none() && looks_like_paragraph(&n.text, min_chars));
+        let listing = (run.len() >= 3 && dated >= 2)
+            || (run.len() >= 4 && weak * 2 >= run.len() && !paragraph_next);
         if listing {
-            for d in &mut doc[start..end] {
+            let last = if paragraph_next { end - 1 } else { end };
+            for d in &mut doc[start..last] {
                 if d.rule.is_none() {
                     d.rule = Some(Rule::Furniture(Signal::Listing));
                 }
@@ -739,6 +747,29 @@ mod tests {
         ]);
         mark_listings(&mut top, 15);
         assert_eq!(top[0].rule, None);
+
+        // Title, metadata, byline, heading, paragraph: a header, not a menu.
+        let mut header = drafts(&[
+            "大模型产业观察",
+            "来源:某某网   发布日期:2024-03-01 10:00:00   浏览:1234次",
+            "记者 王明 | 上海报道",
+            "通用还是垂直",
+            "随着更多大型人工智能模型的备案和应用落地,大模型正越来越多地针对特定垂直行业进行优化。",
+        ]);
+        mark_listings(&mut header, 15);
+        assert_eq!(header[0].rule, None);
+        assert_eq!(header[3].rule, None);
+
+        // A footer menu with nothing after it goes.
+        let mut footer = drafts(&[
+            "正文最后一句。",
+            "赞助本站",
+            "人工智能实验室",
+            "相关内容",
+            "展开",
+        ]);
+        mark_listings(&mut footer, 15);
+        assert_eq!(footer[2].rule, Some(Rule::Furniture(Signal::Listing)));
     }
 
     #[test]
