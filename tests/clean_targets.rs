@@ -17,7 +17,10 @@ fn labels() -> HashMap<(String, usize), String> {
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
-            ((cols[0].to_string(), cols[1].parse().unwrap()), cols[2].to_string())
+            (
+                (cols[0].to_string(), cols[1].parse().unwrap()),
+                cols[2].to_string(),
+            )
         })
         .collect()
 }
@@ -95,7 +98,11 @@ fn measure() -> Measured {
 #[test]
 fn seed_targets_are_met() {
     let m = measure();
-    assert!(m.unlabelled.is_empty(), "unlabelled lines: {:?}", m.unlabelled);
+    assert!(
+        m.unlabelled.is_empty(),
+        "unlabelled lines: {:?}",
+        m.unlabelled
+    );
     let furniture = m.furniture.0 as f64 / m.furniture.1 as f64;
     let paragraphs = m.paragraphs.0 as f64 / m.paragraphs.1 as f64;
     eprintln!(
@@ -127,7 +134,11 @@ fn kept_seed_text_has_no_gloss_and_no_traditional_character() {
         );
         for c in text.chars().filter(|c| !c.is_ascii()) {
             let single = c.to_string();
-            assert_eq!(t2s.convert(&single), single, "traditional `{c}` left in: {text}");
+            assert_eq!(
+                t2s.convert(&single),
+                single,
+                "traditional `{c}` left in: {text}"
+            );
         }
     }
 }
