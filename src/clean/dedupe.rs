@@ -5,7 +5,7 @@
 //! first paragraph) and heavy overlap. The longer paragraph is kept (the first one on a tie);
 //! the others are dropped as `duplicate` with a pointer to it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{Draft, Rule};
 
@@ -14,7 +14,9 @@ pub const OVERLAP: f64 = 0.8;
 /// Character n-gram length of the shingles.
 const SHINGLE: usize = 4;
 /// Shingles shared by more kept paragraphs than this are too common to find candidates with.
-const MAX_POSTINGS: usize = 256;
+const MAX_POSTINGS: usize = 64;
+/// One shingle in this many (by hash) is used to find candidates.
+const SAMPLE: u32 = 4;
 
 /// The comparison key: letters and digits, lower-cased.
 pub fn key(text: &str) -> Vec<char> {
@@ -30,30 +32,56 @@ pub fn is_truncated(text: &str) -> bool {
     t.ends_with('…') || t.ends_with("...")
 }
 
-/// The set of hashed character 4-grams of a key (the whole key when shorter).
-pub fn shingles(key: &[char]) -> HashSet<u64> {
+/// The hashed character 4-grams of a key (the whole key when shorter), sorted and deduplicated.
+pub fn shingles(key: &[char]) -> Vec<u32> {
     let hash = |w: &[char]| {
         // FNV-1a: deterministic across runs and platforms.
-        w.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &c| {
-            (h ^ c as u64).wrapping_mul(0x0100_0000_01b3)
+        w.iter().fold(0x811c_9dc5_u32, |h, &c| {
+            (h ^ c as u32).wrapping_mul(0x0100_0193)
         })
     };
-    if key.len() < SHINGLE {
-        return std::iter::once(hash(key)).collect();
-    }
-    key.windows(SHINGLE).map(hash).collect()
+    let mut out: Vec<u32> = if key.len() < SHINGLE {
+        vec![hash(key)]
+    } else {
+        key.windows(SHINGLE).map(hash).collect()
+    };
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
-/// Share of `a`'s shingles that are also in `b`.
-pub fn overlap(a: &HashSet<u64>, b: &HashSet<u64>) -> f64 {
+/// Share of `a`'s shingles that are also in `b` (both sorted).
+pub fn overlap(a: &[u32], b: &[u32]) -> f64 {
     if a.is_empty() {
         return 0.0;
     }
-    a.iter().filter(|s| b.contains(s)).count() as f64 / a.len() as f64
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    shared as f64 / a.len() as f64
+}
+
+/// Shingles used to find candidates: a fixed quarter of them (by hash), so that a paragraph
+/// contained in another has its sample contained in the other's sample.
+fn sample(set: &[u32]) -> impl Iterator<Item = u32> + '_ {
+    set.iter().copied().filter(|h| h % SAMPLE == 0)
 }
 
 /// Marks near-duplicate kept paragraphs (`rule == None`) across the whole corpus as
 /// [`Rule::Duplicate`] pointing at the kept twin's (article index, line).
+///
+/// Candidates are found through a sample of the shingles (a quarter, chosen by hash) and
+/// then checked on all of them, so the cost stays near-linear on large corpora; a very short
+/// paragraph whose sample is empty is only matched when equal.
 pub fn mark(docs: &mut [Vec<Draft>]) {
     struct Candidate {
         doc: usize,
@@ -80,42 +108,43 @@ pub fn mark(docs: &mut [Vec<Draft>]) {
         (a.truncated, b.key.len(), a.doc, a.idx).cmp(&(b.truncated, a.key.len(), b.doc, b.idx))
     });
 
-    let mut kept: Vec<(usize, usize, HashSet<u64>)> = Vec::new();
+    let mut kept: Vec<(usize, usize, Vec<u32>)> = Vec::new();
     let mut exact: HashMap<Vec<char>, usize> = HashMap::new();
-    let mut postings: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
     let mut verdicts: Vec<(usize, usize, (usize, usize))> = Vec::new();
+    let mut hits: HashMap<u32, u32> = HashMap::new();
     for c in candidates {
         if let Some(&k) = exact.get(&c.key) {
             verdicts.push((c.doc, c.idx, (kept[k].0, kept[k].1)));
             continue;
         }
         let set = shingles(&c.key);
-        let mut hits: HashMap<usize, usize> = HashMap::new();
-        for s in &set {
-            if let Some(list) = postings.get(s) {
-                for &k in list {
-                    *hits.entry(k).or_default() += 1;
-                }
+        hits.clear();
+        let mut sampled = 0u32;
+        for s in sample(&set) {
+            sampled += 1;
+            for &k in postings.get(&s).map(Vec::as_slice).unwrap_or_default() {
+                *hits.entry(k).or_default() += 1;
             }
         }
-        let need = (set.len() as f64 * OVERLAP).ceil() as usize;
+        let need = sampled.div_ceil(2).max(1);
         let twin = hits
-            .into_iter()
-            .filter(|&(_, n)| n >= need)
-            .map(|(k, _)| (overlap(&set, &kept[k].2), k))
+            .iter()
+            .filter(|&(_, &n)| n >= need)
+            .map(|(&k, _)| (overlap(&set, &kept[k as usize].2), k as usize))
             .filter(|&(o, _)| o >= OVERLAP)
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
         match twin {
             Some((_, k)) => verdicts.push((c.doc, c.idx, (kept[k].0, kept[k].1))),
             None => {
-                let id = kept.len();
-                for s in &set {
-                    let list = postings.entry(*s).or_default();
+                let id = kept.len() as u32;
+                for s in sample(&set) {
+                    let list = postings.entry(s).or_default();
                     if list.len() < MAX_POSTINGS {
                         list.push(id);
                     }
                 }
-                exact.insert(c.key, id);
+                exact.insert(c.key, kept.len());
                 kept.push((c.doc, c.idx, set));
             }
         }

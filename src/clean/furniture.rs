@@ -316,18 +316,21 @@ pub fn has_phone(text: &str) -> bool {
                 .is_some_and(|d| (b'3'..=b'9').contains(d));
         area || service || mobile
     });
-    shaped
-        || ["电话", "热线", "传真", "手机", "tel"].iter().any(|label| {
-            text.to_lowercase().match_indices(label).any(|(at, w)| {
-                let after = &text.to_lowercase()[at + w.len()..];
-                let digits: String = after
-                    .chars()
-                    .skip_while(|c| !c.is_ascii_digit() && !c.is_alphabetic())
-                    .take_while(|c| c.is_ascii_digit() || *c == '-')
-                    .collect();
-                digits.chars().filter(char::is_ascii_digit).count() >= 5
-            })
+    if shaped {
+        return true;
+    }
+    let lower = text.to_lowercase();
+    ["电话", "热线", "传真", "手机", "tel"].iter().any(|label| {
+        lower.match_indices(label).any(|(at, w)| {
+            let digits = lower[at + w.len()..]
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit() && !c.is_alphabetic())
+                .take_while(|c| c.is_ascii_digit() || *c == '-')
+                .filter(char::is_ascii_digit)
+                .count();
+            digits >= 5
         })
+    })
 }
 
 /// An e-mail address: `name@host.tld`.
