@@ -31,6 +31,7 @@ const DROPPED: &[(&str, usize, &str)] = &[
     ("000", 31, "boilerplate"),
     ("000", 32, "boilerplate"),
     ("001", 1, "short"),
+    ("001", 3, "short"),
     ("001", 4, "boilerplate"),
     ("001", 6, "duplicate"),
     ("001", 8, "boilerplate"),
@@ -54,6 +55,7 @@ const DROPPED: &[(&str, usize, &str)] = &[
     ("002", 26, "boilerplate"),
     ("002", 27, "boilerplate"),
     ("002", 28, "boilerplate"),
+    ("003", 1, "short"),
     ("003", 2, "boilerplate"),
     ("003", 60, "boilerplate"),
     ("003", 62, "boilerplate"),
@@ -151,15 +153,11 @@ fn seed_headings_sit_on_the_following_paragraph() {
             ))
         })
         .collect();
+    // Titles (001:3, 003:1) are followed by dropped furniture, not by their paragraph: they are
+    // not clustered, and the units stage reports them as `short` (pinned above).
     let want = [
-        ("001", 10, "AI大模型向“钱”进,谁能赚到第一桶金?"),
         ("001", 18, "通用还是垂直?“百模大战”正在出现分化"),
         ("001", 40, "不聊天不写诗去做事,离产业近就是离钱近?"),
-        (
-            "003",
-            4,
-            "AI“百模大战”现状:向垂直、B端谋场景 算力仍是主要制约因素",
-        ),
         ("003", 14, "向垂直、B端谋场景"),
         ("003", 30, "算力仍是主要制约因素"),
         ("003", 46, "构建“数据-模型-应用”飞轮"),
