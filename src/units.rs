@@ -64,13 +64,16 @@ pub struct Units {
 pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
     let mut units = Units::default();
     for (doc, article) in articles.iter().enumerate() {
-        // A heading waits for the line right after it; if that is not a kept paragraph, the
-        // heading is reported as dropped (`short`) so every line stays accounted for.
+        // A heading waits for the next kept paragraph, looking past dropped page furniture (a
+        // title followed by a dateline still heads the first paragraph); anything else in
+        // between orphans it, and it is reported as dropped (`short`) so every line stays
+        // accounted for.
         let mut heading: Option<(usize, &str)> = None;
         let mut document_parts: Vec<&str> = Vec::new();
         let mut document_line = None;
         for line in &article.lines {
-            if line.verdict != Verdict::Keep {
+            let furniture = matches!(line.verdict, Verdict::Drop(DropReason::Boilerplate, _));
+            if line.verdict != Verdict::Keep && !furniture {
                 if let Some((orphan_line, text)) = heading.take() {
                     units.dropped.push(DroppedUnit {
                         doc,
@@ -134,6 +137,7 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
             });
         }
     }
+    units.dropped.sort_by_key(|d| (d.doc, d.line));
     units
 }
 
@@ -229,6 +233,25 @@ mod tests {
                 (3, DropReason::Short)
             ]
         );
+    }
+
+    #[test]
+    fn a_heading_looks_past_furniture_to_its_paragraph() {
+        let article = CleanArticle {
+            lines: vec![
+                line(1, "大模型向钱进", Verdict::Heading),
+                line(
+                    2,
+                    "来源:互联网 发布日期:2023-07-27",
+                    Verdict::Drop(DropReason::Boilerplate, None),
+                ),
+                line(4, "正文一", Verdict::Keep),
+            ],
+        };
+        let units = build(&[article], UnitKind::Paragraph);
+        assert_eq!(units.kept[0].heading.as_deref(), Some("大模型向钱进"));
+        assert_eq!(units.kept[0].heading_line, Some(1));
+        assert_eq!(units.dropped.len(), 1);
     }
 
     #[test]
