@@ -198,6 +198,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             "--threads 0: need at least one thread; leave it out to use all cores".into(),
         ));
     }
+    if let Some(path) = &args.output {
+        report::check_output(path)?;
+    }
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
         builder = builder.num_threads(n);

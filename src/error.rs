@@ -60,7 +60,10 @@ pub enum Error {
     },
 
     /// The inputs held no article at all.
-    #[error("no articles found in {what}; zhuti reads .txt, .md and .jsonl files (and their .gz), or `-` for stdin")]
+    #[error(
+        "no articles found in {what}; zhuti reads .txt, .md and .jsonl files (and their .gz), \
+         or `-` for stdin"
+    )]
     NoArticles {
         /// A description of the inputs that were searched.
         what: String,
@@ -68,16 +71,20 @@ pub enum Error {
 
     /// Every article was empty or became empty after cleaning.
     #[error(
-        "nothing left to cluster: {documents} article(s) gave {dropped} paragraph(s), all dropped \
-         by cleaning ({reasons}); check the input, or try `--unit document` or `--min-chars 1`"
+        "nothing left to cluster in {what}: {documents} article(s) gave {dropped} paragraph(s), \
+         all dropped ({reasons}); {hint}"
     )]
     NothingToCluster {
+        /// The articles, named (the first few ids).
+        what: String,
         /// Number of articles read.
         documents: usize,
         /// Number of units dropped.
         dropped: usize,
         /// A summary of why, e.g. `12 short, 3 boilerplate`.
         reasons: String,
+        /// What to try, chosen by the main reason.
+        hint: &'static str,
     },
 
     /// A setting that cannot work (e.g. `--k 0`, or more themes than paragraphs).
@@ -94,7 +101,7 @@ pub enum Error {
     },
 
     /// The report could not be written.
-    #[error("cannot write {path}: {source}; check that the folder exists and is writable")]
+    #[error("cannot write {path}: {source}; give a path in an existing folder you may write to")]
     Write {
         /// The output path.
         path: PathBuf,

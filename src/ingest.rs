@@ -99,14 +99,8 @@ pub fn load(inputs: &[Input]) -> Result<Corpus> {
                         path: PathBuf::from("-"),
                         source,
                     })?;
-                let path = Path::new("<stdin>");
-                let text = decode(&bytes, path)?;
-                let kind = if text.trim_start().starts_with('{') {
-                    FileKind::Jsonl
-                } else {
-                    FileKind::Text
-                };
-                push_text(&mut corpus, path, "<stdin>", text, kind)?;
+                let articles = read_bytes(bytes, Path::new("<stdin>"), None)?;
+                corpus.articles.extend(articles);
             }
             Input::Memory { id, text } => corpus.articles.push(Article {
                 id: id.clone(),
@@ -145,6 +139,7 @@ fn load_path(corpus: &mut Corpus, path: &Path) -> Result<()> {
         return load_file(corpus, path, kind);
     }
     let before = corpus.articles.len();
+    let warnings_before = corpus.warnings.len();
     let walker = walkdir::WalkDir::new(path)
         .follow_links(true)
         .sort_by_file_name()
@@ -179,9 +174,18 @@ fn load_path(corpus: &mut Corpus, path: &Path) -> Result<()> {
         }
     }
     if corpus.articles.len() == before {
-        return Err(Error::NoArticles {
-            what: format!("folder {}", path.display()),
-        });
+        // Say why: the warnings would otherwise be lost with the run.
+        let skipped = corpus.warnings.get(warnings_before..).unwrap_or_default();
+        let what = match skipped {
+            [] => format!("folder {}", path.display()),
+            [only] => format!("folder {} ({only})", path.display()),
+            [first, rest @ ..] => format!(
+                "folder {} ({first}; and {} more skipped)",
+                path.display(),
+                rest.len()
+            ),
+        };
+        return Err(Error::NoArticles { what });
     }
     Ok(())
 }
@@ -192,15 +196,17 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 
 /// How a file's content is split into articles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FileKind {
+pub enum FileKind {
+    /// The whole file is one article (`.txt`, `.md`, anything named explicitly).
     Text,
+    /// One article per line (`.jsonl`).
     Jsonl,
 }
 
 impl FileKind {
     /// The kind a folder walk assigns by extension (`.gz` looks through to the inner name);
     /// `None` for files that are not articles.
-    fn of(path: &Path) -> Option<FileKind> {
+    pub fn of(path: &Path) -> Option<FileKind> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         let ext = name.rsplit_once('.')?.1;
@@ -220,14 +226,41 @@ fn load_file(corpus: &mut Corpus, path: &Path, kind: FileKind) -> Result<()> {
         path: path.to_path_buf(),
         source,
     })?;
+    let articles = read_bytes(raw, path, Some(kind))?;
+    corpus.articles.extend(articles);
+    Ok(())
+}
+
+/// Turns the raw bytes of one input into articles: gunzips them (by `.gz` name or gzip magic),
+/// decodes them ([`decode`]) and splits them by `kind` — one article for text, one per record
+/// for JSON Lines. `kind: None` sniffs: text starting with `{` is JSON Lines (used for stdin).
+/// `path` names the input in ids and error messages.
+pub fn read_bytes(raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<Vec<Article>> {
     let bytes = if is_gzip(path, &raw) {
         gunzip(&raw, path)?
     } else {
         raw
     };
     let text = decode(&bytes, path)?;
-    let id = path.display().to_string();
-    push_text(corpus, path, &id, text, kind)
+    let kind = kind.unwrap_or_else(|| {
+        if text.trim_start().starts_with('{') {
+            FileKind::Jsonl
+        } else {
+            FileKind::Text
+        }
+    });
+    match kind {
+        FileKind::Text => Ok(vec![Article {
+            id: path.display().to_string(),
+            title: None,
+            label: None,
+            date: None,
+            source: None,
+            text,
+            origin: Origin::TextFile,
+        }]),
+        FileKind::Jsonl => parse_jsonl(&text, path),
+    }
 }
 
 fn is_gzip(path: &Path, bytes: &[u8]) -> bool {
@@ -247,34 +280,6 @@ fn gunzip(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
             reason: err.to_string(),
         })?;
     Ok(out)
-}
-
-fn push_text(
-    corpus: &mut Corpus,
-    path: &Path,
-    id: &str,
-    text: String,
-    kind: FileKind,
-) -> Result<()> {
-    match kind {
-        FileKind::Text => {
-            corpus.articles.push(Article {
-                id: id.to_string(),
-                title: None,
-                label: None,
-                date: None,
-                source: None,
-                text,
-                origin: Origin::TextFile,
-            });
-            Ok(())
-        }
-        FileKind::Jsonl => {
-            let articles = parse_jsonl(&text, path)?;
-            corpus.articles.extend(articles);
-            Ok(())
-        }
-    }
 }
 
 /// One JSON Lines record as users write it. Unknown fields are ignored.

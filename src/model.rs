@@ -166,6 +166,9 @@ pub struct Representative {
     pub doc: String,
     /// 1-based source line.
     pub line: usize,
+    /// Which piece of a long paragraph split at sentence ends (1-based); absent when whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<usize>,
     /// The paragraph.
     pub text: String,
     /// Cosine to the theme centre.
@@ -204,6 +207,9 @@ pub struct UnitOut {
     pub doc: String,
     /// 1-based source line (JSONL: the record's line).
     pub line: usize,
+    /// Which piece of a long paragraph split at sentence ends (1-based); absent when whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<usize>,
     /// Theme id.
     pub theme: usize,
     /// Cosine to the theme centre.
@@ -225,6 +231,9 @@ pub struct DroppedOut {
     pub doc: String,
     /// 1-based source line.
     pub line: usize,
+    /// Which piece of a long paragraph split at sentence ends (1-based); absent when whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<usize>,
     /// `short`, `boilerplate`, `duplicate` or `no_terms`.
     pub reason: String,
     /// The cleaned text.

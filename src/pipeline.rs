@@ -109,6 +109,7 @@ pub fn prepare(
                     units.dropped.push(DroppedUnit {
                         doc: unit.doc,
                         line,
+                        part: None,
                         reason: DropReason::Short,
                         duplicate_of: None,
                         text,
@@ -117,6 +118,7 @@ pub fn prepare(
                 units.dropped.push(DroppedUnit {
                     doc: unit.doc,
                     line: unit.line,
+                    part: unit.part,
                     reason: DropReason::NoTerms,
                     duplicate_of: None,
                     text: unit.text,
@@ -126,7 +128,7 @@ pub fn prepare(
             }
         }
         units.kept = kept;
-        units.dropped.sort_by_key(|d| (d.doc, d.line));
+        units.dropped.sort_by_key(|d| (d.doc, d.line, d.part));
     }
     if units.kept.is_empty() {
         return Err(nothing_to_cluster(corpus, &units));
@@ -157,21 +159,44 @@ pub fn cluster_options(settings: &Settings) -> ClusterOptions {
 fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
     let mut counts = std::collections::BTreeMap::new();
     for d in &units.dropped {
-        *counts.entry(d.reason.as_str()).or_insert(0usize) += 1;
+        *counts.entry(d.reason).or_insert(0usize) += 1;
     }
     let reasons = if counts.is_empty() {
         "every article is empty".to_string()
     } else {
         counts
             .iter()
-            .map(|(r, c)| format!("{c} {r}"))
+            .map(|(r, c)| format!("{c} {}", r.as_str()))
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let main = counts.iter().max_by_key(|(_, &c)| c).map(|(&r, _)| r);
+    let hint = match main {
+        None => "give zhuti files that contain text",
+        Some(DropReason::Short) => {
+            "the paragraphs are too short: try `--min-chars 5`, or `--unit document`"
+        }
+        Some(DropReason::NoTerms) => {
+            "no term occurs in enough paragraphs: try `--min-df 1`, or give more articles"
+        }
+        Some(DropReason::Duplicate) => "every paragraph repeats another: give different articles",
+        Some(DropReason::Boilerplate) => "only page furniture was found: check the input",
+    };
+    let mut names: Vec<&str> = corpus
+        .articles
+        .iter()
+        .take(3)
+        .map(|a| a.id.as_str())
+        .collect();
+    if corpus.articles.len() > 3 {
+        names.push("…");
+    }
     Error::NothingToCluster {
+        what: names.join(", "),
         documents: corpus.articles.len(),
         dropped: units.dropped.len(),
         reasons,
+        hint,
     }
 }
 
@@ -219,6 +244,7 @@ pub fn assemble(
                     Representative {
                         doc: doc_id(unit.doc),
                         line: unit.line,
+                        part: unit.part,
                         text: unit.text.clone(),
                         score: round4(clustering.scores[row]),
                     }
@@ -264,6 +290,7 @@ pub fn assemble(
         .map(|(row, unit)| UnitOut {
             doc: doc_id(unit.doc),
             line: unit.line,
+            part: unit.part,
             theme: clustering.labels[row] + 1,
             score: round4(clustering.scores[row]),
             text: unit.text.clone(),
@@ -277,6 +304,7 @@ pub fn assemble(
         .map(|d| DroppedOut {
             doc: doc_id(d.doc),
             line: d.line,
+            part: d.part,
             reason: d.reason.as_str().to_string(),
             text: d.text.clone(),
             duplicate_of: d.duplicate_of.map(|(doc, line)| Location {

@@ -1,6 +1,10 @@
 //! Stage 3, units: turn cleaned articles into the units that are clustered — paragraphs (one
 //! per kept line, with its heading) or whole articles (`--unit document`) — and collect
 //! everything left out into [`DroppedUnit`]s.
+// Input handling: no indexing that could panic on what users feed in.
+#![deny(clippy::indexing_slicing)]
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -28,6 +32,11 @@ pub struct Unit {
     pub doc: usize,
     /// 1-based source line where the unit starts.
     pub line: usize,
+    /// When one source line gives several units — a paragraph longer than [`MAX_UNIT_CHARS`]
+    /// split at sentence ends, or a JSON Lines record (one line) holding several paragraphs —
+    /// which of them this is, 1-based and counted over kept and dropped units alike, so
+    /// `(doc, line, part)` names every unit exactly once. `None` when the line gave one unit.
+    pub part: Option<usize>,
     /// The cleaned text.
     pub text: String,
     /// The heading that introduces this paragraph, if any.
@@ -43,6 +52,8 @@ pub struct DroppedUnit {
     pub doc: usize,
     /// 1-based source line.
     pub line: usize,
+    /// The piece of its source line (see [`Unit::part`]); `None` when the line gave one unit.
+    pub part: Option<usize>,
     /// Why it was left out.
     pub reason: DropReason,
     /// For duplicates: the (article index, line) of the unit that was kept instead.
@@ -64,6 +75,14 @@ pub struct Units {
 pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
     let mut units = Units::default();
     for (doc, article) in articles.iter().enumerate() {
+        let (kept_from, dropped_from) = (units.kept.len(), units.dropped.len());
+        // Units given so far by each source line, to number the pieces of a line.
+        let mut pieces: HashMap<usize, usize> = HashMap::new();
+        let mut next_piece = |line: usize| {
+            let n = pieces.entry(line).or_insert(0);
+            *n += 1;
+            Some(*n)
+        };
         // A heading waits for the next kept paragraph, looking past dropped page furniture (a
         // title followed by a dateline still heads the first paragraph); anything else in
         // between orphans it, and it is reported as dropped (`short`) so every line stays
@@ -78,6 +97,7 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
                     units.dropped.push(DroppedUnit {
                         doc,
                         line: orphan_line,
+                        part: next_piece(orphan_line),
                         reason: DropReason::Short,
                         duplicate_of: None,
                         text: text.to_string(),
@@ -88,11 +108,17 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
                 Verdict::Heading => heading = Some((line.line, &line.text)),
                 Verdict::Keep => match kind {
                     UnitKind::Paragraph => {
-                        for part in split_long(&line.text) {
+                        // Pieces of a split paragraph are trimmed; blank ones are skipped.
+                        let parts = split_long(&line.text)
+                            .into_iter()
+                            .map(str::trim)
+                            .filter(|p| !p.is_empty());
+                        for part in parts {
                             let head = heading.take();
                             units.kept.push(Unit {
                                 doc,
                                 line: line.line,
+                                part: next_piece(line.line),
                                 text: part.to_string(),
                                 heading: head.map(|(_, h)| h.to_string()),
                                 heading_line: head.map(|(l, _)| l),
@@ -111,6 +137,7 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
                     units.dropped.push(DroppedUnit {
                         doc,
                         line: line.line,
+                        part: next_piece(line.line),
                         reason: *reason,
                         duplicate_of: *duplicate_of,
                         text: line.text.clone(),
@@ -122,57 +149,94 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
             units.dropped.push(DroppedUnit {
                 doc,
                 line: orphan_line,
+                part: next_piece(orphan_line),
                 reason: DropReason::Short,
                 duplicate_of: None,
                 text: text.to_string(),
             });
         }
+        // A line that gave a single unit needs no part number.
+        let single = |line: usize| pieces.get(&line).is_some_and(|&n| n == 1);
+        for unit in units.kept.get_mut(kept_from..).unwrap_or_default() {
+            if single(unit.line) {
+                unit.part = None;
+            }
+        }
+        for unit in units.dropped.get_mut(dropped_from..).unwrap_or_default() {
+            if single(unit.line) {
+                unit.part = None;
+            }
+        }
         if let Some(line) = document_line {
             units.kept.push(Unit {
                 doc,
                 line,
+                part: None,
                 text: document_parts.join("\n"),
                 heading: None,
                 heading_line: None,
             });
         }
     }
-    units.dropped.sort_by_key(|d| (d.doc, d.line));
+    units.dropped.sort_by_key(|d| (d.doc, d.line, d.part));
     units
 }
 
-/// Splits text longer than [`MAX_UNIT_CHARS`] at sentence ends (。！？!?；), falling back to a
-/// hard cut when a sentence itself is too long. Short text comes back whole.
+/// Splits text longer than [`MAX_UNIT_CHARS`] into pieces of at most that many characters,
+/// cutting after the last sentence end (。！？!?；;) of each piece, or failing that after the
+/// last clause break (，、：,: or a space), or failing that at the limit. A break in the first
+/// quarter of a piece is not used, so pieces stay paragraph-sized. Short text comes back
+/// whole. The pieces concatenate back to `text` exactly, none is empty, and the work is linear
+/// in the length of `text`.
 pub fn split_long(text: &str) -> Vec<&str> {
-    if text.chars().count() <= MAX_UNIT_CHARS {
+    const MIN_PIECE: usize = MAX_UNIT_CHARS / 4;
+    if text.len() <= MAX_UNIT_CHARS || text.chars().count() <= MAX_UNIT_CHARS {
         return vec![text];
     }
     let mut parts = Vec::new();
-    let mut start = 0; // byte offset of the current part
-    let mut chars_in_part = 0;
-    let mut last_break = None; // byte offset just after the last sentence end
-    for (offset, c) in text.char_indices() {
-        chars_in_part += 1;
-        let end = offset + c.len_utf8();
-        if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
-            last_break = Some(end);
+    let mut rest = text;
+    loop {
+        // Byte offsets just after the last sentence end and clause break in `rest`'s first
+        // MAX_UNIT_CHARS characters (once at least MIN_PIECE characters in), and the limit.
+        let mut sentence = None;
+        let mut clause = None;
+        let mut limit = rest.len();
+        for (n, (offset, c)) in rest.char_indices().enumerate() {
+            if n == MAX_UNIT_CHARS {
+                limit = offset;
+                break;
+            }
+            if n + 1 < MIN_PIECE {
+                continue;
+            }
+            let after = offset + c.len_utf8();
+            if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
+                sentence = Some(after);
+            } else if matches!(c, '，' | '、' | '：' | ',' | ':') || c.is_whitespace() {
+                clause = Some(after);
+            }
         }
-        if chars_in_part >= MAX_UNIT_CHARS {
-            let cut = last_break.filter(|&b| b > start).unwrap_or(end);
-            parts.push(&text[start..cut]);
-            start = cut;
-            chars_in_part = text[start..end].chars().count();
-            last_break = None;
+        if limit == rest.len() {
+            parts.push(rest);
+            break;
         }
+        let cut = sentence.or(clause).unwrap_or(limit);
+        let Some((piece, tail)) = rest.split_at_checked(cut) else {
+            // Unreachable: every candidate is a char boundary. Keep the rest whole.
+            parts.push(rest);
+            break;
+        };
+        parts.push(piece);
+        if tail.is_empty() {
+            break;
+        }
+        rest = tail;
     }
-    if start < text.len() {
-        parts.push(&text[start..]);
-    }
-    parts.retain(|p| !p.trim().is_empty());
     parts
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::clean::CleanLine;
@@ -262,7 +326,17 @@ mod tests {
         assert!(parts.iter().all(|p| p.chars().count() <= MAX_UNIT_CHARS));
         assert!(parts.iter().all(|p| p.ends_with('。')));
         assert_eq!(parts.concat(), sentence);
+        // No sentence end: cut after the last clause break; none at all: cut at the limit.
+        let clauses = "大模型需要算力，".repeat(400);
+        let parts = split_long(&clauses);
+        assert!(parts.iter().all(|p| p.ends_with('，')), "{parts:?}");
+        assert_eq!(parts.concat(), clauses);
+        // A sentence end in the first quarter is not used: the piece would be tiny.
+        let early = format!("短句。{}", "算".repeat(2000));
+        let parts = split_long(&early);
+        assert_eq!(parts[0].chars().count(), MAX_UNIT_CHARS);
         let no_breaks = "算".repeat(2500);
         assert_eq!(split_long(&no_breaks).concat(), no_breaks);
+        assert_eq!(split_long(&no_breaks).len(), 3);
     }
 }
