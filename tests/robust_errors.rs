@@ -1,0 +1,427 @@
+//! Bad input and faults, through the real binary: usage errors exit 2 with clap's message;
+//! runtime errors exit 1 with one line on stderr saying what, where and what to do; and on any
+//! failure the `-o` file is neither created nor touched.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use common::{fixture, zhuti};
+
+/// A scratch folder with an `out/` folder holding `old.json` (an earlier report that a failed
+/// run must leave alone).
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+const OLD_REPORT: &str = "{\"an\": \"earlier report\"}\n";
+
+impl Scratch {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        std::fs::write(dir.path().join("out/old.json"), OLD_REPORT).unwrap();
+        Scratch { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Runs zhuti in the scratch folder with `args`, once writing to the existing
+    /// `out/old.json` and once to a new `out/new.json`, and checks that both runs fail the same
+    /// way and leave `out/` exactly as it was. Returns the exit code and stderr.
+    fn fail(&self, args: &[&str]) -> (i32, String) {
+        let mut first = None;
+        for target in ["out/old.json", "out/new.json"] {
+            let mut full: Vec<&str> = args.to_vec();
+            full.extend(["-o", target]);
+            let out = zhuti()
+                .args(&full)
+                .current_dir(self.dir.path())
+                .output()
+                .unwrap();
+            assert!(!out.status.success(), "zhuti {full:?} succeeded");
+            assert!(out.stdout.is_empty(), "stdout: {:?}", out.stdout);
+            self.assert_out_untouched(&full);
+            let result = (
+                out.status.code().unwrap(),
+                String::from_utf8(out.stderr).unwrap(),
+            );
+            match &first {
+                None => first = Some(result),
+                Some(f) => assert_eq!(f.0, result.0, "exit code differs with {full:?}"),
+            }
+        }
+        first.unwrap()
+    }
+
+    fn assert_out_untouched(&self, args: &[&str]) {
+        let names: Vec<String> = std::fs::read_dir(self.path("out"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["old.json"], "out/ changed by zhuti {args:?}");
+        assert_eq!(
+            std::fs::read_to_string(self.path("out/old.json")).unwrap(),
+            OLD_REPORT,
+            "out/old.json changed by zhuti {args:?}"
+        );
+    }
+}
+
+/// Asserts a runtime error: exit 1, exactly one line on stderr, starting `zhuti: error: ` and
+/// containing every one of `parts`.
+fn assert_runtime_error((code, stderr): (i32, String), parts: &[&str]) {
+    assert_eq!(code, 1, "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line expected: {stderr}");
+    assert!(stderr.starts_with("zhuti: error: "), "{stderr}");
+    for part in parts {
+        assert!(stderr.contains(part), "{part:?} missing from: {stderr}");
+    }
+}
+
+/// Asserts a usage error: exit 2 with clap's message naming the flag.
+fn assert_usage_error((code, stderr): (i32, String), parts: &[&str]) {
+    assert_eq!(code, 2, "stderr: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        stderr.contains("For more information, try '--help'."),
+        "{stderr}"
+    );
+    for part in parts {
+        assert!(stderr.contains(part), "{part:?} missing from: {stderr}");
+    }
+}
+
+fn small() -> String {
+    std::fs::read_to_string(fixture("robust/small.txt")).unwrap()
+}
+
+#[test]
+fn usage_errors_exit_2_with_clap_message() {
+    let s = Scratch::new();
+    assert_usage_error(
+        s.fail(&["--k", "0"]),
+        &["invalid value '0' for '--k <K>'", "k must be at least 1"],
+    );
+    assert_usage_error(
+        s.fail(&["--k", "many"]),
+        &["invalid value 'many' for '--k <K>'"],
+    );
+    assert_usage_error(
+        s.fail(&["--format", "xml"]),
+        &["invalid value 'xml' for '--format <FORMAT>'", "text, json"],
+    );
+    assert_usage_error(s.fail(&["--dims", "-3"]), &["unexpected argument '-3'"]);
+    assert_usage_error(
+        s.fail(&["--no-such-flag"]),
+        &["unexpected argument '--no-such-flag'"],
+    );
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let out = zhuti().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("Exit status: 0 on success, 1 when"), "{help}");
+    assert!(help.contains("2 for bad flags"), "{help}");
+}
+
+#[test]
+fn missing_path() {
+    let s = Scratch::new();
+    assert_runtime_error(
+        s.fail(&["no/such/file.txt"]),
+        &[
+            "cannot read no/such/file.txt",
+            "No such file or directory",
+            "check that it exists",
+        ],
+    );
+}
+
+#[test]
+fn unreadable_path() {
+    let s = Scratch::new();
+    let path = s.write("secret.txt", small());
+    set_mode(&path, 0o000);
+    if std::fs::read(&path).is_ok() {
+        // Running as root (or on a file system without permissions): nothing blocks the read.
+        eprintln!("skipping unreadable_path: chmod 000 does not stop this user from reading");
+        return;
+    }
+    assert_runtime_error(
+        s.fail(&["secret.txt"]),
+        &["cannot read secret.txt", "Permission denied"],
+    );
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: u32) {}
+
+#[test]
+fn folder_without_articles() {
+    let s = Scratch::new();
+    std::fs::create_dir(s.path("empty")).unwrap();
+    assert_runtime_error(
+        s.fail(&["empty"]),
+        &["no articles found in folder empty", ".txt, .md and .jsonl"],
+    );
+    // Only a picture and a binary file: the binary one is named in the error.
+    s.write("junk/photo.png", [0x89, b'P', b'N', b'G', 0, 0]);
+    s.write("junk/core.txt", [0x7f, b'E', b'L', b'F', 0, 0, 0, 1]);
+    assert_runtime_error(
+        s.fail(&["junk"]),
+        &[
+            "no articles found in folder junk",
+            "junk/core.txt: looks like a binary file",
+        ],
+    );
+}
+
+#[test]
+fn empty_corpus() {
+    let s = Scratch::new();
+    s.write("empty.txt", "");
+    s.write("blank.txt", "\n \r\n\u{3000}\n");
+    assert_runtime_error(
+        s.fail(&["empty.txt", "blank.txt"]),
+        &[
+            "nothing left to cluster in empty.txt, blank.txt",
+            "every article is empty",
+        ],
+    );
+    assert_runtime_error(
+        s.fail_stdin(b"", &["-"]),
+        &["<stdin>", "every article is empty"],
+    );
+}
+
+#[test]
+fn nothing_left_after_cleaning() {
+    let s = Scratch::new();
+    s.write("short.txt", "责编：王五\n\n图片来源：网络\n点击查看\n");
+    assert_runtime_error(
+        s.fail(&["short.txt"]),
+        &[
+            "nothing left to cluster in short.txt",
+            "3 paragraph(s), all dropped (3 short)",
+            "--min-chars",
+        ],
+    );
+}
+
+#[test]
+fn explicit_binary_file_is_refused() {
+    let s = Scratch::new();
+    s.write("model.bin", [0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0]);
+    assert_runtime_error(
+        s.fail(&["model.bin"]),
+        &["model.bin: looks like a binary file", ".txt, .md or .jsonl"],
+    );
+    assert_runtime_error(
+        s.fail_stdin(&[0, 1, 2, 3, 0, 0], &["-"]),
+        &["<stdin>: looks like a binary file"],
+    );
+}
+
+#[test]
+fn undecodable_and_corrupt_gzip_files_are_refused() {
+    let s = Scratch::new();
+    s.write("latin.txt", b"caf\xe9 \xff\xfe\xff au lait");
+    assert_runtime_error(
+        s.fail(&["latin.txt"]),
+        &["latin.txt: the text is not valid UTF-8", "iconv"],
+    );
+    s.write("cut.txt.gz", [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x4b]);
+    assert_runtime_error(
+        s.fail(&["cut.txt.gz"]),
+        &["cut.txt.gz: cannot decompress gzip data", "complete"],
+    );
+}
+
+#[test]
+fn invalid_jsonl_names_file_line_and_reason() {
+    let s = Scratch::new();
+    s.write(
+        "bad.jsonl",
+        "{\"id\": \"a\", \"text\": \"正文\"}\n\n{\"id\": \"b\", \"text\": \"未完\n",
+    );
+    assert_runtime_error(
+        s.fail(&["bad.jsonl"]),
+        &[
+            "bad.jsonl:3: invalid JSON (",
+            "line 1 column",
+            "each line of a .jsonl file must be a JSON object",
+        ],
+    );
+    s.write("array.jsonl", "[1, 2]\n");
+    assert_runtime_error(s.fail(&["array.jsonl"]), &["array.jsonl:1: invalid JSON ("]);
+    // On stdin too (sniffed as JSON Lines because it starts with `{`).
+    assert_runtime_error(
+        s.fail_stdin(b"{\"text\": \"x\"}\n{oops}\n", &["-"]),
+        &["<stdin>:2: invalid JSON ("],
+    );
+}
+
+#[test]
+fn jsonl_record_without_text() {
+    let s = Scratch::new();
+    s.write(
+        "notext.jsonl",
+        "{\"id\": \"a\", \"text\": \"正文\"}\n{\"id\": \"b\", \"body\": \"正文\"}\n",
+    );
+    assert_runtime_error(
+        s.fail(&["notext.jsonl"]),
+        &["notext.jsonl:2: the record has no \"text\" field"],
+    );
+    s.write("nulltext.jsonl", "{\"id\": \"a\", \"text\": null}\n");
+    assert_runtime_error(
+        s.fail(&["nulltext.jsonl"]),
+        &["nulltext.jsonl:1: the record has no \"text\" field"],
+    );
+    s.write("numtext.jsonl", "{\"id\": \"a\", \"text\": 42}\n");
+    assert_runtime_error(
+        s.fail(&["numtext.jsonl"]),
+        &["numtext.jsonl:1: invalid JSON (invalid type: integer `42`"],
+    );
+}
+
+#[test]
+fn k_larger_than_the_number_of_units() {
+    let s = Scratch::new();
+    s.write("small.txt", small());
+    assert_runtime_error(
+        s.fail(&["small.txt", "--k", "7"]),
+        &[
+            "--k 7 asks for more themes than there are units to cluster (6)",
+            "--k 6 or less",
+        ],
+    );
+}
+
+#[test]
+fn bad_settings_found_after_parsing() {
+    let s = Scratch::new();
+    assert_runtime_error(
+        s.fail(&["--threads", "0"]),
+        &["--threads 0: need at least one thread"],
+    );
+    assert_runtime_error(
+        s.fail(&["--dims", "1"]),
+        &["--dims 1: LSA needs at least 2"],
+    );
+    assert_runtime_error(s.fail(&["--max-df", "0"]), &["--max-df 0: must be a share"]);
+}
+
+#[test]
+fn unwritable_output_path() {
+    let s = Scratch::new();
+    s.write("small.txt", small());
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "missing/report.json",
+            &[
+                "cannot write missing/report.json",
+                "missing is not an existing folder",
+            ],
+        ),
+        (
+            "small.txt/report.json",
+            &[
+                "cannot write small.txt/report.json",
+                "is not an existing folder",
+            ],
+        ),
+        ("out", &["cannot write out: it is a folder"]),
+    ];
+    for (target, parts) in cases {
+        let out = zhuti()
+            .args(["small.txt", "--k", "2", "-o", target])
+            .current_dir(s.dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_runtime_error((out.status.code().unwrap(), stderr), parts);
+        s.assert_out_untouched(&[target]);
+    }
+    assert!(!s.path("missing").exists());
+    assert_eq!(
+        std::fs::read_to_string(s.path("small.txt")).unwrap(),
+        small()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn read_only_output_folder() {
+    let s = Scratch::new();
+    s.write("small.txt", small());
+    set_mode(&s.path("out"), 0o555);
+    let probe = s.path("out/probe");
+    if std::fs::write(&probe, "x").is_ok() {
+        std::fs::remove_file(&probe).unwrap();
+        set_mode(&s.path("out"), 0o755);
+        eprintln!("skipping read_only_output_folder: this user may write to a 0555 folder");
+        return;
+    }
+    let out = zhuti()
+        .args(["small.txt", "--k", "2", "-o", "out/old.json"])
+        .current_dir(s.dir.path())
+        .output()
+        .unwrap();
+    set_mode(&s.path("out"), 0o755);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_runtime_error(
+        (out.status.code().unwrap(), stderr),
+        &["cannot write out/old.json", "Permission denied"],
+    );
+    s.assert_out_untouched(&[]);
+}
+
+impl Scratch {
+    /// Like [`Scratch::fail`], with `stdin` piped in.
+    fn fail_stdin(&self, stdin: &[u8], args: &[&str]) -> (i32, String) {
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["-o", "out/old.json"]);
+        let out = run_with_stdin(self.dir.path(), &full, stdin);
+        assert!(!out.status.success(), "zhuti {full:?} succeeded");
+        self.assert_out_untouched(&full);
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+}
+
+fn run_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = zhuti()
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
