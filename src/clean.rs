@@ -262,12 +262,25 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
     lines
 }
 
-/// Normalises one raw line: strip pinyin glosses, traditional→simplified, fold full-width
-/// letters and digits to ASCII, trim whitespace.
+/// Normalises one raw line: fold full-width letters and digits to ASCII, strip pinyin
+/// glosses, traditional→simplified, trim whitespace.
+///
+/// Idempotent (`normalize_line(normalize_line(x)) == normalize_line(x)`): folding comes first
+/// because it can reveal a gloss (`（ｍǎ）`), and stripping repeats while it removes something
+/// because removing one gloss can complete another (`(ā(wù))`).
 pub fn normalize_line(raw: &str, converter: &Converter) -> String {
-    let stripped = strip_pinyin_glosses(raw.trim_start_matches('\u{feff}'));
-    let simplified = converter.convert(&stripped);
-    fold_width(&simplified).trim().to_string()
+    /// Enough for any real text; bounds the work on adversarial nesting.
+    const MAX_STRIP_ROUNDS: usize = 32;
+    let mut text = fold_width(raw.trim_start_matches('\u{feff}'));
+    for _ in 0..MAX_STRIP_ROUNDS {
+        let stripped = strip_pinyin_glosses(&text);
+        let unchanged = stripped.len() == text.len(); // stripping only ever removes
+        text = stripped;
+        if unchanged {
+            break;
+        }
+    }
+    converter.convert(&text).trim().to_string()
 }
 
 #[cfg(test)]
