@@ -189,6 +189,13 @@ fn long_paragraph_parts_in_json() {
     let long: String = one_line_text(0).chars().take(3500).collect();
     write(dir.path(), "mixed.txt", format!("{long}\n{}", small()));
     let analysis = json_in(dir.path(), &["mixed.txt", "--k", "2"]);
+    let schema: Value = serde_json::from_str(include_str!("../schema/zhuti.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&analysis)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
     let mut all: Vec<&Value> = analysis["units"].as_array().unwrap().iter().collect();
     all.extend(analysis["dropped"].as_array().unwrap());
     all.sort_by_key(|u| (u["line"].as_u64(), u["part"].as_u64()));
@@ -453,4 +460,40 @@ fn output_file_is_written_whole_and_replaced_atomically() {
             assert_eq!(mode, 0o666 & !umask);
         }
     }
+}
+
+#[test]
+fn jsonl_records_with_several_paragraphs_number_their_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = small().lines().map(String::from).collect();
+    let records = [
+        serde_json::json!({"id": "ai", "text": lines[..3].join("\n")}),
+        serde_json::json!({"id": "ball", "text": lines[3..].join("\n\n")}),
+    ];
+    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+    write(dir.path(), "two.jsonl", text);
+    let analysis = json_in(dir.path(), &["two.jsonl", "--k", "2"]);
+    let located: Vec<(&str, u64, u64)> = analysis["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["doc"].as_str().unwrap(),
+                u["line"].as_u64().unwrap(),
+                u["part"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("ai", 1, 1),
+            ("ai", 1, 2),
+            ("ai", 1, 3),
+            ("ball", 2, 1),
+            ("ball", 2, 2),
+            ("ball", 2, 3)
+        ]
+    );
 }
