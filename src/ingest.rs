@@ -4,6 +4,8 @@
 //! (`{"id", "text"}` plus optional `title`, `label`, `date`, `source`). Any of them may be
 //! gzip-compressed (`.gz`). Text is decoded from UTF-8, UTF-8 with BOM, UTF-16 with BOM or
 //! GB18030/GBK, so a GBK file gives exactly the same articles as its UTF-8 twin.
+// Input handling: no indexing that could panic on what users feed in.
+#![deny(clippy::indexing_slicing)]
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -366,7 +368,7 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<String> {
 
 /// A NUL byte, or many control characters, in the first 8 KiB means binary data.
 fn looks_binary(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(8192)];
+    let head = bytes.get(..8192).unwrap_or(bytes);
     if head.contains(&0) {
         return true;
     }
@@ -378,6 +380,7 @@ fn looks_binary(bytes: &[u8]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

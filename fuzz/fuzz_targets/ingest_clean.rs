@@ -8,11 +8,17 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use zhuti::clean::{self, CleanOptions, Converter, Verdict};
 use zhuti::ingest::{self, FileKind};
+use zhuti::segment::Segmenter;
 use zhuti::units::{self, UnitKind};
 
 fn converter() -> &'static Converter {
     static CONVERTER: OnceLock<Converter> = OnceLock::new();
     CONVERTER.get_or_init(|| Converter::new(true))
+}
+
+fn segmenter() -> &'static Segmenter {
+    static SEGMENTER: OnceLock<Segmenter> = OnceLock::new();
+    SEGMENTER.get_or_init(Segmenter::new)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -54,6 +60,8 @@ fuzz_target!(|data: &[u8]| {
             let line = line.expect("every kept unit points at a kept source line");
             if kind == UnitKind::Paragraph {
                 assert!(line.text.contains(unit.text.as_str()));
+                // Segmentation (jieba + term filter) must cope with whatever cleaning kept.
+                let _ = segmenter().terms(&unit.text);
             }
         }
     }
