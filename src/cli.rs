@@ -231,9 +231,16 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Some(path) => report::write_atomic(path, rendered.as_bytes())?,
         None => {
             let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`zhuti | head`) is not an error worth reporting.
-            let _ = stdout.write_all(rendered.as_bytes());
-            let _ = stdout.flush();
+            let written = stdout
+                .write_all(rendered.as_bytes())
+                .and_then(|()| stdout.flush());
+            match written {
+                // A closed pipe (`zhuti | head`) is not an error worth reporting.
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+                // A full disk behind `> file` is: the report is incomplete.
+                Err(err) => return Err(Error::Stdout(err)),
+                Ok(()) => {}
+            }
         }
     }
     Ok(())

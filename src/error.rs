@@ -109,6 +109,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The report could not be written to standard output (a full disk behind `> file`).
+    #[error("cannot write the report to stdout: {0}; check the file or pipe it goes to")]
+    Stdout(std::io::Error),
+
     /// A numerical stage failed in a way the input explains (e.g. a degenerate matrix).
     #[error("{stage} failed: {reason}")]
     Numeric {

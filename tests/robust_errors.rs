@@ -425,3 +425,42 @@ fn run_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     child.wait_with_output().unwrap()
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn full_disk_on_stdout_is_an_error() {
+    let s = Scratch::new();
+    s.write("small.txt", small());
+    let out = zhuti()
+        .args(["small.txt", "--k", "2"])
+        .current_dir(s.dir.path())
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_runtime_error(
+        (out.status.code().unwrap(), stderr),
+        &["cannot write the report to stdout: No space left on device"],
+    );
+}
+
+#[test]
+fn closed_pipe_on_stdout_is_not_an_error() {
+    let s = Scratch::new();
+    s.write("small.txt", small());
+    let mut child = zhuti()
+        .args(["small.txt", "--k", "2", "--format", "json"])
+        .current_dir(s.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away, like `zhuti | head -0`
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty());
+}
