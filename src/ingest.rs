@@ -91,6 +91,11 @@ const ARTICLE_EXTENSIONS: [&str; 3] = ["txt", "md", "jsonl"];
 /// are skipped with a warning instead, so one stray file does not spoil a folder.
 pub fn load(inputs: &[Input]) -> Result<Corpus> {
     let mut corpus = Corpus::default();
+    if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+        return Err(Error::Settings(
+            "`-` is given more than once, but stdin can be read only once; give it once".into(),
+        ));
+    }
     for input in inputs {
         match input {
             Input::Stdin => {
