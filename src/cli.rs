@@ -27,7 +27,8 @@ Examples:
   zhuti news/ --themes my-themes.toml    track named themes, discover the rest
   zhuti --themes                         the seed articles with the bundled seeds/themes.toml
 
-Exit status: 0 on success, 1 when the analysis fails (the message says why), 2 for bad flags.";
+Exit status: 0 on success, 1 when the analysis fails (the message says why), 2 for bad flags
+(usage), 101 for an internal error (a bug: please report it).";
 
 /// zhuti (主题): find the themes in a pile of Chinese articles.
 ///

@@ -9,6 +9,10 @@ mod cli;
 mod progress_bar;
 
 fn main() -> ExitCode {
+    // A panic is a bug, never the user's fault: say so in one line (exit status 101).
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("zhuti: internal error (a bug; please report it with the command): {info}");
+    }));
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
