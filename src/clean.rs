@@ -251,7 +251,22 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
             Origin::JsonlRecord { line } => line,
         };
         let text = normalize_line(raw, converter);
-        if !text.is_empty() {
+        // A paragraph too long to be one unit (say, a file without line breaks) is judged piece
+        // by piece, so one furniture signal cannot drop it all; the pieces share its line.
+        let pieces = crate::units::split_long(&text);
+        if pieces.len() > 1 {
+            let pieces: Vec<String> = pieces
+                .into_iter()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
+            lines.extend(pieces.into_iter().map(|text| Draft {
+                line,
+                text,
+                rule: None,
+            }));
+        } else if !text.is_empty() {
             lines.push(Draft {
                 line,
                 text,

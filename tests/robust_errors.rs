@@ -219,7 +219,7 @@ fn empty_corpus() {
 #[test]
 fn nothing_left_after_cleaning() {
     let s = Scratch::new();
-    s.write("short.txt", "责编：王五\n\n图片来源：网络\n点击查看\n");
+    s.write("short.txt", "今天天气很好\n\n明天可能下雨\n后天晴朗\n");
     assert_runtime_error(
         s.fail(&["short.txt"]),
         &[

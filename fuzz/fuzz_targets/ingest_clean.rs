@@ -46,6 +46,8 @@ fuzz_target!(|data: &[u8]| {
         t2s: false,
         min_chars: usize::from(selector >> 4),
         dedupe: selector & 8 != 0,
+        boilerplate: selector & 4 != 0,
+        headings: selector & 2 != 0,
     };
     let cleaned = clean::clean_corpus(&articles, &options);
     assert_eq!(cleaned.len(), articles.len());
