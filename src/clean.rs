@@ -282,10 +282,12 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
 ///
 /// Idempotent (`normalize_line(normalize_line(x)) == normalize_line(x)`): folding comes first
 /// because it can reveal a gloss (`（ｍǎ）`), and stripping repeats while it removes something
-/// because removing one gloss can complete another (`(ā(wù))`).
+/// because removing one gloss can complete another (`(ā(wù))`); conversion repeats too.
 pub fn normalize_line(raw: &str, converter: &Converter) -> String {
     /// Enough for any real text; bounds the work on adversarial nesting.
     const MAX_STRIP_ROUNDS: usize = 32;
+    /// Longest variant chain seen in OpenCC's tables is 2; allow some margin.
+    const MAX_CONVERT_ROUNDS: usize = 4;
     let mut text = fold_width(raw.trim_start_matches('\u{feff}'));
     for _ in 0..MAX_STRIP_ROUNDS {
         let stripped = strip_pinyin_glosses(&text);
@@ -295,7 +297,16 @@ pub fn normalize_line(raw: &str, converter: &Converter) -> String {
             break;
         }
     }
-    converter.convert(&text).trim().to_string()
+    // OpenCC maps some variants in chains (薴 → 苧 → 苎): convert again while it changes.
+    let mut converted = converter.convert(&text);
+    for _ in 0..MAX_CONVERT_ROUNDS {
+        if converted == text {
+            break;
+        }
+        text = converted;
+        converted = converter.convert(&text);
+    }
+    converted.trim().to_string()
 }
 
 #[cfg(test)]

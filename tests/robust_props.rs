@@ -221,10 +221,9 @@ proptest! {
                     Origin::TextFile => {
                         // Every line points at a real source line and is its cleaned text.
                         prop_assert!(line.line >= 1 && line.line <= raw.len());
-                        prop_assert_eq!(
-                            &line.text,
-                            &clean::normalize_line(raw[line.line - 1], &converter)
-                        );
+                        // (A long line is cleaned in pieces: each is part of it.)
+                        let whole = clean::normalize_line(raw[line.line - 1], &converter);
+                        prop_assert!(whole.contains(&line.text), "{:?} not in {:?}", line.text, whole);
                     }
                     Origin::JsonlRecord { line: record } => prop_assert_eq!(line.line, record),
                 }
@@ -285,7 +284,12 @@ proptest! {
             }
         }
         if long {
-            prop_assert!(built.kept.iter().any(|u| u.part == Some(2)));
+            // (Its pieces repeat each other, so with dedupe on only the first is kept.)
+            prop_assert!(built.kept.iter().any(|u| u.part == Some(1)));
+            let mut parts = built.kept.iter().map(|u| u.part);
+            let has_second = parts.any(|p| p == Some(2))
+                || built.dropped.iter().any(|d| d.part == Some(2));
+            prop_assert!(has_second);
         }
 
         // Document units: one per article with a kept line.
@@ -301,9 +305,49 @@ proptest! {
 #[test]
 fn normalize_line_idempotence_regressions() {
     // Found by the property above: folding revealed a gloss, stripping completed another.
-    for raw in ["(ā(wù))", "(ｗù)", "（ｍǎ）", "(ā(ā(ā(wù))))", "進(ｊìn)行"] {
+    // Found by cargo-fuzz: OpenCC t2s maps 薴 → 苧 and 苧 → 苎, so one pass is not enough.
+    for raw in [
+        "(ā(wù))",
+        "(ｗù)",
+        "（ｍǎ）",
+        "(ā(ā(ā(wù))))",
+        "進(ｊìn)行",
+        "鯦薴",
+        "薴",
+    ] {
         let once = clean::normalize_line(raw, converter());
         assert_eq!(clean::normalize_line(&once, converter()), once, "{raw:?}");
     }
     assert_eq!(clean::normalize_line("進(ｊìn)行", converter()), "进行");
+    assert_eq!(clean::normalize_line("薴", converter()), "苎");
+}
+
+/// Every input cargo-fuzz ever crashed on (tests/fixtures/robust/fuzz/) now goes through the
+/// fuzz target's checks cleanly.
+#[test]
+fn fuzz_crashes_stay_fixed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/robust/fuzz");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        let Some((&selector, bytes)) = data.split_first() else {
+            continue;
+        };
+        let (path, kind) = match selector % 4 {
+            0 => ("input.txt", Some(FileKind::Text)),
+            1 => ("input.jsonl", Some(FileKind::Jsonl)),
+            2 => ("input.txt.gz", Some(FileKind::Text)),
+            _ => ("<stdin>", None),
+        };
+        if let Ok(articles) = ingest::read_bytes(bytes.to_vec(), Path::new(path), kind) {
+            for article in &articles {
+                for raw in article.text.lines() {
+                    let once = clean::normalize_line(raw, converter());
+                    assert_eq!(clean::normalize_line(&once, converter()), once);
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 1);
 }
