@@ -306,7 +306,11 @@ pub fn normalize_line(raw: &str, converter: &Converter) -> String {
         text = converted;
         converted = converter.convert(&text);
     }
-    converted.trim().to_string()
+    // A BOM (U+FEFF) is no whitespace to `trim`, but it is invisible padding all the same;
+    // trimming both together keeps a second pass from finding a new edge to trim.
+    converted
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .to_string()
 }
 
 #[cfg(test)]

@@ -161,6 +161,7 @@ proptest! {
         newsy_text(30),
         // Brackets, pinyin and full-width letters packed together: nested and hidden glosses.
         "[(（)）a-züāáǎàùｗｕａ服務 ]{0,16}",
+        "[\u{feff}\u{a0}\r è薴經(jīng)]{0,12}",
     ]) {
         let once = clean::normalize_line(&raw, converter());
         let twice = clean::normalize_line(&once, converter());
@@ -314,6 +315,10 @@ fn normalize_line_idempotence_regressions() {
         "進(ｊìn)行",
         "鯦薴",
         "薴",
+        // Also cargo-fuzz: a BOM behind whitespace, or behind a stripped syllable.
+        "\u{a0}\u{feff}每日經(jīng)濟(jì)新聞",
+        "è\u{feff}■謝若琳",
+        "\r\u{feff}\r\u{c}Ｕ４",
     ] {
         let once = clean::normalize_line(raw, converter());
         assert_eq!(clean::normalize_line(&once, converter()), once, "{raw:?}");
