@@ -455,8 +455,9 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
         w.many
     )?;
     let n = a.units.len().min(a.map.len());
-    let stride = n.div_ceil(MAP_MAX_POINTS).max(1);
-    let shown: Vec<usize> = (0..n).step_by(stride).collect();
+    let m = n.min(MAP_MAX_POINTS);
+    // Evenly spaced in corpus order when there are too many to draw.
+    let shown: Vec<usize> = (0..m).map(|j| j * n / m).collect();
     writeln!(
         out,
         "<p class=\"note\">Each dot is one {}, placed by the first two principal directions \
@@ -464,8 +465,8 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
          read it; hover over or tap a theme below to pick it out. The axes are compressed away \
          from the middle so the crowd stays readable.{}</p>",
         w.one,
-        if stride > 1 {
-            format!(" Showing {} of {} (every {stride}th).", shown.len(), n)
+        if m < n {
+            format!(" Showing {m} of {n}, evenly spaced through the corpus.")
         } else {
             String::new()
         }
@@ -1035,6 +1036,184 @@ mod tests {
             assert_eq!(c.len(), 7, "{c}");
             assert!(c.starts_with('#'));
         }
+    }
+
+    use crate::cluster::{KScore, KSelection};
+    use crate::model::{
+        CorpusCounts, Document, DroppedOut, MixOut, Params, Representative, TermOut, UnitOut,
+    };
+    use crate::Settings;
+
+    /// A small analysis whose every text field carries markup, quotes and ampersands.
+    fn hostile(units: usize, text_len: usize, docs: usize, dropped: usize) -> Analysis {
+        let evil = "<script>alert('x')</script> \"q\" & <img src=x onerror=alert(1)>";
+        let long: String = "大模型".chars().cycle().take(text_len).collect();
+        let selection = KSelection {
+            method: "mean cosine silhouette".into(),
+            sample_size: units,
+            candidates: vec![
+                KScore {
+                    k: 2,
+                    silhouette: 0.2,
+                },
+                KScore {
+                    k: 3,
+                    silhouette: -0.1,
+                },
+            ],
+            reason: "k = 2 has the highest <b>silhouette</b>".into(),
+        };
+        let theme = |id: usize| Theme {
+            id,
+            label: format!("标签{id}·<i>term</i>·\"q\""),
+            size: units / 2,
+            share: 0.5,
+            terms: vec![
+                TermOut {
+                    term: "<b>词</b>".into(),
+                    weight: 0.5,
+                },
+                TermOut {
+                    term: "'算力'".into(),
+                    weight: 0.25,
+                },
+            ],
+            representatives: vec![Representative {
+                doc: "d\"0'.txt".into(),
+                line: 3,
+                text: evil.into(),
+                score: 0.9,
+            }],
+        };
+        Analysis {
+            schema_version: 1,
+            params: Params::new(&Settings::default(), 2, 2, 0.5, Some(selection)),
+            corpus: CorpusCounts {
+                documents: docs,
+                units,
+                dropped,
+                terms: 2,
+            },
+            themes: vec![theme(1), theme(2)],
+            documents: (0..docs)
+                .map(|i| Document {
+                    id: format!("d\"{i}'.txt"),
+                    title: format!("<title>{i} & \"t\"</title>"),
+                    units: 2,
+                    theme_mix: vec![
+                        MixOut {
+                            theme: 1,
+                            share: 0.75,
+                        },
+                        MixOut {
+                            theme: 2,
+                            share: 0.25,
+                        },
+                    ],
+                    label: None,
+                })
+                .collect(),
+            units: (0..units)
+                .map(|i| UnitOut {
+                    doc: format!("d\"{}'.txt", i % docs.max(1)),
+                    line: i + 1,
+                    theme: 1 + i % 2,
+                    score: 0.5,
+                    text: if i == 0 {
+                        format!("{evil}</title></circle>")
+                    } else {
+                        long.clone()
+                    },
+                    heading: None,
+                })
+                .collect(),
+            dropped: (0..dropped)
+                .map(|i| DroppedOut {
+                    doc: "d\"0'.txt".into(),
+                    line: i + 1,
+                    reason: "short".into(),
+                    text: evil.into(),
+                    duplicate_of: None,
+                })
+                .collect(),
+            map: (0..units).map(|i| [i as f64, (i % 7) as f64]).collect(),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn corpus_text_is_escaped_in_content_and_attributes() {
+        let html = render(&hostile(6, 20, 2, 2));
+        // The page's own script is the only one; injected markup shows as text.
+        assert_eq!(html.matches("<script").count(), 1, "one <script> element");
+        assert!(!html.contains("<img"));
+        assert!(!html.contains("<i>term"));
+        assert!(!html.contains("<b>词") && !html.contains("<b>silhouette"));
+        assert!(html.contains(
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &quot;q&quot; &amp; &lt;img src=x"
+        ));
+        // A paragraph cannot close the map's <title> or <circle>.
+        assert!(html.contains("&lt;/title&gt;&lt;/circle&gt;"));
+        // Quotes in attribute values (article ids and titles in title="...").
+        assert!(html.contains("title=\"d&quot;0&#39;.txt\""));
+        assert!(html.contains("title=\"Theme 1: 标签1·&lt;i&gt;term&lt;/i&gt;·&quot;q&quot;\""));
+        assert!(html.contains("&lt;title&gt;0 &amp; &quot;t&quot;&lt;/title&gt;"));
+        assert!(html.contains("highest &lt;b&gt;silhouette&lt;/b&gt;"));
+        // Every attribute value is double-quoted and no corpus text brings a raw quote.
+        for line in html.lines().filter(|l| l.contains("d&quot;")) {
+            assert!(!line.contains("d\"0"), "raw quote in {line}");
+        }
+    }
+
+    #[test]
+    fn page_is_self_contained_and_deterministic() {
+        let a = hostile(6, 20, 2, 2);
+        let html = render(&a);
+        assert!(html.starts_with(
+            "<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">"
+        ));
+        for needle in [
+            "http://", "https://", "<link", "@import", "url(", "<img", "<iframe",
+        ] {
+            assert!(
+                !html.contains(needle),
+                "page refers outside itself: {needle}"
+            );
+        }
+        assert_eq!(html, render(&a));
+        // One colour per theme, declared once.
+        assert_eq!(html.matches(".t1{--c:#4e79a7}").count(), 1);
+        assert_eq!(html.matches(".t2{--c:#f28e2b}").count(), 1);
+        // Every unit is a dot; both themes' term charts exist.
+        assert_eq!(html.matches("<circle ").count(), 6);
+        assert!(html.contains("id=\"theme-1-terms\"") && html.contains("id=\"theme-2-terms\""));
+    }
+
+    #[test]
+    fn large_corpora_stay_a_reasonable_size() {
+        // 50,000 paragraphs of 400 characters, 3,000 articles, 5,000 left out: the map,
+        // heat map and left-out list are capped, so the page stays a few megabytes.
+        let a = hostile(50_000, 400, 3_000, 5_000);
+        let html = render(&a);
+        assert_eq!(html.matches("<circle ").count(), MAP_MAX_POINTS);
+        assert_eq!(html.matches("<tr id=\"doc-").count(), HEATMAP_MAX_ROWS);
+        assert!(html.contains("Showing 4000 of 50000, evenly spaced"));
+        assert!(html.contains("… and 4000 more; the JSON report lists them all."));
+        assert!(html.len() < 6_000_000, "{} bytes", html.len());
+    }
+
+    #[test]
+    fn map_compression_keeps_order_and_handles_flat_and_bad_values() {
+        let xs = compress(&[0.0, 1.0, 2.0, 3.0, 100.0, f64::NAN]);
+        assert!(xs.windows(2).take(4).all(|w| w[0] < w[1]), "{xs:?}");
+        // The outlier is pulled in: its gap shrinks from 97× the others' to under 10×.
+        assert!((xs[4] - xs[3]) < 10.0 * (xs[3] - xs[2]), "{xs:?}");
+        assert_eq!(xs[5], compress(&[0.0, 1.0, 2.0, 3.0, 100.0, 2.0])[5]);
+        let flat = compress(&[1.0, 1.0, 1.0]);
+        let f = fit_to(&flat, 10.0, 20.0, false);
+        assert_eq!(f(flat[0]), 15.0);
+        let g = fit_to(&[0.0, 1.0], 10.0, 20.0, true);
+        assert_eq!((g(0.0), g(1.0)), (20.0, 10.0));
     }
 
     #[test]
