@@ -147,8 +147,11 @@ fn write_page(a: &Analysis, out: &mut String) -> fmt::Result {
          <a href=\"#themes\">Details</a><a href=\"#dropped\">Left out</a></nav>\n<main>\n",
     );
     write_header(a, out)?;
+    // Sizes and map side by side on wide screens, stacked on narrow ones.
+    out.push_str("<div class=\"ov\">\n");
     write_overview(a, out)?;
     write_map(a, out)?;
+    out.push_str("</div>\n");
     write_heatmap(a, out)?;
     write_themes(a, out)?;
     write_dropped(a, out)?;
@@ -904,6 +907,9 @@ h4{font-size:.82em;text-transform:uppercase;letter-spacing:.05em;color:var(--mut
 .stats span{color:var(--mut);font-size:.85em}
 .two{display:grid;grid-template-columns:1.1fr 1fr;gap:1.1em;margin:0 0 1.1em}
 .two .card{margin:0}
+.ov{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:1.1em;align-items:start;margin:0 0 1.1em}
+.ov>.card{margin:0}
+@media (max-width:1000px){.ov{grid-template-columns:1fr}}
 #k-why p{margin:.2em 0 .6em}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25em .9em;margin:0;font-size:.92em}
 dt{color:var(--mut)}
@@ -916,7 +922,7 @@ svg.chart{display:block;width:100%;height:auto}
 #k-silhouette .tick{font-size:10px;fill:var(--mut);text-anchor:middle}
 #k-silhouette .tick.on{fill:var(--acc);font-weight:700}
 .bars{display:grid;gap:3px}
-.bars .row{display:grid;grid-template-columns:minmax(6em,13em) 1fr 5.5em;gap:.6em;align-items:center;text-decoration:none;
+.bars .row{display:grid;grid-template-columns:minmax(6em,11em) 1fr 5em;gap:.6em;align-items:center;text-decoration:none;
 padding:1px 4px;border-radius:5px;font-size:.9em;line-height:1.45}
 .bars.terms .row{grid-template-columns:minmax(4em,7em) 1fr 3.2em}
 .bars a.row:hover{background:#eef2f6}
@@ -943,9 +949,10 @@ border-radius:99px;background:#fff;color:inherit;cursor:pointer}
 table{border-collapse:collapse}
 .heat{font-size:.85em}
 .heat th,.heat td{border:1px solid #fff}
-.heat thead th{vertical-align:bottom;font-weight:600;padding:.3em .2em}
+.heat thead th{vertical-align:top;font-weight:600;padding:.3em .2em}
+.heat thead th.doc{vertical-align:bottom}
 .heat th.th a{display:flex;flex-direction:column;align-items:center;gap:.2em;text-decoration:none}
-.heat .vl{writing-mode:vertical-rl;font-weight:400;color:var(--mut);max-height:9em;overflow:hidden;font-size:.92em}
+.heat .vl{writing-mode:vertical-rl;font-weight:400;color:var(--mut);height:8.5em;overflow:hidden;font-size:.92em}
 .heat th.doc{text-align:left;min-width:12em;max-width:22em;padding:.35em .6em .35em 0;font-weight:400;position:sticky;left:0;background:var(--card);z-index:1}
 .heat tbody th.doc .title{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
 .heat .id{display:block;color:var(--mut);font-size:.85em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
