@@ -21,6 +21,7 @@ Examples:
   zhuti news/                            every .txt/.md/.jsonl file under news/ (recursive)
   zhuti a.txt b.txt --k 4                exactly four themes
   zhuti corpus.jsonl.gz --format json -o themes.json
+  zhuti news/ --format html -o report.html   a page with charts to open in a browser
   zhuti --unit document --k 10 news.jsonl
   zhuti news/ --keep-boilerplate --no-dedupe   cluster every line, furniture and repeats too
   cat article.txt | zhuti -              read one article (or JSON Lines) from stdin
@@ -50,6 +51,8 @@ pub enum FormatArg {
     Text,
     /// The versioned JSON document (schema/zhuti.schema.json).
     Json,
+    /// One self-contained HTML page with charts; open it in any browser.
+    Html,
 }
 
 /// Unit kinds as the CLI spells them.
@@ -226,6 +229,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     let format = match args.format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
+        FormatArg::Html => Format::Html,
     };
     let rendered = report::render(&analysis, format)?;
     match &args.output {

@@ -1,5 +1,5 @@
-//! Stage 9, report: render an [`Analysis`] for people (terminal text) or programs (JSON), and
-//! write files atomically so a failed run never leaves a half-written report.
+//! Stage 9, report: render an [`Analysis`] for people (terminal text, a self-contained HTML
+//! page) or programs (JSON), and write files atomically so a failed run never leaves a half-written report.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::model::Analysis;
 
+pub mod html;
 pub mod json;
 pub mod text;
 
@@ -17,6 +18,8 @@ pub enum Format {
     Text,
     /// The versioned JSON document.
     Json,
+    /// One self-contained HTML page with charts (no network needed to view it).
+    Html,
 }
 
 /// Renders `analysis` in `format`.
@@ -24,6 +27,7 @@ pub fn render(analysis: &Analysis, format: Format) -> Result<String> {
     match format {
         Format::Text => Ok(text::render(analysis)),
         Format::Json => json::render(analysis),
+        Format::Html => Ok(html::render(analysis)),
     }
 }
 

@@ -1,0 +1,1231 @@
+//! The HTML report: one self-contained page (inline CSS, inline SVG, a few lines of inline JS;
+//! no network, no fonts, no images) that analysts can open in any browser or mail to a colleague.
+//!
+//! Sections, in reading order: a header (corpus counts, settings, how k was chosen), the theme
+//! sizes, a 2-D map of every paragraph, the article × theme heat map, one card per theme (top
+//! terms, representative paragraphs, its articles), and the paragraphs left out, collapsed.
+//!
+//! Every theme has one colour ([`theme_colour`]), set once as the CSS variable `--c` of the
+//! class `t{id}` and used by every chart. All text from the corpus goes through [`escape`], in
+//! element content and in attributes alike. The output is deterministic: no clock, no
+//! randomness, fixed float formatting.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write};
+
+use crate::model::{Analysis, Theme};
+use crate::units::UnitKind;
+
+/// At most this many paragraphs are drawn on the map (evenly spaced in corpus order).
+const MAP_MAX_POINTS: usize = 4000;
+/// Hover text on the map is trimmed to this many characters.
+const HOVER_CHARS: usize = 300;
+/// At most this many articles are shown in the heat map.
+const HEATMAP_MAX_ROWS: usize = 300;
+/// At most this many left-out paragraphs are listed.
+const DROPPED_MAX_ROWS: usize = 1000;
+/// Articles listed per theme.
+const THEME_ARTICLES: usize = 12;
+/// Theme labels in the size chart and heat-map headers are trimmed to this display width.
+const SHORT_LABEL_WIDTH: usize = 28;
+
+/// Map canvas (SVG user units).
+const MAP_W: f64 = 640.0;
+const MAP_H: f64 = 420.0;
+const MAP_PAD: f64 = 14.0;
+
+/// Twenty colours that stay distinct from each other and readable on white; themes beyond the
+/// twentieth get colours spread round the hue circle.
+const PALETTE: [&str; 20] = [
+    "#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
+    "#9c755f", "#79706e", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d",
+    "#1f78b4", "#b15928", "#6a3d9a", "#17becf",
+];
+
+/// The colour of theme `id` (1-based) as `#rrggbb`: the same theme always gets the same colour.
+pub fn theme_colour(id: usize) -> String {
+    match PALETTE.get(id.wrapping_sub(1)) {
+        Some(c) => (*c).to_string(),
+        None => {
+            // Golden-angle hues, alternating lightness so neighbours differ.
+            let hue = (id as f64 * 137.508) % 360.0;
+            let light = if id % 2 == 0 { 0.42 } else { 0.55 };
+            let (r, g, b) = hsl_to_rgb(hue, 0.6, light);
+            format!("#{r:02x}{g:02x}{b:02x}")
+        }
+    }
+}
+
+fn hsl_to_rgb(h: f64, s: f64, l: f64) -> (u8, u8, u8) {
+    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let hp = h / 60.0;
+    let x = c * (1.0 - (hp % 2.0 - 1.0).abs());
+    let (r, g, b) = match hp as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = l - c / 2.0;
+    let to = |v: f64| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
+    (to(r), to(g), to(b))
+}
+
+/// Escapes text for HTML element content and quoted attribute values alike: `&`, `<`, `>`,
+/// `"` and `'` become entities, and control characters (other than tab and line breaks), which
+/// HTML forbids, become spaces.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders the analysis as one self-contained HTML page.
+pub fn render(a: &Analysis) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    // `write!` to a String cannot fail.
+    let _ = write_page(a, &mut out);
+    out
+}
+
+/// Words for what one unit is.
+struct Words {
+    one: &'static str,
+    many: &'static str,
+}
+
+fn words(a: &Analysis) -> Words {
+    match a.params.unit {
+        UnitKind::Paragraph => Words {
+            one: "paragraph",
+            many: "paragraphs",
+        },
+        UnitKind::Document => Words {
+            one: "article",
+            many: "articles",
+        },
+    }
+}
+
+fn plural(n: usize, w: &Words) -> String {
+    format!("{n} {}", if n == 1 { w.one } else { w.many })
+}
+
+fn write_page(a: &Analysis, out: &mut String) -> fmt::Result {
+    let title = format!(
+        "zhuti · {} themes in {} articles",
+        a.params.k, a.corpus.documents
+    );
+    out.push_str("<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    out.push_str("<meta name=\"generator\" content=\"zhuti ");
+    out.push_str(env!("CARGO_PKG_VERSION"));
+    out.push_str("\">\n");
+    writeln!(out, "<title>{}</title>", escape(&title))?;
+    out.push_str("<style>\n");
+    out.push_str(CSS);
+    for theme in &a.themes {
+        writeln!(out, ".t{}{{--c:{}}}", theme.id, theme_colour(theme.id))?;
+    }
+    out.push_str("</style>\n</head>\n<body>\n");
+    out.push_str(
+        "<nav class=\"top\"><b>zhuti 主题</b><a href=\"#overview\">Themes</a>\
+         <a href=\"#map\">Map</a><a href=\"#articles\">Articles</a>\
+         <a href=\"#themes\">Details</a><a href=\"#dropped\">Left out</a></nav>\n<main>\n",
+    );
+    write_header(a, out)?;
+    // Sizes and map side by side on wide screens, stacked on narrow ones.
+    out.push_str("<div class=\"ov\">\n");
+    write_overview(a, out)?;
+    write_map(a, out)?;
+    out.push_str("</div>\n");
+    write_heatmap(a, out)?;
+    write_themes(a, out)?;
+    write_dropped(a, out)?;
+    writeln!(
+        out,
+        "</main>\n<footer>Made by zhuti {} · schema {} · seed {} · same input and seed give \
+         the same page.</footer>",
+        env!("CARGO_PKG_VERSION"),
+        a.schema_version,
+        a.params.seed
+    )?;
+    out.push_str("<script>\n");
+    out.push_str(JS);
+    out.push_str("</script>\n</body>\n</html>\n");
+    Ok(())
+}
+
+fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
+    let w = words(a);
+    let p = &a.params;
+    writeln!(out, "<header class=\"head\">")?;
+    writeln!(
+        out,
+        "<h1>{} themes in {} articles</h1>",
+        p.k, a.corpus.documents
+    )?;
+    writeln!(
+        out,
+        "<p class=\"lead\">zhuti grouped {} into themes by the words they share \
+         (TF-IDF → LSA → k-means). Each theme has one colour throughout this page.</p>",
+        plural(a.corpus.units, &w)
+    )?;
+    writeln!(out, "<div class=\"stats\">")?;
+    let stat = |out: &mut String, n: String, what: &str| {
+        writeln!(out, "<div><b>{}</b><span>{}</span></div>", n, escape(what))
+    };
+    stat(out, a.corpus.documents.to_string(), "articles")?;
+    stat(
+        out,
+        a.corpus.units.to_string(),
+        &format!("{} clustered", w.many),
+    )?;
+    stat(
+        out,
+        a.corpus.dropped.to_string(),
+        &format!("{} left out", w.many),
+    )?;
+    stat(out, p.k.to_string(), "themes")?;
+    stat(out, a.corpus.terms.to_string(), "terms")?;
+    writeln!(out, "</div>")?;
+
+    writeln!(out, "<div class=\"two\">")?;
+    writeln!(
+        out,
+        "<section id=\"k-why\" class=\"card\"><h2>k and why</h2>"
+    )?;
+    match &p.k_selection {
+        Some(sel) => {
+            writeln!(
+                out,
+                "<p><b>k = {}</b>, chosen automatically.<br>Why: {}.</p>",
+                p.k,
+                escape(sel.reason.trim_end_matches('.'))
+            )?;
+            write_silhouette(a, out)?;
+            if sel.candidates.last().is_some_and(|c| c.k == p.k) && sel.candidates.len() > 1 {
+                writeln!(
+                    out,
+                    "<p class=\"note warn\">The best k is the largest one tried ({}): the \
+                     silhouette was still rising, so this corpus may split further. Try a \
+                     fixed <code>--k</code> to compare.</p>",
+                    p.k
+                )?;
+            }
+        }
+        None => writeln!(
+            out,
+            "<p>k = <b>{}</b>, as asked (<code>--k {}</code>).</p>",
+            p.k, p.k
+        )?,
+    }
+    writeln!(out, "</section>")?;
+    writeln!(
+        out,
+        "<section id=\"settings\" class=\"card\"><h2>Settings</h2><dl>"
+    )?;
+    let unit = match p.unit {
+        UnitKind::Paragraph => "paragraph",
+        UnitKind::Document => "document",
+    };
+    let k_requested = match &p.k_selection {
+        Some(_) => "auto".to_string(),
+        None => p.k.to_string(),
+    };
+    let rows: [(&str, String); 9] = [
+        ("unit", unit.to_string()),
+        ("k asked", k_requested),
+        ("seed", p.seed.to_string()),
+        (
+            "LSA dims",
+            format!(
+                "{} of {} asked · keep {:.0}% of the variance",
+                p.dims_used,
+                p.dims,
+                p.explained_variance * 100.0
+            ),
+        ),
+        ("top terms", p.top_terms.to_string()),
+        (
+            "cleaning",
+            format!(
+                "min {} letters · traditional→simplified {} · duplicates {}",
+                p.min_chars,
+                on_off(p.t2s),
+                if p.dedupe { "removed" } else { "kept" }
+            ),
+        ),
+        (
+            "terms",
+            format!(
+                "in ≥ {} {} and ≤ {:.0}% of them",
+                p.min_df,
+                w.many,
+                p.max_df * 100.0
+            ),
+        ),
+        (
+            "k-means",
+            format!("{} restarts · auto tries k ≤ {}", p.n_runs, p.k_max),
+        ),
+        ("schema", a.schema_version.to_string()),
+    ];
+    for (k, v) in rows {
+        writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(&v))?;
+    }
+    writeln!(out, "</dl></section>\n</div>\n</header>")
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+/// Silhouette by candidate k, the chosen k highlighted.
+fn write_silhouette(a: &Analysis, out: &mut String) -> fmt::Result {
+    let Some(sel) = &a.params.k_selection else {
+        return Ok(());
+    };
+    if sel.candidates.is_empty() {
+        return Ok(());
+    }
+    let (w, h) = (360.0, 150.0);
+    let (left, right, top, bottom) = (6.0, 6.0, 18.0, 20.0);
+    let vals: Vec<f64> = sel
+        .candidates
+        .iter()
+        .map(|c| finite(c.silhouette))
+        .collect();
+    let hi = vals.iter().copied().fold(0.0f64, f64::max);
+    let lo = vals.iter().copied().fold(0.0f64, f64::min);
+    let span = (hi - lo).max(1e-9);
+    let y_of = |v: f64| top + (hi - v) / span * (h - top - bottom);
+    let n = sel.candidates.len() as f64;
+    let slot = (w - left - right) / n;
+    let bar = (slot * 0.72).max(1.0);
+    writeln!(
+        out,
+        "<svg id=\"k-silhouette\" class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
+         aria-label=\"Silhouette by k\">"
+    )?;
+    writeln!(
+        out,
+        "<line x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" class=\"axis\"/>",
+        w - right,
+        y_of(0.0),
+        y_of(0.0)
+    )?;
+    for (i, (c, &v)) in sel.candidates.iter().zip(&vals).enumerate() {
+        let x = left + slot * i as f64 + (slot - bar) / 2.0;
+        let (y0, y1) = (y_of(v.max(0.0)), y_of(v.min(0.0)));
+        let chosen = c.k == a.params.k;
+        writeln!(
+            out,
+            "<rect x=\"{x:.1}\" y=\"{y0:.1}\" width=\"{bar:.1}\" height=\"{:.1}\" class=\"{}\">\
+             <title>k = {}: silhouette {:.3}</title></rect>",
+            (y1 - y0).max(0.5),
+            if chosen { "best" } else { "cand" },
+            c.k,
+            v
+        )?;
+        let cx = x + bar / 2.0;
+        // Label every k when there is room, otherwise every other one and the chosen one.
+        if chosen || n <= 20.0 || i % 2 == 0 {
+            writeln!(
+                out,
+                "<text x=\"{cx:.1}\" y=\"{}\" class=\"tick{}\">{}</text>",
+                h - 6.0,
+                if chosen { " on" } else { "" },
+                c.k
+            )?;
+        }
+        if chosen {
+            writeln!(
+                out,
+                "<text x=\"{cx:.1}\" y=\"{:.1}\" class=\"tick on\">{:.3}</text>",
+                (y0 - 5.0).max(10.0),
+                v
+            )?;
+        }
+    }
+    writeln!(out, "</svg>")?;
+    writeln!(
+        out,
+        "<p class=\"note\">Mean cosine silhouette of each k tried, on {} {}: higher means \
+         themes that are tighter and further apart.</p>",
+        sel.sample_size,
+        words(a).many
+    )
+}
+
+fn finite(x: f64) -> f64 {
+    if x.is_finite() {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// One row of an HTML bar chart (label, bar, value), coloured by `class`.
+fn bar_row(
+    out: &mut String,
+    href: Option<&str>,
+    class: &str,
+    label: &str,
+    hover: &str,
+    fraction: f64,
+    value: &str,
+) -> fmt::Result {
+    let (open, close) = match href {
+        Some(h) => (
+            format!("<a class=\"row {class}\" href=\"{}\"", escape(h)),
+            "</a>",
+        ),
+        None => (format!("<div class=\"row {class}\""), "</div>"),
+    };
+    writeln!(
+        out,
+        "{open} title=\"{}\"><span class=\"lbl\">{}</span><span class=\"track\">\
+         <span class=\"fill\" style=\"width:{:.1}%\"></span></span><span class=\"val\">{}</span>{close}",
+        escape(hover),
+        escape(label),
+        (finite(fraction) * 100.0).clamp(0.0, 100.0),
+        escape(value)
+    )
+}
+
+fn write_overview(a: &Analysis, out: &mut String) -> fmt::Result {
+    let w = words(a);
+    writeln!(
+        out,
+        "<section id=\"overview\" class=\"card\"><h2>Themes by size</h2>\
+         <p class=\"note\">{} per theme; click a theme to read it.</p>",
+        capitalise(w.many)
+    )?;
+    writeln!(
+        out,
+        "<div id=\"theme-sizes\" class=\"bars sizes\" role=\"img\" aria-label=\"Theme sizes\">"
+    )?;
+    let max = a.themes.iter().map(|t| t.size).max().unwrap_or(1).max(1) as f64;
+    for t in &a.themes {
+        bar_row(
+            out,
+            Some(&format!("#theme-{}", t.id)),
+            &format!("t{}", t.id),
+            &format!("T{} {}", t.id, short_label(t)),
+            &format!("Theme {}: {}", t.id, t.label),
+            t.size as f64 / max,
+            &format!("{} · {:.1}%", t.size, t.share * 100.0),
+        )?;
+    }
+    writeln!(out, "</div></section>")
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn short_label(t: &Theme) -> String {
+    crate::report::text::trim_to(&t.label, SHORT_LABEL_WIDTH)
+}
+
+fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
+    let w = words(a);
+    writeln!(
+        out,
+        "<section id=\"map\" class=\"card\"><h2>Map of the {}</h2>",
+        w.many
+    )?;
+    let n = a.units.len().min(a.map.len());
+    let m = n.min(MAP_MAX_POINTS);
+    // Evenly spaced in corpus order when there are too many to draw.
+    let shown: Vec<usize> = (0..m).map(|j| j * n / m).collect();
+    writeln!(
+        out,
+        "<p class=\"note\">Each dot is one {}, placed by the first two principal directions \
+         of its LSA vector: dots close together use similar words. Hover over or tap a dot to \
+         read it; hover over or tap a theme below to pick it out. The axes are compressed away \
+         from the middle so the crowd stays readable.{}</p>",
+        w.one,
+        if m < n {
+            format!(" Showing {m} of {n}, evenly spaced through the corpus.")
+        } else {
+            String::new()
+        }
+    )?;
+    let xs = compress(&shown.iter().map(|&i| a.map[i][0]).collect::<Vec<_>>());
+    let ys = compress(&shown.iter().map(|&i| a.map[i][1]).collect::<Vec<_>>());
+    let sx = fit_to(&xs, MAP_PAD, MAP_W - MAP_PAD, false);
+    let sy = fit_to(&ys, MAP_PAD, MAP_H - MAP_PAD, true);
+    writeln!(
+        out,
+        "<svg id=\"paragraph-map\" class=\"chart map\" viewBox=\"0 0 {MAP_W} {MAP_H}\" \
+         role=\"img\" aria-label=\"Map of the {} coloured by theme\">",
+        w.many
+    )?;
+    writeln!(
+        out,
+        "<rect class=\"frame\" x=\"0.5\" y=\"0.5\" width=\"{}\" height=\"{}\"/>",
+        MAP_W - 1.0,
+        MAP_H - 1.0
+    )?;
+    let mut centres: BTreeMap<usize, (f64, f64, usize)> = BTreeMap::new();
+    for (j, &i) in shown.iter().enumerate() {
+        let u = &a.units[i];
+        let (cx, cy) = (sx(xs[j]), sy(ys[j]));
+        let c = centres.entry(u.theme).or_insert((0.0, 0.0, 0));
+        c.0 += cx;
+        c.1 += cy;
+        c.2 += 1;
+        writeln!(
+            out,
+            "<circle class=\"t{}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"5\"><title>T{} · {}:{}\n{}</title></circle>",
+            u.theme,
+            u.theme,
+            escape(&short_id(&u.doc)),
+            u.line,
+            escape(&trim_chars(&u.text, HOVER_CHARS))
+        )?;
+    }
+    // Theme numbers at the centre of their dots, larger themes first; a number that would
+    // overlap one already placed is left out (the legend names every theme).
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    for (theme, (x, y, count)) in &centres {
+        let c = *count as f64;
+        let (x, y) = (x / c, y / c);
+        if placed
+            .iter()
+            .any(|(px, py)| (px - x).abs() < 20.0 && (py - y).abs() < 16.0)
+        {
+            continue;
+        }
+        placed.push((x, y));
+        writeln!(
+            out,
+            "<text class=\"centre t{theme}\" x=\"{x:.1}\" y=\"{:.1}\">{theme}</text>",
+            y + 4.5
+        )?;
+    }
+    writeln!(out, "</svg>")?;
+    writeln!(
+        out,
+        "<p id=\"map-detail\" class=\"detail\" aria-live=\"polite\">Hover over or tap a dot.</p>"
+    )?;
+    writeln!(out, "<div id=\"map-legend\" class=\"legend\">")?;
+    for t in &a.themes {
+        writeln!(
+            out,
+            "<button type=\"button\" class=\"chip t{}\" data-t=\"{}\" title=\"{}\"><i></i>T{} {}</button>",
+            t.id,
+            t.id,
+            escape(&t.label),
+            t.id,
+            escape(&short_label(t))
+        )?;
+    }
+    writeln!(out, "</div></section>")
+}
+
+fn write_heatmap(a: &Analysis, out: &mut String) -> fmt::Result {
+    let w = words(a);
+    writeln!(
+        out,
+        "<section id=\"articles\" class=\"card\"><h2>Articles × themes</h2>\
+         <p class=\"note\">The share of each article's {} that falls in each theme.{}</p>",
+        w.many,
+        if a.documents.len() > HEATMAP_MAX_ROWS {
+            format!(
+                " Showing the first {HEATMAP_MAX_ROWS} of {} articles; the JSON report \
+                 (<code>--format json</code>) has them all.",
+                a.documents.len()
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    writeln!(
+        out,
+        "<div class=\"scroll\"><table id=\"article-theme-heatmap\" class=\"heat\">"
+    )?;
+    write!(out, "<thead><tr><th class=\"doc\">Article</th>")?;
+    for t in &a.themes {
+        write!(
+            out,
+            "<th class=\"th t{}\" title=\"Theme {}: {}\"><a href=\"#theme-{}\"><i></i><span>T{}</span>\
+             <span class=\"vl\">{}</span></a></th>",
+            t.id,
+            t.id,
+            escape(&t.label),
+            t.id,
+            t.id,
+            escape(&crate::report::text::trim_to(&t.label, 14))
+        )?;
+    }
+    writeln!(out, "</tr></thead><tbody>")?;
+    for (i, d) in a.documents.iter().take(HEATMAP_MAX_ROWS).enumerate() {
+        write!(
+            out,
+            "<tr id=\"doc-{}\"><th class=\"doc\" title=\"{}\"><span class=\"title\">{}</span>\
+             <span class=\"id\">{} · {}</span></th>",
+            i + 1,
+            escape(&format!("{}\n{}", d.title, d.id)),
+            escape(&d.title),
+            escape(&short_id(&d.id)),
+            plural(d.units, &w)
+        )?;
+        for t in &a.themes {
+            let share = d
+                .theme_mix
+                .iter()
+                .find(|m| m.theme == t.id)
+                .map_or(0.0, |m| finite(m.share));
+            if share > 0.0 {
+                // Opacity from 12% (a trace) to 100% (the whole article).
+                let alpha = (0.12 + 0.88 * share.clamp(0.0, 1.0)) * 255.0;
+                write!(
+                    out,
+                    "<td style=\"background:{}{:02x}\"{} title=\"T{}: {:.0}%\">{:.0}</td>",
+                    theme_colour(t.id),
+                    alpha.round() as u8,
+                    if share >= 0.45 { " class=\"dark\"" } else { "" },
+                    t.id,
+                    share * 100.0,
+                    share * 100.0
+                )?;
+            } else {
+                write!(out, "<td class=\"z\"></td>")?;
+            }
+        }
+        writeln!(out, "</tr>")?;
+    }
+    writeln!(out, "</tbody></table></div></section>")
+}
+
+fn write_themes(a: &Analysis, out: &mut String) -> fmt::Result {
+    let w = words(a);
+    let doc_index: BTreeMap<&str, usize> = a
+        .documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), i))
+        .collect();
+    writeln!(
+        out,
+        "<section id=\"themes\"><h2 class=\"out\">Themes in detail</h2>"
+    )?;
+    for t in &a.themes {
+        writeln!(
+            out,
+            "<article id=\"theme-{}\" class=\"card theme t{}\">\n<header><span class=\"num\">T{}</span>\
+             <h3>{}</h3><span class=\"meta\">{} · {:.1}%</span></header>",
+            t.id,
+            t.id,
+            t.id,
+            escape(&t.label),
+            plural(t.size, &w),
+            t.share * 100.0
+        )?;
+        writeln!(out, "<div class=\"cols\"><div><h4>Top terms</h4>")?;
+        writeln!(
+            out,
+            "<div id=\"theme-{}-terms\" class=\"bars terms\" role=\"img\" aria-label=\"Top terms of theme {}\">",
+            t.id, t.id
+        )?;
+        let max = t
+            .terms
+            .iter()
+            .map(|x| finite(x.weight))
+            .fold(0.0f64, f64::max);
+        for term in &t.terms {
+            let weight = finite(term.weight);
+            bar_row(
+                out,
+                None,
+                "",
+                &term.term,
+                &format!("{}: weight {:.4}", term.term, weight),
+                if max > 0.0 { weight / max } else { 0.0 },
+                &format!("{weight:.3}"),
+            )?;
+        }
+        writeln!(out, "</div></div>")?;
+        writeln!(
+            out,
+            "<div><h4>Representative {}</h4><ol class=\"reps\">",
+            w.many
+        )?;
+        for r in &t.representatives {
+            writeln!(
+                out,
+                "<li><blockquote>{}</blockquote><cite>{}:{} · similarity {:.2}</cite></li>",
+                escape(&r.text),
+                escape(&short_id(&r.doc)),
+                r.line,
+                r.score
+            )?;
+        }
+        writeln!(out, "</ol></div></div>")?;
+        let mut per_doc: BTreeMap<&str, usize> = BTreeMap::new();
+        for unit in a.units.iter().filter(|u| u.theme == t.id) {
+            *per_doc.entry(unit.doc.as_str()).or_default() += 1;
+        }
+        let mut docs: Vec<(&str, usize)> = per_doc.into_iter().collect();
+        docs.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+        writeln!(
+            out,
+            "<h4>In {} {}</h4><ul class=\"docs\">",
+            docs.len(),
+            if docs.len() == 1 {
+                "article"
+            } else {
+                "articles"
+            }
+        )?;
+        for (doc, count) in docs.iter().take(THEME_ARTICLES) {
+            let title = doc_index
+                .get(doc)
+                .and_then(|&i| a.documents.get(i))
+                .map_or(*doc, |d| d.title.as_str());
+            let href = match doc_index.get(doc) {
+                Some(&i) if i < HEATMAP_MAX_ROWS => format!(" href=\"#doc-{}\"", i + 1),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "<li><a{href} title=\"{}\">{}</a><span>{count}</span></li>",
+                escape(doc),
+                escape(&crate::report::text::trim_to(title, 40))
+            )?;
+        }
+        if docs.len() > THEME_ARTICLES {
+            writeln!(
+                out,
+                "<li class=\"more\">and {} more</li>",
+                docs.len() - THEME_ARTICLES
+            )?;
+        }
+        writeln!(
+            out,
+            "</ul>\n<a class=\"up\" href=\"#overview\">↑ all themes</a>\n</article>"
+        )?;
+    }
+    writeln!(out, "</section>")
+}
+
+/// What each drop reason means, for readers checking the cleaning.
+fn reason_note(reason: &str, a: &Analysis) -> String {
+    match reason {
+        "short" => format!("fewer than {} letters", a.params.min_chars),
+        "boilerplate" => "page furniture: copyright lines, tickers, bylines, navigation".into(),
+        "duplicate" => "the same text was kept elsewhere".into(),
+        "no_terms" => "no word left after stop words and the vocabulary limits".into(),
+        _ => String::new(),
+    }
+}
+
+fn write_dropped(a: &Analysis, out: &mut String) -> fmt::Result {
+    let w = words(a);
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in &a.dropped {
+        *counts.entry(d.reason.as_str()).or_default() += 1;
+    }
+    let summary: Vec<String> = counts.iter().map(|(r, c)| format!("{c} {r}")).collect();
+    writeln!(
+        out,
+        "<section id=\"dropped\" class=\"card\"><h2>Left out</h2><details><summary>{} left out \
+         of clustering{}</summary>",
+        plural(a.dropped.len(), &w),
+        if summary.is_empty() {
+            String::new()
+        } else {
+            escape(&format!(": {}", summary.join(", ")))
+        }
+    )?;
+    if !counts.is_empty() {
+        writeln!(out, "<dl class=\"reasons\">")?;
+        for reason in counts.keys() {
+            writeln!(
+                out,
+                "<dt>{}</dt><dd>{}</dd>",
+                escape(reason),
+                escape(&reason_note(reason, a))
+            )?;
+        }
+        writeln!(out, "</dl>")?;
+    }
+    writeln!(
+        out,
+        "<div class=\"scroll\"><table class=\"dropped\"><thead><tr><th>Where</th><th>Reason</th>\
+         <th>Text</th></tr></thead><tbody>"
+    )?;
+    for d in a.dropped.iter().take(DROPPED_MAX_ROWS) {
+        let twin = match &d.duplicate_of {
+            Some(loc) => format!(
+                "<br><small>same as {}:{}</small>",
+                escape(&short_id(&loc.doc)),
+                loc.line
+            ),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "<tr><td class=\"where\" title=\"{}\">{}:{}</td><td><span class=\"reason\">{}</span>{twin}</td><td>{}</td></tr>",
+            escape(&d.doc),
+            escape(&short_id(&d.doc)),
+            d.line,
+            escape(&d.reason),
+            escape(&d.text)
+        )?;
+    }
+    writeln!(out, "</tbody></table></div>")?;
+    if a.dropped.len() > DROPPED_MAX_ROWS {
+        writeln!(
+            out,
+            "<p class=\"note\">… and {} more; the JSON report lists them all.</p>",
+            a.dropped.len() - DROPPED_MAX_ROWS
+        )?;
+    }
+    writeln!(out, "</details></section>")
+}
+
+/// Spreads a crowded axis: centres values on their median and applies `asinh` in units of the
+/// median absolute deviation, so the dense middle keeps its detail while outliers are pulled
+/// in (order and neighbourhoods are kept). Non-finite values count as the median.
+fn compress(values: &[f64]) -> Vec<f64> {
+    let median = |v: &mut Vec<f64>| -> f64 {
+        if v.is_empty() {
+            return 0.0;
+        }
+        v.sort_by(f64::total_cmp);
+        let m = v.len() / 2;
+        if v.len() % 2 == 0 {
+            (v[m - 1] + v[m]) / 2.0
+        } else {
+            v[m]
+        }
+    };
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    let med = median(&mut sorted);
+    let mut dev: Vec<f64> = sorted.iter().map(|x| (x - med).abs()).collect();
+    let mad = median(&mut dev);
+    let scale = if mad > 1e-12 {
+        mad * 2.0
+    } else {
+        dev.iter().copied().fold(0.0, f64::max).max(1e-12)
+    };
+    values
+        .iter()
+        .map(|&x| {
+            if x.is_finite() {
+                ((x - med) / scale).asinh()
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// A function mapping `values`' range onto `lo..hi` (reversed for screen y); a flat range maps
+/// to the middle.
+fn fit_to(values: &[f64], lo: f64, hi: f64, flip: bool) -> impl Fn(f64) -> f64 {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let span = max - min;
+    move |v: f64| {
+        if !(span > 1e-12) {
+            return (lo + hi) / 2.0;
+        }
+        let t = (v - min) / span;
+        if flip {
+            hi - t * (hi - lo)
+        } else {
+            lo + t * (hi - lo)
+        }
+    }
+}
+
+/// The last path component of an article id (`seeds/000_x.txt` → `000_x.txt`).
+fn short_id(id: &str) -> String {
+    id.rsplit(['/', '\\']).next().unwrap_or(id).to_string()
+}
+
+/// At most `max` characters of `text`, ending in `…` when cut.
+fn trim_chars(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+const CSS: &str = r#":root{--ink:#1d232b;--mut:#5f6b78;--line:#e3e7ec;--bg:#f5f7f9;--card:#fff;--acc:#c2410c;
+font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC","Noto Sans SC","WenQuanYi Micro Hei",sans-serif;
+color:var(--ink);background:var(--bg);line-height:1.55;-webkit-text-size-adjust:100%}
+*{box-sizing:border-box}
+body{margin:0}
+a{color:inherit}
+code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.9em}
+nav.top{position:sticky;top:0;z-index:5;display:flex;gap:1.1em;align-items:center;overflow-x:auto;white-space:nowrap;
+padding:.55em 1.2em;background:#1d232bf2;color:#fff;font-size:.92em}
+nav.top a{color:#d6dde5;text-decoration:none}
+nav.top a:hover{color:#fff}
+main{max-width:1120px;margin:0 auto;padding:1.2em}
+h1{font-size:1.75em;margin:.2em 0 .1em;line-height:1.25}
+h2{font-size:1.15em;margin:0 0 .5em}
+h2.out{margin:1.6em 0 .6em}
+h3{font-size:1.2em;margin:0}
+h4{font-size:.82em;text-transform:uppercase;letter-spacing:.05em;color:var(--mut);margin:.9em 0 .45em}
+.lead{color:var(--mut);margin:.2em 0 1em}
+.note{color:var(--mut);font-size:.88em;margin:.3em 0 .7em}
+.note.warn{color:#8a4b00;background:#fff7e6;border-radius:6px;padding:.4em .7em}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1em 1.2em;margin:0 0 1.1em}
+.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:.7em;margin:0 0 1.1em}
+.stats div{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:.6em .9em}
+.stats b{display:block;font-size:1.6em;line-height:1.2}
+.stats span{color:var(--mut);font-size:.85em}
+.two{display:grid;grid-template-columns:1.1fr 1fr;gap:1.1em;margin:0 0 1.1em}
+.two .card{margin:0}
+.ov{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:1.1em;align-items:start;margin:0 0 1.1em}
+.ov>.card{margin:0}
+@media (max-width:1000px){.ov{grid-template-columns:1fr}}
+#k-why p{margin:.2em 0 .6em}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25em .9em;margin:0;font-size:.92em}
+dt{color:var(--mut)}
+dd{margin:0}
+svg.chart{display:block;width:100%;height:auto}
+#k-silhouette{max-width:520px}
+#k-silhouette .cand{fill:#b8c2cc}
+#k-silhouette .best{fill:var(--acc)}
+#k-silhouette .axis{stroke:#9aa5b1;stroke-width:1}
+#k-silhouette .tick{font-size:10px;fill:var(--mut);text-anchor:middle}
+#k-silhouette .tick.on{fill:var(--acc);font-weight:700}
+.bars{display:grid;gap:3px}
+.bars .row{display:grid;grid-template-columns:minmax(6em,11em) 1fr 5em;gap:.6em;align-items:center;text-decoration:none;
+padding:1px 4px;border-radius:5px;font-size:.9em;line-height:1.45}
+.bars.terms .row{grid-template-columns:minmax(4em,7em) 1fr 3.2em}
+.bars a.row:hover{background:#eef2f6}
+.bars .lbl{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.bars .track{height:12px;background:#eef1f4;border-radius:3px;overflow:hidden}
+.bars .fill{display:block;height:100%;background:var(--c,#7b8794);border-radius:3px}
+.bars.terms .fill{background:var(--tc)}
+.bars .val{color:var(--mut);font-size:.85em;text-align:right;font-variant-numeric:tabular-nums}
+.sizes .lbl::before{content:"";display:inline-block;width:.7em;height:.7em;border-radius:2px;background:var(--c);margin-right:.4em}
+.map circle{fill:var(--c);fill-opacity:.82;stroke:#fff;stroke-width:1;cursor:pointer;transition:opacity .15s}
+.map circle:hover{stroke:#1d232b;stroke-width:2}
+.map.focus circle{opacity:.12}
+.map.focus circle.on{opacity:1}
+.map .frame{fill:#fbfcfd;stroke:var(--line)}
+.map .centre{font-size:13px;font-weight:700;text-anchor:middle;fill:#1d232b;stroke:#fff;stroke-width:3.5px;paint-order:stroke;pointer-events:none}
+.map.focus .centre{opacity:.15}
+.detail{min-height:3.2em;margin:.5em 0;padding:.5em .8em;border-left:4px solid var(--c,var(--line));background:#f7f9fb;font-size:.92em;white-space:pre-line}
+.legend{display:flex;flex-wrap:wrap;gap:.35em}
+.chip{font:inherit;font-size:.82em;display:inline-flex;align-items:center;gap:.35em;padding:.2em .6em;border:1px solid var(--line);
+border-radius:99px;background:#fff;color:inherit;cursor:pointer}
+.chip i,.heat th i{display:inline-block;width:.75em;height:.75em;border-radius:50%;background:var(--c)}
+.chip.sel{border-color:var(--c);box-shadow:inset 0 0 0 1px var(--c)}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse}
+.heat{font-size:.85em}
+.heat th,.heat td{border:1px solid #fff}
+.heat thead th{vertical-align:top;font-weight:600;padding:.3em .2em}
+.heat thead th.doc{vertical-align:bottom}
+.heat th.th a{display:flex;flex-direction:column;align-items:center;gap:.2em;text-decoration:none}
+.heat .vl{writing-mode:vertical-rl;font-weight:400;color:var(--mut);height:8.5em;overflow:hidden;font-size:.92em}
+.heat th.doc{text-align:left;min-width:12em;max-width:22em;padding:.35em .6em .35em 0;font-weight:400;position:sticky;left:0;background:var(--card);z-index:1}
+.heat tbody th.doc .title{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+.heat .id{display:block;color:var(--mut);font-size:.85em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.heat td{width:2.4em;min-width:2.4em;height:2.4em;text-align:center;font-variant-numeric:tabular-nums;color:#1d232b}
+.heat td.dark{color:#fff;font-weight:600}
+.heat td.z{background:#f3f5f7}
+.theme{border-top:5px solid var(--c)}
+.theme>header{display:flex;flex-wrap:wrap;align-items:baseline;gap:.3em .7em}
+.theme .num{background:var(--c);color:#fff;font-weight:700;border-radius:6px;padding:.05em .5em;font-size:.9em}
+.theme .meta{color:var(--mut);font-size:.9em}
+.theme{--tc:var(--c)}
+.cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.5fr);gap:1.4em}
+.reps{margin:0;padding-left:1.3em}
+.reps li{margin:0 0 .7em}
+.reps blockquote{margin:0;padding:.1em 0 .1em .7em;border-left:3px solid var(--c)}
+.reps cite{display:block;font-style:normal;color:var(--mut);font-size:.8em;margin:.15em 0 0 .8em}
+.docs{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.35em}
+.docs li{display:inline-flex;gap:.4em;align-items:center;border:1px solid var(--line);border-radius:6px;padding:.15em .55em;font-size:.88em}
+.docs li span{color:#fff;background:var(--c);border-radius:99px;padding:0 .45em;font-size:.85em}
+.docs a{text-decoration:none}
+.docs a[href]:hover{text-decoration:underline}
+.docs .more{color:var(--mut)}
+.up{display:inline-block;margin-top:.8em;font-size:.85em;color:var(--mut);text-decoration:none}
+summary{cursor:pointer;font-weight:600}
+.reasons{margin:.7em 0}
+.dropped{font-size:.88em;margin-top:.5em}
+.dropped th,.dropped td{text-align:left;vertical-align:top;padding:.35em .6em;border-bottom:1px solid var(--line)}
+.dropped .where{white-space:nowrap;color:var(--mut)}
+.reason{background:#eef1f4;border-radius:4px;padding:0 .4em;white-space:nowrap}
+footer{text-align:center;color:var(--mut);font-size:.8em;padding:1em 1em 2em}
+@media (max-width:760px){
+main{padding:.7em}
+.two,.cols{grid-template-columns:1fr}
+h1{font-size:1.4em}
+.card{padding:.8em .85em}
+.stats{grid-template-columns:repeat(3,1fr);gap:.5em}
+.stats div{padding:.45em .6em}
+.stats b{font-size:1.3em}
+.bars.sizes .row{grid-template-columns:1fr auto;grid-template-areas:"l v" "t t";gap:.1em .5em;padding:2px 4px 5px}
+.bars.sizes .lbl{grid-area:l}
+.bars.sizes .val{grid-area:v}
+.bars.sizes .track{grid-area:t}
+.map circle{r:8px}
+.heat th.doc{min-width:9em;max-width:11em}
+}
+"#;
+
+const JS: &str = r#"(function(){
+var map=document.getElementById('paragraph-map');
+var box=document.getElementById('map-detail');
+var legend=document.getElementById('map-legend');
+if(!map||!box||!legend)return;
+function show(e){var c=e.target.closest('circle');if(!c)return;var t=c.querySelector('title');
+box.textContent=t?t.textContent:'';box.className='detail '+c.getAttribute('class');}
+map.addEventListener('mouseover',show);map.addEventListener('click',show);
+var pinned=null;
+function focus(t){map.classList.toggle('focus',!!t);
+map.querySelectorAll('circle').forEach(function(c){c.classList.toggle('on',!!t&&c.classList.contains('t'+t));});
+legend.querySelectorAll('.chip').forEach(function(b){b.classList.toggle('sel',!!t&&b.getAttribute('data-t')===t);});}
+legend.addEventListener('mouseover',function(e){var b=e.target.closest('.chip');if(b)focus(b.getAttribute('data-t'));});
+legend.addEventListener('mouseleave',function(){focus(pinned);});
+legend.addEventListener('click',function(e){var b=e.target.closest('.chip');if(!b)return;var t=b.getAttribute('data-t');
+pinned=pinned===t?null:t;focus(pinned);});
+})();
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_handles_markup_quotes_and_controls() {
+        assert_eq!(
+            escape("<script>alert('x & \"y\"')</script>"),
+            "&lt;script&gt;alert(&#39;x &amp; &quot;y&quot;&#39;)&lt;/script&gt;"
+        );
+        assert_eq!(escape("大模型\u{0}备案"), "大模型 备案");
+        assert_eq!(escape("a\nb"), "a\nb");
+    }
+
+    #[test]
+    fn theme_colours_are_stable_and_distinct() {
+        assert_eq!(theme_colour(1), "#4e79a7");
+        assert_eq!(theme_colour(1), theme_colour(1));
+        let colours: std::collections::BTreeSet<String> = (1..=40).map(theme_colour).collect();
+        assert_eq!(colours.len(), 40);
+        for c in &colours {
+            assert_eq!(c.len(), 7, "{c}");
+            assert!(c.starts_with('#'));
+        }
+    }
+
+    use crate::cluster::{KScore, KSelection};
+    use crate::model::{
+        CorpusCounts, Document, DroppedOut, MixOut, Params, Representative, TermOut, UnitOut,
+    };
+    use crate::Settings;
+
+    /// A small analysis whose every text field carries markup, quotes and ampersands.
+    fn hostile(units: usize, text_len: usize, docs: usize, dropped: usize) -> Analysis {
+        let evil = "<script>alert('x')</script> \"q\" & <img src=x onerror=alert(1)>";
+        let long: String = "大模型".chars().cycle().take(text_len).collect();
+        let selection = KSelection {
+            method: "mean cosine silhouette".into(),
+            sample_size: units,
+            candidates: vec![
+                KScore {
+                    k: 2,
+                    silhouette: 0.2,
+                },
+                KScore {
+                    k: 3,
+                    silhouette: -0.1,
+                },
+            ],
+            reason: "k = 2 has the highest <b>silhouette</b>".into(),
+        };
+        let theme = |id: usize| Theme {
+            id,
+            label: format!("标签{id}·<i>term</i>·\"q\""),
+            size: units / 2,
+            share: 0.5,
+            terms: vec![
+                TermOut {
+                    term: "<b>词</b>".into(),
+                    weight: 0.5,
+                },
+                TermOut {
+                    term: "'算力'".into(),
+                    weight: 0.25,
+                },
+            ],
+            representatives: vec![Representative {
+                doc: "d\"0'.txt".into(),
+                line: 3,
+                text: evil.into(),
+                score: 0.9,
+            }],
+        };
+        Analysis {
+            schema_version: 1,
+            params: Params::new(&Settings::default(), 2, 2, 0.5, Some(selection)),
+            corpus: CorpusCounts {
+                documents: docs,
+                units,
+                dropped,
+                terms: 2,
+            },
+            themes: vec![theme(1), theme(2)],
+            documents: (0..docs)
+                .map(|i| Document {
+                    id: format!("d\"{i}'.txt"),
+                    title: format!("<title>{i} & \"t\"</title>"),
+                    units: 2,
+                    theme_mix: vec![
+                        MixOut {
+                            theme: 1,
+                            share: 0.75,
+                        },
+                        MixOut {
+                            theme: 2,
+                            share: 0.25,
+                        },
+                    ],
+                    label: None,
+                })
+                .collect(),
+            units: (0..units)
+                .map(|i| UnitOut {
+                    doc: format!("d\"{}'.txt", i % docs.max(1)),
+                    line: i + 1,
+                    theme: 1 + i % 2,
+                    score: 0.5,
+                    text: if i == 0 {
+                        format!("{evil}</title></circle>")
+                    } else {
+                        long.clone()
+                    },
+                    heading: None,
+                })
+                .collect(),
+            dropped: (0..dropped)
+                .map(|i| DroppedOut {
+                    doc: "d\"0'.txt".into(),
+                    line: i + 1,
+                    reason: "short".into(),
+                    text: evil.into(),
+                    duplicate_of: None,
+                })
+                .collect(),
+            map: (0..units).map(|i| [i as f64, (i % 7) as f64]).collect(),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn corpus_text_is_escaped_in_content_and_attributes() {
+        let html = render(&hostile(6, 20, 2, 2));
+        // The page's own script is the only one; injected markup shows as text.
+        assert_eq!(html.matches("<script").count(), 1, "one <script> element");
+        assert!(!html.contains("<img"));
+        assert!(!html.contains("<i>term"));
+        assert!(!html.contains("<b>词") && !html.contains("<b>silhouette"));
+        assert!(html.contains(
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &quot;q&quot; &amp; &lt;img src=x"
+        ));
+        // A paragraph cannot close the map's <title> or <circle>.
+        assert!(html.contains("&lt;/title&gt;&lt;/circle&gt;"));
+        // Quotes in attribute values (article ids and titles in title="...").
+        assert!(html.contains("title=\"d&quot;0&#39;.txt\""));
+        assert!(html.contains("title=\"Theme 1: 标签1·&lt;i&gt;term&lt;/i&gt;·&quot;q&quot;\""));
+        assert!(html.contains("&lt;title&gt;0 &amp; &quot;t&quot;&lt;/title&gt;"));
+        assert!(html.contains("highest &lt;b&gt;silhouette&lt;/b&gt;"));
+        // Every attribute value is double-quoted and no corpus text brings a raw quote.
+        for line in html.lines().filter(|l| l.contains("d&quot;")) {
+            assert!(!line.contains("d\"0"), "raw quote in {line}");
+        }
+    }
+
+    #[test]
+    fn page_is_self_contained_and_deterministic() {
+        let a = hostile(6, 20, 2, 2);
+        let html = render(&a);
+        assert!(html.starts_with(
+            "<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">"
+        ));
+        for needle in [
+            "http://", "https://", "<link", "@import", "url(", "<img", "<iframe",
+        ] {
+            assert!(
+                !html.contains(needle),
+                "page refers outside itself: {needle}"
+            );
+        }
+        assert_eq!(html, render(&a));
+        // One colour per theme, declared once.
+        assert_eq!(html.matches(".t1{--c:#4e79a7}").count(), 1);
+        assert_eq!(html.matches(".t2{--c:#f28e2b}").count(), 1);
+        // Every unit is a dot; both themes' term charts exist.
+        assert_eq!(html.matches("<circle ").count(), 6);
+        assert!(html.contains("id=\"theme-1-terms\"") && html.contains("id=\"theme-2-terms\""));
+    }
+
+    #[test]
+    fn large_corpora_stay_a_reasonable_size() {
+        // 50,000 paragraphs of 400 characters, 3,000 articles, 5,000 left out: the map,
+        // heat map and left-out list are capped, so the page stays a few megabytes.
+        let a = hostile(50_000, 400, 3_000, 5_000);
+        let html = render(&a);
+        assert_eq!(html.matches("<circle ").count(), MAP_MAX_POINTS);
+        assert_eq!(html.matches("<tr id=\"doc-").count(), HEATMAP_MAX_ROWS);
+        assert!(html.contains("Showing 4000 of 50000, evenly spaced"));
+        assert!(html.contains("… and 4000 more; the JSON report lists them all."));
+        assert!(html.len() < 6_000_000, "{} bytes", html.len());
+    }
+
+    #[test]
+    fn map_compression_keeps_order_and_handles_flat_and_bad_values() {
+        let xs = compress(&[0.0, 1.0, 2.0, 3.0, 100.0, f64::NAN]);
+        assert!(xs.windows(2).take(4).all(|w| w[0] < w[1]), "{xs:?}");
+        // The outlier is pulled in: its gap shrinks from 97× the others' to under 10×.
+        assert!((xs[4] - xs[3]) < 10.0 * (xs[3] - xs[2]), "{xs:?}");
+        assert_eq!(xs[5], compress(&[0.0, 1.0, 2.0, 3.0, 100.0, 2.0])[5]);
+        let flat = compress(&[1.0, 1.0, 1.0]);
+        let f = fit_to(&flat, 10.0, 20.0, false);
+        assert_eq!(f(flat[0]), 15.0);
+        let g = fit_to(&[0.0, 1.0], 10.0, 20.0, true);
+        assert_eq!((g(0.0), g(1.0)), (20.0, 10.0));
+    }
+
+    #[test]
+    fn trim_chars_cuts_with_ellipsis() {
+        assert_eq!(trim_chars("大模型备案", 3), "大模…");
+        assert_eq!(trim_chars("大模", 3), "大模");
+    }
+}
