@@ -430,7 +430,7 @@ fn write_overview(a: &Analysis, out: &mut String) -> fmt::Result {
             Some(&format!("#theme-{}", t.id)),
             &format!("t{}", t.id),
             &format!("T{} {}", t.id, short_label(t)),
-            &format!("Theme {}: {}", t.id, t.label),
+            &format!("Theme {}: {}", t.id, display_label(t)),
             t.size as f64 / max,
             &format!("{} · {:.1}%", t.size, t.share * 100.0),
         )?;
@@ -446,8 +446,16 @@ fn capitalise(s: &str) -> String {
     }
 }
 
+/// A theme's name first (guided themes), then its term label.
+fn display_label(t: &Theme) -> String {
+    match &t.name {
+        Some(name) => format!("{name} · {}", t.label),
+        None => t.label.clone(),
+    }
+}
+
 fn short_label(t: &Theme) -> String {
-    crate::report::text::trim_to(&t.label, SHORT_LABEL_WIDTH)
+    crate::report::text::trim_to(&display_label(t), SHORT_LABEL_WIDTH)
 }
 
 fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
@@ -539,7 +547,7 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
             "<button type=\"button\" class=\"chip t{}\" data-t=\"{}\" title=\"{}\"><i></i>T{} {}</button>",
             t.id,
             t.id,
-            escape(&t.label),
+            escape(&display_label(t)),
             t.id,
             escape(&short_label(t))
         )?;
@@ -576,10 +584,10 @@ fn write_heatmap(a: &Analysis, out: &mut String) -> fmt::Result {
              <span class=\"vl\">{}</span></a></th>",
             t.id,
             t.id,
-            escape(&t.label),
+            escape(&display_label(t)),
             t.id,
             t.id,
-            escape(&crate::report::text::trim_to(&t.label, 14))
+            escape(&crate::report::text::trim_to(&display_label(t), 14))
         )?;
     }
     writeln!(out, "</tr></thead><tbody>")?;
@@ -642,7 +650,7 @@ fn write_themes(a: &Analysis, out: &mut String) -> fmt::Result {
             t.id,
             t.id,
             t.id,
-            escape(&t.label),
+            escape(&display_label(t)),
             plural(t.size, &w),
             t.share * 100.0
         )?;
@@ -1072,6 +1080,8 @@ mod tests {
         };
         let theme = |id: usize| Theme {
             id,
+            name: (id == 1).then(|| "<名字>".to_string()),
+            guided: id == 1,
             label: format!("标签{id}·<i>term</i>·\"q\""),
             size: units / 2,
             share: 0.5,
@@ -1090,6 +1100,7 @@ mod tests {
                 line: 3,
                 text: evil.into(),
                 score: 0.9,
+                part: None,
             }],
         };
         Analysis {
@@ -1132,6 +1143,8 @@ mod tests {
                         long.clone()
                     },
                     heading: None,
+                    heading_line: None,
+                    part: None,
                 })
                 .collect(),
             dropped: (0..dropped)
@@ -1141,6 +1154,7 @@ mod tests {
                     reason: "short".into(),
                     text: evil.into(),
                     duplicate_of: None,
+                    part: None,
                 })
                 .collect(),
             map: (0..units).map(|i| [i as f64, (i % 7) as f64]).collect(),
@@ -1163,7 +1177,9 @@ mod tests {
         assert!(html.contains("&lt;/title&gt;&lt;/circle&gt;"));
         // Quotes in attribute values (article ids and titles in title="...").
         assert!(html.contains("title=\"d&quot;0&#39;.txt\""));
-        assert!(html.contains("title=\"Theme 1: 标签1·&lt;i&gt;term&lt;/i&gt;·&quot;q&quot;\""));
+        assert!(html.contains("title=\"Theme 2: 标签2·&lt;i&gt;term&lt;/i&gt;·&quot;q&quot;\""));
+        // A guided theme's name comes first, escaped too.
+        assert!(html.contains("title=\"Theme 1: &lt;名字&gt; · 标签1·&lt;i&gt;term&lt;/i&gt;"));
         assert!(html.contains("&lt;title&gt;0 &amp; &quot;t&quot;&lt;/title&gt;"));
         assert!(html.contains("highest &lt;b&gt;silhouette&lt;/b&gt;"));
         // Every attribute value is double-quoted and no corpus text brings a raw quote.
