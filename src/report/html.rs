@@ -49,7 +49,7 @@ pub fn theme_colour(id: usize) -> String {
         None => {
             // Golden-angle hues, alternating lightness so neighbours differ.
             let hue = (id as f64 * 137.508) % 360.0;
-            let light = if id % 2 == 0 { 0.42 } else { 0.55 };
+            let light = if id.is_multiple_of(2) { 0.42 } else { 0.55 };
             let (r, g, b) = hsl_to_rgb(hue, 0.6, light);
             format!("#{r:02x}{g:02x}{b:02x}")
         }
@@ -827,7 +827,7 @@ fn compress(values: &[f64]) -> Vec<f64> {
         }
         v.sort_by(f64::total_cmp);
         let m = v.len() / 2;
-        if v.len() % 2 == 0 {
+        if v.len().is_multiple_of(2) {
             (v[m - 1] + v[m]) / 2.0
         } else {
             v[m]
@@ -861,7 +861,8 @@ fn fit_to(values: &[f64], lo: f64, hi: f64, flip: bool) -> impl Fn(f64) -> f64 {
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let span = max - min;
     move |v: f64| {
-        if !(span > 1e-12) {
+        // Also catches a NaN span (no finite values).
+        if span.is_nan() || span <= 1e-12 {
             return (lo + hi) / 2.0;
         }
         let t = (v - min) / span;
