@@ -227,11 +227,22 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
                 )?;
             }
         }
-        None => writeln!(
+        None => writeln!(out, "<p><b>k = {}</b>, as asked.</p>", p.k)?,
+    }
+    if let Some(file) = &p.themes_file {
+        let named: Vec<&str> = a.themes.iter().filter_map(|t| t.name.as_deref()).collect();
+        writeln!(
             out,
-            "<p>k = <b>{}</b>, as asked (<code>--k {}</code>).</p>",
-            p.k, p.k
-        )?,
+            "<p>Guided by <code>{}</code>: {} named theme(s) kept their names{}; {} discovered.</p>",
+            escape(file),
+            named.len(),
+            if named.is_empty() {
+                String::new()
+            } else {
+                escape(&format!(" ({})", named.join(" · ")))
+            },
+            a.themes.iter().filter(|t| t.name.is_none()).count()
+        )?;
     }
     writeln!(out, "</section>")?;
     writeln!(
@@ -263,10 +274,13 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
         (
             "cleaning",
             format!(
-                "min {} letters · traditional→simplified {} · duplicates {}",
+                "min {} letters · traditional→simplified {} · duplicates {} · furniture {} \
+                 · headings {}",
                 p.min_chars,
                 on_off(p.t2s),
-                if p.dedupe { "removed" } else { "kept" }
+                if p.dedupe { "removed" } else { "kept" },
+                if p.boilerplate { "removed" } else { "kept" },
+                on_off(p.headings)
             ),
         ),
         (
@@ -430,7 +444,7 @@ fn write_overview(a: &Analysis, out: &mut String) -> fmt::Result {
             Some(&format!("#theme-{}", t.id)),
             &format!("t{}", t.id),
             &format!("T{} {}", t.id, short_label(t)),
-            &format!("Theme {}: {}", t.id, display_label(t)),
+            &hover_label(t),
             t.size as f64 / max,
             &format!("{} · {:.1}%", t.size, t.share * 100.0),
         )?;
@@ -446,16 +460,21 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// A theme's name first (guided themes), then its term label.
-fn display_label(t: &Theme) -> String {
+/// What a theme is called: its guided name (`--themes`) when it kept one, else its top terms.
+fn display_name(t: &Theme) -> &str {
+    t.name.as_deref().unwrap_or(&t.label)
+}
+
+/// The full description for tooltips: `Theme 3: name · label`.
+fn hover_label(t: &Theme) -> String {
     match &t.name {
-        Some(name) => format!("{name} · {}", t.label),
-        None => t.label.clone(),
+        Some(name) => format!("Theme {}: {name} · {}", t.id, t.label),
+        None => format!("Theme {}: {}", t.id, t.label),
     }
 }
 
 fn short_label(t: &Theme) -> String {
-    crate::report::text::trim_to(&display_label(t), SHORT_LABEL_WIDTH)
+    crate::report::text::trim_to(display_name(t), SHORT_LABEL_WIDTH)
 }
 
 fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
@@ -547,7 +566,7 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
             "<button type=\"button\" class=\"chip t{}\" data-t=\"{}\" title=\"{}\"><i></i>T{} {}</button>",
             t.id,
             t.id,
-            escape(&display_label(t)),
+            escape(&hover_label(t)),
             t.id,
             escape(&short_label(t))
         )?;
@@ -580,14 +599,13 @@ fn write_heatmap(a: &Analysis, out: &mut String) -> fmt::Result {
     for t in &a.themes {
         write!(
             out,
-            "<th class=\"th t{}\" title=\"Theme {}: {}\"><a href=\"#theme-{}\"><i></i><span>T{}</span>\
+            "<th class=\"th t{}\" title=\"{}\"><a href=\"#theme-{}\"><i></i><span>T{}</span>\
              <span class=\"vl\">{}</span></a></th>",
             t.id,
+            escape(&hover_label(t)),
             t.id,
-            escape(&display_label(t)),
             t.id,
-            t.id,
-            escape(&crate::report::text::trim_to(&display_label(t), 14))
+            escape(&crate::report::text::trim_to(display_name(t), 14))
         )?;
     }
     writeln!(out, "</tr></thead><tbody>")?;
@@ -646,11 +664,19 @@ fn write_themes(a: &Analysis, out: &mut String) -> fmt::Result {
         writeln!(
             out,
             "<article id=\"theme-{}\" class=\"card theme t{}\">\n<header><span class=\"num\">T{}</span>\
-             <h3>{}</h3><span class=\"meta\">{} · {:.1}%</span></header>",
+             <h3>{}</h3>{}<span class=\"meta\">{} · {:.1}%</span></header>",
             t.id,
             t.id,
             t.id,
-            escape(&display_label(t)),
+            escape(display_name(t)),
+            match (&t.name, t.guided) {
+                (Some(_), _) => format!(
+                    "<span class=\"sub\">guided · {}</span>",
+                    escape(&t.label)
+                ),
+                (None, true) => "<span class=\"sub\">guided, drifted from its seed</span>".into(),
+                (None, false) => String::new(),
+            },
             plural(t.size, &w),
             t.share * 100.0
         )?;
@@ -971,7 +997,8 @@ table{border-collapse:collapse}
 .theme{border-top:5px solid var(--c)}
 .theme>header{display:flex;flex-wrap:wrap;align-items:baseline;gap:.3em .7em}
 .theme .num{background:var(--c);color:#fff;font-weight:700;border-radius:6px;padding:.05em .5em;font-size:.9em}
-.theme .meta{color:var(--mut);font-size:.9em}
+.theme .meta,.theme .sub{color:var(--mut);font-size:.9em}
+.theme .sub{font-style:italic}
 .theme{--tc:var(--c)}
 .cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.5fr);gap:1.4em}
 .reps{margin:0;padding-left:1.3em}
@@ -1081,7 +1108,7 @@ mod tests {
         };
         let theme = |id: usize| Theme {
             id,
-            name: (id == 1).then(|| "<名字>".to_string()),
+            name: (id == 1).then(|| "<名>\"n\"".to_string()),
             guided: id == 1,
             label: format!("标签{id}·<i>term</i>·\"q\""),
             size: units / 2,
@@ -1145,7 +1172,6 @@ mod tests {
                     },
                     heading: None,
                     heading_line: None,
-                    part: None,
                 })
                 .collect(),
             dropped: (0..dropped)
@@ -1178,9 +1204,11 @@ mod tests {
         assert!(html.contains("&lt;/title&gt;&lt;/circle&gt;"));
         // Quotes in attribute values (article ids and titles in title="...").
         assert!(html.contains("title=\"d&quot;0&#39;.txt\""));
+        assert!(html.contains(
+            "title=\"Theme 1: &lt;名&gt;&quot;n&quot; · 标签1·&lt;i&gt;term&lt;/i&gt;·&quot;q&quot;\""
+        ));
         assert!(html.contains("title=\"Theme 2: 标签2·&lt;i&gt;term&lt;/i&gt;·&quot;q&quot;\""));
-        // A guided theme's name comes first, escaped too.
-        assert!(html.contains("title=\"Theme 1: &lt;名字&gt; · 标签1·&lt;i&gt;term&lt;/i&gt;"));
+        assert!(html.contains("<h3>&lt;名&gt;&quot;n&quot;</h3>"));
         assert!(html.contains("&lt;title&gt;0 &amp; &quot;t&quot;&lt;/title&gt;"));
         assert!(html.contains("highest &lt;b&gt;silhouette&lt;/b&gt;"));
         // Every attribute value is double-quoted and no corpus text brings a raw quote.
