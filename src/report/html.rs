@@ -886,9 +886,10 @@ fn fit_to(values: &[f64], lo: f64, hi: f64, flip: bool) -> impl Fn(f64) -> f64 {
     let min = values.iter().copied().fold(f64::INFINITY, f64::min);
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let span = max - min;
+    // Also true for an empty or non-finite range (NaN span).
+    let flat = span.is_nan() || span <= 1e-12;
     move |v: f64| {
-        // Also catches a NaN span (no finite values).
-        if span.is_nan() || span <= 1e-12 {
+        if flat {
             return (lo + hi) / 2.0;
         }
         let t = (v - min) / span;
