@@ -527,11 +527,10 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
         c.2 += 1;
         writeln!(
             out,
-            "<circle class=\"t{}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"5\"><title>T{} · {}:{}\n{}</title></circle>",
+            "<circle class=\"t{}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"5\"><title>T{} · {}\n{}</title></circle>",
             u.theme,
             u.theme,
-            escape(&short_id(&u.doc)),
-            u.line,
+            escape(&place(&u.doc, u.line, u.part)),
             escape(&trim_chars(&u.text, HOVER_CHARS))
         )?;
     }
@@ -712,10 +711,9 @@ fn write_themes(a: &Analysis, out: &mut String) -> fmt::Result {
         for r in &t.representatives {
             writeln!(
                 out,
-                "<li><blockquote>{}</blockquote><cite>{}:{} · similarity {:.2}</cite></li>",
+                "<li><blockquote>{}</blockquote><cite>{} · similarity {:.2}</cite></li>",
                 escape(&r.text),
-                escape(&short_id(&r.doc)),
-                r.line,
+                escape(&place(&r.doc, r.line, r.part)),
                 r.score
             )?;
         }
@@ -824,10 +822,9 @@ fn write_dropped(a: &Analysis, out: &mut String) -> fmt::Result {
         };
         writeln!(
             out,
-            "<tr><td class=\"where\" title=\"{}\">{}:{}</td><td><span class=\"reason\">{}</span>{twin}</td><td>{}</td></tr>",
+            "<tr><td class=\"where\" title=\"{}\">{}</td><td><span class=\"reason\">{}</span>{twin}</td><td>{}</td></tr>",
             escape(&d.doc),
-            escape(&short_id(&d.doc)),
-            d.line,
+            escape(&place(&d.doc, d.line, d.part)),
             escape(&d.reason),
             escape(&d.text)
         )?;
@@ -898,6 +895,15 @@ fn fit_to(values: &[f64], lo: f64, hi: f64, flip: bool) -> impl Fn(f64) -> f64 {
         } else {
             lo + t * (hi - lo)
         }
+    }
+}
+
+/// Where a paragraph comes from: `file.txt:12`, or `file.txt:12 (part 2)` for a piece of a
+/// long paragraph split at sentence ends.
+fn place(doc: &str, line: usize, part: Option<usize>) -> String {
+    match part {
+        Some(p) => format!("{}:{line} (part {p})", short_id(doc)),
+        None => format!("{}:{line}", short_id(doc)),
     }
 }
 
@@ -1127,6 +1133,7 @@ mod tests {
             representatives: vec![Representative {
                 doc: "d\"0'.txt".into(),
                 line: 3,
+                part: Some(2),
                 text: evil.into(),
                 score: 0.9,
                 part: None,
@@ -1164,6 +1171,7 @@ mod tests {
                 .map(|i| UnitOut {
                     doc: format!("d\"{}'.txt", i % docs.max(1)),
                     line: i + 1,
+                    part: None,
                     theme: 1 + i % 2,
                     score: 0.5,
                     text: if i == 0 {
@@ -1179,6 +1187,7 @@ mod tests {
                 .map(|i| DroppedOut {
                     doc: "d\"0'.txt".into(),
                     line: i + 1,
+                    part: None,
                     reason: "short".into(),
                     text: evil.into(),
                     duplicate_of: None,
@@ -1210,6 +1219,7 @@ mod tests {
         ));
         assert!(html.contains("title=\"Theme 2: 标签2·&lt;i&gt;term&lt;/i&gt;·&quot;q&quot;\""));
         assert!(html.contains("<h3>&lt;名&gt;&quot;n&quot;</h3>"));
+        assert!(html.contains("<cite>d&quot;0&#39;.txt:3 (part 2) · similarity 0.90</cite>"));
         assert!(html.contains("&lt;title&gt;0 &amp; &quot;t&quot;&lt;/title&gt;"));
         assert!(html.contains("highest &lt;b&gt;silhouette&lt;/b&gt;"));
         // Every attribute value is double-quoted and no corpus text brings a raw quote.
