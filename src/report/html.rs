@@ -1136,7 +1136,6 @@ mod tests {
                 part: Some(2),
                 text: evil.into(),
                 score: 0.9,
-                part: None,
             }],
         };
         Analysis {
@@ -1191,7 +1190,6 @@ mod tests {
                     reason: "short".into(),
                     text: evil.into(),
                     duplicate_of: None,
-                    part: None,
                 })
                 .collect(),
             map: (0..units).map(|i| [i as f64, (i % 7) as f64]).collect(),
