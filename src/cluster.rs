@@ -405,7 +405,9 @@ mod tests {
         let mut rows = Vec::new();
         let mut state = 12345u64;
         let mut noise = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 0.3
         };
         for i in 0..30 {
