@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use zhuti::cluster::KChoice;
 use zhuti::guided::Guide;
@@ -27,6 +27,8 @@ Examples:
   cat article.txt | zhuti -              read one article (or JSON Lines) from stdin
   zhuti news/ --themes my-themes.toml    track named themes, discover the rest
   zhuti --themes                         the seed articles with the bundled seeds/themes.toml
+  zhuti eval labelled.jsonl --k 10 --seeds 0,1,2,3,4
+                                         score the themes against gold labels (see `zhuti eval -h`)
 
 Exit status: 0 on success, 1 when the analysis fails (the message says why), 2 for bad flags
 (usage), 101 for an internal error (a bug: please report it).";
@@ -38,10 +40,72 @@ Exit status: 0 on success, 1 when the analysis fails (the message says why), 2 f
 /// and k-means. Prints each theme with its top terms, the paragraphs that say it best, and how
 /// much of each article goes to each theme.
 #[derive(Debug, Parser)]
-#[command(name = "zhuti", version, after_help = EXAMPLES, max_term_width = 100)]
+#[command(
+    name = "zhuti",
+    version,
+    after_help = EXAMPLES,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    /// A subcommand; without one, zhuti analyses PATHS.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cluster labelled articles exactly as `zhuti` does and score the themes against the gold
+    /// labels (NMI, ARI, homogeneity, completeness, V-measure, purity).
+    #[command(after_help = EVAL_EXAMPLES)]
+    Eval(EvalArgs),
+}
+
+const EVAL_EXAMPLES: &str = "\
+Examples:
+  zhuti eval news.jsonl --k 10                   one run (seed 42), scores and theme × label table
+  zhuti eval news.jsonl --k 10 --seeds 0,1,2,3,4 five seeds: mean, min, max, stability
+  zhuti eval news.jsonl --k auto --format json   how k was chosen, and how good it is
+
+Input: JSON Lines records with a gold `label`, e.g. {\"id\": \"a1\", \"label\": \"体育\", \"text\": \"...\"}.
+With --unit paragraph each article is scored by its largest theme.";
+
+/// Flags of `zhuti eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Labelled JSON Lines files (.jsonl or .jsonl.gz) or folders of them; `-` for stdin.
+    #[arg(value_name = "FILES", required = true)]
+    pub files: Vec<String>,
+
+    /// Number of themes, or `auto` to choose by silhouette.
+    #[arg(long, default_value = "auto", value_parser = parse_k)]
+    pub k: KChoice,
+
+    /// Random seed of a single run.
+    #[arg(long, default_value_t = 42, conflicts_with = "seeds")]
+    pub seed: u64,
+
+    /// Several seeds, comma-separated (e.g. 0,1,2,3,4): reports mean, min, max and stability.
+    #[arg(long, value_delimiter = ',', value_name = "SEEDS")]
+    pub seeds: Vec<u64>,
+
+    /// What one clustered unit is.
+    #[arg(long, value_enum, default_value_t = UnitArg::Document)]
+    pub unit: UnitArg,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Write the scores to FILE (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub tuning: TuningArgs,
 }
 
 /// Output formats as the CLI spells them.
@@ -92,10 +156,6 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = UnitArg::Paragraph)]
     pub unit: UnitArg,
 
-    /// LSA dimensions (capped by the corpus size).
-    #[arg(long, default_value_t = 100)]
-    pub dims: usize,
-
     /// Top terms listed per theme.
     #[arg(long, default_value_t = 10)]
     pub top_terms: usize,
@@ -105,6 +165,17 @@ pub struct RunArgs {
     /// seeds/themes.toml (for the seed articles).
     #[arg(long, value_name = "FILE", num_args = 0..=1)]
     pub themes: Option<Option<PathBuf>>,
+
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+}
+
+/// Flags shared by `zhuti` and `zhuti eval`: how the corpus is cleaned, vectorised and run.
+#[derive(Debug, Args)]
+pub struct TuningArgs {
+    /// LSA dimensions (capped by the corpus size).
+    #[arg(long, default_value_t = 100)]
+    pub dims: usize,
 
     /// Worker threads (default: all cores). Output does not depend on it.
     #[arg(long, value_name = "N")]
@@ -151,18 +222,23 @@ fn parse_k(s: &str) -> Result<KChoice, String> {
     s.parse()
 }
 
-impl RunArgs {
-    /// The library settings these flags ask for.
-    pub fn settings(&self) -> Settings {
+impl UnitArg {
+    fn kind(self) -> UnitKind {
+        match self {
+            UnitArg::Paragraph => UnitKind::Paragraph,
+            UnitArg::Document => UnitKind::Document,
+        }
+    }
+}
+
+impl TuningArgs {
+    /// The library settings these flags ask for, with the given k, seed and unit.
+    pub fn settings(&self, k: KChoice, seed: u64, unit: UnitArg) -> Settings {
         let mut settings = Settings {
-            k: self.k,
-            seed: self.seed,
-            unit: match self.unit {
-                UnitArg::Paragraph => UnitKind::Paragraph,
-                UnitArg::Document => UnitKind::Document,
-            },
+            k,
+            seed,
+            unit: unit.kind(),
             dims: self.dims,
-            top_terms: self.top_terms,
             ..Settings::default()
         };
         settings.clean.t2s = !self.no_t2s;
@@ -173,6 +249,32 @@ impl RunArgs {
         settings.tfidf.min_df = self.min_df;
         settings.tfidf.max_df = self.max_df;
         settings
+    }
+
+    /// A thread pool of the requested size (all cores by default).
+    fn pool(&self) -> Result<rayon::ThreadPool, Error> {
+        if self.threads == Some(0) {
+            return Err(Error::Settings(
+                "--threads 0: need at least one thread; leave it out to use all cores".into(),
+            ));
+        }
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = self.threads {
+            builder = builder.num_threads(n);
+        }
+        builder
+            .build()
+            .map_err(|e| Error::Settings(format!("cannot start threads: {e}")))
+    }
+}
+
+impl RunArgs {
+    /// The library settings these flags ask for.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            top_terms: self.top_terms,
+            ..self.tuning.settings(self.k, self.seed, self.unit)
+        }
     }
 
     fn inputs(&self) -> Vec<Input> {
@@ -186,7 +288,13 @@ impl RunArgs {
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
-    let args = cli.run;
+    match cli.command {
+        Some(Command::Eval(args)) => run_eval(args),
+        None => run_analysis(cli.run),
+    }
+}
+
+fn run_analysis(args: RunArgs) -> Result<(), Error> {
     let settings = args.settings();
     settings.validate()?;
     let guide = match &args.themes {
@@ -197,22 +305,11 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     if let Some(guide) = &guide {
         guide.check_k(settings.k)?;
     }
-    if args.threads == Some(0) {
-        return Err(Error::Settings(
-            "--threads 0: need at least one thread; leave it out to use all cores".into(),
-        ));
-    }
+    let pool = args.tuning.pool()?;
     if let Some(path) = &args.output {
         report::check_output(path)?;
     }
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| Error::Settings(format!("cannot start threads: {e}")))?;
-    let progress = StderrProgress::new(!args.quiet && std::io::stderr().is_terminal());
+    let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
     let analysis = pool.install(|| {
         let corpus = ingest::load(&args.inputs())?;
         match &guide {
@@ -221,7 +318,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         }
     })?;
     progress.clear();
-    if !args.quiet {
+    if !args.tuning.quiet {
         for warning in &analysis.warnings {
             eprintln!("zhuti: warning: {warning}");
         }
@@ -232,7 +329,51 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         FormatArg::Html => Format::Html,
     };
     let rendered = report::render(&analysis, format)?;
-    match &args.output {
+    emit(&rendered, args.output.as_deref())
+}
+
+fn run_eval(args: EvalArgs) -> Result<(), Error> {
+    let settings = args.tuning.settings(args.k, args.seed, args.unit);
+    settings.validate()?;
+    let pool = args.tuning.pool()?;
+    if let Some(path) = &args.output {
+        report::check_output(path)?;
+    }
+    let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
+    let inputs: Vec<Input> = args.files.iter().map(|p| Input::parse(p)).collect();
+    let (report, warnings) = pool.install(|| {
+        let corpus = ingest::load(&inputs)?;
+        zhuti::eval::evaluate(&corpus, &settings, &args.seeds, &progress)
+            .map(|r| (r, corpus.warnings))
+    })?;
+    progress.clear();
+    if !args.tuning.quiet {
+        for warning in &warnings {
+            eprintln!("zhuti: warning: {warning}");
+        }
+    }
+    let rendered = match args.format {
+        FormatArg::Text => zhuti::eval::render_text(&report),
+        FormatArg::Html => {
+            return Err(Error::Settings(
+                "zhuti eval writes --format text or json; html is for theme reports".into(),
+            ))
+        }
+        FormatArg::Json => {
+            let mut json = serde_json::to_string_pretty(&report).map_err(|e| Error::Numeric {
+                stage: "JSON output",
+                reason: e.to_string(),
+            })?;
+            json.push('\n');
+            json
+        }
+    };
+    emit(&rendered, args.output.as_deref())
+}
+
+/// Writes `rendered` to `output` (atomically) or to stdout.
+fn emit(rendered: &str, output: Option<&std::path::Path>) -> Result<(), Error> {
+    match output {
         Some(path) => report::write_atomic(path, rendered.as_bytes())?,
         None => {
             let mut stdout = std::io::stdout().lock();

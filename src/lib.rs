@@ -4,7 +4,7 @@
 //! one way:
 //!
 //! [`ingest`] → [`clean`] → [`units`] → [`segment`] + [`vectorize`] → [`reduce`] →
-//! [`cluster`] → [`label`] → [`report`].
+//! [`cluster`] → [`label`] → [`report`]; [`eval`] scores themes against gold labels.
 //!
 //! [`analyze`] runs the whole pipeline on a [`ingest::Corpus`] with checked [`Settings`] and
 //! returns an [`Analysis`], which is also the versioned JSON document dashboards read.
@@ -23,6 +23,7 @@
 pub mod clean;
 pub mod cluster;
 pub mod error;
+pub mod eval;
 pub mod guided;
 pub mod ingest;
 pub mod label;
