@@ -113,6 +113,7 @@ pub struct CleanArticle {
 /// The traditional→simplified converter, built once per run.
 pub struct Converter {
     opencc: Option<ferrous_opencc::OpenCC>,
+    changes: T2sChanges,
 }
 
 impl Converter {
@@ -123,16 +124,91 @@ impl Converter {
         } else {
             None
         };
-        Converter { opencc }
+        let changes = if opencc.is_some() {
+            T2sChanges::bundled()
+        } else {
+            T2sChanges::default()
+        };
+        Converter { opencc, changes }
     }
 
-    /// Converts traditional characters to simplified; text without any non-ASCII character
-    /// is returned as is.
+    /// Converts traditional characters to simplified. Text that t2s would leave unchanged
+    /// (ASCII, or no character or phrase it converts: most simplified text) is returned as is
+    /// without running the converter, which makes the step nearly free on simplified corpora.
     pub fn convert(&self, text: &str) -> String {
         match &self.opencc {
-            Some(opencc) if !text.is_ascii() => opencc.convert(text),
+            Some(opencc) if self.changes.may_change(text) => opencc.convert(text),
             _ => text.to_string(),
         }
+    }
+}
+
+/// What OpenCC t2s can change (assets/t2s_changes.txt, made by scripts/t2s-changes.py): the
+/// characters whose own conversion differs, and the changing phrases made only of other
+/// characters. Text with neither is left exactly as it is by t2s.
+#[derive(Default)]
+struct T2sChanges {
+    /// One bit per code point below [`T2S_BITS`]: does t2s change this character?
+    chars: Vec<u64>,
+    /// Changing phrases without any character in `chars`.
+    phrases: Vec<&'static str>,
+    /// The characters of `phrases` (a cheap test before the substring search).
+    phrase_chars: Vec<char>,
+}
+
+/// The t2s lists, bundled.
+const T2S_CHANGES: &str = include_str!("../assets/t2s_changes.txt");
+/// Code points covered by the character bit set (all Unicode planes).
+const T2S_BITS: usize = 0x11_0000;
+
+impl T2sChanges {
+    fn bundled() -> Self {
+        let mut changes = T2sChanges {
+            chars: vec![0u64; T2S_BITS / 64],
+            ..T2sChanges::default()
+        };
+        let mut section = "";
+        for line in T2S_CHANGES.lines().filter(|l| !l.starts_with('#')) {
+            match line {
+                "[chars]" | "[phrases]" => section = line,
+                _ if section == "[chars]" => line.chars().for_each(|c| changes.set(c)),
+                _ if section == "[phrases]" && !line.is_empty() => {
+                    changes.phrases.push(line);
+                    changes.phrase_chars.extend(line.chars());
+                }
+                _ => {}
+            }
+        }
+        changes.phrase_chars.sort_unstable();
+        changes.phrase_chars.dedup();
+        changes
+    }
+
+    fn set(&mut self, c: char) {
+        let c = c as usize;
+        self.chars[c / 64] |= 1 << (c % 64);
+    }
+
+    fn has(&self, c: char) -> bool {
+        let c = c as usize;
+        self.chars
+            .get(c / 64)
+            .is_some_and(|bits| bits & (1 << (c % 64)) != 0)
+    }
+
+    /// Could t2s change `text`? False means t2s returns it unchanged.
+    fn may_change(&self, text: &str) -> bool {
+        if text.is_ascii() {
+            return false;
+        }
+        let mut phrase_char = false;
+        for c in text.chars() {
+            if self.has(c) {
+                return true;
+            }
+            phrase_char |= self.phrase_chars.binary_search(&c).is_ok();
+        }
+        phrase_char && self.phrases.iter().any(|p| text.contains(p))
     }
 }
 
@@ -179,7 +255,17 @@ pub struct Draft {
 /// Cleans every article: normalises lines, then classifies them corpus-wide (repeated lines
 /// and duplicates are found across articles). One [`CleanArticle`] per input article.
 pub fn clean_corpus(articles: &[Article], options: &CleanOptions) -> Vec<CleanArticle> {
-    clean_corpus_explained(articles, options)
+    clean_corpus_with_progress(articles, options, &crate::progress::NoProgress)
+}
+
+/// [`clean_corpus`], reporting [`Progress::advance`](crate::Progress::advance) with the number
+/// of articles normalised.
+pub fn clean_corpus_with_progress(
+    articles: &[Article],
+    options: &CleanOptions,
+    progress: &dyn crate::Progress,
+) -> Vec<CleanArticle> {
+    explain(articles, options, progress)
         .into_iter()
         .map(|(article, _)| article)
         .collect()
@@ -191,12 +277,24 @@ pub fn clean_corpus_explained(
     articles: &[Article],
     options: &CleanOptions,
 ) -> Vec<(CleanArticle, Vec<Rule>)> {
+    explain(articles, options, &crate::progress::NoProgress)
+}
+
+fn explain(
+    articles: &[Article],
+    options: &CleanOptions,
+    progress: &dyn crate::Progress,
+) -> Vec<(CleanArticle, Vec<Rule>)> {
     use rayon::prelude::*;
     let converter = Converter::new(options.t2s);
     // 1. Normalise (per article, in parallel).
     let mut docs: Vec<Vec<Draft>> = articles
         .par_iter()
-        .map(|article| normalize_article(article, &converter))
+        .map(|article| {
+            let draft = normalize_article(article, &converter);
+            progress.advance(1);
+            draft
+        })
         .collect();
     // 2. Furniture: one line alone, then repeats across the corpus, then runs of short lines.
     if options.boilerplate {
@@ -326,6 +424,52 @@ mod tests {
         );
         let off = Converter::new(false);
         assert_eq!(normalize_line("服務", &off), "服務");
+    }
+
+    #[test]
+    fn t2s_skips_only_text_it_would_not_change() {
+        let converter = Converter::new(true);
+        let opencc = converter.opencc.as_ref().unwrap();
+        let changes = &converter.changes;
+        // Every character the lists leave out converts to itself, alone and in a run.
+        let ranges = [
+            0x2E80..0x2FE0,
+            0x3000..0x3400,
+            0x3400..0x4DC0,
+            0x4E00..0xA000,
+            0xF900..0xFB00,
+            0xFF00..0xFFF0,
+            0x20000..0x2FA20,
+        ];
+        let mut run = String::new();
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            let text = c.to_string();
+            if !changes.may_change(&text) {
+                assert_eq!(opencc.convert(&text), text, "U+{:04X}", c as u32);
+                run.push(c);
+            } else {
+                assert!(changes.has(c) || changes.phrase_chars.contains(&c));
+            }
+        }
+        assert_eq!(opencc.convert(&run), run);
+        // Every listed character and phrase really changes.
+        for phrase in &changes.phrases {
+            assert_ne!(&opencc.convert(phrase), phrase);
+        }
+        for c in T2S_CHANGES.lines().skip_while(|l| *l != "[chars]").skip(1) {
+            if c == "[phrases]" {
+                break;
+            }
+            for ch in c.chars() {
+                assert_ne!(opencc.convert(&ch.to_string()), ch.to_string(), "{ch}");
+            }
+        }
+        // Phrase-only changes are caught; simplified text is skipped.
+        assert!(changes.may_change("我们已经回覆了"));
+        assert_eq!(converter.convert("我们已经回覆了"), "我们已经回复了");
+        assert!(!changes.may_change("覆盖全国的网络"));
+        assert!(!changes.may_change("大模型正越来越多地针对特定垂直行业进行优化和应用。"));
+        assert!(changes.may_change("服務"));
     }
 
     #[test]

@@ -410,7 +410,7 @@ fn fit(
     if n > FIT_SAMPLE && initial.is_none() {
         let sample = vectors.select(Axis(0), &even_sample(n, FIT_SAMPLE));
         let start = run_kmeans(sample.view(), k, options, None, options.n_runs)?;
-        return run_kmeans(vectors.view(), k, options, Some(start), 1);
+        return Ok(refine(vectors, start, REFINE_ITERATIONS));
     }
     let runs = if initial.is_some() { 1 } else { options.n_runs };
     run_kmeans(vectors.view(), k, options, initial, runs)
@@ -494,6 +494,54 @@ fn finish_ordered(
     (clustering, order)
 }
 
+/// Lloyd iterations on every row of a large corpus after the sample fit (capped: the sample's
+/// centres are already close, and each pass is linear in the corpus).
+pub const REFINE_ITERATIONS: usize = 5;
+
+/// Moves `centroids` by at most `iterations` Lloyd steps over all rows (stopping early when no
+/// row changes theme). Deterministic at any thread count: sums run in row order per chunk and
+/// chunks are combined in order. A centre left without rows stays where it was.
+fn refine(vectors: &Array2<f64>, mut centroids: Array2<f64>, iterations: usize) -> Array2<f64> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 4096;
+    let (k, dims) = centroids.dim();
+    let mut labels: Vec<usize> = Vec::new();
+    for _ in 0..iterations {
+        let next = assign(vectors, &centroids);
+        if next == labels {
+            break;
+        }
+        labels = next;
+        let partial: Vec<(Array2<f64>, Vec<usize>)> = labels
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(chunk, part)| {
+                let mut sums = Array2::<f64>::zeros((k, dims));
+                let mut counts = vec![0usize; k];
+                for (offset, &c) in part.iter().enumerate() {
+                    let mut row = sums.row_mut(c);
+                    row += &vectors.row(chunk * CHUNK + offset);
+                    counts[c] += 1;
+                }
+                (sums, counts)
+            })
+            .collect();
+        let mut sums = Array2::<f64>::zeros((k, dims));
+        let mut counts = vec![0usize; k];
+        for (s, c) in partial {
+            sums += &s;
+            counts.iter_mut().zip(c).for_each(|(total, c)| *total += c);
+        }
+        for (c, &count) in counts.iter().enumerate() {
+            if count > 0 {
+                let mean = &sums.row(c) / count as f64;
+                centroids.row_mut(c).assign(&mean);
+            }
+        }
+    }
+    centroids
+}
+
 /// Nearest centre (Euclidean; ties to the lower index) of every row.
 pub fn assign(vectors: &Array2<f64>, centroids: &Array2<f64>) -> Vec<usize> {
     use rayon::prelude::*;
@@ -534,8 +582,9 @@ fn choose_k(vectors: &Array2<f64>, options: &ClusterOptions) -> Result<(usize, K
     let sample_rows = even_sample(n, SILHOUETTE_SAMPLE);
     let sample = vectors.select(Axis(0), &sample_rows);
     let distances = cosine_distances(&sample);
-    let fit_rows = even_sample(n, FIT_SAMPLE);
-    let fit_vectors = vectors.select(Axis(0), &fit_rows);
+    // Candidates are fitted on the silhouette sample: the cost of `auto` does not grow with
+    // the corpus (the chosen k is then fitted on up to FIT_SAMPLE units and refined on all).
+    let fit_vectors = &sample;
     let mut candidates = Vec::new();
     for k in 2..=k_max {
         let centroids = run_kmeans(fit_vectors.view(), k, options, None, options.n_runs)?;

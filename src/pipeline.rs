@@ -22,7 +22,16 @@ use crate::vectorize::{self, Vectors};
 /// same [`Analysis`] at any thread count.
 pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) -> Result<Analysis> {
     settings.validate()?;
-    let prepared = prepare(corpus, settings, &Segmenter::new(), progress)?;
+    // Loading jieba's dictionary takes a while: do it on a side thread while cleaning runs.
+    let prepared = std::thread::scope(|scope| {
+        let loading = scope.spawn(Segmenter::new);
+        let cleaned = clean_units(corpus, settings, progress)?;
+        let segmenter = loading.join().map_err(|_| Error::Numeric {
+            stage: "segment",
+            reason: "loading the jieba dictionary failed".into(),
+        })?;
+        vectorize_units(corpus, settings, cleaned, &segmenter, progress)
+    })?;
 
     progress.start(Stage::Cluster, None);
     let options = cluster_options(settings);
@@ -85,17 +94,38 @@ pub fn prepare(
     segmenter: &Segmenter,
     progress: &dyn Progress,
 ) -> Result<Prepared> {
-    progress.start(Stage::Clean, None);
-    let cleaned = clean::clean_corpus(&corpus.articles, &settings.clean);
-    let mut units = units::build(&cleaned, settings.unit);
+    let cleaned = clean_units(corpus, settings, progress)?;
+    vectorize_units(corpus, settings, cleaned, segmenter, progress)
+}
+
+/// The first half of [`prepare`]: cleaned articles and their units.
+fn clean_units(
+    corpus: &Corpus,
+    settings: &Settings,
+    progress: &dyn Progress,
+) -> Result<(Vec<CleanArticle>, Units)> {
+    progress.start(Stage::Clean, Some(corpus.articles.len() as u64));
+    let cleaned = clean::clean_corpus_with_progress(&corpus.articles, &settings.clean, progress);
+    let units = units::build(&cleaned, settings.unit);
     progress.finish(Stage::Clean);
     if units.kept.is_empty() {
         return Err(nothing_to_cluster(corpus, &units));
     }
+    Ok((cleaned, units))
+}
 
+/// The second half of [`prepare`]: segmentation, TF-IDF and LSA of the units.
+fn vectorize_units(
+    corpus: &Corpus,
+    settings: &Settings,
+    (cleaned, mut units): (Vec<CleanArticle>, Units),
+    segmenter: &Segmenter,
+    progress: &dyn Progress,
+) -> Result<Prepared> {
     progress.start(Stage::Vectorize, Some(units.kept.len() as u64));
     let texts: Vec<&str> = units.kept.iter().map(|u| u.text.as_str()).collect();
-    let vectors = vectorize::vectorize(&texts, segmenter, &settings.tfidf);
+    let segmented = vectorize::segment_units(&texts, segmenter, progress);
+    let vectors = vectorize::tfidf(segmented, &settings.tfidf);
     progress.finish(Stage::Vectorize);
 
     // Units without any kept term cannot be placed: they join the dropped list.

@@ -1,16 +1,27 @@
-//! Progress on stderr with indicatif: a spinner or bar per stage, only when stderr is a
-//! terminal and `-q` is not given.
+//! Progress on stderr with indicatif: a bar (or spinner) per stage, only when stderr is a
+//! terminal and `-q` is not given, and only for stages that take longer than [`SHOW_AFTER`]:
+//! quick runs print nothing at all.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use zhuti::{Progress, Stage};
+
+/// A stage's bar appears once the stage has run this long.
+const SHOW_AFTER: Duration = Duration::from_secs(1);
+
+/// The bar of the current stage; `generation` tells a late reveal timer that its stage is over.
+#[derive(Default)]
+struct Current {
+    bar: Option<ProgressBar>,
+    generation: u64,
+}
 
 /// Draws one bar per pipeline stage on stderr, or nothing when disabled.
 pub struct StderrProgress {
     enabled: bool,
-    bar: Mutex<Option<ProgressBar>>,
+    current: Arc<Mutex<Current>>,
 }
 
 impl StderrProgress {
@@ -18,14 +29,15 @@ impl StderrProgress {
     pub fn new(enabled: bool) -> Self {
         StderrProgress {
             enabled,
-            bar: Mutex::new(None),
+            current: Arc::new(Mutex::new(Current::default())),
         }
     }
 
     /// Removes any bar still on screen.
     pub fn clear(&self) {
-        if let Ok(mut bar) = self.bar.lock() {
-            if let Some(bar) = bar.take() {
+        if let Ok(mut current) = self.current.lock() {
+            current.generation += 1;
+            if let Some(bar) = current.bar.take() {
                 bar.finish_and_clear();
             }
         }
@@ -39,27 +51,46 @@ impl Progress for StderrProgress {
         }
         self.clear();
         let bar = match total {
-            Some(total) => ProgressBar::new(total).with_style(
-                ProgressStyle::with_template("{prefix:>20} [{bar:30}] {pos}/{len} {elapsed}")
+            Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
+                .with_style(
+                    ProgressStyle::with_template(
+                        "{prefix:>20} [{bar:30}] {human_pos}/{human_len} {elapsed} (eta {eta})",
+                    )
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
-            ),
-            None => ProgressBar::new_spinner().with_style(
+                ),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()).with_style(
                 ProgressStyle::with_template("{prefix:>20} {spinner} {elapsed}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             ),
         };
         bar.set_prefix(stage.name());
-        // Only show stages that take a moment: indicatif draws after the first tick.
-        bar.enable_steady_tick(Duration::from_millis(120));
-        if let Ok(mut slot) = self.bar.lock() {
-            *slot = Some(bar);
-        }
+        let generation = match self.current.lock() {
+            Ok(mut current) => {
+                current.bar = Some(bar);
+                current.generation
+            }
+            Err(_) => return,
+        };
+        // Reveal the bar only if the stage is still running after SHOW_AFTER.
+        let current = Arc::clone(&self.current);
+        std::thread::spawn(move || {
+            std::thread::sleep(SHOW_AFTER);
+            if let Ok(current) = current.lock() {
+                if let (Some(bar), true) = (&current.bar, current.generation == generation) {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                }
+            }
+        });
     }
 
     fn advance(&self, n: u64) {
-        if let Ok(slot) = self.bar.lock() {
-            if let Some(bar) = slot.as_ref() {
+        if !self.enabled {
+            return;
+        }
+        if let Ok(current) = self.current.lock() {
+            if let Some(bar) = current.bar.as_ref() {
                 bar.inc(n);
             }
         }

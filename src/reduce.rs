@@ -52,16 +52,20 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
     let omega =
         Array2::from_shape_simple_fn((matrix.n_cols, width), || StandardNormal.sample(&mut rng));
 
-    // Range finder with power iterations, re-orthonormalising after every product.
-    let mut q = orthonormalize(&spmm(matrix, &omega))?;
+    // Range finder with power iterations, re-orthonormalising after every product. Each
+    // intermediate (units × width) is dropped as soon as it is used: on large corpora these
+    // dense blocks are the bulk of the memory.
+    let mut q = orthonormalize(spmm(matrix, &omega))?;
+    drop(omega);
     for _ in 0..POWER_ITERATIONS {
-        let z = orthonormalize(&spmm(&transpose, &q))?;
-        q = orthonormalize(&spmm(matrix, &z))?;
+        let z = orthonormalize(spmm(&transpose, &q))?;
+        drop(std::mem::take(&mut q));
+        q = orthonormalize(spmm(matrix, &z))?;
     }
 
     // B = Qᵀ A; its SVD via the eigen-decomposition of B Bᵀ = (Aᵀ Q)ᵀ (Aᵀ Q).
     let at_q = spmm(&transpose, &q); // terms × width
-    let gram = at_q.t().dot(&at_q);
+    let gram = par_gram(&at_q);
     let (eigvals, eigvecs) = sorted_eigh(&gram)?;
     let rank = dims.min(eigvals.len());
     let singular_values: Vec<f64> = eigvals
@@ -72,12 +76,13 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
 
     // U Σ = Q W Σ : the documents' coordinates.
     let w = eigvecs.slice(s![.., ..rank]).to_owned();
-    let mut vectors = q.dot(&w);
+    let mut vectors = par_dot(&q, &w);
+    drop(q);
     for (mut column, &sigma) in vectors.axis_iter_mut(Axis(1)).zip(&singular_values) {
         column *= sigma;
     }
     // Right singular vectors: V = Aᵀ Q W Σ⁻¹, stored as rows.
-    let mut components = at_q.dot(&w).reversed_axes();
+    let mut components = par_dot(&at_q, &w).reversed_axes();
     for (mut row, &sigma) in components.axis_iter_mut(Axis(0)).zip(&singular_values) {
         if sigma > 0.0 {
             row /= sigma;
@@ -99,26 +104,77 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
 pub fn spmm(sparse: &CsrMatrix, dense: &Array2<f64>) -> Array2<f64> {
     let width = dense.ncols();
     let mut out = Array2::<f64>::zeros((sparse.n_rows, width));
-    out.axis_iter_mut(Axis(0))
+    let Some(dense) = dense.as_slice() else {
+        // Not in standard layout: the general (slower) path.
+        out.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(i, mut row)| {
+                for (col, value) in sparse.row(i) {
+                    row.scaled_add(value as f64, &dense.row(col));
+                }
+            });
+        return out;
+    };
+    if width == 0 {
+        return out;
+    }
+    // The same sums as `scaled_add`, in the same order, on plain slices.
+    if let Some(out_slice) = out.as_slice_mut() {
+        out_slice
+            .par_chunks_mut(width)
+            .with_min_len(16)
+            .enumerate()
+            .for_each(|(i, row)| {
+                for (col, value) in sparse.row(i) {
+                    let value = value as f64;
+                    let source = &dense[col * width..(col + 1) * width];
+                    for (o, &d) in row.iter_mut().zip(source) {
+                        *o += value * d;
+                    }
+                }
+            });
+    }
+    out
+}
+
+/// Rows per task in the parallel dense products.
+const DENSE_CHUNK: usize = 2048;
+
+/// `a · b` with the rows of `a` split over Rayon tasks. Each output entry is computed by the
+/// same kernel over the same inner dimension as `a.dot(b)`, so the result is identical to it
+/// at any thread count.
+fn par_dot(a: &Array2<f64>, b: &Array2<f64>) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((a.nrows(), b.ncols()));
+    out.axis_chunks_iter_mut(Axis(0), DENSE_CHUNK)
         .into_par_iter()
-        .enumerate()
-        .for_each(|(i, mut row)| {
-            for (col, value) in sparse.row(i) {
-                row.scaled_add(value as f64, &dense.row(col));
-            }
-        });
+        .zip(a.axis_chunks_iter(Axis(0), DENSE_CHUNK))
+        .for_each(|(mut out, a)| out.assign(&a.dot(b)));
+    out
+}
+
+/// `yᵀ · y` with the output columns split over Rayon tasks; identical to `y.t().dot(y)`.
+fn par_gram(y: &Array2<f64>) -> Array2<f64> {
+    let n = y.ncols();
+    let step = n.div_ceil(rayon::current_num_threads().max(1) * 2).max(8);
+    let mut out = Array2::<f64>::zeros((n, n));
+    out.axis_chunks_iter_mut(Axis(1), step)
+        .into_par_iter()
+        .zip(y.axis_chunks_iter(Axis(1), step))
+        .for_each(|(mut out, y_cols)| out.assign(&y.t().dot(&y_cols)));
     out
 }
 
 /// An orthonormal basis of the column space of `y` (through the eigen-decomposition of its
 /// Gram matrix, dropping numerically null directions), done twice for full orthogonality.
-fn orthonormalize(y: &Array2<f64>) -> Result<Array2<f64>> {
-    let once = orthonormalize_once(y)?;
+fn orthonormalize(y: Array2<f64>) -> Result<Array2<f64>> {
+    let once = orthonormalize_once(&y)?;
+    drop(y);
     orthonormalize_once(&once)
 }
 
 fn orthonormalize_once(y: &Array2<f64>) -> Result<Array2<f64>> {
-    let gram = y.t().dot(y);
+    let gram = par_gram(y);
     let (vals, vecs) = sorted_eigh(&gram)?;
     let top = vals.first().copied().unwrap_or(0.0);
     let keep: Vec<usize> = (0..vals.len())
@@ -135,7 +191,7 @@ fn orthonormalize_once(y: &Array2<f64>) -> Result<Array2<f64>> {
         let scale = 1.0 / vals[i].sqrt();
         basis.column_mut(j).assign(&(&vecs.column(i) * scale));
     }
-    Ok(y.dot(&basis))
+    Ok(par_dot(y, &basis))
 }
 
 /// Symmetric eigen-decomposition with eigenvalues in descending order and a fixed sign per

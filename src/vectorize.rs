@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::progress::{NoProgress, Progress};
 use crate::segment::Segmenter;
 
 /// Vocabulary pruning and weighting options.
@@ -140,12 +141,44 @@ pub struct Vectors {
 /// Segments `texts` in parallel and builds the TF-IDF matrix. Deterministic: ids are assigned
 /// in order of first appearance, whatever the thread count.
 pub fn vectorize(texts: &[&str], segmenter: &Segmenter, options: &TfidfOptions) -> Vectors {
-    // 1. Segment in parallel: per unit, its distinct terms with counts.
-    let per_unit: Vec<Vec<(Cow<'_, str>, &str, u32)>> = texts
-        .par_iter()
-        .map(|text| count_terms(segmenter.terms_with_surface(text)))
-        .collect();
+    tfidf(segment_units(texts, segmenter, &NoProgress), options)
+}
 
+/// Every unit's distinct terms, segmented: the input of [`tfidf`].
+pub struct Segmented<'a> {
+    /// Per unit: distinct terms in first-appearance order, first surface form, count.
+    per_unit: Vec<Vec<(Cow<'a, str>, &'a str, u32)>>,
+}
+
+/// Units per parallel task (and per progress report) in [`segment_units`].
+const PROGRESS_CHUNK: usize = 64;
+
+/// Stage 4: segments `texts` in parallel (Rayon), reporting [`Progress::advance`] with the
+/// number of units done after every chunk of them.
+pub fn segment_units<'a>(
+    texts: &[&'a str],
+    segmenter: &Segmenter,
+    progress: &dyn Progress,
+) -> Segmented<'a> {
+    let chunks: Vec<Vec<_>> = texts
+        .par_chunks(PROGRESS_CHUNK)
+        .map(|chunk| {
+            let terms = chunk
+                .iter()
+                .map(|text| count_terms(segmenter.terms_with_surface(text)))
+                .collect();
+            progress.advance(chunk.len() as u64);
+            terms
+        })
+        .collect();
+    Segmented {
+        per_unit: chunks.into_iter().flatten().collect(),
+    }
+}
+
+/// Stage 5: the TF-IDF matrix of segmented units.
+pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
+    let per_unit = segmented.per_unit;
     // 2. Intern sequentially (cheap: distinct terms per unit only) in first-appearance order.
     let mut index: HashMap<Cow<'_, str>, u32> = HashMap::new();
     let mut owned_terms: Vec<Cow<'_, str>> = Vec::new();
@@ -175,7 +208,7 @@ pub fn vectorize(texts: &[&str], segmenter: &Segmenter, options: &TfidfOptions) 
     }
 
     // 3. Prune by document frequency and renumber the kept terms densely.
-    let n_units = texts.len();
+    let n_units = per_unit.len();
     let max_df = (options.max_df * n_units as f64).floor() as u32;
     let min_df = options.min_df.max(1) as u32;
     let mut remap = vec![u32::MAX; owned_terms.len()];
