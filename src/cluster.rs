@@ -578,7 +578,9 @@ fn choose_k(vectors: &Array2<f64>, options: &ClusterOptions) -> Result<(usize, K
             },
         ));
     }
-    let k_max = options.k_max.min(n - 1).max(2);
+    // Silhouette on sparse text rises slowly with k, so an unbounded search drifts to the
+    // largest k tried; the classic rule of thumb k ≤ √(n/2) bounds it by the corpus size.
+    let k_max = options.k_max.min(rule_of_thumb_k_max(n)).min(n - 1).max(2);
     let sample_rows = even_sample(n, SILHOUETTE_SAMPLE);
     let sample = vectors.select(Axis(0), &sample_rows);
     let distances = cosine_distances(&sample);
@@ -607,8 +609,8 @@ fn choose_k(vectors: &Array2<f64>, options: &ClusterOptions) -> Result<(usize, K
         .find(|c| c.k == best)
         .map_or(0.0, |c| c.silhouette);
     let reason = format!(
-        "k = {best} has the highest mean cosine silhouette ({best_score:.3}) of k = 2…{k_max}, \
-         measured on {} unit(s)",
+        "k = {best} has the highest mean cosine silhouette ({best_score:.3}) of k = 2…{k_max} \
+         (k ≤ ⌈√(n/2)⌉ for n = {n} units), measured on {} unit(s)",
         sample_rows.len()
     );
     Ok((
@@ -620,6 +622,12 @@ fn choose_k(vectors: &Array2<f64>, options: &ClusterOptions) -> Result<(usize, K
             reason,
         },
     ))
+}
+
+/// The largest k `auto` considers for `n` units: ⌈√(n/2)⌉ (at least 2), the usual rule of thumb
+/// for the number of clusters.
+pub fn rule_of_thumb_k_max(n: usize) -> usize {
+    ((n as f64 / 2.0).sqrt().ceil() as usize).max(2)
 }
 
 /// `limit` row indices spread evenly over `0..n` (all of them when `n <= limit`).
@@ -678,6 +686,13 @@ pub fn silhouette(distances: &Array2<f64>, labels: &[usize], k: usize) -> f64 {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn auto_bounds_k_by_the_square_root_rule() {
+        assert_eq!(rule_of_thumb_k_max(104), 8);
+        assert_eq!(rule_of_thumb_k_max(500), 16);
+        assert_eq!(rule_of_thumb_k_max(3), 2);
+    }
 
     #[test]
     fn k_choice_parses_numbers_and_auto() {
