@@ -90,9 +90,13 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
         let mut heading: Option<(usize, &str)> = None;
         let mut document_parts: Vec<&str> = Vec::new();
         let mut document_line = None;
-        for line in &article.lines {
-            let furniture = matches!(line.verdict, Verdict::Drop(DropReason::Boilerplate, _));
-            if line.verdict != Verdict::Keep && !furniture {
+        // `None` marks the article's end, which orphans a waiting heading too.
+        for line in article.lines.iter().map(Some).chain(std::iter::once(None)) {
+            let orphans = line.is_none_or(|l| {
+                l.verdict != Verdict::Keep
+                    && !matches!(l.verdict, Verdict::Drop(DropReason::Boilerplate, _))
+            });
+            if orphans {
                 if let Some((orphan_line, text)) = heading.take() {
                     units.dropped.push(DroppedUnit {
                         doc,
@@ -104,6 +108,7 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
                     });
                 }
             }
+            let Some(line) = line else { break };
             match &line.verdict {
                 Verdict::Heading => heading = Some((line.line, &line.text)),
                 Verdict::Keep => match kind {
@@ -144,16 +149,6 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
                     });
                 }
             }
-        }
-        if let Some((orphan_line, text)) = heading.take() {
-            units.dropped.push(DroppedUnit {
-                doc,
-                line: orphan_line,
-                part: next_piece(orphan_line),
-                reason: DropReason::Short,
-                duplicate_of: None,
-                text: text.to_string(),
-            });
         }
         // A line that gave a single unit needs no part number.
         let single = |line: usize| pieces.get(&line).is_some_and(|&n| n == 1);
