@@ -97,8 +97,8 @@ pub struct EvalArgs {
     pub unit: UnitArg,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
 
     /// Write the scores to FILE (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
@@ -106,6 +106,15 @@ pub struct EvalArgs {
 
     #[command(flatten)]
     pub tuning: TuningArgs,
+}
+
+/// Output formats of `zhuti eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    /// A scores table and the theme × label counts.
+    Text,
+    /// The scores as JSON (keys nmi, ari, homogeneity, completeness, v_measure, purity, k, n).
+    Json,
 }
 
 /// Output formats as the CLI spells them.
@@ -353,13 +362,8 @@ fn run_eval(args: EvalArgs) -> Result<(), Error> {
         }
     }
     let rendered = match args.format {
-        FormatArg::Text => zhuti::eval::render_text(&report),
-        FormatArg::Html => {
-            return Err(Error::Settings(
-                "zhuti eval writes --format text or json; html is for theme reports".into(),
-            ))
-        }
-        FormatArg::Json => {
+        EvalFormat::Text => zhuti::eval::render_text(&report),
+        EvalFormat::Json => {
             let mut json = serde_json::to_string_pretty(&report).map_err(|e| Error::Numeric {
                 stage: "JSON output",
                 reason: e.to_string(),

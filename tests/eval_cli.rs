@@ -145,3 +145,16 @@ fn main_command_still_takes_paths_and_rejects_seed_with_seeds() {
     let out = run(&["eval", "x.jsonl", "--seed", "1", "--seeds", "1,2"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn eval_offers_only_text_and_json() {
+    let out = run(&[
+        "eval",
+        fixture("labelled.jsonl").to_str().unwrap(),
+        "--format",
+        "html",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "a usage error, caught by clap");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("text") && err.contains("json"), "{err}");
+}
