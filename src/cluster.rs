@@ -1,14 +1,15 @@
-//! Stage 7, cluster: k-means (linfa-clustering, k-means++, seeded, several restarts) on the
-//! LSA vectors, and an honest choice of k when the user asks for `--k auto`.
+//! Stage 7, cluster: k-means (k-means++, seeded, several restarts; checked against
+//! linfa-clustering) on the LSA vectors, and an honest choice of k when the user asks for
+//! `--k auto`.
 //!
 //! `auto` tries every k in a range and keeps the one with the best mean cosine silhouette,
 //! measured on a fixed, evenly spread sample of at most [`SILHOUETTE_SAMPLE`] units so the cost
-//! stays linear in the corpus. Large corpora are first clustered on a sample and then refined
-//! on every unit from those centres, which keeps k-means linear too.
+//! stays linear in the corpus. Corpora above [`FIT_SAMPLE`] units are first clustered on a
+//! sample and then refined on every unit from those centres, which keeps k-means linear too.
 
-use linfa::prelude::*;
-use linfa_clustering::{KMeans, KMeansInit};
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use std::ops::RangeInclusive;
+
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 use serde::Serialize;
@@ -128,22 +129,17 @@ pub struct Clustering {
 
 /// Clusters the rows of `vectors` (L2-normalised) as `options` says.
 pub fn cluster(vectors: &Array2<f64>, options: &ClusterOptions) -> Result<Clustering> {
-    let n = vectors.nrows();
+    let no_seeds = Array2::<f64>::zeros((0, vectors.ncols()));
     match options.k {
         KChoice::Fixed(k) => {
-            if k > n {
-                return Err(Error::Settings(format!(
-                    "--k {k} asks for more themes than there are units to cluster ({n}); \
-                     use --k {n} or less, or --k auto"
-                )));
-            }
-            let centroids = fit(vectors, k, options, None)?;
-            Ok(finish(vectors, &centroids, None))
+            check_not_above_units(k, vectors.nrows())?;
+            let fitted = fit(vectors, no_seeds.view(), k, options, None);
+            Ok(finish(vectors, fitted, None))
         }
         KChoice::Auto => {
-            let (k, selection) = choose_k(vectors, options)?;
-            let centroids = fit(vectors, k, options, None)?;
-            Ok(finish(vectors, &centroids, Some(selection)))
+            let auto = choose_k(vectors, no_seeds.view(), options);
+            let fitted = fit(vectors, no_seeds.view(), auto.k, options, auto.fitted);
+            Ok(finish(vectors, fitted, Some(auto.selection)))
         }
     }
 }
@@ -155,8 +151,8 @@ pub fn cluster_from(
     initial: Array2<f64>,
     options: &ClusterOptions,
 ) -> Result<Clustering> {
-    let centroids = fit(vectors, initial.nrows(), options, Some(initial))?;
-    Ok(finish(vectors, &centroids, None))
+    let fitted = polish(vectors, initial, 0, options);
+    Ok(finish(vectors, fitted, None))
 }
 
 /// A clustering grown from seed centres (guided themes) plus discovered extras.
@@ -173,11 +169,11 @@ pub struct SeededClustering {
 /// picked by k-means++ among the units, then lets k-means move every centre, seeds included.
 ///
 /// `options.k` is the total number of themes: a fixed k must be at least `seeds.nrows()`;
-/// `auto` chooses the number of extras by mean cosine silhouette, trying totals from
-/// `max(2, seeds)` to `max(k_max, seeds)`. With extras, each fit is the best (lowest inertia)
-/// of `n_runs` k-means++ completions, all drawn from one generator seeded with
-/// `options.seed`, so the result is deterministic. Follows every seed through the renumbering
-/// by size (see [`SeededClustering::seed_of`]).
+/// `auto` chooses the number of extras by mean cosine silhouette over the same candidate range
+/// as unguided `auto` (see [`candidate_range`]), never below the number of seeds. With extras,
+/// each fit is the best (lowest inertia) of `n_runs` k-means++ completions, each drawn from its
+/// own stream of a generator seeded with `options.seed`, so the result is deterministic.
+/// Follows every seed through the renumbering by size (see [`SeededClustering::seed_of`]).
 pub fn cluster_seeded(
     vectors: &Array2<f64>,
     seeds: &Array2<f64>,
@@ -200,27 +196,24 @@ pub fn cluster_seeded(
             "{s} named themes but only {n} unit(s) to cluster; name at most {n} themes"
         )));
     }
-    let (k, selection) = match options.k {
+    let (k, fitted, selection) = match options.k {
         KChoice::Fixed(k) if k < s => {
             return Err(Error::Settings(format!(
                 "--k {k} is fewer than the {s} named themes; use --k {s} or more (themes beyond \
                  the named ones are discovered), or --k auto"
             )))
         }
-        KChoice::Fixed(k) if k > n => {
-            return Err(Error::Settings(format!(
-                "--k {k} asks for more themes than there are units to cluster ({n}); \
-                 use --k {n} or less, or --k auto"
-            )))
+        KChoice::Fixed(k) => {
+            check_not_above_units(k, n)?;
+            (k, None, None)
         }
-        KChoice::Fixed(k) => (k, None),
         KChoice::Auto => {
-            let (k, selection) = choose_k_seeded(vectors, seeds, options)?;
-            (k, Some(selection))
+            let auto = choose_k(vectors, seeds.view(), options);
+            (auto.k, auto.fitted, Some(auto.selection))
         }
     };
-    let centroids = fit_seeded(vectors, seeds, k, options)?;
-    let (clustering, order) = finish_ordered(vectors, &centroids, selection);
+    let fitted = fit(vectors, seeds.view(), k, options, fitted);
+    let (clustering, order) = finish_ordered(vectors, fitted, selection);
     let seed_of = order.iter().map(|&c| (c < s).then_some(c)).collect();
     Ok(SeededClustering {
         clustering,
@@ -228,238 +221,503 @@ pub fn cluster_seeded(
     })
 }
 
-/// [`fit`] for seeded starts: large inputs are fitted on a sample, then refined on all rows.
-fn fit_seeded(
-    vectors: &Array2<f64>,
-    seeds: &Array2<f64>,
-    k: usize,
-    options: &ClusterOptions,
-) -> Result<Array2<f64>> {
-    let n = vectors.nrows();
-    if n > FIT_SAMPLE {
-        let sample = vectors.select(Axis(0), &even_sample(n, FIT_SAMPLE));
-        let start = best_seeded_run(&sample, seeds, k, options)?;
-        return run_kmeans(vectors.view(), k, options, Some(start), 1);
+/// The error for a fixed k above the number of units.
+fn check_not_above_units(k: usize, n: usize) -> Result<()> {
+    if k > n {
+        return Err(Error::Settings(format!(
+            "--k {k} asks for more themes than there are units to cluster ({n}); \
+             use --k {n} or less, or --k auto"
+        )));
     }
-    best_seeded_run(vectors, seeds, k, options)
+    Ok(())
 }
 
-/// The lowest-inertia k-means fit over `n_runs` k-means++ completions of the seeds (one run
-/// when there is nothing to complete).
-fn best_seeded_run(
+// ---------------------------------------------------------------------------------------------
+// Fitting: restarts on a sample, then polish on more rows.
+//
+// linfa-clustering's `KMeans` was the first implementation here, and it is still the reference
+// the tests compare against (`matches_linfa_on_separated_groups`). The hot loops are written by
+// hand because, on these inputs, linfa cannot make them fast:
+// - its update is m_k-means (the old centre counts as one more member), so centres creep and its
+//   stopping rule (centre shift below a fixed tolerance) rarely fires: on a 20,000-unit fudan20
+//   sample every run went to the iteration cap (300), about 30 s for the 10 restarts;
+// - it measures every (row, centre) distance one pair at a time, where a blocked matrix product
+//   (rows · centresᵀ with precomputed centre norms) does the same work several times faster;
+// - its restarts run one after another, each parallel over rows: on a 2,000-row sample the
+//   threads mostly wait. Here independent restarts (and `auto`'s candidates) run in parallel,
+//   and only passes over many rows split the rows.
+// Every sum below runs in a fixed order over fixed blocks, so results do not depend on the
+// number of threads.
+// ---------------------------------------------------------------------------------------------
+
+/// Restarts on corpora above [`FIT_SAMPLE`] units use at least this many units per theme.
+const RESTART_UNITS_PER_THEME: usize = 50;
+
+/// Fits `k` centres (starting with `seeds`) to all rows: the best of `n_runs` k-means++ starts
+/// on [`restart_rows`] evenly spread rows, then [`polish`]ed on the rest. `fitted` is that best
+/// fit, with its number of rows, when the caller already has it (`auto` fits every candidate k
+/// on its sample the same way).
+fn fit(
     vectors: &Array2<f64>,
-    seeds: &Array2<f64>,
+    seeds: ArrayView2<'_, f64>,
     k: usize,
     options: &ClusterOptions,
-) -> Result<Array2<f64>> {
-    let extras = k.saturating_sub(seeds.nrows());
-    let runs = if extras == 0 {
-        1
+    fitted: Option<(usize, Fit)>,
+) -> Fit {
+    let n = vectors.nrows();
+    let m = restart_rows(n, k);
+    let start = match fitted {
+        Some((rows, fit)) if rows == m && fit.centroids.nrows() == k => fit,
+        _ => with_sample(vectors, m, |rows| best_of_runs(rows, seeds, k, options)),
+    };
+    if m >= n {
+        return start;
+    }
+    polish(vectors, start.centroids, m, options)
+}
+
+/// How many evenly spread rows the restarts of a fit run on: every row up to [`FIT_SAMPLE`];
+/// above it the silhouette sample (so `auto` reuses its candidate fits), grown to at least
+/// [`RESTART_UNITS_PER_THEME`] rows per theme.
+fn restart_rows(n: usize, k: usize) -> usize {
+    if n <= FIT_SAMPLE {
+        n
     } else {
+        SILHOUETTE_SAMPLE
+            .max(k.saturating_mul(RESTART_UNITS_PER_THEME))
+            .min(n)
+    }
+}
+
+/// Continues from centres fitted on `fitted` evenly spread rows: Lloyd iterations until no row
+/// changes theme on up to [`FIT_SAMPLE`] rows, then, on larger corpora, at most
+/// [`REFINE_ITERATIONS`] over every row (each is linear in the corpus, and the sample's centres
+/// are already close).
+fn polish(
+    vectors: &Array2<f64>,
+    mut centroids: Array2<f64>,
+    fitted: usize,
+    options: &ClusterOptions,
+) -> Fit {
+    let n = vectors.nrows();
+    let sample = n.min(FIT_SAMPLE);
+    if sample < n && fitted < sample {
+        centroids = with_sample(vectors, sample, |rows| {
+            lloyd(rows, centroids, max_iterations(options), Update::Mean).centroids
+        });
+    }
+    let iterations = if sample < n {
+        REFINE_ITERATIONS
+    } else {
+        max_iterations(options)
+    };
+    lloyd(vectors.view(), centroids, iterations, Update::Mean)
+}
+
+/// Calls `f` on `m` evenly spread rows of `vectors` (a view of all of them when `m >= n`).
+fn with_sample<T>(vectors: &Array2<f64>, m: usize, f: impl FnOnce(ArrayView2<'_, f64>) -> T) -> T {
+    let n = vectors.nrows();
+    if m >= n {
+        f(vectors.view())
+    } else {
+        f(vectors.select(Axis(0), &even_sample(n, m)).view())
+    }
+}
+
+fn max_iterations(options: &ClusterOptions) -> usize {
+    usize::try_from(options.max_iterations).unwrap_or(usize::MAX)
+}
+
+/// The lowest-inertia fit of `n_runs` k-means++ completions of `seeds` to `k` centres (one run
+/// when there is nothing to complete; ties to the earlier run). The starts are drawn one after
+/// another from one generator seeded with `options.seed`, as linfa-clustering draws them, so
+/// the same seed picks the same starts; the Lloyd runs from them are independent and run in
+/// parallel.
+fn best_of_runs(
+    rows: ArrayView2<'_, f64>,
+    seeds: ArrayView2<'_, f64>,
+    k: usize,
+    options: &ClusterOptions,
+) -> Fit {
+    use rayon::prelude::*;
+    let runs = if k > seeds.nrows() {
         options.n_runs.max(1)
+    } else {
+        1
     };
     let mut rng = Xoshiro256Plus::seed_from_u64(options.seed);
-    let mut best: Option<(f64, Array2<f64>)> = None;
-    for _ in 0..runs {
-        let start = plus_plus_extend(vectors, seeds, extras, &mut rng);
-        let centroids = run_kmeans(vectors.view(), k, options, Some(start), 1)?;
-        let cost = inertia(vectors, &centroids);
-        if best.as_ref().is_none_or(|(b, _)| cost < *b) {
-            best = Some((cost, centroids));
-        }
-    }
-    best.map(|(_, c)| c).ok_or_else(|| Error::Numeric {
-        stage: "guided k-means",
-        reason: "no run".into(),
-    })
-}
-
-/// `seeds` followed by `extras` rows of `vectors` picked by k-means++ (D² sampling: a unit is
-/// picked with probability proportional to its squared distance to the nearest centre so far).
-fn plus_plus_extend(
-    vectors: &Array2<f64>,
-    seeds: &Array2<f64>,
-    extras: usize,
-    rng: &mut Xoshiro256Plus,
-) -> Array2<f64> {
-    use rand::Rng;
-    let n = vectors.nrows();
-    let mut centres = seeds.clone();
-    let sq = |i: usize, c: ndarray::ArrayView1<'_, f64>| {
-        vectors
-            .row(i)
-            .iter()
-            .zip(c)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>()
-    };
-    let mut d2: Vec<f64> = (0..n)
-        .map(|i| {
-            seeds
-                .axis_iter(Axis(0))
-                .map(|c| sq(i, c))
-                .fold(f64::INFINITY, f64::min)
+    let starts: Vec<Array2<f64>> = (0..runs)
+        .map(|_| plus_plus(rows, seeds, k, &mut rng))
+        .collect();
+    let fits: Vec<Fit> = starts
+        .into_par_iter()
+        .map(|start| {
+            let update = Update::Linfa {
+                tolerance: LINFA_TOLERANCE,
+            };
+            lloyd(rows, start, max_iterations(options), update)
         })
         .collect();
-    for _ in 0..extras {
-        let total: f64 = d2.iter().sum();
-        let pick = if total > 0.0 && total.is_finite() {
-            let mut r = rng.gen::<f64>() * total;
-            d2.iter()
-                .position(|&d| {
-                    r -= d;
-                    r < 0.0
-                })
-                .unwrap_or(n - 1)
-        } else {
-            rng.gen_range(0..n)
-        };
-        let row = vectors.row(pick).to_owned();
-        for (i, d) in d2.iter_mut().enumerate() {
-            *d = d.min(sq(i, row.view()));
+    let mut best: Option<Fit> = None;
+    for fit in fits {
+        if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
+            best = Some(fit);
         }
+    }
+    best.unwrap_or_else(|| lloyd(rows, seeds.to_owned(), 0, Update::Mean))
+}
+
+/// `seeds` followed by rows picked by k-means++ until there are `k` centres: the first uniformly
+/// at random when there are no seeds, then each with probability proportional to its squared
+/// distance to the nearest centre so far (D² sampling, drawn like linfa-clustering draws it).
+fn plus_plus(
+    rows: ArrayView2<'_, f64>,
+    seeds: ArrayView2<'_, f64>,
+    k: usize,
+    rng: &mut Xoshiro256Plus,
+) -> Array2<f64> {
+    use rand::distributions::{Distribution, WeightedIndex};
+    let n = rows.nrows();
+    let mut centres = seeds.to_owned();
+    if n == 0 {
+        return centres;
+    }
+    let norms: Vec<f64> = rows.rows().into_iter().map(|r| r.dot(&r)).collect();
+    let mut d2 = vec![1.0; n];
+    if !centres.is_empty() {
+        d2.fill(f64::INFINITY);
+    }
+    let lower = |d2: &mut [f64], centre: ArrayView1<'_, f64>| {
+        let cc = centre.dot(&centre);
+        for ((d, row), &xx) in d2.iter_mut().zip(rows.rows()).zip(&norms) {
+            *d = d.min((xx + cc - 2.0 * row.dot(&centre)).max(0.0));
+        }
+    };
+    for centre in seeds.rows() {
+        lower(&mut d2, centre);
+    }
+    while centres.nrows() < k {
+        // All weights zero (every row is a centre already): any row will do.
+        let pick = WeightedIndex::new(&d2).map_or(0, |w| w.sample(rng));
+        let row = rows.row(pick);
+        lower(&mut d2, row);
         // Shapes match by construction, so this push cannot fail.
-        if centres.push_row(row.view()).is_err() {
+        if centres.push_row(row).is_err() {
             break;
         }
     }
     centres
 }
 
-/// Sum of squared distances of the rows to their nearest centre.
-fn inertia(vectors: &Array2<f64>, centroids: &Array2<f64>) -> f64 {
-    assign(vectors, centroids)
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| {
-            let diff = &vectors.row(i) - &centroids.row(c);
-            diff.dot(&diff)
-        })
-        .sum()
+/// Centres, the nearest of them (Euclidean; ties to the lower index) for every row, and the
+/// inertia (sum of squared distances of the rows to their centre).
+struct Fit {
+    centroids: Array2<f64>,
+    labels: Vec<usize>,
+    inertia: f64,
 }
 
-/// [`choose_k`] with the seeds fixed: tries totals `max(2, s)…max(k_max, s)`.
-fn choose_k_seeded(
-    vectors: &Array2<f64>,
-    seeds: &Array2<f64>,
-    options: &ClusterOptions,
-) -> Result<(usize, KSelection)> {
-    let n = vectors.nrows();
-    let s = seeds.nrows();
-    let lo = s.max(2);
-    let hi = options.k_max.max(s).min(n.saturating_sub(1));
-    if n < 3 || lo > hi {
-        return Ok((
-            s,
-            KSelection {
-                method: "mean cosine silhouette".into(),
-                sample_size: n,
-                candidates: Vec::new(),
-                reason: format!(
-                    "{s} named theme(s) and {n} unit(s): no room for discovered themes"
-                ),
-            },
-        ));
-    }
-    let sample_rows = even_sample(n, SILHOUETTE_SAMPLE);
-    let sample = vectors.select(Axis(0), &sample_rows);
-    let distances = cosine_distances(&sample);
-    let fit_vectors = vectors.select(Axis(0), &even_sample(n, FIT_SAMPLE));
-    let mut candidates = Vec::new();
-    for k in lo..=hi {
-        let centroids = best_seeded_run(&fit_vectors, seeds, k, options)?;
-        let labels = assign(&sample, &centroids);
-        candidates.push(KScore {
-            k,
-            silhouette: silhouette(&distances, &labels, k),
-        });
-    }
-    let (best, best_score) = candidates
-        .iter()
-        .fold(None::<&KScore>, |best, c| match best {
-            Some(b) if b.silhouette >= c.silhouette => Some(b),
-            _ => Some(c),
-        })
-        .map_or((s, 0.0), |c| (c.k, c.silhouette));
-    let reason = format!(
-        "k = {best} ({s} named + {} discovered) has the highest mean cosine silhouette \
-         ({best_score:.3}) of k = {lo}…{hi}, measured on {} unit(s)",
-        best - s,
-        sample_rows.len()
-    );
-    Ok((
-        best,
-        KSelection {
-            method: "mean cosine silhouette".into(),
-            sample_size: sample_rows.len(),
-            candidates,
-            reason,
-        },
-    ))
+/// How [`lloyd`] moves the centres after each assignment, and when it stops.
+#[derive(Debug, Clone, Copy)]
+enum Update {
+    /// To the mean of their rows; stop when no row changes theme.
+    Mean,
+    /// linfa-clustering's update (m_k-means: the old centre counts as one more row); stop when
+    /// the centres moved less than `tolerance` in all (Frobenius norm). The restarts use it, so
+    /// they find what linfa found before and `auto` keeps choosing the same k.
+    Linfa { tolerance: f64 },
 }
 
-/// Fits k-means and returns its centres. Large inputs are fitted on a sample first and then
-/// refined on all rows from the sample's centres.
-fn fit(
-    vectors: &Array2<f64>,
-    k: usize,
-    options: &ClusterOptions,
-    initial: Option<Array2<f64>>,
-) -> Result<Array2<f64>> {
-    let n = vectors.nrows();
-    if n > FIT_SAMPLE && initial.is_none() {
-        let sample = vectors.select(Axis(0), &even_sample(n, FIT_SAMPLE));
-        let start = run_kmeans(sample.view(), k, options, None, options.n_runs)?;
-        return Ok(refine(vectors, start, REFINE_ITERATIONS));
-    }
-    let runs = if initial.is_some() { 1 } else { options.n_runs };
-    run_kmeans(vectors.view(), k, options, initial, runs)
-}
+/// linfa-clustering's default-like tolerance, as used before the loops were written here.
+const LINFA_TOLERANCE: f64 = 1e-6;
 
-fn run_kmeans(
-    records: ArrayView2<'_, f64>,
-    k: usize,
-    options: &ClusterOptions,
-    initial: Option<Array2<f64>>,
-    n_runs: usize,
-) -> Result<Array2<f64>> {
-    let dataset = DatasetBase::from(records.to_owned());
-    let rng = Xoshiro256Plus::seed_from_u64(options.seed);
-    let init = match initial {
-        Some(centres) => KMeansInit::Precomputed(centres),
-        None => KMeansInit::KMeansPlusPlus,
+/// Lloyd's k-means from `centroids`: assign every row to its nearest centre, move the centres
+/// as `update` says, and repeat until it says stop or after `max_moves` moves; the labels
+/// returned are those of the centres returned. A centre left without rows stays where it was.
+///
+/// The first assignment measures every distance (a matrix product per block); after it, Elkan's
+/// bounds skip most of them: each row keeps an upper bound on the distance to its centre and a
+/// lower bound on the distance to every other centre, moved by how far the centres moved, and
+/// only pairs whose bounds overlap are measured again. Centre sums are then updated by the rows
+/// that changed theme, in row order.
+fn lloyd(
+    rows: ArrayView2<'_, f64>,
+    mut centroids: Array2<f64>,
+    max_moves: usize,
+    update: Update,
+) -> Fit {
+    let row_norms: Vec<f64> = rows.rows().into_iter().map(|r| r.dot(&r)).collect();
+    let norms_total: f64 = row_norms.iter().sum();
+    // Σ |x − c|² over the rows of c is Σ |x|² − 2 c·S + n |c|², with S the sum of those rows.
+    let inertia_of = |centroids: &Array2<f64>, sums: &Array2<f64>, counts: &[usize]| {
+        let mut total = norms_total;
+        for ((centre, sum), &count) in centroids.rows().into_iter().zip(sums.rows()).zip(counts) {
+            total += count as f64 * centre.dot(&centre) - 2.0 * centre.dot(&sum);
+        }
+        total.max(0.0)
     };
-    let model = KMeans::params_with_rng(k, rng)
-        .n_runs(n_runs.max(1))
-        .max_n_iterations(options.max_iterations.max(1))
-        .tolerance(1e-6)
-        .init_method(init)
-        .fit(&dataset)
-        .map_err(|e| Error::Numeric {
-            stage: "k-means",
-            reason: e.to_string(),
-        })?;
-    Ok(model.centroids().clone())
+    let (mut bounds, mut sums, mut counts) = assign_all(rows, &row_norms, &centroids);
+    let mut inertia = inertia_of(&centroids, &sums, &counts);
+    for _ in 0..max_moves {
+        let mut shifts = vec![0.0; centroids.nrows()];
+        for (c, &count) in counts.iter().enumerate() {
+            let next = match update {
+                Update::Mean if count == 0 => continue,
+                Update::Mean => &sums.row(c) / count as f64,
+                Update::Linfa { .. } => (&sums.row(c) + &centroids.row(c)) / (count + 1) as f64,
+            };
+            let step = &next - &centroids.row(c);
+            shifts[c] = step.dot(&step).sqrt();
+            centroids.row_mut(c).assign(&next);
+        }
+        let moves = assign_bounded(rows, &row_norms, &centroids, &shifts, &mut bounds);
+        for &(i, from, to) in &moves {
+            let row = rows.row(i);
+            sums.row_mut(from).scaled_add(-1.0, &row);
+            sums.row_mut(to).scaled_add(1.0, &row);
+            counts[from] -= 1;
+            counts[to] += 1;
+        }
+        match update {
+            Update::Mean if moves.is_empty() => break,
+            Update::Mean => {}
+            // linfa reports the inertia of the assignment before its last move.
+            Update::Linfa { tolerance } => {
+                if shifts.iter().map(|s| s * s).sum::<f64>().sqrt() < tolerance {
+                    break;
+                }
+                inertia = inertia_of(&centroids, &sums, &counts);
+            }
+        }
+    }
+    if let Update::Mean = update {
+        inertia = inertia_of(&centroids, &sums, &counts);
+    }
+    Fit {
+        centroids,
+        labels: bounds.labels,
+        inertia,
+    }
 }
 
-/// Assigns every row to its nearest centre, drops empty themes, numbers themes by size
-/// (largest first, ties by first unit) and scores every unit by cosine to its centre.
-fn finish(
-    vectors: &Array2<f64>,
+/// Rows per block of an assignment pass. Fixed, so sums and their rounding do not depend on
+/// the number of threads.
+const BLOCK: usize = 1024;
+/// Passes over at least this many rows split their blocks across threads.
+const PARALLEL_ROWS: usize = 4 * BLOCK;
+
+/// Elkan's state of every row: its centre, an upper bound on the distance to it, and a lower
+/// bound on the distance to each centre (`k` per row, as `f32` rounded down to halve the
+/// memory).
+struct Bounds {
+    k: usize,
+    labels: Vec<usize>,
+    upper: Vec<f64>,
+    lower: Vec<f32>,
+}
+
+/// One block of [`Bounds`]: rows `first..first + labels.len()`.
+struct BoundsBlock<'a> {
+    first: usize,
+    labels: &'a mut [usize],
+    upper: &'a mut [f64],
+    lower: &'a mut [f32],
+}
+
+impl Bounds {
+    /// Runs `f` on every block of rows, in parallel when there are many rows, and returns the
+    /// results in block order.
+    fn per_block<T: Send>(&mut self, f: impl Fn(BoundsBlock<'_>) -> T + Sync) -> Vec<T> {
+        use rayon::prelude::*;
+        let k = self.k.max(1);
+        let parallel = self.labels.len() >= PARALLEL_ROWS;
+        let blocks = self
+            .labels
+            .chunks_mut(BLOCK)
+            .zip(self.upper.chunks_mut(BLOCK))
+            .zip(self.lower.chunks_mut(BLOCK * k))
+            .enumerate()
+            .map(|(b, ((labels, upper), lower))| BoundsBlock {
+                first: b * BLOCK,
+                labels,
+                upper,
+                lower,
+            });
+        if parallel {
+            blocks.collect::<Vec<_>>().into_par_iter().map(&f).collect()
+        } else {
+            blocks.map(f).collect()
+        }
+    }
+}
+
+/// A distance stored as a lower bound: rounded down to `f32`.
+fn lower_f32(d: f64) -> f32 {
+    let f = d as f32;
+    if f64::from(f) > d {
+        f.next_down()
+    } else {
+        f
+    }
+}
+
+/// Assigns every row from scratch (one matrix product per block) and returns the rows' bounds
+/// with the per-centre sums and counts.
+fn assign_all(
+    rows: ArrayView2<'_, f64>,
+    row_norms: &[f64],
     centroids: &Array2<f64>,
-    selection: Option<KSelection>,
-) -> Clustering {
-    finish_ordered(vectors, centroids, selection).0
+) -> (Bounds, Array2<f64>, Vec<usize>) {
+    let (n, (k, dims)) = (rows.nrows(), centroids.dim());
+    let centre_norms: Vec<f64> = centroids.rows().into_iter().map(|c| c.dot(&c)).collect();
+    let transposed = centroids.t();
+    let mut bounds = Bounds {
+        k,
+        labels: vec![0; n],
+        upper: vec![f64::INFINITY; n],
+        lower: vec![0.0; n * k],
+    };
+    let parts = bounds.per_block(|block| {
+        let first = block.first;
+        let part = rows.slice(s![first..first + block.labels.len(), ..]);
+        let dots = part.dot(&transposed);
+        let mut sums = Array2::<f64>::zeros((k, dims));
+        let mut counts = vec![0usize; k];
+        for (j, dots) in dots.rows().into_iter().enumerate() {
+            let xx = row_norms[first + j];
+            let lower = &mut block.lower[j * k..(j + 1) * k];
+            let (mut best, mut nearest) = (0, f64::INFINITY);
+            for (c, ((&dot, &cc), l)) in dots.iter().zip(&centre_norms).zip(lower).enumerate() {
+                let d2 = xx + cc - 2.0 * dot;
+                *l = lower_f32(d2.max(0.0).sqrt());
+                if d2 < nearest {
+                    (best, nearest) = (c, d2);
+                }
+            }
+            block.labels[j] = best;
+            block.upper[j] = nearest.max(0.0).sqrt();
+            if let Some(count) = counts.get_mut(best) {
+                *count += 1;
+                sums.row_mut(best).scaled_add(1.0, &part.row(j));
+            }
+        }
+        (sums, counts)
+    });
+    let mut sums = Array2::<f64>::zeros((k, dims));
+    let mut counts = vec![0usize; k];
+    for (s, c) in parts {
+        sums += &s;
+        counts.iter_mut().zip(c).for_each(|(total, c)| *total += c);
+    }
+    (bounds, sums, counts)
+}
+
+/// Reassigns the rows after the centres moved by `shifts`, measuring only the (row, centre)
+/// pairs whose bounds no longer prove the row's centre nearest. Returns the rows that changed
+/// theme as (row, from, to), in row order.
+fn assign_bounded(
+    rows: ArrayView2<'_, f64>,
+    row_norms: &[f64],
+    centroids: &Array2<f64>,
+    shifts: &[f64],
+    bounds: &mut Bounds,
+) -> Vec<(usize, usize, usize)> {
+    let k = centroids.nrows();
+    let centre_norms: Vec<f64> = centroids.rows().into_iter().map(|c| c.dot(&c)).collect();
+    // Half the distance between every two centres: a row closer than that to its centre is
+    // closer to it than to the other one.
+    let gram = centroids.dot(&centroids.t());
+    let half_gap = Array2::from_shape_fn((k, k), |(a, b)| {
+        (centre_norms[a] + centre_norms[b] - 2.0 * gram[[a, b]])
+            .max(0.0)
+            .sqrt()
+            / 2.0
+    });
+    let nearest_gap: Vec<f64> = (0..k)
+        .map(|a| {
+            (0..k)
+                .filter(|&b| b != a)
+                .map(|b| half_gap[[a, b]])
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    let distance = |i: usize, c: usize| {
+        let d2 = row_norms[i] + centre_norms[c] - 2.0 * rows.row(i).dot(&centroids.row(c));
+        d2.max(0.0).sqrt()
+    };
+    let parts = bounds.per_block(|block| {
+        let mut moves = Vec::new();
+        for (j, (label, upper)) in block
+            .labels
+            .iter_mut()
+            .zip(block.upper.iter_mut())
+            .enumerate()
+        {
+            let i = block.first + j;
+            let lower = &mut block.lower[j * k..(j + 1) * k];
+            for (l, &shift) in lower.iter_mut().zip(shifts) {
+                *l = lower_f32((f64::from(*l) - shift).max(0.0));
+            }
+            let from = *label;
+            let mut a = from;
+            let mut u = *upper + shifts[a];
+            if u <= nearest_gap[a] {
+                *upper = u;
+                continue;
+            }
+            let mut tight = false;
+            for c in 0..k {
+                if c == a || u <= f64::from(lower[c]) || u <= half_gap[[a, c]] {
+                    continue;
+                }
+                if !tight {
+                    u = distance(i, a);
+                    lower[a] = lower_f32(u);
+                    tight = true;
+                    if u <= f64::from(lower[c]) || u <= half_gap[[a, c]] {
+                        continue;
+                    }
+                }
+                let d = distance(i, c);
+                lower[c] = lower_f32(d);
+                if d < u || (d == u && c < a) {
+                    (a, u) = (c, d);
+                }
+            }
+            *upper = u;
+            if a != from {
+                *label = a;
+                moves.push((i, from, a));
+            }
+        }
+        moves
+    });
+    parts.into_iter().flatten().collect()
+}
+
+/// Nearest centre (Euclidean; ties to the lower index) of every row.
+pub fn assign(vectors: &Array2<f64>, centroids: &Array2<f64>) -> Vec<usize> {
+    lloyd(vectors.view(), centroids.clone(), 0, Update::Mean).labels
+}
+
+/// Numbers the themes of `fit` by size (largest first, ties by first unit), dropping empty ones,
+/// and scores every unit by cosine to its centre.
+fn finish(vectors: &Array2<f64>, fit: Fit, selection: Option<KSelection>) -> Clustering {
+    finish_ordered(vectors, fit, selection).0
 }
 
 /// [`finish`], also returning, for each final theme, the index of the fitted centre it came
 /// from (so guided themes can follow their seed through the renumbering by size).
 fn finish_ordered(
     vectors: &Array2<f64>,
-    centroids: &Array2<f64>,
+    fit: Fit,
     selection: Option<KSelection>,
 ) -> (Clustering, Vec<usize>) {
-    let raw = assign(vectors, centroids);
+    let Fit {
+        centroids,
+        labels: raw,
+        ..
+    } = fit;
     let k_raw = centroids.nrows();
     let mut sizes = vec![0usize; k_raw];
     let mut first = vec![usize::MAX; k_raw];
@@ -498,130 +756,111 @@ fn finish_ordered(
 /// centres are already close, and each pass is linear in the corpus).
 pub const REFINE_ITERATIONS: usize = 5;
 
-/// Moves `centroids` by at most `iterations` Lloyd steps over all rows (stopping early when no
-/// row changes theme). Deterministic at any thread count: sums run in row order per chunk and
-/// chunks are combined in order. A centre left without rows stays where it was.
-fn refine(vectors: &Array2<f64>, mut centroids: Array2<f64>, iterations: usize) -> Array2<f64> {
-    use rayon::prelude::*;
-    const CHUNK: usize = 4096;
-    let (k, dims) = centroids.dim();
-    let mut labels: Vec<usize> = Vec::new();
-    for _ in 0..iterations {
-        let next = assign(vectors, &centroids);
-        if next == labels {
-            break;
-        }
-        labels = next;
-        let partial: Vec<(Array2<f64>, Vec<usize>)> = labels
-            .par_chunks(CHUNK)
-            .enumerate()
-            .map(|(chunk, part)| {
-                let mut sums = Array2::<f64>::zeros((k, dims));
-                let mut counts = vec![0usize; k];
-                for (offset, &c) in part.iter().enumerate() {
-                    let mut row = sums.row_mut(c);
-                    row += &vectors.row(chunk * CHUNK + offset);
-                    counts[c] += 1;
-                }
-                (sums, counts)
-            })
-            .collect();
-        let mut sums = Array2::<f64>::zeros((k, dims));
-        let mut counts = vec![0usize; k];
-        for (s, c) in partial {
-            sums += &s;
-            counts.iter_mut().zip(c).for_each(|(total, c)| *total += c);
-        }
-        for (c, &count) in counts.iter().enumerate() {
-            if count > 0 {
-                let mean = &sums.row(c) / count as f64;
-                centroids.row_mut(c).assign(&mean);
-            }
-        }
-    }
-    centroids
+// ---------------------------------------------------------------------------------------------
+// Choosing k.
+// ---------------------------------------------------------------------------------------------
+
+/// What `auto` found: the chosen k, why, and the chosen k's centres as fitted on the silhouette
+/// sample (with how many rows that sample has), so [`fit`] need not fit them again.
+struct AutoK {
+    k: usize,
+    selection: KSelection,
+    fitted: Option<(usize, Fit)>,
 }
 
-/// Nearest centre (Euclidean; ties to the lower index) of every row.
-pub fn assign(vectors: &Array2<f64>, centroids: &Array2<f64>) -> Vec<usize> {
-    use rayon::prelude::*;
-    let centre_norms: Vec<f64> = centroids.axis_iter(Axis(0)).map(|c| c.dot(&c)).collect();
-    (0..vectors.nrows())
-        .into_par_iter()
-        .map(|i| {
-            let row = vectors.row(i);
-            let mut best = (f64::INFINITY, 0);
-            for (c, centre) in centroids.axis_iter(Axis(0)).enumerate() {
-                // |x - c|² = |x|² - 2 x·c + |c|²; |x|² is the same for every c.
-                let d = centre_norms[c] - 2.0 * row.dot(&centre);
-                if d < best.0 {
-                    best = (d, c);
-                }
-            }
-            best.1
-        })
-        .collect()
+/// The candidates `auto` tries for `n` units, `seeds` of them named: from max(2, seeds) to
+/// k_max, bounded by ⌈√(n/2)⌉ (silhouette on sparse text rises slowly with k, so an unbounded
+/// search drifts to the largest k tried) and by the silhouette sample, but never below the
+/// number of seeds. Empty when there is no choice to make.
+pub fn candidate_range(n: usize, seeds: usize, k_max: usize) -> RangeInclusive<usize> {
+    let sample = n.min(SILHOUETTE_SAMPLE);
+    let hi = k_max
+        .min(rule_of_thumb_k_max(n))
+        .max(seeds)
+        .min(sample.saturating_sub(1));
+    seeds.max(2)..=hi
 }
 
-/// Tries k = 2 … k_max and keeps the best mean cosine silhouette.
-fn choose_k(vectors: &Array2<f64>, options: &ClusterOptions) -> Result<(usize, KSelection)> {
+/// Tries every k of [`candidate_range`] (each the best of `n_runs` k-means++ starts, completing
+/// `seeds`, on an evenly spread sample of at most [`SILHOUETTE_SAMPLE`] units) and keeps the
+/// best mean cosine silhouette on that sample (ties to the smaller k). Candidates are fitted in
+/// parallel; the cost does not grow with the corpus.
+fn choose_k(vectors: &Array2<f64>, seeds: ArrayView2<'_, f64>, options: &ClusterOptions) -> AutoK {
+    use rayon::prelude::*;
     let n = vectors.nrows();
-    if n < 3 {
-        let k = n.max(1);
-        return Ok((
+    let s = seeds.nrows();
+    let range = candidate_range(n, s, options.k_max);
+    let method = "mean cosine silhouette".to_string();
+    if range.is_empty() {
+        let (k, reason) = if s == 0 {
+            (n.max(1), format!("only {n} unit(s): one theme per unit"))
+        } else {
+            (
+                s,
+                format!("{s} named theme(s) and {n} unit(s): no room for discovered themes"),
+            )
+        };
+        let selection = KSelection {
+            method,
+            sample_size: n,
+            candidates: Vec::new(),
+            reason,
+        };
+        return AutoK {
             k,
-            KSelection {
-                method: "mean cosine silhouette".into(),
-                sample_size: n,
-                candidates: Vec::new(),
-                reason: format!("only {n} unit(s): one theme per unit"),
-            },
-        ));
+            selection,
+            fitted: None,
+        };
     }
-    // Silhouette on sparse text rises slowly with k, so an unbounded search drifts to the
-    // largest k tried; the classic rule of thumb k ≤ √(n/2) bounds it by the corpus size.
-    let k_max = options.k_max.min(rule_of_thumb_k_max(n)).min(n - 1).max(2);
     let sample_rows = even_sample(n, SILHOUETTE_SAMPLE);
     let sample = vectors.select(Axis(0), &sample_rows);
-    let distances = cosine_distances(&sample);
-    // Candidates are fitted on the silhouette sample: the cost of `auto` does not grow with
-    // the corpus (the chosen k is then fitted on up to FIT_SAMPLE units and refined on all).
-    let fit_vectors = &sample;
-    let mut candidates = Vec::new();
-    for k in 2..=k_max {
-        let centroids = run_kmeans(fit_vectors.view(), k, options, None, options.n_runs)?;
-        let labels = assign(&sample, &centroids);
-        candidates.push(KScore {
-            k,
-            silhouette: silhouette(&distances, &labels, k),
-        });
-    }
-    let best = candidates
-        .iter()
-        .fold(None::<&KScore>, |best, c| match best {
-            Some(b) if b.silhouette >= c.silhouette => Some(b),
-            _ => Some(c),
+    let fits: Vec<(KScore, Fit)> = range
+        .clone()
+        .into_par_iter()
+        .map(|k| {
+            let fit = best_of_runs(sample.view(), seeds, k, options);
+            let silhouette = cosine_silhouette(sample.view(), &fit.labels, k);
+            (KScore { k, silhouette }, fit)
         })
-        .map(|c| c.k)
-        .unwrap_or(2);
-    let best_score = candidates
-        .iter()
-        .find(|c| c.k == best)
-        .map_or(0.0, |c| c.silhouette);
+        .collect();
+    let mut best = 0;
+    for (i, (score, _)) in fits.iter().enumerate() {
+        if score.silhouette > fits[best].0.silhouette {
+            best = i;
+        }
+    }
+    let (lo, hi) = (*range.start(), *range.end());
+    let mut candidates = Vec::with_capacity(fits.len());
+    let mut fitted = None;
+    for (i, (score, fit)) in fits.into_iter().enumerate() {
+        if i == best {
+            fitted = Some((sample_rows.len(), fit));
+        }
+        candidates.push(score);
+    }
+    let (k, score) = candidates
+        .get(best)
+        .map_or((lo, 0.0), |c| (c.k, c.silhouette));
+    let named = if s == 0 {
+        String::new()
+    } else {
+        format!(" ({s} named + {} discovered)", k - s)
+    };
     let reason = format!(
-        "k = {best} has the highest mean cosine silhouette ({best_score:.3}) of k = 2…{k_max} \
+        "k = {k}{named} has the highest mean cosine silhouette ({score:.3}) of k = {lo}…{hi} \
          (k ≤ ⌈√(n/2)⌉ for n = {n} units), measured on {} unit(s)",
         sample_rows.len()
     );
-    Ok((
-        best,
-        KSelection {
-            method: "mean cosine silhouette".into(),
+    AutoK {
+        k,
+        selection: KSelection {
+            method,
             sample_size: sample_rows.len(),
             candidates,
             reason,
         },
-    ))
+        fitted,
+    }
 }
 
 /// The largest k `auto` considers for `n` units: ⌈√(n/2)⌉ (at least 2), the usual rule of thumb
@@ -638,15 +877,47 @@ pub fn even_sample(n: usize, limit: usize) -> Vec<usize> {
     (0..limit).map(|i| i * n / limit).collect()
 }
 
-/// Pairwise cosine distances (1 − cosine) of L2-normalised rows.
-fn cosine_distances(rows: &Array2<f64>) -> Array2<f64> {
-    let mut d = rows.dot(&rows.t());
-    d.mapv_inplace(|x| (1.0 - x).max(0.0));
-    d
+/// Mean cosine silhouette of L2-normalised `rows` labelled `labels` (the same number as
+/// [`silhouette`] on the cosine distances 1 − x·y, up to rounding). Uses Σ_{j∈c} (1 − x·y_j)
+/// = |c| − x·S_c with S_c the sum of cluster c's rows, so the cost is rows × k × dims rather
+/// than rows².
+fn cosine_silhouette(rows: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> f64 {
+    let n = labels.len();
+    if n < 2 || rows.nrows() != n {
+        return 0.0;
+    }
+    let mut sizes = vec![0usize; k];
+    let mut sums = Array2::<f64>::zeros((k, rows.ncols()));
+    for (row, &l) in rows.rows().into_iter().zip(labels) {
+        sizes[l] += 1;
+        sums.row_mut(l).scaled_add(1.0, &row);
+    }
+    let dots = rows.dot(&sums.t());
+    let mut total = 0.0;
+    for ((row, dots), &own) in rows.rows().into_iter().zip(dots.rows()).zip(labels) {
+        if sizes[own] <= 1 {
+            continue;
+        }
+        // Leave the row itself out of its own cluster (its distance to itself, 1 − x·x, is 0
+        // up to rounding).
+        let own_sum = sizes[own] as f64 - dots[own] - (1.0 - row.dot(&row));
+        let a = own_sum / (sizes[own] - 1) as f64;
+        let b = (0..k)
+            .filter(|&c| c != own && sizes[c] > 0)
+            .map(|c| (sizes[c] as f64 - dots[c]) / sizes[c] as f64)
+            .fold(f64::INFINITY, f64::min);
+        if b.is_finite() {
+            let denom = a.max(b);
+            if denom > 0.0 {
+                total += (b - a) / denom;
+            }
+        }
+    }
+    total / n as f64
 }
 
-/// Mean silhouette for precomputed distances. Units alone in their cluster score 0, as in
-/// scikit-learn.
+/// Mean silhouette for precomputed distances (the definition; `auto` computes the cosine case
+/// without the distance matrix). Units alone in their cluster score 0, as in scikit-learn.
 pub fn silhouette(distances: &Array2<f64>, labels: &[usize], k: usize) -> f64 {
     let n = labels.len();
     if n < 2 {
@@ -692,6 +963,128 @@ mod tests {
         assert_eq!(rule_of_thumb_k_max(104), 8);
         assert_eq!(rule_of_thumb_k_max(500), 16);
         assert_eq!(rule_of_thumb_k_max(3), 2);
+    }
+
+    #[test]
+    fn candidate_range_is_shared_by_plain_and_guided_auto() {
+        assert_eq!(candidate_range(497, 0, 20), 2..=16);
+        assert_eq!(candidate_range(104, 0, 20), 2..=8);
+        // Guided: the same bound, never below the named themes.
+        assert_eq!(candidate_range(104, 3, 20), 3..=8);
+        assert_eq!(candidate_range(104, 12, 20), 12..=12);
+        // Large corpora: k_max and the silhouette sample bound it.
+        assert_eq!(candidate_range(600_000, 0, 20), 2..=20);
+        assert_eq!(candidate_range(600_000, 0, 5000), 2..=548);
+        assert!(candidate_range(2, 0, 20).is_empty());
+        assert!(candidate_range(2, 2, 20).is_empty());
+    }
+
+    /// Points around `groups` directions in `dims` dimensions, L2-normalised, with
+    /// pseudo-random spread.
+    fn blobs(groups: usize, per_group: usize, dims: usize, spread: f64) -> Array2<f64> {
+        let mut state = 987654321u64;
+        let mut noise = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * spread
+        };
+        let mut v = Array2::from_shape_fn((groups * per_group, dims), |_| noise());
+        for (i, mut row) in v.rows_mut().into_iter().enumerate() {
+            row[i % groups] += 1.0;
+        }
+        crate::reduce::normalize_rows(&mut v);
+        v
+    }
+
+    #[test]
+    fn lloyd_matches_linfa_on_separated_groups() {
+        use linfa::prelude::*;
+        use linfa_clustering::{KMeans, KMeansInit};
+        let v = blobs(4, 50, 8, 0.6);
+        let update = Update::Linfa {
+            tolerance: LINFA_TOLERANCE,
+        };
+        let ours = lloyd(v.view(), v.select(Axis(0), &[0, 1, 2, 3]), 300, update);
+        let linfa = KMeans::params_with_rng(4, Xoshiro256Plus::seed_from_u64(1))
+            .init_method(KMeansInit::Precomputed(v.select(Axis(0), &[0, 1, 2, 3])))
+            .n_runs(1)
+            .tolerance(LINFA_TOLERANCE)
+            .fit(&DatasetBase::from(v.clone()))
+            .unwrap();
+        let theirs = linfa.predict(&v);
+        assert_eq!(ours.labels, theirs.to_vec());
+        for i in 0..v.nrows() {
+            assert_eq!(ours.labels[i], i % 4, "row {i}");
+        }
+        // The same update rule and stopping rule give the same centres.
+        let diff = &ours.centroids - linfa.centroids();
+        assert!(diff.iter().all(|d| d.abs() < 1e-12), "{diff}");
+    }
+
+    #[test]
+    fn bounded_passes_agree_with_assigning_from_scratch() {
+        // Overlapping groups, so many rows change theme on the way.
+        let v = blobs(6, 120, 12, 2.5);
+        let start = v.select(Axis(0), &[0, 7, 14, 21, 28, 35]);
+        let linfa = Update::Linfa {
+            tolerance: LINFA_TOLERANCE,
+        };
+        for (moves, update) in [
+            (1, Update::Mean),
+            (2, Update::Mean),
+            (5, linfa),
+            (300, linfa),
+        ] {
+            let fit = lloyd(v.view(), start.clone(), moves, update);
+            assert_eq!(
+                fit.labels,
+                assign(&v, &fit.centroids),
+                "after {moves} move(s)"
+            );
+            let direct: f64 = (0..v.nrows())
+                .map(|i| {
+                    let d = &v.row(i) - &fit.centroids.row(fit.labels[i]);
+                    d.dot(&d)
+                })
+                .sum();
+            if let Update::Mean = update {
+                assert!((fit.inertia - direct).abs() < 1e-9 * direct.max(1.0));
+            }
+        }
+    }
+
+    #[test]
+    fn cosine_silhouette_matches_the_definition() {
+        let v = blobs(3, 20, 6, 1.5);
+        let fit = lloyd(v.view(), v.select(Axis(0), &[0, 1, 2]), 300, Update::Mean);
+        let mut d = v.dot(&v.t());
+        d.mapv_inplace(|x| (1.0 - x).max(0.0));
+        let fast = cosine_silhouette(v.view(), &fit.labels, 3);
+        let slow = silhouette(&d, &fit.labels, 3);
+        assert!((fast - slow).abs() < 1e-12, "{fast} vs {slow}");
+    }
+
+    #[test]
+    fn large_inputs_are_the_same_at_any_thread_count() {
+        // Above FIT_SAMPLE, so the sample fit, the parallel passes and refine all run.
+        let v = blobs(5, FIT_SAMPLE / 5 + 300, 10, 2.0);
+        let options = ClusterOptions {
+            k: KChoice::Fixed(5),
+            n_runs: 3,
+            ..ClusterOptions::default()
+        };
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| cluster(&v, &options).unwrap())
+        };
+        let (one, two) = (run(1), run(2));
+        assert_eq!(one.labels, two.labels);
+        assert_eq!(one.centroids, two.centroids);
+        assert_eq!(one.k, 5);
     }
 
     #[test]
