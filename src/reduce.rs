@@ -1,13 +1,22 @@
 //! Stage 6, reduce: latent semantic analysis by randomised truncated SVD (Halko, Martinsson &
 //! Tropp 2011) of the sparse TF-IDF matrix, in pure Rust.
 //!
-//! Sparse × dense products run on Rayon, one output row per task, so results do not depend on
-//! the thread count. The small dense problems (a few hundred squared) are solved with
-//! linfa-linalg's symmetric eigen-decomposition. Output rows are L2-normalised, so Euclidean
-//! k-means on them behaves like cosine (spherical) k-means.
+//! The power iterations run in the smaller of the two spaces (terms for paragraph corpora,
+//! units for small document corpora): with `M` the TF-IDF matrix or its transpose, whichever
+//! has fewer columns, every step computes `Mᵀ(M Z)` in one fused sparse pass that never
+//! materialises the large `rows × width` block. Big blocks and sparse products are `f32`; the
+//! small Gram and eigen problems are `f64`. A Rayleigh–Ritz step on `Q = M Z` (as in the
+//! textbook `B = Qᵀ M`) gives the singular triplets, and only the final `units × dims` block is
+//! built. Every parallel loop splits its work into pieces fixed by the matrix shape and sums
+//! partial results in a fixed order, so the output is byte-identical at any thread count.
+//! Output rows are L2-normalised, so Euclidean k-means on them behaves like cosine (spherical)
+//! k-means.
+
+use std::ops::Range;
 
 use linfa_linalg::eigh::Eigh;
-use ndarray::{s, Array1, Array2, Axis};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array1, Array2, ArrayView2, Axis, ShapeBuilder};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -29,10 +38,28 @@ pub struct Embedding {
     pub components: Array2<f64>,
 }
 
-/// Extra random directions beyond the target rank, and power iterations: the usual choices
-/// that make randomised SVD accurate on slowly decaying text spectra.
+/// Extra random directions beyond the target rank (rounded up to whole cache lines), and power
+/// iterations: the usual choices that make randomised SVD accurate on slowly decaying text
+/// spectra.
 const OVERSAMPLE: usize = 10;
 const POWER_ITERATIONS: usize = 4;
+
+/// Columns the fused sparse product handles together: 16 `f32`, one 64-byte cache line.
+const LANES: usize = 16;
+/// Row ranges per column block in the fused sparse product, summed in order. Fixed (never the
+/// thread count), it gives two cores equal work when the block count is odd.
+const ROW_SPLITS: usize = 2;
+/// Rows per task in the dense products and Gram sums (fixed, for reproducible sums).
+const CHUNK: usize = 2048;
+/// Eigenvalues of a Gram matrix below this share of the largest count as zero (the `f32`
+/// blocks carry about seven significant digits, so their squares about fourteen).
+const NULL_RATIO: f64 = 1e-10;
+/// Cholesky pivots below this share of the largest diagonal entry send the orthonormalisation
+/// to the (slower, rank-revealing) eigen-decomposition.
+const CHOLESKY_RATIO: f64 = 1e-8;
+/// The same for the power iterations' Gram matrices, whose `f32` products are good to about
+/// seven digits.
+const QUICK_RATIO: f64 = 1e-5;
 
 /// Reduces `matrix` (units × terms) to `dims` dimensions. `dims` is capped by the matrix
 /// shape; the seed fixes the random projection.
@@ -45,49 +72,74 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
         });
     }
     let dims = dims.clamp(1, max_rank);
-    let width = (dims + OVERSAMPLE).min(max_rank);
-    let transpose = matrix.transpose();
+    let width = (dims + OVERSAMPLE).next_multiple_of(LANES).min(max_rank);
 
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let omega =
-        Array2::from_shape_simple_fn((matrix.n_cols, width), || StandardNormal.sample(&mut rng));
+    // Work in the smaller space: `m` is the matrix or its transpose, whichever has fewer
+    // columns, and every dense block below has one row per column of `m`.
+    let by_units = matrix.n_rows < matrix.n_cols;
+    let transpose;
+    let m = Ordered::new(if by_units {
+        transpose = matrix.transpose();
+        &transpose
+    } else {
+        matrix
+    });
+    let m = &m;
 
-    // Range finder with power iterations, re-orthonormalising after every product. Each
-    // intermediate (units × width) is dropped as soon as it is used: on large corpora these
-    // dense blocks are the bulk of the memory.
-    let mut q = orthonormalize(spmm(matrix, &omega))?;
-    drop(omega);
+    // Range finder with power iterations: Z ← orth(Mᵀ M Z), one cheap Gram-based
+    // orthonormalisation per step (the Rayleigh–Ritz step below makes the final basis exact).
+    let mut z = Panel::gaussian(m.n_cols, width, seed)?;
     for _ in 0..POWER_ITERATIONS {
-        let z = orthonormalize(spmm(&transpose, &q))?;
-        drop(std::mem::take(&mut q));
-        q = orthonormalize(spmm(matrix, &z))?;
+        let y = gram_product(m, &z)?;
+        drop(z);
+        let basis = match inverse_cholesky(&quick_gram(&y)?, QUICK_RATIO) {
+            Some(t) => t,
+            None => whitener(&gram(&y, &y)?)?,
+        };
+        z = y.times(&basis)?;
     }
+    let y = gram_product(m, &z)?;
 
-    // B = Qᵀ A; its SVD via the eigen-decomposition of B Bᵀ = (Aᵀ Q)ᵀ (Aᵀ Q).
-    let at_q = spmm(&transpose, &q); // terms × width
-    let gram = par_gram(&at_q);
-    let (eigvals, eigvecs) = sorted_eigh(&gram)?;
+    // Rayleigh–Ritz on Q = M Z T, where T whitens H = (M Z)ᵀ(M Z) = Zᵀ Y, so that QᵀQ = I.
+    // The SVD of B = Qᵀ M follows from B Bᵀ = Tᵀ (Yᵀ Y) T = U_B Σ² U_Bᵀ, with Bᵀ U_B = Y T U_B
+    // = V Σ (the right singular vectors of M) and Q U_B = M (Z T U_B) (the left ones).
+    let t = whitener(&gram(&z, &y)?)?;
+    let b_bt = t.t().dot(&gram(&y, &y)?).dot(&t);
+    let (eigvals, eigvecs) = sorted_eigh(&b_bt)?;
     let rank = dims.min(eigvals.len());
     let singular_values: Vec<f64> = eigvals
         .iter()
         .take(rank)
         .map(|&l| l.max(0.0).sqrt())
         .collect();
+    let coefficients = t.dot(&eigvecs.slice(s![.., ..rank]));
+    let v_sigma = y.times(&coefficients)?;
+    drop(y);
+    let mut left = z.times(&coefficients)?;
+    drop(z);
 
-    // U Σ = Q W Σ : the documents' coordinates.
-    let w = eigvecs.slice(s![.., ..rank]).to_owned();
-    let mut vectors = par_dot(&q, &w);
-    drop(q);
-    for (mut column, &sigma) in vectors.axis_iter_mut(Axis(1)).zip(&singular_values) {
-        column *= sigma;
-    }
-    // Right singular vectors: V = Aᵀ Q W Σ⁻¹, stored as rows.
-    let mut components = par_dot(&at_q, &w).reversed_axes();
-    for (mut row, &sigma) in components.axis_iter_mut(Axis(0)).zip(&singular_values) {
-        if sigma > 0.0 {
-            row /= sigma;
+    let (mut vectors, components) = if by_units {
+        // M = Aᵀ: the units' coordinates U Σ are M's V Σ; the components are M's Q U_B.
+        let vectors = v_sigma.to_f64(&m.rank);
+        drop(v_sigma);
+        let components = sparse_times(m, &left).reversed_axes();
+        (vectors, components)
+    } else {
+        // M = A: the units' coordinates are Q U_B Σ = A (Z T U_B Σ); the components are V.
+        let inverse: Vec<f64> = singular_values
+            .iter()
+            .map(|&s| if s > 0.0 { 1.0 / s } else { 0.0 })
+            .collect();
+        let mut components = v_sigma.to_f64(&m.rank);
+        drop(v_sigma);
+        for mut row in components.axis_iter_mut(Axis(0)) {
+            for (x, &inv) in row.iter_mut().zip(&inverse) {
+                *x *= inv;
+            }
         }
-    }
+        left.scale_columns(&singular_values);
+        (sparse_times(m, &left), components.reversed_axes())
+    };
     normalize_rows(&mut vectors);
 
     let total: f64 = matrix.values.iter().map(|&v| (v as f64) * (v as f64)).sum();
@@ -98,6 +150,422 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
         explained: if total > 0.0 { kept / total } else { 0.0 },
         components,
     })
+}
+
+/// The sparse matrix the iterations run on: a CSR matrix with its columns renumbered by
+/// descending number of entries (ties by index), so that the dense rows the products touch
+/// most often sit together in cache.
+struct Ordered<'a> {
+    n_rows: usize,
+    n_cols: usize,
+    indptr: &'a [usize],
+    values: &'a [f32],
+    /// The renumbered column of each entry.
+    indices: Vec<u32>,
+    /// `rank[old column] = new column`.
+    rank: Vec<u32>,
+}
+
+impl<'a> Ordered<'a> {
+    fn new(m: &'a CsrMatrix) -> Ordered<'a> {
+        let mut counts = vec![0u32; m.n_cols];
+        for &c in &m.indices {
+            counts[c as usize] += 1;
+        }
+        let mut order: Vec<u32> = (0..m.n_cols as u32).collect();
+        order.sort_by(|&a, &b| counts[b as usize].cmp(&counts[a as usize]).then(a.cmp(&b)));
+        let mut rank = vec![0u32; m.n_cols];
+        for (new, &old) in order.iter().enumerate() {
+            rank[old as usize] = new as u32;
+        }
+        let indices = m.indices.par_iter().map(|&c| rank[c as usize]).collect();
+        Ordered {
+            n_rows: m.n_rows,
+            n_cols: m.n_cols,
+            indptr: &m.indptr,
+            values: &m.values,
+            indices,
+            rank,
+        }
+    }
+
+    /// Row `i`'s (renumbered) columns and values.
+    fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let range = self.indptr[i]..self.indptr[i + 1];
+        (&self.indices[range.clone()], &self.values[range])
+    }
+}
+
+/// A zeroed `f32` buffer whose first value sits on a 64-byte boundary (when the allocator
+/// allows), so that rows of [`LANES`] values each fill exactly one cache line.
+struct Aligned {
+    data: Vec<f32>,
+    start: usize,
+    len: usize,
+}
+
+impl Aligned {
+    fn zeros(len: usize) -> Aligned {
+        let data = vec![0f32; len + LANES - 1];
+        let start = data.as_ptr().align_offset(64).min(LANES - 1);
+        Aligned { data, start, len }
+    }
+
+    fn as_slice(&self) -> &[f32] {
+        &self.data[self.start..self.start + self.len]
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [f32] {
+        &mut self.data[self.start..self.start + self.len]
+    }
+}
+
+/// A dense `f32` matrix, row-major, each row padded with zeros to a whole number of cache
+/// lines (`stride`, a multiple of [`LANES`]).
+struct Panel {
+    rows: usize,
+    cols: usize,
+    stride: usize,
+    buf: Aligned,
+}
+
+impl Panel {
+    fn zeros(rows: usize, cols: usize) -> Panel {
+        let stride = cols.next_multiple_of(LANES).max(LANES);
+        Panel {
+            rows,
+            cols,
+            stride,
+            buf: Aligned::zeros(rows * stride),
+        }
+    }
+
+    /// Standard normal entries. Each block of [`CHUNK`] rows draws from its own stream (the
+    /// seed's generator advanced by one `jump` per block), so the fill runs in parallel and
+    /// gives the same matrix at any thread count.
+    fn gaussian(rows: usize, cols: usize, seed: u64) -> Result<Panel> {
+        let mut panel = Panel::zeros(rows, cols);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut streams = Vec::with_capacity(rows.div_ceil(CHUNK));
+        for _ in 0..rows.div_ceil(CHUNK) {
+            streams.push(rng.clone());
+            rng.jump();
+        }
+        let stride = panel.stride;
+        panel
+            .buf
+            .as_mut_slice()
+            .par_chunks_mut(CHUNK * stride)
+            .zip(streams)
+            .for_each(|(block, mut rng)| {
+                for row in block.chunks_mut(stride) {
+                    for x in &mut row[..cols] {
+                        *x = StandardNormal.sample(&mut rng);
+                    }
+                }
+            });
+        Ok(panel)
+    }
+
+    /// Row `i` without its padding.
+    fn row(&self, i: usize) -> &[f32] {
+        &self.buf.as_slice()[i * self.stride..i * self.stride + self.cols]
+    }
+
+    /// Rows `range` as a matrix view (without the padding).
+    fn rows_view(
+        &self,
+        range: Range<usize>,
+    ) -> std::result::Result<ArrayView2<'_, f32>, ndarray::ShapeError> {
+        let data = &self.buf.as_slice()[range.start * self.stride..range.end * self.stride];
+        ArrayView2::from_shape((range.len(), self.cols).strides((self.stride, 1)), data)
+    }
+
+    /// Rows `range` as an `f64` matrix.
+    fn rows_f64(&self, range: Range<usize>) -> Array2<f64> {
+        let mut out = Array2::<f64>::zeros((range.len(), self.cols));
+        for (mut dst, i) in out.axis_iter_mut(Axis(0)).zip(range) {
+            for (d, &x) in dst.iter_mut().zip(self.row(i)) {
+                *d = x as f64;
+            }
+        }
+        out
+    }
+
+    /// The whole matrix in `f64`, output row `i` taken from row `rank[i]`.
+    fn to_f64(&self, rank: &[u32]) -> Array2<f64> {
+        let mut out = Array2::<f64>::zeros((self.rows, self.cols));
+        if let Some(slice) = out.as_slice_mut() {
+            slice
+                .par_chunks_mut(self.cols.max(1))
+                .zip(rank)
+                .for_each(|(dst, &i)| {
+                    for (d, &x) in dst.iter_mut().zip(self.row(i as usize)) {
+                        *d = x as f64;
+                    }
+                });
+        }
+        out
+    }
+
+    /// Multiplies column `j` by `factors[j]`.
+    fn scale_columns(&mut self, factors: &[f64]) {
+        let factors: Vec<f32> = factors.iter().map(|&f| f as f32).collect();
+        let stride = self.stride;
+        self.buf
+            .as_mut_slice()
+            .par_chunks_mut(CHUNK * stride)
+            .for_each(|block| {
+                for row in block.chunks_mut(stride) {
+                    for (x, &f) in row.iter_mut().zip(&factors) {
+                        *x *= f;
+                    }
+                }
+            });
+    }
+
+    /// `self · t` for a small dense `t` (`cols × k`), in row blocks of [`CHUNK`] on Rayon.
+    /// Each output row depends only on its input row, so the result is thread-independent.
+    fn times(&self, t: &Array2<f64>) -> Result<Panel> {
+        let t = t.mapv(|x| x as f32);
+        let mut out = Panel::zeros(self.rows, t.ncols());
+        let (stride, cols) = (out.stride, out.cols);
+        let source = self.buf.as_slice();
+        out.buf
+            .as_mut_slice()
+            .par_chunks_mut(CHUNK * stride)
+            .enumerate()
+            .try_for_each(|(k, dst)| {
+                let rows = dst.len() / stride;
+                let first = k * CHUNK * self.stride;
+                let src = ArrayView2::from_shape(
+                    (rows, self.cols).strides((self.stride, 1)),
+                    &source[first..first + rows * self.stride],
+                )?;
+                let mut dst =
+                    ndarray::ArrayViewMut2::from_shape((rows, cols).strides((stride, 1)), dst)?;
+                general_mat_mul(1.0, &src, &t, 0.0, &mut dst);
+                Ok::<(), ndarray::ShapeError>(())
+            })
+            .map_err(shape_error)?;
+        Ok(out)
+    }
+}
+
+fn shape_error(e: ndarray::ShapeError) -> Error {
+    Error::Numeric {
+        stage: "LSA",
+        reason: format!("internal shape error: {e}"),
+    }
+}
+
+/// `yᵀ y` from `f32` products (about seven significant digits, twice as fast as [`gram`]):
+/// one partial product per block of [`CHUNK`] rows, summed in `f64` in block order.
+fn quick_gram(y: &Panel) -> Result<Array2<f64>> {
+    let partials: Vec<Array2<f32>> = (0..y.rows.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|k| {
+            let rows = y.rows_view(k * CHUNK..((k + 1) * CHUNK).min(y.rows))?;
+            Ok(rows.t().dot(&rows))
+        })
+        .collect::<std::result::Result<_, ndarray::ShapeError>>()
+        .map_err(shape_error)?;
+    let mut total = Array2::<f64>::zeros((y.cols, y.cols));
+    for partial in &partials {
+        total.zip_mut_with(partial, |t, &p| *t += p as f64);
+    }
+    let transposed = total.t().to_owned();
+    Ok((&total + &transposed) * 0.5)
+}
+
+/// `aᵀ b` in `f64` for two panels with the same rows: one partial product per block of
+/// [`CHUNK`] rows (on Rayon), summed in block order, then symmetrised when square.
+fn gram(a: &Panel, b: &Panel) -> Result<Array2<f64>> {
+    let blocks: Vec<Range<usize>> = (0..a.rows.div_ceil(CHUNK))
+        .map(|k| k * CHUNK..((k + 1) * CHUNK).min(a.rows))
+        .collect();
+    let partials: Vec<Array2<f64>> = blocks
+        .into_par_iter()
+        .map(|rows| {
+            let left = a.rows_f64(rows.clone());
+            if std::ptr::eq(a, b) {
+                left.t().dot(&left)
+            } else {
+                left.t().dot(&b.rows_f64(rows))
+            }
+        })
+        .collect();
+    let mut total = Array2::<f64>::zeros((a.cols, b.cols));
+    for partial in &partials {
+        total += partial;
+    }
+    if a.cols == b.cols {
+        let transposed = total.t().to_owned();
+        total = (&total + &transposed) * 0.5;
+    }
+    Ok(total)
+}
+
+/// `T` with `Tᵀ G T = I` for a Gram matrix `G = Yᵀ Y`, so that `Y T` is an orthonormal basis
+/// of `Y`'s column space. Usually the inverse of `G`'s Cholesky factor (cheap); when `G` is
+/// close to singular, eigenvectors scaled by `1/√λ` without the numerically null directions.
+fn whitener(gram: &Array2<f64>) -> Result<Array2<f64>> {
+    if let Some(t) = inverse_cholesky(gram, CHOLESKY_RATIO) {
+        return Ok(t);
+    }
+    let (vals, vecs) = sorted_eigh(gram)?;
+    let top = vals.first().copied().unwrap_or(0.0);
+    let keep: Vec<usize> = (0..vals.len())
+        .filter(|&i| vals[i] > top * NULL_RATIO && vals[i] > 0.0)
+        .collect();
+    if keep.is_empty() {
+        return Err(Error::Numeric {
+            stage: "LSA",
+            reason: "the TF-IDF matrix has no variance".into(),
+        });
+    }
+    let mut t = Array2::<f64>::zeros((vecs.nrows(), keep.len()));
+    for (j, &i) in keep.iter().enumerate() {
+        let scale = 1.0 / vals[i].sqrt();
+        t.column_mut(j).assign(&(&vecs.column(i) * scale));
+    }
+    Ok(t)
+}
+
+/// `R⁻¹` for the upper-triangular `R` with `Rᵀ R = G`, or `None` when a pivot falls below
+/// `ratio` of the largest diagonal entry (nearly dependent columns).
+fn inverse_cholesky(gram: &Array2<f64>, ratio: f64) -> Option<Array2<f64>> {
+    let n = gram.nrows();
+    let top = gram.diag().iter().copied().fold(0.0f64, f64::max);
+    if !(top > 0.0) {
+        return None;
+    }
+    let mut r = Array2::<f64>::zeros((n, n));
+    for j in 0..n {
+        let column = r.column(j);
+        let pivot = gram[[j, j]] - column.slice(s![..j]).dot(&column.slice(s![..j]));
+        if !(pivot > top * ratio) {
+            return None;
+        }
+        let pivot = pivot.sqrt();
+        r[[j, j]] = pivot;
+        for i in j + 1..n {
+            let dot = r.column(j).slice(s![..j]).dot(&r.column(i).slice(s![..j]));
+            r[[j, i]] = (gram[[j, i]] - dot) / pivot;
+        }
+    }
+    let mut t = Array2::<f64>::zeros((n, n));
+    for j in 0..n {
+        t[[j, j]] = 1.0 / r[[j, j]];
+        for i in (0..j).rev() {
+            let dot = r
+                .row(i)
+                .slice(s![i + 1..=j])
+                .dot(&t.column(j).slice(s![i + 1..=j]));
+            t[[i, j]] = -dot / r[[i, i]];
+        }
+    }
+    Some(t)
+}
+
+/// `Mᵀ (M Z)` for sparse `M` (`rows × cols`) and dense `Z` (`cols × width`), in one pass over
+/// `M` that never builds the `rows × width` product. Work is split into column blocks of
+/// [`LANES`] (one cache line of `Z` and of the output per non-zero) times [`ROW_SPLITS`] row
+/// ranges; the row ranges' partial sums are added in order.
+fn gram_product(m: &Ordered, z: &Panel) -> Result<Panel> {
+    let lines = z.stride / LANES;
+    let split = m.n_rows.div_ceil(ROW_SPLITS).max(1);
+    let tasks: Vec<(usize, Range<usize>)> = (0..lines)
+        .flat_map(|line| {
+            (0..ROW_SPLITS).map(move |s| {
+                (
+                    line,
+                    (s * split).min(m.n_rows)..((s + 1) * split).min(m.n_rows),
+                )
+            })
+        })
+        .collect();
+    let partials: Vec<Aligned> = tasks
+        .into_par_iter()
+        .map(|(line, rows)| fused_block(m, rows, z, line))
+        .collect();
+    let mut out = Panel::zeros(z.rows, z.cols);
+    let stride = out.stride;
+    out.buf
+        .as_mut_slice()
+        .par_chunks_mut(CHUNK * stride)
+        .enumerate()
+        .for_each(|(k, block)| {
+            for (r, row) in block.chunks_mut(stride).enumerate() {
+                let j = k * CHUNK + r;
+                for (line, dst) in row.chunks_mut(LANES).enumerate() {
+                    for partial in &partials[line * ROW_SPLITS..(line + 1) * ROW_SPLITS] {
+                        let src = &partial.as_slice()[j * LANES..(j + 1) * LANES];
+                        for (d, &x) in dst.iter_mut().zip(src) {
+                            *d += x;
+                        }
+                    }
+                }
+            }
+        });
+    Ok(out)
+}
+
+/// Rows `rows` of `M`'s contribution to columns `line·LANES..(line+1)·LANES` of `Mᵀ (M Z)`:
+/// for each row, `y = m_i Z` on those columns, then `out[c] += m_ic · y` for its non-zeros.
+fn fused_block(m: &Ordered, rows: Range<usize>, z: &Panel, line: usize) -> Aligned {
+    let mut out = Aligned::zeros(z.rows * LANES);
+    let acc = out.as_mut_slice();
+    let src = z.buf.as_slice();
+    let offset = line * LANES;
+    for i in rows {
+        let (cols, vals) = m.row(i);
+        let mut y = [0f32; LANES];
+        for (&c, &v) in cols.iter().zip(vals) {
+            let at = c as usize * z.stride + offset;
+            for (y, &x) in y.iter_mut().zip(&src[at..at + LANES]) {
+                *y += v * x;
+            }
+        }
+        for (&c, &v) in cols.iter().zip(vals) {
+            let at = c as usize * LANES;
+            for (a, &y) in acc[at..at + LANES].iter_mut().zip(&y) {
+                *a += v * y;
+            }
+        }
+    }
+    out
+}
+
+/// `M P` for sparse `M` and dense `P`, each row summed in `f32` (one row per Rayon task, so
+/// the result does not depend on the thread count) and returned in `f64`.
+fn sparse_times(m: &Ordered, p: &Panel) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((m.n_rows, p.cols));
+    let src = p.buf.as_slice();
+    let stride = p.stride;
+    if let Some(slice) = out.as_slice_mut() {
+        slice
+            .par_chunks_mut(p.cols.max(1))
+            .with_min_len(64)
+            .enumerate()
+            .for_each_init(
+                || vec![0f32; stride],
+                |acc, (i, dst)| {
+                    acc.fill(0.0);
+                    let (cols, vals) = m.row(i);
+                    for (&c, &v) in cols.iter().zip(vals) {
+                        let at = c as usize * stride;
+                        for (a, &x) in acc.iter_mut().zip(&src[at..at + stride]) {
+                            *a += v * x;
+                        }
+                    }
+                    for (d, &a) in dst.iter_mut().zip(acc.iter()) {
+                        *d = a as f64;
+                    }
+                },
+            );
+    }
+    out
 }
 
 /// Sparse (rows × k) times dense (k × width), one output row per Rayon task.
@@ -136,62 +604,6 @@ pub fn spmm(sparse: &CsrMatrix, dense: &Array2<f64>) -> Array2<f64> {
             });
     }
     out
-}
-
-/// Rows per task in the parallel dense products.
-const DENSE_CHUNK: usize = 2048;
-
-/// `a · b` with the rows of `a` split over Rayon tasks. Each output entry is computed by the
-/// same kernel over the same inner dimension as `a.dot(b)`, so the result is identical to it
-/// at any thread count.
-fn par_dot(a: &Array2<f64>, b: &Array2<f64>) -> Array2<f64> {
-    let mut out = Array2::<f64>::zeros((a.nrows(), b.ncols()));
-    out.axis_chunks_iter_mut(Axis(0), DENSE_CHUNK)
-        .into_par_iter()
-        .zip(a.axis_chunks_iter(Axis(0), DENSE_CHUNK))
-        .for_each(|(mut out, a)| out.assign(&a.dot(b)));
-    out
-}
-
-/// `yᵀ · y` with the output columns split over Rayon tasks; identical to `y.t().dot(y)`.
-fn par_gram(y: &Array2<f64>) -> Array2<f64> {
-    let n = y.ncols();
-    let step = n.div_ceil(rayon::current_num_threads().max(1) * 2).max(8);
-    let mut out = Array2::<f64>::zeros((n, n));
-    out.axis_chunks_iter_mut(Axis(1), step)
-        .into_par_iter()
-        .zip(y.axis_chunks_iter(Axis(1), step))
-        .for_each(|(mut out, y_cols)| out.assign(&y.t().dot(&y_cols)));
-    out
-}
-
-/// An orthonormal basis of the column space of `y` (through the eigen-decomposition of its
-/// Gram matrix, dropping numerically null directions), done twice for full orthogonality.
-fn orthonormalize(y: Array2<f64>) -> Result<Array2<f64>> {
-    let once = orthonormalize_once(&y)?;
-    drop(y);
-    orthonormalize_once(&once)
-}
-
-fn orthonormalize_once(y: &Array2<f64>) -> Result<Array2<f64>> {
-    let gram = par_gram(y);
-    let (vals, vecs) = sorted_eigh(&gram)?;
-    let top = vals.first().copied().unwrap_or(0.0);
-    let keep: Vec<usize> = (0..vals.len())
-        .filter(|&i| vals[i] > top * 1e-12 && vals[i] > 0.0)
-        .collect();
-    if keep.is_empty() {
-        return Err(Error::Numeric {
-            stage: "LSA",
-            reason: "the TF-IDF matrix has no variance".into(),
-        });
-    }
-    let mut basis = Array2::<f64>::zeros((vecs.nrows(), keep.len()));
-    for (j, &i) in keep.iter().enumerate() {
-        let scale = 1.0 / vals[i].sqrt();
-        basis.column_mut(j).assign(&(&vecs.column(i) * scale));
-    }
-    Ok(par_dot(y, &basis))
 }
 
 /// Symmetric eigen-decomposition with eigenvalues in descending order and a fixed sign per
