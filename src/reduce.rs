@@ -89,7 +89,11 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
     // Range finder with power iterations: Z ← orth(Mᵀ M Z), one cheap Gram-based
     // orthonormalisation per step (the Rayleigh–Ritz step below makes the final basis exact).
     let mut z = Panel::gaussian(m.n_cols, width, seed)?;
-    for _ in 0..POWER_ITERATIONS {
+    let iterations: usize = std::env::var("ZHUTI_Q")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(POWER_ITERATIONS);
+    for _ in 0..iterations {
         let y = gram_product(m, &z)?;
         drop(z);
         let basis = match inverse_cholesky(&quick_gram(&y)?, QUICK_RATIO) {
@@ -515,49 +519,89 @@ fn gram_product(m: &Ordered, z: &Panel) -> Result<Panel> {
 /// for each row, `y = m_i Z` on those columns, then `out[c] += m_ic · y` for its non-zeros.
 fn fused_block(m: &Ordered, rows: Range<usize>, z: &Panel, line: usize) -> Aligned {
     let mut out = Aligned::zeros(z.rows * LANES);
-    let acc = out.as_mut_slice();
-    let src = z.buf.as_slice();
-    let offset = line * LANES;
-    for i in rows {
-        let (cols, vals) = m.row(i);
+    let task = FusedTask {
+        m,
+        rows,
+        src: z.buf.as_slice(),
+        stride: z.stride,
+        offset: line * LANES,
+    };
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: this copy of the kernel is compiled for AVX2 and FMA, which the running CPU
+        // has (checked just above); it is otherwise the same safe code.
+        unsafe { fused_rows_avx2(&task, out.as_mut_slice()) };
+        return out;
+    }
+    fused_rows::<false>(&task, out.as_mut_slice());
+    out
+}
+
+/// What one fused-product task reads: rows of `m`, and `Z` (`src`, rows of `stride` values)
+/// from column `offset` on.
+struct FusedTask<'a> {
+    m: &'a Ordered<'a>,
+    rows: Range<usize>,
+    src: &'a [f32],
+    stride: usize,
+    offset: usize,
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn fused_rows_avx2(task: &FusedTask, acc: &mut [f32]) {
+    fused_rows::<true>(task, acc);
+}
+
+/// The fused product's inner loops; `FMA` picks fused multiply-adds (for CPUs that have them).
+#[inline(always)]
+fn fused_rows<const FMA: bool>(task: &FusedTask, acc: &mut [f32]) {
+    for i in task.rows.clone() {
+        let (cols, vals) = task.m.row(i);
         let mut y = [0f32; LANES];
         for (&c, &v) in cols.iter().zip(vals) {
-            let at = c as usize * z.stride + offset;
-            for (y, &x) in y.iter_mut().zip(&src[at..at + LANES]) {
-                *y += v * x;
-            }
+            let at = c as usize * task.stride + task.offset;
+            axpy::<FMA>(&mut y, v, &task.src[at..at + LANES]);
         }
         for (&c, &v) in cols.iter().zip(vals) {
             let at = c as usize * LANES;
-            for (a, &y) in acc[at..at + LANES].iter_mut().zip(&y) {
-                *a += v * y;
-            }
+            axpy::<FMA>(&mut acc[at..at + LANES], v, &y);
         }
     }
-    out
+}
+
+/// `y += a · x`.
+#[inline(always)]
+fn axpy<const FMA: bool>(y: &mut [f32], a: f32, x: &[f32]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y = if FMA { a.mul_add(x, *y) } else { *y + a * x };
+    }
 }
 
 /// `M P` for sparse `M` and dense `P`, each row summed in `f32` (one row per Rayon task, so
 /// the result does not depend on the thread count) and returned in `f64`.
 fn sparse_times(m: &Ordered, p: &Panel) -> Array2<f64> {
     let mut out = Array2::<f64>::zeros((m.n_rows, p.cols));
-    let src = p.buf.as_slice();
-    let stride = p.stride;
+    #[cfg(target_arch = "x86_64")]
+    let fma =
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    let fma = false;
     if let Some(slice) = out.as_slice_mut() {
         slice
             .par_chunks_mut(p.cols.max(1))
             .with_min_len(64)
             .enumerate()
             .for_each_init(
-                || vec![0f32; stride],
+                || vec![0f32; p.stride],
                 |acc, (i, dst)| {
                     acc.fill(0.0);
                     let (cols, vals) = m.row(i);
-                    for (&c, &v) in cols.iter().zip(vals) {
-                        let at = c as usize * stride;
-                        for (a, &x) in acc.iter_mut().zip(&src[at..at + stride]) {
-                            *a += v * x;
-                        }
+                    match fma {
+                        #[cfg(target_arch = "x86_64")]
+                        // SAFETY: as in `fused_block`, the CPU has AVX2 and FMA (checked above).
+                        true => unsafe { sparse_row_avx2(acc, cols, vals, p) },
+                        _ => sparse_row::<false>(acc, cols, vals, p),
                     }
                     for (d, &a) in dst.iter_mut().zip(acc.iter()) {
                         *d = a as f64;
@@ -566,6 +610,22 @@ fn sparse_times(m: &Ordered, p: &Panel) -> Array2<f64> {
             );
     }
     out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn sparse_row_avx2(acc: &mut [f32], cols: &[u32], vals: &[f32], p: &Panel) {
+    sparse_row::<true>(acc, cols, vals, p);
+}
+
+/// `acc = Σ v · P[c]` over one sparse row's entries.
+#[inline(always)]
+fn sparse_row<const FMA: bool>(acc: &mut [f32], cols: &[u32], vals: &[f32], p: &Panel) {
+    let src = p.buf.as_slice();
+    for (&c, &v) in cols.iter().zip(vals) {
+        let at = c as usize * p.stride;
+        axpy::<FMA>(acc, v, &src[at..at + p.stride]);
+    }
 }
 
 /// Sparse (rows × k) times dense (k × width), one output row per Rayon task.
