@@ -443,40 +443,45 @@ fn whitener(gram: &Array2<f64>) -> Result<Array2<f64>> {
     Ok(t)
 }
 
-/// `R⁻¹` for the upper-triangular `R` with `Rᵀ R = G`, or `None` when a pivot falls below
-/// `ratio` of the largest diagonal entry (nearly dependent columns).
+/// `L⁻ᵀ` for the lower-triangular `L` with `L Lᵀ = G` (so `Tᵀ G T = I`), or `None` when a
+/// pivot falls below `ratio` of the largest diagonal entry (nearly dependent columns).
 fn inverse_cholesky(gram: &Array2<f64>, ratio: f64) -> Option<Array2<f64>> {
     let n = gram.nrows();
-    let top = gram.diag().iter().copied().fold(0.0f64, f64::max);
+    let g: Vec<f64> = gram.iter().copied().collect();
+    let top = (0..n).map(|i| g[i * n + i]).fold(0.0f64, f64::max);
     if top.is_nan() || top <= 0.0 {
         return None;
     }
-    let mut r = Array2::<f64>::zeros((n, n));
+    // Row-major L, row by row: L[j][k] = (G[j][k] - L[j][..k]·L[k][..k]) / L[k][k].
+    let mut l = vec![0.0f64; n * n];
     for j in 0..n {
-        let column = r.column(j);
-        let pivot = gram[[j, j]] - column.slice(s![..j]).dot(&column.slice(s![..j]));
+        let (done, rest) = l.split_at_mut(j * n);
+        let row = &mut rest[..n];
+        for k in 0..j {
+            let dot: f64 = row[..k]
+                .iter()
+                .zip(&done[k * n..k * n + k])
+                .map(|(a, b)| a * b)
+                .sum();
+            row[k] = (g[j * n + k] - dot) / done[k * n + k];
+        }
+        let pivot = g[j * n + j] - row[..j].iter().map(|x| x * x).sum::<f64>();
         if pivot.is_nan() || pivot <= top * ratio {
             return None;
         }
-        let pivot = pivot.sqrt();
-        r[[j, j]] = pivot;
-        for i in j + 1..n {
-            let dot = r.column(j).slice(s![..j]).dot(&r.column(i).slice(s![..j]));
-            r[[j, i]] = (gram[[j, i]] - dot) / pivot;
+        row[j] = pivot.sqrt();
+    }
+    // X = L⁻¹ by forward substitution; the answer is Xᵀ.
+    let mut x = vec![0.0f64; n * n];
+    for i in 0..n {
+        let diagonal = l[i * n + i];
+        x[i * n + i] = 1.0 / diagonal;
+        for j in 0..i {
+            let sum: f64 = (j..i).map(|k| l[i * n + k] * x[k * n + j]).sum();
+            x[i * n + j] = -sum / diagonal;
         }
     }
-    let mut t = Array2::<f64>::zeros((n, n));
-    for j in 0..n {
-        t[[j, j]] = 1.0 / r[[j, j]];
-        for i in (0..j).rev() {
-            let dot = r
-                .row(i)
-                .slice(s![i + 1..=j])
-                .dot(&t.column(j).slice(s![i + 1..=j]));
-            t[[i, j]] = -dot / r[[i, i]];
-        }
-    }
-    Some(t)
+    Some(Array2::from_shape_fn((n, n), |(r, c)| x[c * n + r]))
 }
 
 /// `Mᵀ (M Z)` for sparse `M` (`rows × cols`) and dense `Z` (`cols × width`), in one pass over
