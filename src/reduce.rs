@@ -89,14 +89,14 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
     // Range finder with power iterations: Z ← orth(Mᵀ M Z), one cheap Gram-based
     // orthonormalisation per step (the Rayleigh–Ritz step below makes the final basis exact).
     // The buffers are reused from step to step (fresh pages cost page faults).
-    let mut z = Panel::gaussian(m.n_cols, width, seed)?;
+    let mut z = Panel::gaussian(m.n_cols, width, seed);
     let mut y = Panel::zeros(m.n_cols, width);
     let mut partials = Vec::new();
     for _ in 0..POWER_ITERATIONS {
         gram_product(m, &z, &mut y, &mut partials);
         let basis = match inverse_cholesky(&quick_gram(&y)?, QUICK_RATIO) {
             Some(t) => t,
-            None => whitener(&gram(&y, &y)?)?,
+            None => whitener(&gram(&y, &y))?,
         };
         y.times_into(&basis, &mut z)?;
     }
@@ -106,8 +106,8 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
     // Rayleigh–Ritz on Q = M Z T, where T whitens H = (M Z)ᵀ(M Z) = Zᵀ Y, so that QᵀQ = I.
     // The SVD of B = Qᵀ M follows from B Bᵀ = Tᵀ (Yᵀ Y) T = U_B Σ² U_Bᵀ, with Bᵀ U_B = Y T U_B
     // = V Σ (the right singular vectors of M) and Q U_B = M (Z T U_B) (the left ones).
-    let t = whitener(&gram(&z, &y)?)?;
-    let b_bt = t.t().dot(&gram(&y, &y)?).dot(&t);
+    let t = whitener(&gram(&z, &y))?;
+    let b_bt = t.t().dot(&gram(&y, &y)).dot(&t);
     let (eigvals, eigvecs) = sorted_eigh(&b_bt)?;
     let rank = dims.min(eigvals.len());
     let singular_values: Vec<f64> = eigvals
@@ -246,7 +246,7 @@ impl Panel {
     /// Standard normal entries. Each block of [`CHUNK`] rows draws from its own stream (the
     /// seed's generator advanced by one `jump` per block), so the fill runs in parallel and
     /// gives the same matrix at any thread count.
-    fn gaussian(rows: usize, cols: usize, seed: u64) -> Result<Panel> {
+    fn gaussian(rows: usize, cols: usize, seed: u64) -> Panel {
         let mut panel = Panel::zeros(rows, cols);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut streams = Vec::with_capacity(rows.div_ceil(CHUNK));
@@ -267,7 +267,7 @@ impl Panel {
                     }
                 }
             });
-        Ok(panel)
+        panel
     }
 
     /// Row `i` without its padding.
@@ -391,7 +391,7 @@ fn quick_gram(y: &Panel) -> Result<Array2<f64>> {
 
 /// `aᵀ b` in `f64` for two panels with the same rows: one partial product per block of
 /// [`CHUNK`] rows (on Rayon), summed in block order, then symmetrised when square.
-fn gram(a: &Panel, b: &Panel) -> Result<Array2<f64>> {
+fn gram(a: &Panel, b: &Panel) -> Array2<f64> {
     let blocks: Vec<Range<usize>> = (0..a.rows.div_ceil(CHUNK))
         .map(|k| k * CHUNK..((k + 1) * CHUNK).min(a.rows))
         .collect();
@@ -414,7 +414,7 @@ fn gram(a: &Panel, b: &Panel) -> Result<Array2<f64>> {
         let transposed = total.t().to_owned();
         total = (&total + &transposed) * 0.5;
     }
-    Ok(total)
+    total
 }
 
 /// `T` with `Tᵀ G T = I` for a Gram matrix `G = Yᵀ Y`, so that `Y T` is an orthonormal basis
