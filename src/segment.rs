@@ -61,6 +61,18 @@ impl Segmenter {
         self.stop_words.contains(word)
     }
 
+    /// The term a jieba word stands for ([`normalize_term`], then the stop-word filter), or
+    /// `None` when it names no theme. The same word always gives the same answer, so callers
+    /// may decide once per distinct word and remember it.
+    pub fn term<'a>(&self, word: &'a str) -> Option<Cow<'a, str>> {
+        normalize_term(word).filter(|term| !self.stop_words.contains(term.as_ref()))
+    }
+
+    /// The raw jieba words of `text` in order (HMM on), without collecting them again.
+    pub fn words<'a>(&self, text: &'a str) -> impl Iterator<Item = &'a str> {
+        self.jieba.cut(text, true).into_iter().map(|t| t.word)
+    }
+
     /// Cuts `text` and returns its terms in order: filtered, Latin lower-cased, no stop words.
     pub fn terms<'a>(&self, text: &'a str) -> Vec<Cow<'a, str>> {
         self.terms_with_surface(text)
@@ -72,11 +84,8 @@ impl Segmenter {
     /// Like [`Segmenter::terms`], but each term comes with the word as written (`ChatGPT` for
     /// the term `chatgpt`), so reports can show the form readers know.
     pub fn terms_with_surface<'a>(&self, text: &'a str) -> Vec<(Cow<'a, str>, &'a str)> {
-        self.jieba
-            .cut(text, true)
-            .into_iter()
-            .filter_map(|token| normalize_term(token.word).map(|term| (term, token.word)))
-            .filter(|(term, _)| !self.stop_words.contains(term.as_ref()))
+        self.words(text)
+            .filter_map(|word| self.term(word).map(|term| (term, word)))
             .collect()
     }
 

@@ -5,7 +5,8 @@
 //! with `f32` values, so memory grows with the number of non-zeros, never with units × terms.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -145,13 +146,115 @@ pub fn vectorize(texts: &[&str], segmenter: &Segmenter, options: &TfidfOptions) 
 }
 
 /// Every unit's distinct terms, segmented: the input of [`tfidf`].
+///
+/// Held compactly, chunk by chunk: each chunk of units has its own small vocabulary (terms
+/// borrow the unit text where they can) and each unit is a run of `(local id, count)` pairs,
+/// so no token string is ever copied. [`tfidf`] merges the chunk vocabularies in chunk order.
 pub struct Segmented<'a> {
-    /// Per unit: distinct terms in first-appearance order, first surface form, count.
-    per_unit: Vec<Vec<(Cow<'a, str>, &'a str, u32)>>,
+    chunks: Vec<ChunkTerms<'a>>,
 }
 
-/// Units per parallel task (and per progress report) in [`segment_units`].
-const PROGRESS_CHUNK: usize = 64;
+impl Segmented<'_> {
+    /// Number of units segmented.
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.ends.len()).sum()
+    }
+
+    /// True when there are no units.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One chunk of consecutive units, segmented.
+struct ChunkTerms<'a> {
+    /// Local vocabulary: term (normal form) by local id, in order of first appearance.
+    terms: Vec<Cow<'a, str>>,
+    /// Number of the chunk's units containing each local term.
+    df: Vec<u32>,
+    /// Every unit's distinct terms in first-appearance order: `(local id, count)`.
+    entries: Vec<(u32, u32)>,
+    /// Unit `i` of the chunk owns `entries[ends[i - 1]..ends[i]]`.
+    ends: Vec<usize>,
+    /// `(local id, surface, count)` for each unit whose first surface form of a term differs
+    /// from the term (`ChatGPT` for `chatgpt`): the unit's count of the term goes to that form.
+    surfaces: Vec<(u32, &'a str, u32)>,
+}
+
+/// The cached verdict on a jieba word: a word that is not a term.
+const NOT_A_TERM: u32 = u32::MAX;
+/// The cached verdict on a jieba word: flag set when the word is written unlike its term.
+const OTHER_SURFACE: u32 = 1 << 31;
+
+/// Segments a chunk of units, deciding once per distinct word whether it is a term.
+fn segment_chunk<'a>(texts: &[&'a str], segmenter: &Segmenter) -> ChunkTerms<'a> {
+    let mut chunk = ChunkTerms {
+        terms: Vec::new(),
+        df: Vec::new(),
+        entries: Vec::new(),
+        ends: Vec::with_capacity(texts.len()),
+        surfaces: Vec::new(),
+    };
+    // Word as cut → local id (| OTHER_SURFACE) or NOT_A_TERM.
+    let mut verdicts: FxHashMap<&'a str, u32> = FxHashMap::default();
+    // Term → local id (two words can share a term: `GPU`, `gpu`).
+    let mut ids: FxHashMap<Cow<'a, str>, u32> = FxHashMap::default();
+    // Per local id: (1 + index of the last unit that had it, its entry in that unit).
+    let mut seen: Vec<(u32, u32)> = Vec::new();
+    // This unit's entries whose first surface differs from the term: (entry, surface).
+    let mut first_surfaces: Vec<(usize, &'a str)> = Vec::new();
+    for (unit, text) in texts.iter().enumerate() {
+        let stamp = unit as u32 + 1;
+        for word in segmenter.words(text) {
+            // One character is never a term: skip the look-up for punctuation, 的, 了, ...
+            let mut chars = word.chars();
+            if chars.next().is_none() || chars.next().is_none() {
+                continue;
+            }
+            let verdict = *verdicts.entry(word).or_insert_with(|| {
+                let Some(term) = segmenter.term(word) else {
+                    return NOT_A_TERM;
+                };
+                let other = if term.as_ref() != word { OTHER_SURFACE } else { 0 };
+                let next = chunk.terms.len() as u32;
+                let id = *ids.entry(term).or_insert_with_key(|term| {
+                    chunk.terms.push(term.clone());
+                    chunk.df.push(0);
+                    seen.push((0, 0));
+                    next
+                });
+                id | other
+            });
+            if verdict == NOT_A_TERM {
+                continue;
+            }
+            let id = verdict & !OTHER_SURFACE;
+            let slot = &mut seen[id as usize];
+            if slot.0 == stamp {
+                chunk.entries[slot.1 as usize].1 += 1;
+            } else {
+                *slot = (stamp, chunk.entries.len() as u32);
+                if verdict & OTHER_SURFACE != 0 {
+                    first_surfaces.push((chunk.entries.len(), word));
+                }
+                chunk.entries.push((id, 1));
+                chunk.df[id as usize] += 1;
+            }
+        }
+        for (entry, surface) in first_surfaces.drain(..) {
+            let (id, count) = chunk.entries[entry];
+            chunk.surfaces.push((id, surface, count));
+        }
+        chunk.ends.push(chunk.entries.len());
+    }
+    chunk
+}
+
+/// Units per parallel task (and per progress report) in [`segment_units`]: about 64 tasks,
+/// between 8 and 2,048 units each. The result does not depend on it.
+fn chunk_len(n_units: usize) -> usize {
+    n_units.div_ceil(64).clamp(8, 2048)
+}
 
 /// Stage 4: segments `texts` in parallel (Rayon), reporting [`Progress::advance`] with the
 /// number of units done after every chunk of them.
@@ -160,60 +263,70 @@ pub fn segment_units<'a>(
     segmenter: &Segmenter,
     progress: &dyn Progress,
 ) -> Segmented<'a> {
-    let chunks: Vec<Vec<_>> = texts
-        .par_chunks(PROGRESS_CHUNK)
+    segment_in_chunks(texts, segmenter, progress, chunk_len(texts.len()))
+}
+
+fn segment_in_chunks<'a>(
+    texts: &[&'a str],
+    segmenter: &Segmenter,
+    progress: &dyn Progress,
+    chunk_len: usize,
+) -> Segmented<'a> {
+    let chunks = texts
+        .par_chunks(chunk_len.max(1))
         .map(|chunk| {
-            let terms = chunk
-                .iter()
-                .map(|text| count_terms(segmenter.terms_with_surface(text)))
-                .collect();
+            let terms = segment_chunk(chunk, segmenter);
             progress.advance(chunk.len() as u64);
             terms
         })
         .collect();
-    Segmented {
-        per_unit: chunks.into_iter().flatten().collect(),
-    }
+    Segmented { chunks }
 }
 
 /// Stage 5: the TF-IDF matrix of segmented units.
 pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
-    let per_unit = segmented.per_unit;
-    // 2. Intern sequentially (cheap: distinct terms per unit only) in first-appearance order.
-    let mut index: HashMap<Cow<'_, str>, u32> = HashMap::new();
-    let mut owned_terms: Vec<Cow<'_, str>> = Vec::new();
-    let mut surfaces: HashMap<u32, HashMap<&str, u32>> = HashMap::new();
-    let mut df: Vec<u32> = Vec::new();
-    let mut rows: Vec<Vec<(u32, u32)>> = Vec::with_capacity(per_unit.len());
-    for unit in &per_unit {
-        for (term, _, _) in unit {
-            if !index.contains_key(term.as_ref()) {
-                index.insert(term.clone(), owned_terms.len() as u32);
-                owned_terms.push(term.clone());
-                df.push(0);
-            }
-        }
-    }
-    for unit in &per_unit {
-        let mut row = Vec::with_capacity(unit.len());
-        for (term, surface, count) in unit {
-            let id = index[term.as_ref()];
-            df[id as usize] += 1;
-            if term.as_ref() != *surface {
-                *surfaces.entry(id).or_default().entry(surface).or_default() += count;
-            }
-            row.push((id, *count));
-        }
-        rows.push(row);
-    }
+    let mut chunks = segmented.chunks;
+    let n_units: usize = chunks.iter().map(|c| c.ends.len()).sum();
 
-    // 3. Prune by document frequency and renumber the kept terms densely.
-    let n_units = per_unit.len();
+    // 1. Merge the chunk vocabularies in chunk order: global ids follow first appearance.
+    let mut index: FxHashMap<Cow<'_, str>, u32> = FxHashMap::default();
+    let mut terms: Vec<Cow<'_, str>> = Vec::new();
+    let mut df: Vec<u32> = Vec::new();
+    let mut surfaces: FxHashMap<u32, FxHashMap<&str, u32>> = FxHashMap::default();
+    let mut to_global: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
+    for chunk in &mut chunks {
+        let mut global = Vec::with_capacity(chunk.terms.len());
+        for (term, &d) in std::mem::take(&mut chunk.terms).into_iter().zip(&chunk.df) {
+            let id = match index.get(term.as_ref()) {
+                Some(&id) => id,
+                None => {
+                    let id = terms.len() as u32;
+                    index.insert(term.clone(), id);
+                    terms.push(term);
+                    df.push(0);
+                    id
+                }
+            };
+            df[id as usize] += d;
+            global.push(id);
+        }
+        for &(local, surface, count) in &chunk.surfaces {
+            *surfaces
+                .entry(global[local as usize])
+                .or_default()
+                .entry(surface)
+                .or_default() += count;
+        }
+        to_global.push(global);
+    }
+    drop(index);
+
+    // 2. Prune by document frequency and renumber the kept terms densely.
     let max_df = (options.max_df * n_units as f64).floor() as u32;
     let min_df = options.min_df.max(1) as u32;
-    let mut remap = vec![u32::MAX; owned_terms.len()];
+    let mut remap = vec![u32::MAX; terms.len()];
     let mut vocab = Vocabulary::default();
-    for (old, term) in owned_terms.iter().enumerate() {
+    for (old, term) in terms.iter().enumerate() {
         let d = df[old];
         let within_max = n_units < 4 || d <= max_df.max(1);
         if d >= min_df && within_max {
@@ -225,6 +338,7 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
             vocab.df.push(d);
         }
     }
+    drop((terms, df, surfaces));
     let n = n_units as f32;
     vocab.idf = vocab
         .df
@@ -232,76 +346,142 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
         .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
         .collect();
 
-    // 4. Weight and normalise.
+    // 3. Weight and normalise, chunk by chunk in parallel, straight into the final arrays.
+    for (chunk, global) in chunks.iter().zip(&mut to_global) {
+        for id in global.iter_mut() {
+            *id = remap[*id as usize];
+        }
+        debug_assert_eq!(chunk.df.len(), global.len());
+    }
+    drop(remap);
+    let kept_per_chunk: Vec<usize> = chunks
+        .par_iter()
+        .zip(&to_global)
+        .map(|(chunk, new)| {
+            chunk
+                .entries
+                .iter()
+                .filter(|&&(id, _)| new[id as usize] != u32::MAX)
+                .count()
+        })
+        .collect();
+    let nnz: usize = kept_per_chunk.iter().sum();
+    let mut indices = vec![0u32; nnz];
+    let mut values = vec![0f32; nnz];
+    let mut count_values = vec![0f32; nnz];
+    let mut parts = Vec::with_capacity(chunks.len());
+    {
+        let (mut idx, mut val, mut cnt) = (&mut indices[..], &mut values[..], &mut count_values[..]);
+        for &kept in &kept_per_chunk {
+            let (i, rest_i) = std::mem::take(&mut idx).split_at_mut(kept);
+            let (v, rest_v) = std::mem::take(&mut val).split_at_mut(kept);
+            let (c, rest_c) = std::mem::take(&mut cnt).split_at_mut(kept);
+            parts.push((i, v, c));
+            (idx, val, cnt) = (rest_i, rest_v, rest_c);
+        }
+    }
+    let idf = &vocab.idf;
+    let rows: Vec<(Vec<usize>, Vec<usize>)> = chunks
+        .par_iter()
+        .zip(&to_global)
+        .zip(parts)
+        .map(|((chunk, new), (indices, values, counts))| {
+            weigh_chunk(chunk, new, idf, indices, values, counts)
+        })
+        .collect();
+    drop(chunks);
+
     let mut vectors = Vectors {
         vocab,
         ..Vectors::default()
     };
-    let mut tfidf = CsrMatrix {
-        n_cols: vectors.vocab.len(),
-        indptr: vec![0],
-        ..CsrMatrix::default()
-    };
-    let mut counts = tfidf.clone();
-    for (unit, row) in rows.iter().enumerate() {
-        let mut kept: Vec<(u32, u32)> = row
-            .iter()
-            .filter_map(|&(id, c)| {
-                let new = remap[id as usize];
-                (new != u32::MAX).then_some((new, c))
-            })
-            .collect();
-        if kept.is_empty() {
-            vectors.empty_units.push(unit);
-            continue;
+    let mut indptr = Vec::with_capacity(n_units + 1);
+    indptr.push(0);
+    let mut first_unit = 0;
+    let mut offset = 0;
+    for ((lens, empty), kept) in rows.into_iter().zip(&kept_per_chunk) {
+        let n_chunk_units = lens.len() + empty.len();
+        let mut empty = empty.into_iter().peekable();
+        let mut lens = lens.into_iter();
+        for unit in 0..n_chunk_units {
+            if empty.peek() == Some(&unit) {
+                empty.next();
+                vectors.empty_units.push(first_unit + unit);
+            } else if let Some(len) = lens.next() {
+                offset += len;
+                indptr.push(offset);
+                vectors.row_units.push(first_unit + unit);
+            }
         }
-        kept.sort_unstable_by_key(|&(id, _)| id);
-        let start = tfidf.values.len();
-        for &(id, c) in &kept {
-            let weight = (1.0 + (c as f32).ln()) * vectors.vocab.idf[id as usize];
-            tfidf.indices.push(id);
-            tfidf.values.push(weight);
-            counts.indices.push(id);
-            counts.values.push(c as f32);
-        }
-        let norm = tfidf.values[start..]
-            .iter()
-            .map(|v| v * v)
-            .sum::<f32>()
-            .sqrt();
-        if norm > 0.0 {
-            tfidf.values[start..].iter_mut().for_each(|v| *v /= norm);
-        }
-        tfidf.indptr.push(tfidf.values.len());
-        counts.indptr.push(counts.values.len());
-        vectors.row_units.push(unit);
+        first_unit += n_chunk_units;
+        debug_assert_eq!(offset, indptr.last().copied().unwrap_or(0));
+        let _ = kept;
     }
-    tfidf.n_rows = vectors.row_units.len();
-    counts.n_rows = tfidf.n_rows;
-    vectors.tfidf = tfidf;
-    vectors.counts = counts;
+    let n_rows = vectors.row_units.len();
+    let n_cols = vectors.vocab.len();
+    vectors.counts = CsrMatrix {
+        n_rows,
+        n_cols,
+        indptr: indptr.clone(),
+        indices: indices.clone(),
+        values: count_values,
+    };
+    vectors.tfidf = CsrMatrix {
+        n_rows,
+        n_cols,
+        indptr,
+        indices,
+        values,
+    };
     vectors
 }
 
-/// Counts a unit's terms: distinct terms in first-appearance order, each with the first
-/// surface form seen and its count.
-fn count_terms<'a>(terms: Vec<(Cow<'a, str>, &'a str)>) -> Vec<(Cow<'a, str>, &'a str, u32)> {
-    let mut position: HashMap<Cow<'a, str>, usize> = HashMap::with_capacity(terms.len());
-    let mut out: Vec<(Cow<'a, str>, &'a str, u32)> = Vec::with_capacity(terms.len());
-    for (term, surface) in terms {
-        match position.get(&term) {
-            Some(&i) => out[i].2 += 1,
-            None => {
-                position.insert(term.clone(), out.len());
-                out.push((term, surface, 1));
-            }
+/// Writes the TF-IDF rows of one chunk into its slices of the final arrays (kept terms by
+/// ascending id, `(1 + ln tf) · idf`, L2-normalised). Returns the length of each non-empty
+/// row and the chunk-local indices of the empty units.
+fn weigh_chunk(
+    chunk: &ChunkTerms<'_>,
+    new_ids: &[u32],
+    idf: &[f32],
+    indices: &mut [u32],
+    values: &mut [f32],
+    counts: &mut [f32],
+) -> (Vec<usize>, Vec<usize>) {
+    let mut lens = Vec::with_capacity(chunk.ends.len());
+    let mut empty = Vec::new();
+    let mut kept: Vec<(u32, u32)> = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    for (unit, &end) in chunk.ends.iter().enumerate() {
+        kept.clear();
+        kept.extend(chunk.entries[start..end].iter().filter_map(|&(id, c)| {
+            let new = new_ids[id as usize];
+            (new != u32::MAX).then_some((new, c))
+        }));
+        start = end;
+        if kept.is_empty() {
+            empty.push(unit);
+            continue;
         }
+        kept.sort_unstable_by_key(|&(id, _)| id);
+        let row = at..at + kept.len();
+        for (slot, &(id, c)) in row.clone().zip(&kept) {
+            indices[slot] = id;
+            values[slot] = (1.0 + (c as f32).ln()) * idf[id as usize];
+            counts[slot] = c as f32;
+        }
+        let norm = values[row.clone()].iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            values[row].iter_mut().for_each(|v| *v /= norm);
+        }
+        at += kept.len();
+        lens.push(kept.len());
     }
-    out
+    (lens, empty)
 }
 
 /// The most common surface form of a term (ties: the first in code-point order), or the term.
-fn display_form(term: &str, surfaces: Option<&HashMap<&str, u32>>) -> String {
+fn display_form(term: &str, surfaces: Option<&FxHashMap<&str, u32>>) -> String {
     surfaces
         .and_then(|s| {
             s.iter()
