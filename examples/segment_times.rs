@@ -1,6 +1,7 @@
 //! Times segmentation + TF-IDF against raw jieba-rs on the same units, and prints a
 //! fingerprint of the result (to check that a change keeps the output identical):
-//! `cargo run --release --example segment_times -- FILE [--unit document] [--threads N] [--runs N]`.
+//! `cargo run --release --example segment_times -- FILE [--unit document] [--threads N] [--runs N]
+//! [--no-raw]` (`--no-raw` skips raw jieba, for profiling).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Instant;
@@ -56,6 +57,7 @@ fn main() {
     let mut paths = Vec::new();
     let mut threads = None;
     let mut runs = 3;
+    let mut skip_raw = false;
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -69,6 +71,7 @@ fn main() {
                 i += 1;
                 threads = args[i].parse::<usize>().ok();
             }
+            "--no-raw" => skip_raw = true,
             "--runs" => {
                 i += 1;
                 runs = args[i].parse::<usize>().unwrap_or(3);
@@ -99,7 +102,11 @@ fn main() {
         );
         for run in 0..runs {
             let t = Instant::now();
-            let words: usize = texts.par_iter().map(|t| segmenter.raw_words(t).len()).sum();
+            let words: usize = if skip_raw {
+                0
+            } else {
+                texts.par_iter().map(|t| segmenter.raw_words(t).len()).sum()
+            };
             let raw = t.elapsed().as_secs_f64();
 
             let before = peak_rss_mb();

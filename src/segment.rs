@@ -6,7 +6,7 @@
 //! (the stopwords-iso Chinese list plus a bundled list of news filler).
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use jieba_rs::Jieba;
 
@@ -17,7 +17,7 @@ const EXTRA_STOP_WORDS: &str = include_str!("../assets/stopwords_zh_extra.txt");
 /// `Sync`): loading the dictionary takes a fraction of a second.
 pub struct Segmenter {
     jieba: Jieba,
-    stop_words: HashSet<String>,
+    stop_words: FxHashSet<String>,
 }
 
 impl Default for Segmenter {
@@ -29,7 +29,7 @@ impl Default for Segmenter {
 impl Segmenter {
     /// Loads jieba's default dictionary and the stop-word lists.
     pub fn new() -> Self {
-        let mut stop_words: HashSet<String> = stop_words::get("zh")
+        let mut stop_words: FxHashSet<String> = stop_words::get("zh")
             .iter()
             .chain(stop_words::get("en").iter())
             .map(|w| w.to_lowercase())

@@ -186,8 +186,62 @@ const NOT_A_TERM: u32 = u32::MAX;
 /// The cached verdict on a jieba word: flag set when the word is written unlike its term.
 const OTHER_SURFACE: u32 = 1 << 31;
 
-/// Segments a chunk of units, deciding once per distinct word whether it is a term.
-fn segment_chunk<'a>(texts: &[&'a str], segmenter: &Segmenter) -> ChunkTerms<'a> {
+/// What one worker has learnt about jieba words, kept from chunk to chunk so that each
+/// distinct word is filtered and hashed into a term once per worker, not once per chunk.
+#[derive(Default)]
+struct WordCache<'a> {
+    /// Word as cut → its term's slot (`| OTHER_SURFACE`), or `NOT_A_TERM`.
+    verdicts: FxHashMap<&'a str, u32>,
+    /// Term → slot (two words can share a term: `GPU`, `gpu`).
+    slots: FxHashMap<Cow<'a, str>, u32>,
+    /// Per slot: the term and where it was last seen.
+    terms: Vec<SlotState<'a>>,
+}
+
+/// A term known to a [`WordCache`], and where the worker last met it.
+struct SlotState<'a> {
+    term: Cow<'a, str>,
+    /// 1 + index of the last chunk that used the term, and its local id there.
+    chunk: (u32, u32),
+    /// 1 + index of the last unit that used the term, and its entry in that unit.
+    unit: (u32, u32),
+}
+
+impl<'a> WordCache<'a> {
+    /// The verdict on `word`, deciding (and remembering) it on first sight.
+    fn verdict(&mut self, word: &'a str, segmenter: &Segmenter) -> u32 {
+        if let Some(&verdict) = self.verdicts.get(word) {
+            return verdict;
+        }
+        let verdict = match segmenter.term(word) {
+            None => NOT_A_TERM,
+            Some(term) => {
+                let other = if term.as_ref() != word { OTHER_SURFACE } else { 0 };
+                let next = self.terms.len() as u32;
+                let slot = *self.slots.entry(term).or_insert_with_key(|term| {
+                    self.terms.push(SlotState {
+                        term: term.clone(),
+                        chunk: (0, 0),
+                        unit: (0, 0),
+                    });
+                    next
+                });
+                slot | other
+            }
+        };
+        self.verdicts.insert(word, verdict);
+        verdict
+    }
+}
+
+/// Segments a chunk of units (`first_unit` is the index of its first unit, `index` its own).
+fn segment_chunk<'a>(
+    cache: &mut WordCache<'a>,
+    index: usize,
+    first_unit: usize,
+    texts: &[&'a str],
+    segmenter: &Segmenter,
+) -> ChunkTerms<'a> {
     let mut chunk = ChunkTerms {
         terms: Vec::new(),
         df: Vec::new(),
@@ -195,51 +249,38 @@ fn segment_chunk<'a>(texts: &[&'a str], segmenter: &Segmenter) -> ChunkTerms<'a>
         ends: Vec::with_capacity(texts.len()),
         surfaces: Vec::new(),
     };
-    // Word as cut → local id (| OTHER_SURFACE) or NOT_A_TERM.
-    let mut verdicts: FxHashMap<&'a str, u32> = FxHashMap::default();
-    // Term → local id (two words can share a term: `GPU`, `gpu`).
-    let mut ids: FxHashMap<Cow<'a, str>, u32> = FxHashMap::default();
-    // Per local id: (1 + index of the last unit that had it, its entry in that unit).
-    let mut seen: Vec<(u32, u32)> = Vec::new();
+    let chunk_stamp = index as u32 + 1;
     // This unit's entries whose first surface differs from the term: (entry, surface).
     let mut first_surfaces: Vec<(usize, &'a str)> = Vec::new();
     for (unit, text) in texts.iter().enumerate() {
-        let stamp = unit as u32 + 1;
+        let unit_stamp = (first_unit + unit) as u32 + 1;
         for word in segmenter.words(text) {
             // One character is never a term: skip the look-up for punctuation, 的, 了, ...
             let mut chars = word.chars();
             if chars.next().is_none() || chars.next().is_none() {
                 continue;
             }
-            let verdict = *verdicts.entry(word).or_insert_with(|| {
-                let Some(term) = segmenter.term(word) else {
-                    return NOT_A_TERM;
-                };
-                let other = if term.as_ref() != word { OTHER_SURFACE } else { 0 };
-                let next = chunk.terms.len() as u32;
-                let id = *ids.entry(term).or_insert_with_key(|term| {
-                    chunk.terms.push(term.clone());
-                    chunk.df.push(0);
-                    seen.push((0, 0));
-                    next
-                });
-                id | other
-            });
+            let verdict = cache.verdict(word, segmenter);
             if verdict == NOT_A_TERM {
                 continue;
             }
-            let id = verdict & !OTHER_SURFACE;
-            let slot = &mut seen[id as usize];
-            if slot.0 == stamp {
-                chunk.entries[slot.1 as usize].1 += 1;
-            } else {
-                *slot = (stamp, chunk.entries.len() as u32);
-                if verdict & OTHER_SURFACE != 0 {
-                    first_surfaces.push((chunk.entries.len(), word));
-                }
-                chunk.entries.push((id, 1));
-                chunk.df[id as usize] += 1;
+            let state = &mut cache.terms[(verdict & !OTHER_SURFACE) as usize];
+            if state.unit.0 == unit_stamp {
+                chunk.entries[state.unit.1 as usize].1 += 1;
+                continue;
             }
+            if state.chunk.0 != chunk_stamp {
+                state.chunk = (chunk_stamp, chunk.terms.len() as u32);
+                chunk.terms.push(state.term.clone());
+                chunk.df.push(0);
+            }
+            let local = state.chunk.1;
+            state.unit = (unit_stamp, chunk.entries.len() as u32);
+            if verdict & OTHER_SURFACE != 0 {
+                first_surfaces.push((chunk.entries.len(), word));
+            }
+            chunk.entries.push((local, 1));
+            chunk.df[local as usize] += 1;
         }
         for (entry, surface) in first_surfaces.drain(..) {
             let (id, count) = chunk.entries[entry];
@@ -266,16 +307,19 @@ pub fn segment_units<'a>(
     segment_in_chunks(texts, segmenter, progress, chunk_len(texts.len()))
 }
 
+/// [`segment_units`] with a given chunk length (tests vary it: the result must not change).
 fn segment_in_chunks<'a>(
     texts: &[&'a str],
     segmenter: &Segmenter,
     progress: &dyn Progress,
     chunk_len: usize,
 ) -> Segmented<'a> {
+    let chunk_len = chunk_len.max(1);
     let chunks = texts
-        .par_chunks(chunk_len.max(1))
-        .map(|chunk| {
-            let terms = segment_chunk(chunk, segmenter);
+        .par_chunks(chunk_len)
+        .enumerate()
+        .map_init(WordCache::default, |cache, (index, chunk)| {
+            let terms = segment_chunk(cache, index, index * chunk_len, chunk, segmenter);
             progress.advance(chunk.len() as u64);
             terms
         })
