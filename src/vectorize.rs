@@ -147,17 +147,18 @@ pub fn vectorize(texts: &[&str], segmenter: &Segmenter, options: &TfidfOptions) 
 
 /// Every unit's distinct terms, segmented: the input of [`tfidf`].
 ///
-/// Held compactly, chunk by chunk: each chunk of units has its own small vocabulary (terms
-/// borrow the unit text where they can) and each unit is a run of `(local id, count)` pairs,
-/// so no token string is ever copied. [`tfidf`] merges the chunk vocabularies in chunk order.
+/// Held compactly, in a few parts of consecutive units (one per parallel task): each part has
+/// its own vocabulary (terms borrow the unit text where they can) and each unit is a run of
+/// `(part-local id, count)` pairs, so no token string is ever copied. [`tfidf`] merges the
+/// part vocabularies in unit order.
 pub struct Segmented<'a> {
-    chunks: Vec<ChunkTerms<'a>>,
+    parts: Vec<SegmentedPart<'a>>,
 }
 
 impl Segmented<'_> {
     /// Number of units segmented.
     pub fn len(&self) -> usize {
-        self.chunks.iter().map(|c| c.ends.len()).sum()
+        self.parts.iter().map(|p| p.ends.len()).sum()
     }
 
     /// True when there are no units.
@@ -166,15 +167,16 @@ impl Segmented<'_> {
     }
 }
 
-/// One chunk of consecutive units, segmented.
-struct ChunkTerms<'a> {
-    /// Local vocabulary: term (normal form) by local id, in order of first appearance.
+/// Consecutive units, segmented.
+#[derive(Default)]
+struct SegmentedPart<'a> {
+    /// The part's vocabulary: term (normal form) by local id, in order of first appearance.
     terms: Vec<Cow<'a, str>>,
-    /// Number of the chunk's units containing each local term.
+    /// Number of the part's units containing each local term.
     df: Vec<u32>,
     /// Every unit's distinct terms in first-appearance order: `(local id, count)`.
     entries: Vec<(u32, u32)>,
-    /// Unit `i` of the chunk owns `entries[ends[i - 1]..ends[i]]`.
+    /// Unit `i` of the part owns `entries[ends[i - 1]..ends[i]]`.
     ends: Vec<usize>,
     /// `(local id, surface, count)` for each unit whose first surface form of a term differs
     /// from the term (`ChatGPT` for `chatgpt`): the unit's count of the term goes to that form.
@@ -186,28 +188,22 @@ const NOT_A_TERM: u32 = u32::MAX;
 /// The cached verdict on a jieba word: flag set when the word is written unlike its term.
 const OTHER_SURFACE: u32 = 1 << 31;
 
-/// What one worker has learnt about jieba words, kept from chunk to chunk so that each
-/// distinct word is filtered and hashed into a term once per worker, not once per chunk.
+/// A part being segmented, with what its worker has learnt about jieba words: each distinct
+/// word is filtered and hashed into a term once per part, not once per occurrence.
 #[derive(Default)]
-struct WordCache<'a> {
-    /// Word as cut → its term's slot (`| OTHER_SURFACE`), or `NOT_A_TERM`.
+struct PartBuilder<'a> {
+    part: SegmentedPart<'a>,
+    /// Word as cut → its term's local id (`| OTHER_SURFACE`), or `NOT_A_TERM`.
     verdicts: FxHashMap<&'a str, u32>,
-    /// Term → slot (two words can share a term: `GPU`, `gpu`).
-    slots: FxHashMap<Cow<'a, str>, u32>,
-    /// Per slot: the term and where it was last seen.
-    terms: Vec<SlotState<'a>>,
+    /// Term → local id (two words can share a term: `GPU`, `gpu`).
+    ids: FxHashMap<Cow<'a, str>, u32>,
+    /// Per local id: 1 + index of the last unit that had the term, and its entry there.
+    last: Vec<(u32, u32)>,
+    /// The current unit's entries whose first surface differs from the term.
+    first_surfaces: Vec<(usize, &'a str)>,
 }
 
-/// A term known to a [`WordCache`], and where the worker last met it.
-struct SlotState<'a> {
-    term: Cow<'a, str>,
-    /// 1 + index of the last chunk that used the term, and its local id there.
-    chunk: (u32, u32),
-    /// 1 + index of the last unit that used the term, and its entry in that unit.
-    unit: (u32, u32),
-}
-
-impl<'a> WordCache<'a> {
+impl<'a> PartBuilder<'a> {
     /// The verdict on `word`, deciding (and remembering) it on first sight.
     fn verdict(&mut self, word: &'a str, segmenter: &Segmenter) -> u32 {
         if let Some(&verdict) = self.verdicts.get(word) {
@@ -217,82 +213,57 @@ impl<'a> WordCache<'a> {
             None => NOT_A_TERM,
             Some(term) => {
                 let other = if term.as_ref() != word { OTHER_SURFACE } else { 0 };
-                let next = self.terms.len() as u32;
-                let slot = *self.slots.entry(term).or_insert_with_key(|term| {
-                    self.terms.push(SlotState {
-                        term: term.clone(),
-                        chunk: (0, 0),
-                        unit: (0, 0),
-                    });
+                let next = self.part.terms.len() as u32;
+                let id = *self.ids.entry(term).or_insert_with_key(|term| {
+                    self.part.terms.push(term.clone());
+                    self.part.df.push(0);
+                    self.last.push((0, 0));
                     next
                 });
-                slot | other
+                id | other
             }
         };
         self.verdicts.insert(word, verdict);
         verdict
     }
-}
 
-/// Segments a chunk of units (`first_unit` is the index of its first unit, `index` its own).
-fn segment_chunk<'a>(
-    cache: &mut WordCache<'a>,
-    index: usize,
-    first_unit: usize,
-    texts: &[&'a str],
-    segmenter: &Segmenter,
-) -> ChunkTerms<'a> {
-    let mut chunk = ChunkTerms {
-        terms: Vec::new(),
-        df: Vec::new(),
-        entries: Vec::new(),
-        ends: Vec::with_capacity(texts.len()),
-        surfaces: Vec::new(),
-    };
-    let chunk_stamp = index as u32 + 1;
-    // This unit's entries whose first surface differs from the term: (entry, surface).
-    let mut first_surfaces: Vec<(usize, &'a str)> = Vec::new();
-    for (unit, text) in texts.iter().enumerate() {
-        let unit_stamp = (first_unit + unit) as u32 + 1;
+    /// Segments one unit and appends its distinct terms.
+    fn push_unit(&mut self, text: &'a str, segmenter: &Segmenter) {
+        let stamp = self.part.ends.len() as u32 + 1;
         for word in segmenter.words(text) {
             // One character is never a term: skip the look-up for punctuation, 的, 了, ...
             let mut chars = word.chars();
             if chars.next().is_none() || chars.next().is_none() {
                 continue;
             }
-            let verdict = cache.verdict(word, segmenter);
+            let verdict = self.verdict(word, segmenter);
             if verdict == NOT_A_TERM {
                 continue;
             }
-            let state = &mut cache.terms[(verdict & !OTHER_SURFACE) as usize];
-            if state.unit.0 == unit_stamp {
-                chunk.entries[state.unit.1 as usize].1 += 1;
+            let id = verdict & !OTHER_SURFACE;
+            let last = &mut self.last[id as usize];
+            let entries = &mut self.part.entries;
+            if last.0 == stamp {
+                entries[last.1 as usize].1 += 1;
                 continue;
             }
-            if state.chunk.0 != chunk_stamp {
-                state.chunk = (chunk_stamp, chunk.terms.len() as u32);
-                chunk.terms.push(state.term.clone());
-                chunk.df.push(0);
-            }
-            let local = state.chunk.1;
-            state.unit = (unit_stamp, chunk.entries.len() as u32);
+            *last = (stamp, entries.len() as u32);
             if verdict & OTHER_SURFACE != 0 {
-                first_surfaces.push((chunk.entries.len(), word));
+                self.first_surfaces.push((entries.len(), word));
             }
-            chunk.entries.push((local, 1));
-            chunk.df[local as usize] += 1;
+            entries.push((id, 1));
+            self.part.df[id as usize] += 1;
         }
-        for (entry, surface) in first_surfaces.drain(..) {
-            let (id, count) = chunk.entries[entry];
-            chunk.surfaces.push((id, surface, count));
+        for (entry, surface) in self.first_surfaces.drain(..) {
+            let (id, count) = self.part.entries[entry];
+            self.part.surfaces.push((id, surface, count));
         }
-        chunk.ends.push(chunk.entries.len());
+        self.part.ends.push(self.part.entries.len());
     }
-    chunk
 }
 
-/// Units per parallel task (and per progress report) in [`segment_units`]: about 64 tasks,
-/// between 8 and 2,048 units each. The result does not depend on it.
+/// Units per progress report in [`segment_units`]: about 64 reports, between 8 and 2,048 units
+/// each. The result does not depend on it.
 fn chunk_len(n_units: usize) -> usize {
     n_units.div_ceil(64).clamp(8, 2048)
 }
@@ -308,39 +279,45 @@ pub fn segment_units<'a>(
 }
 
 /// [`segment_units`] with a given chunk length (tests vary it: the result must not change).
+/// Rayon folds runs of consecutive chunks into parts, as many as its scheduling makes.
 fn segment_in_chunks<'a>(
     texts: &[&'a str],
     segmenter: &Segmenter,
     progress: &dyn Progress,
     chunk_len: usize,
 ) -> Segmented<'a> {
-    let chunk_len = chunk_len.max(1);
-    let chunks = texts
-        .par_chunks(chunk_len)
-        .enumerate()
-        .map_init(WordCache::default, |cache, (index, chunk)| {
-            let terms = segment_chunk(cache, index, index * chunk_len, chunk, segmenter);
+    let parts = texts
+        .par_chunks(chunk_len.max(1))
+        .fold(PartBuilder::default, |mut builder, chunk| {
+            for text in chunk {
+                builder.push_unit(text, segmenter);
+            }
             progress.advance(chunk.len() as u64);
-            terms
+            builder
         })
+        .map(|builder| builder.part)
+        .filter(|part| !part.ends.is_empty())
         .collect();
-    Segmented { chunks }
+    Segmented { parts }
 }
+
+/// Units per parallel task when weighing rows in [`tfidf`].
+const WEIGH_TASK: usize = 4096;
 
 /// Stage 5: the TF-IDF matrix of segmented units.
 pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
-    let mut chunks = segmented.chunks;
-    let n_units: usize = chunks.iter().map(|c| c.ends.len()).sum();
+    let mut parts = segmented.parts;
+    let n_units: usize = parts.iter().map(|p| p.ends.len()).sum();
 
-    // 1. Merge the chunk vocabularies in chunk order: global ids follow first appearance.
+    // 1. Merge the part vocabularies in unit order: global ids follow first appearance.
     let mut index: FxHashMap<Cow<'_, str>, u32> = FxHashMap::default();
     let mut terms: Vec<Cow<'_, str>> = Vec::new();
     let mut df: Vec<u32> = Vec::new();
     let mut surfaces: FxHashMap<u32, FxHashMap<&str, u32>> = FxHashMap::default();
-    let mut to_global: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
-    for chunk in &mut chunks {
-        let mut global = Vec::with_capacity(chunk.terms.len());
-        for (term, &d) in std::mem::take(&mut chunk.terms).into_iter().zip(&chunk.df) {
+    let mut to_global: Vec<Vec<u32>> = Vec::with_capacity(parts.len());
+    for part in &mut parts {
+        let mut global = Vec::with_capacity(part.terms.len());
+        for (term, &d) in std::mem::take(&mut part.terms).into_iter().zip(&part.df) {
             let id = match index.get(term.as_ref()) {
                 Some(&id) => id,
                 None => {
@@ -354,7 +331,7 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
             df[id as usize] += d;
             global.push(id);
         }
-        for &(local, surface, count) in &chunk.surfaces {
+        for &(local, surface, count) in &part.surfaces {
             *surfaces
                 .entry(global[local as usize])
                 .or_default()
@@ -390,76 +367,68 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
         .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
         .collect();
 
-    // 3. Weight and normalise, chunk by chunk in parallel, straight into the final arrays.
-    for (chunk, global) in chunks.iter().zip(&mut to_global) {
+    // 3. Weight and normalise in parallel tasks of consecutive units, each writing straight
+    //    into its own slice of the final arrays.
+    for global in &mut to_global {
         for id in global.iter_mut() {
             *id = remap[*id as usize];
         }
-        debug_assert_eq!(chunk.df.len(), global.len());
     }
     drop(remap);
-    let kept_per_chunk: Vec<usize> = chunks
-        .par_iter()
+    let tasks: Vec<WeighTask<'_, '_>> = parts
+        .iter()
         .zip(&to_global)
-        .map(|(chunk, new)| {
-            chunk
-                .entries
-                .iter()
-                .filter(|&&(id, _)| new[id as usize] != u32::MAX)
-                .count()
+        .flat_map(|(part, new_ids)| {
+            (0..part.ends.len())
+                .step_by(WEIGH_TASK)
+                .map(move |first| WeighTask {
+                    part,
+                    new_ids,
+                    units: first..(first + WEIGH_TASK).min(part.ends.len()),
+                })
         })
         .collect();
-    let nnz: usize = kept_per_chunk.iter().sum();
+    let kept_per_task: Vec<usize> = tasks.par_iter().map(WeighTask::kept).collect();
+    let nnz: usize = kept_per_task.iter().sum();
     let mut indices = vec![0u32; nnz];
     let mut values = vec![0f32; nnz];
     let mut count_values = vec![0f32; nnz];
-    let mut parts = Vec::with_capacity(chunks.len());
+    let mut slices = Vec::with_capacity(tasks.len());
     {
         let (mut idx, mut val, mut cnt) = (&mut indices[..], &mut values[..], &mut count_values[..]);
-        for &kept in &kept_per_chunk {
+        for &kept in &kept_per_task {
             let (i, rest_i) = std::mem::take(&mut idx).split_at_mut(kept);
             let (v, rest_v) = std::mem::take(&mut val).split_at_mut(kept);
             let (c, rest_c) = std::mem::take(&mut cnt).split_at_mut(kept);
-            parts.push((i, v, c));
+            slices.push((i, v, c));
             (idx, val, cnt) = (rest_i, rest_v, rest_c);
         }
     }
     let idf = &vocab.idf;
-    let rows: Vec<(Vec<usize>, Vec<usize>)> = chunks
+    let row_lens: Vec<Vec<u32>> = tasks
         .par_iter()
-        .zip(&to_global)
-        .zip(parts)
-        .map(|((chunk, new), (indices, values, counts))| {
-            weigh_chunk(chunk, new, idf, indices, values, counts)
-        })
+        .zip(slices)
+        .map(|(task, (indices, values, counts))| task.weigh(idf, indices, values, counts))
         .collect();
-    drop(chunks);
+    drop(tasks);
+    drop(parts);
 
+    // 4. Row pointers; units left without a kept term have length 0 and get no row.
     let mut vectors = Vectors {
         vocab,
         ..Vectors::default()
     };
     let mut indptr = Vec::with_capacity(n_units + 1);
     indptr.push(0);
-    let mut first_unit = 0;
     let mut offset = 0;
-    for ((lens, empty), kept) in rows.into_iter().zip(&kept_per_chunk) {
-        let n_chunk_units = lens.len() + empty.len();
-        let mut empty = empty.into_iter().peekable();
-        let mut lens = lens.into_iter();
-        for unit in 0..n_chunk_units {
-            if empty.peek() == Some(&unit) {
-                empty.next();
-                vectors.empty_units.push(first_unit + unit);
-            } else if let Some(len) = lens.next() {
-                offset += len;
-                indptr.push(offset);
-                vectors.row_units.push(first_unit + unit);
-            }
+    for (unit, &len) in row_lens.iter().flatten().enumerate() {
+        if len == 0 {
+            vectors.empty_units.push(unit);
+        } else {
+            offset += len as usize;
+            indptr.push(offset);
+            vectors.row_units.push(unit);
         }
-        first_unit += n_chunk_units;
-        debug_assert_eq!(offset, indptr.last().copied().unwrap_or(0));
-        let _ = kept;
     }
     let n_rows = vectors.row_units.len();
     let n_cols = vectors.vocab.len();
@@ -480,48 +449,68 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
     vectors
 }
 
-/// Writes the TF-IDF rows of one chunk into its slices of the final arrays (kept terms by
-/// ascending id, `(1 + ln tf) · idf`, L2-normalised). Returns the length of each non-empty
-/// row and the chunk-local indices of the empty units.
-fn weigh_chunk(
-    chunk: &ChunkTerms<'_>,
-    new_ids: &[u32],
-    idf: &[f32],
-    indices: &mut [u32],
-    values: &mut [f32],
-    counts: &mut [f32],
-) -> (Vec<usize>, Vec<usize>) {
-    let mut lens = Vec::with_capacity(chunk.ends.len());
-    let mut empty = Vec::new();
-    let mut kept: Vec<(u32, u32)> = Vec::new();
-    let mut start = 0;
-    let mut at = 0;
-    for (unit, &end) in chunk.ends.iter().enumerate() {
-        kept.clear();
-        kept.extend(chunk.entries[start..end].iter().filter_map(|&(id, c)| {
-            let new = new_ids[id as usize];
-            (new != u32::MAX).then_some((new, c))
-        }));
-        start = end;
-        if kept.is_empty() {
-            empty.push(unit);
-            continue;
-        }
-        kept.sort_unstable_by_key(|&(id, _)| id);
-        let row = at..at + kept.len();
-        for (slot, &(id, c)) in row.clone().zip(&kept) {
-            indices[slot] = id;
-            values[slot] = (1.0 + (c as f32).ln()) * idf[id as usize];
-            counts[slot] = c as f32;
-        }
-        let norm = values[row.clone()].iter().map(|v| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            values[row].iter_mut().for_each(|v| *v /= norm);
-        }
-        at += kept.len();
-        lens.push(kept.len());
+/// Consecutive units of one part, weighed by one parallel task of [`tfidf`].
+struct WeighTask<'p, 'a> {
+    part: &'p SegmentedPart<'a>,
+    /// Vocabulary id of each local id of the part (`u32::MAX`: pruned).
+    new_ids: &'p [u32],
+    units: std::ops::Range<usize>,
+}
+
+impl WeighTask<'_, '_> {
+    /// The entries of unit `i` of the part.
+    fn unit(&self, i: usize) -> &[(u32, u32)] {
+        let start = if i == 0 { 0 } else { self.part.ends[i - 1] };
+        &self.part.entries[start..self.part.ends[i]]
     }
-    (lens, empty)
+
+    /// Number of entries that survive pruning.
+    fn kept(&self) -> usize {
+        self.units
+            .clone()
+            .map(|i| {
+                self.unit(i)
+                    .iter()
+                    .filter(|&&(id, _)| self.new_ids[id as usize] != u32::MAX)
+                    .count()
+            })
+            .sum()
+    }
+
+    /// Writes the task's TF-IDF rows into its slices of the final arrays (kept terms by
+    /// ascending id, `(1 + ln tf) · idf`, L2-normalised) and returns each unit's row length.
+    fn weigh(
+        &self,
+        idf: &[f32],
+        indices: &mut [u32],
+        values: &mut [f32],
+        counts: &mut [f32],
+    ) -> Vec<u32> {
+        let mut lens = Vec::with_capacity(self.units.len());
+        let mut kept: Vec<(u32, u32)> = Vec::new();
+        let mut at = 0;
+        for i in self.units.clone() {
+            kept.clear();
+            kept.extend(self.unit(i).iter().filter_map(|&(id, c)| {
+                let new = self.new_ids[id as usize];
+                (new != u32::MAX).then_some((new, c))
+            }));
+            kept.sort_unstable_by_key(|&(id, _)| id);
+            let row = at..at + kept.len();
+            for (slot, &(id, c)) in row.clone().zip(&kept) {
+                indices[slot] = id;
+                values[slot] = (1.0 + (c as f32).ln()) * idf[id as usize];
+                counts[slot] = c as f32;
+            }
+            let norm = values[row.clone()].iter().map(|v| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                values[row].iter_mut().for_each(|v| *v /= norm);
+            }
+            at += kept.len();
+            lens.push(kept.len() as u32);
+        }
+        lens
+    }
 }
 
 /// The most common surface form of a term (ties: the first in code-point order), or the term.
