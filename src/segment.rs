@@ -5,8 +5,8 @@
 //! and Latin/alphanumeric terms (`ChatGPT`, `GPT-4`, `5G`) → lower-case Latin → drop stop words
 //! (the stopwords-iso Chinese list plus a bundled list of news filler).
 
-use std::borrow::Cow;
 use rustc_hash::FxHashSet;
+use std::borrow::Cow;
 
 use jieba_rs::Jieba;
 

@@ -212,7 +212,11 @@ impl<'a> PartBuilder<'a> {
         let verdict = match segmenter.term(word) {
             None => NOT_A_TERM,
             Some(term) => {
-                let other = if term.as_ref() != word { OTHER_SURFACE } else { 0 };
+                let other = if term.as_ref() != word {
+                    OTHER_SURFACE
+                } else {
+                    0
+                };
                 let next = self.part.terms.len() as u32;
                 let id = *self.ids.entry(term).or_insert_with_key(|term| {
                     self.part.terms.push(term.clone());
@@ -395,7 +399,8 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
     let mut count_values = vec![0f32; nnz];
     let mut slices = Vec::with_capacity(tasks.len());
     {
-        let (mut idx, mut val, mut cnt) = (&mut indices[..], &mut values[..], &mut count_values[..]);
+        let (mut idx, mut val, mut cnt) =
+            (&mut indices[..], &mut values[..], &mut count_values[..]);
         for &kept in &kept_per_task {
             let (i, rest_i) = std::mem::take(&mut idx).split_at_mut(kept);
             let (v, rest_v) = std::mem::take(&mut val).split_at_mut(kept);
@@ -502,7 +507,11 @@ impl WeighTask<'_, '_> {
                 values[slot] = (1.0 + (c as f32).ln()) * idf[id as usize];
                 counts[slot] = c as f32;
             }
-            let norm = values[row.clone()].iter().map(|v| v * v).sum::<f32>().sqrt();
+            let norm = values[row.clone()]
+                .iter()
+                .map(|v| v * v)
+                .sum::<f32>()
+                .sqrt();
             if norm > 0.0 {
                 values[row].iter_mut().for_each(|v| *v /= norm);
             }
@@ -527,6 +536,192 @@ fn display_form(term: &str, surfaces: Option<&FxHashMap<&str, u32>>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// The straightforward TF-IDF the chunked, per-part version must reproduce exactly: every
+    /// unit's terms as strings, interned one by one in unit order.
+    fn reference(texts: &[&str], segmenter: &Segmenter, options: &TfidfOptions) -> Vectors {
+        let per_unit: Vec<Vec<(String, String, u32)>> = texts
+            .iter()
+            .map(|text| {
+                let mut out: Vec<(String, String, u32)> = Vec::new();
+                for (term, surface) in segmenter.terms_with_surface(text) {
+                    match out.iter_mut().find(|(t, _, _)| *t == term) {
+                        Some(entry) => entry.2 += 1,
+                        None => out.push((term.into_owned(), surface.to_string(), 1)),
+                    }
+                }
+                out
+            })
+            .collect();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut terms: Vec<String> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut surfaces: HashMap<usize, FxHashMap<&str, u32>> = HashMap::new();
+        for unit in &per_unit {
+            for (term, surface, count) in unit {
+                let id = *ids.entry(term.clone()).or_insert_with(|| {
+                    terms.push(term.clone());
+                    df.push(0);
+                    terms.len() - 1
+                });
+                df[id] += 1;
+                if term != surface {
+                    *surfaces.entry(id).or_default().entry(surface).or_default() += count;
+                }
+            }
+        }
+        let n_units = texts.len();
+        let max_df = ((options.max_df * n_units as f64).floor() as u32).max(1);
+        let mut vocab = Vocabulary::default();
+        let mut remap = vec![None; terms.len()];
+        for (old, term) in terms.iter().enumerate() {
+            if df[old] >= options.min_df.max(1) as u32 && (n_units < 4 || df[old] <= max_df) {
+                remap[old] = Some(vocab.terms.len() as u32);
+                vocab.terms.push(term.clone());
+                vocab.display.push(display_form(term, surfaces.get(&old)));
+                vocab.df.push(df[old]);
+            }
+        }
+        let n = n_units as f32;
+        vocab.idf = vocab
+            .df
+            .iter()
+            .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
+            .collect();
+        let mut v = Vectors {
+            tfidf: CsrMatrix {
+                n_cols: vocab.len(),
+                indptr: vec![0],
+                ..CsrMatrix::default()
+            },
+            vocab,
+            ..Vectors::default()
+        };
+        v.counts = v.tfidf.clone();
+        for (unit, row) in per_unit.iter().enumerate() {
+            let mut kept: Vec<(u32, u32)> = row
+                .iter()
+                .filter_map(|(term, _, c)| remap[ids[term]].map(|id| (id, *c)))
+                .collect();
+            if kept.is_empty() {
+                v.empty_units.push(unit);
+                continue;
+            }
+            kept.sort_unstable();
+            let weights: Vec<f32> = kept
+                .iter()
+                .map(|&(id, c)| (1.0 + (c as f32).ln()) * v.vocab.idf[id as usize])
+                .collect();
+            let norm = weights.iter().map(|w| w * w).sum::<f32>().sqrt();
+            for (&(id, c), w) in kept.iter().zip(weights) {
+                v.tfidf.indices.push(id);
+                v.tfidf.values.push(w / norm);
+                v.counts.indices.push(id);
+                v.counts.values.push(c as f32);
+            }
+            v.tfidf.indptr.push(v.tfidf.indices.len());
+            v.counts.indptr.push(v.counts.indices.len());
+            v.row_units.push(unit);
+        }
+        v.tfidf.n_rows = v.row_units.len();
+        v.counts.n_rows = v.row_units.len();
+        v
+    }
+
+    /// Every line of the bundled seed articles, plus lines that mix the case of Latin terms.
+    fn corpus() -> Vec<&'static str> {
+        let mut texts: Vec<&str> = crate::seeds::SEED_ARTICLES
+            .iter()
+            .flat_map(|(_, text)| text.lines())
+            .collect();
+        texts.extend([
+            "ChatGPT 与 chatgpt 以及 CHATGPT：GPU 算力紧张",
+            "chatgpt 很火，ChatGPT 也很火",
+            "GPU 供应，gpu 价格，Gpu 涨价",
+            "",
+            "。。。",
+            "GPT-4 与 gpt-4 发布",
+        ]);
+        texts
+    }
+
+    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
+    #[test]
+    fn parts_and_chunks_reproduce_the_reference_exactly() {
+        let segmenter = Segmenter::new();
+        let texts = corpus();
+        for options in [
+            TfidfOptions::default(),
+            TfidfOptions {
+                min_df: 1,
+                max_df: 1.0,
+            },
+        ] {
+            let expected = reference(&texts, &segmenter, &options);
+            assert!(expected.vocab.len() > 100, "{}", expected.vocab.len());
+            assert!(expected.vocab.display.iter().any(|d| d == "ChatGPT"));
+            for threads in [1, 2] {
+                for chunk in [1, 3, 64, 100_000] {
+                    let got = in_pool(threads, || {
+                        let segmented = segment_in_chunks(&texts, &segmenter, &NoProgress, chunk);
+                        tfidf(segmented, &options)
+                    });
+                    assert!(
+                        got == expected,
+                        "threads {threads}, chunk {chunk}: differs from the reference"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_and_two_threads_give_identical_vectors() {
+        let segmenter = Segmenter::new();
+        let texts = corpus();
+        let options = TfidfOptions::default();
+        let one = in_pool(1, || vectorize(&texts, &segmenter, &options));
+        let two = in_pool(2, || vectorize(&texts, &segmenter, &options));
+        assert_eq!(one, two);
+        assert_eq!(one.row_units.len() + one.empty_units.len(), texts.len());
+    }
+
+    #[test]
+    fn a_units_count_goes_to_its_first_surface_form() {
+        let segmenter = Segmenter::new();
+        // chatgpt: unit 0 counts 2 for "ChatGPT"; unit 1 first writes "chatgpt" (the term
+        // itself), so nothing; unit 2 counts 1 for "CHATGPT". GPU: "gpu" first everywhere.
+        let texts = [
+            "ChatGPT 和 chatgpt",
+            "chatgpt 与 ChatGPT",
+            "CHATGPT",
+            "gpu GPU",
+            "gpu",
+        ];
+        let options = TfidfOptions {
+            min_df: 1,
+            max_df: 1.0,
+        };
+        let v = in_pool(2, || {
+            tfidf(
+                segment_in_chunks(&texts, &segmenter, &NoProgress, 1),
+                &options,
+            )
+        });
+        assert_eq!(v.vocab.terms, ["chatgpt", "gpu"]);
+        assert_eq!(v.vocab.display, ["ChatGPT", "gpu"]);
+        assert_eq!(v.vocab.df, [3, 2]);
+        assert_eq!(v.counts.values, [2.0, 2.0, 1.0, 2.0, 1.0]);
+        assert_eq!(v, reference(&texts, &segmenter, &options));
+    }
 
     #[test]
     fn tfidf_rows_are_unit_length_and_pruned() {
