@@ -193,8 +193,11 @@ const OTHER_SURFACE: u32 = 1 << 31;
 #[derive(Default)]
 struct PartBuilder<'a> {
     part: SegmentedPart<'a>,
-    /// Word as cut → its term's local id (`| OTHER_SURFACE`), or `NOT_A_TERM`.
-    verdicts: FxHashMap<&'a str, u32>,
+    /// Word as cut → its term's local id (`| OTHER_SURFACE`), or `NOT_A_TERM`: words of up
+    /// to 15 bytes (nearly all) keyed by their bytes packed in a `u128` (no pointer to chase),
+    /// longer ones by the word itself.
+    verdicts: FxHashMap<u128, u32>,
+    long_verdicts: FxHashMap<&'a str, u32>,
     /// Term → local id (two words can share a term: `GPU`, `gpu`).
     ids: FxHashMap<Cow<'a, str>, u32>,
     /// Per local id: 1 + index of the last unit that had the term, and its entry there.
@@ -206,7 +209,12 @@ struct PartBuilder<'a> {
 impl<'a> PartBuilder<'a> {
     /// The verdict on `word`, deciding (and remembering) it on first sight.
     fn verdict(&mut self, word: &'a str, segmenter: &Segmenter) -> u32 {
-        if let Some(&verdict) = self.verdicts.get(word) {
+        let packed = pack(word);
+        let known = match packed {
+            Some(key) => self.verdicts.get(&key),
+            None => self.long_verdicts.get(word),
+        };
+        if let Some(&verdict) = known {
             return verdict;
         }
         let verdict = match segmenter.term(word) {
@@ -227,7 +235,10 @@ impl<'a> PartBuilder<'a> {
                 id | other
             }
         };
-        self.verdicts.insert(word, verdict);
+        match packed {
+            Some(key) => self.verdicts.insert(key, verdict),
+            None => self.long_verdicts.insert(word, verdict),
+        };
         verdict
     }
 
@@ -264,6 +275,18 @@ impl<'a> PartBuilder<'a> {
         }
         self.part.ends.push(self.part.entries.len());
     }
+}
+
+/// A word of up to 15 bytes as one number: its bytes, zero-padded, and its length in the last
+/// byte (so `"a\0"` and `"a"` differ).
+fn pack(word: &str) -> Option<u128> {
+    let len = word.len();
+    (len < 16).then(|| {
+        let mut bytes = [0u8; 16];
+        bytes[..len].copy_from_slice(word.as_bytes());
+        bytes[15] = len as u8;
+        u128::from_le_bytes(bytes)
+    })
 }
 
 /// Units per progress report in [`segment_units`]: about 64 reports, between 8 and 2,048 units
