@@ -200,8 +200,9 @@ struct PartBuilder<'a> {
     long_verdicts: FxHashMap<&'a str, u32>,
     /// Term → local id (two words can share a term: `GPU`, `gpu`).
     ids: FxHashMap<Cow<'a, str>, u32>,
-    /// Per local id: 1 + index of the last unit that had the term, and its entry there.
-    last: Vec<(u32, u32)>,
+    /// Per local id: 1 + index of the last unit that had the term, its entry there, and the
+    /// number of units that had it so far (together: one cache line per token).
+    last: Vec<[u32; 3]>,
     /// The current unit's entries whose first surface differs from the term.
     first_surfaces: Vec<(usize, &'a str)>,
 }
@@ -228,8 +229,7 @@ impl<'a> PartBuilder<'a> {
                 let next = self.part.terms.len() as u32;
                 let id = *self.ids.entry(term).or_insert_with_key(|term| {
                     self.part.terms.push(term.clone());
-                    self.part.df.push(0);
-                    self.last.push((0, 0));
+                    self.last.push([0; 3]);
                     next
                 });
                 id | other
@@ -240,6 +240,12 @@ impl<'a> PartBuilder<'a> {
             None => self.long_verdicts.insert(word, verdict),
         };
         verdict
+    }
+
+    /// The part, once all its units are in.
+    fn finish(mut self) -> SegmentedPart<'a> {
+        self.part.df = self.last.iter().map(|state| state[2]).collect();
+        self.part
     }
 
     /// Segments one unit and appends its distinct terms.
@@ -258,16 +264,15 @@ impl<'a> PartBuilder<'a> {
             let id = verdict & !OTHER_SURFACE;
             let last = &mut self.last[id as usize];
             let entries = &mut self.part.entries;
-            if last.0 == stamp {
-                entries[last.1 as usize].1 += 1;
+            if last[0] == stamp {
+                entries[last[1] as usize].1 += 1;
                 continue;
             }
-            *last = (stamp, entries.len() as u32);
+            *last = [stamp, entries.len() as u32, last[2] + 1];
             if verdict & OTHER_SURFACE != 0 {
                 self.first_surfaces.push((entries.len(), word));
             }
             entries.push((id, 1));
-            self.part.df[id as usize] += 1;
         }
         for (entry, surface) in self.first_surfaces.drain(..) {
             let (id, count) = self.part.entries[entry];
@@ -322,7 +327,7 @@ fn segment_in_chunks<'a>(
             progress.advance(chunk.len() as u64);
             builder
         })
-        .map(|builder| builder.part)
+        .map(PartBuilder::finish)
         .filter(|part| !part.ends.is_empty())
         .collect();
     Segmented { parts }
@@ -337,37 +342,41 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
     let n_units: usize = parts.iter().map(|p| p.ends.len()).sum();
 
     // 1. Merge the part vocabularies in unit order: global ids follow first appearance.
-    let mut index: FxHashMap<Cow<'_, str>, u32> = FxHashMap::default();
-    let mut terms: Vec<Cow<'_, str>> = Vec::new();
+    let most = parts.iter().map(|p| p.terms.len()).max().unwrap_or(0);
+    let mut index: FxHashMap<u128, u32> = FxHashMap::default();
+    index.reserve(2 * most);
+    let mut long_index: FxHashMap<String, u32> = FxHashMap::default();
+    let mut terms: Vec<Cow<'_, str>> = Vec::with_capacity(2 * most);
     let mut df: Vec<u32> = Vec::new();
-    let mut surfaces: FxHashMap<u32, FxHashMap<&str, u32>> = FxHashMap::default();
+    let mut surfaces: FxHashMap<(u32, &str), u32> = FxHashMap::default();
     let mut to_global: Vec<Vec<u32>> = Vec::with_capacity(parts.len());
     for part in &mut parts {
         let mut global = Vec::with_capacity(part.terms.len());
         for (term, &d) in std::mem::take(&mut part.terms).into_iter().zip(&part.df) {
-            let id = match index.get(term.as_ref()) {
-                Some(&id) => id,
-                None => {
-                    let id = terms.len() as u32;
-                    index.insert(term.clone(), id);
-                    terms.push(term);
-                    df.push(0);
-                    id
-                }
+            let next = terms.len() as u32;
+            let id = match pack(&term) {
+                Some(key) => *index.entry(key).or_insert(next),
+                None => match long_index.get(term.as_ref()) {
+                    Some(&id) => id,
+                    None => *long_index.entry(term.to_string()).or_insert(next),
+                },
             };
+            if id == next {
+                terms.push(term);
+                df.push(0);
+            }
             df[id as usize] += d;
             global.push(id);
         }
         for &(local, surface, count) in &part.surfaces {
             *surfaces
-                .entry(global[local as usize])
-                .or_default()
-                .entry(surface)
+                .entry((global[local as usize], surface))
                 .or_default() += count;
         }
         to_global.push(global);
     }
-    drop(index);
+    drop((index, long_index));
+    let display = display_forms(surfaces);
 
     // 2. Prune by document frequency and renumber the kept terms densely.
     let max_df = (options.max_df * n_units as f64).floor() as u32;
@@ -380,13 +389,12 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
         if d >= min_df && within_max {
             remap[old] = vocab.terms.len() as u32;
             vocab.terms.push(term.to_string());
-            vocab
-                .display
-                .push(display_form(term, surfaces.get(&(old as u32))));
+            let shown = display.get(&(old as u32)).copied().unwrap_or(term);
+            vocab.display.push(shown.to_string());
             vocab.df.push(d);
         }
     }
-    drop((terms, df, surfaces));
+    drop((terms, df, display));
     let n = n_units as f32;
     vocab.idf = vocab
         .df
@@ -514,20 +522,28 @@ impl WeighTask<'_, '_> {
         values: &mut [f32],
         counts: &mut [f32],
     ) -> Vec<u32> {
+        // Sublinear tf, `1 + ln tf`, looked up for the common small counts.
+        let tf: [f32; 32] = std::array::from_fn(|c| 1.0 + (c as f32).ln());
+        let tf = |c: u32| match tf.get(c as usize) {
+            Some(&w) => w,
+            None => 1.0 + (c as f32).ln(),
+        };
         let mut lens = Vec::with_capacity(self.units.len());
-        let mut kept: Vec<(u32, u32)> = Vec::new();
+        // Kept entries as `id << 32 | count`: sorting the numbers sorts by id.
+        let mut kept: Vec<u64> = Vec::new();
         let mut at = 0;
         for i in self.units.clone() {
             kept.clear();
             kept.extend(self.unit(i).iter().filter_map(|&(id, c)| {
                 let new = self.new_ids[id as usize];
-                (new != u32::MAX).then_some((new, c))
+                (new != u32::MAX).then_some(u64::from(new) << 32 | u64::from(c))
             }));
-            kept.sort_unstable_by_key(|&(id, _)| id);
+            kept.sort_unstable();
             let row = at..at + kept.len();
-            for (slot, &(id, c)) in row.clone().zip(&kept) {
+            for (slot, &entry) in row.clone().zip(&kept) {
+                let (id, c) = ((entry >> 32) as u32, entry as u32);
                 indices[slot] = id;
-                values[slot] = (1.0 + (c as f32).ln()) * idf[id as usize];
+                values[slot] = tf(c) * idf[id as usize];
                 counts[slot] = c as f32;
             }
             let norm = values[row.clone()]
@@ -545,21 +561,36 @@ impl WeighTask<'_, '_> {
     }
 }
 
-/// The most common surface form of a term (ties: the first in code-point order), or the term.
-fn display_form(term: &str, surfaces: Option<&FxHashMap<&str, u32>>) -> String {
-    surfaces
-        .and_then(|s| {
-            s.iter()
-                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                .map(|(surface, _)| surface.to_string())
-        })
-        .unwrap_or_else(|| term.to_string())
+/// Each term's most common surface form (ties: the first in code-point order), from the counts
+/// of `(term id, surface)`; terms only ever written as themselves are absent.
+fn display_forms(counts: FxHashMap<(u32, &str), u32>) -> FxHashMap<u32, &str> {
+    let mut best: FxHashMap<u32, (&str, u32)> = FxHashMap::default();
+    for ((id, surface), count) in counts {
+        let entry = best.entry(id).or_insert((surface, count));
+        if count > entry.1 || (count == entry.1 && surface < entry.0) {
+            *entry = (surface, count);
+        }
+    }
+    best.into_iter()
+        .map(|(id, (surface, _))| (id, surface))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// The most common surface form of a term (ties: the first in code-point order), or the term.
+    fn display_form(term: &str, surfaces: Option<&FxHashMap<&str, u32>>) -> String {
+        surfaces
+            .and_then(|s| {
+                s.iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                    .map(|(surface, _)| surface.to_string())
+            })
+            .unwrap_or_else(|| term.to_string())
+    }
 
     /// The straightforward TF-IDF the chunked, per-part version must reproduce exactly: every
     /// unit's terms as strings, interned one by one in unit order.
