@@ -5,8 +5,8 @@
 //! and Latin/alphanumeric terms (`ChatGPT`, `GPT-4`, `5G`) → lower-case Latin → drop stop words
 //! (the stopwords-iso Chinese list plus a bundled list of news filler).
 
+use rustc_hash::FxHashSet;
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use jieba_rs::Jieba;
 
@@ -17,7 +17,7 @@ const EXTRA_STOP_WORDS: &str = include_str!("../assets/stopwords_zh_extra.txt");
 /// `Sync`): loading the dictionary takes a fraction of a second.
 pub struct Segmenter {
     jieba: Jieba,
-    stop_words: HashSet<String>,
+    stop_words: FxHashSet<String>,
 }
 
 impl Default for Segmenter {
@@ -29,7 +29,7 @@ impl Default for Segmenter {
 impl Segmenter {
     /// Loads jieba's default dictionary and the stop-word lists.
     pub fn new() -> Self {
-        let mut stop_words: HashSet<String> = stop_words::get("zh")
+        let mut stop_words: FxHashSet<String> = stop_words::get("zh")
             .iter()
             .chain(stop_words::get("en").iter())
             .map(|w| w.to_lowercase())
@@ -61,6 +61,18 @@ impl Segmenter {
         self.stop_words.contains(word)
     }
 
+    /// The term a jieba word stands for ([`normalize_term`], then the stop-word filter), or
+    /// `None` when it names no theme. The same word always gives the same answer, so callers
+    /// may decide once per distinct word and remember it.
+    pub fn term<'a>(&self, word: &'a str) -> Option<Cow<'a, str>> {
+        normalize_term(word).filter(|term| !self.stop_words.contains(term.as_ref()))
+    }
+
+    /// The raw jieba words of `text` in order (HMM on), without collecting them again.
+    pub fn words<'a>(&self, text: &'a str) -> impl Iterator<Item = &'a str> {
+        self.jieba.cut(text, true).into_iter().map(|t| t.word)
+    }
+
     /// Cuts `text` and returns its terms in order: filtered, Latin lower-cased, no stop words.
     pub fn terms<'a>(&self, text: &'a str) -> Vec<Cow<'a, str>> {
         self.terms_with_surface(text)
@@ -72,11 +84,8 @@ impl Segmenter {
     /// Like [`Segmenter::terms`], but each term comes with the word as written (`ChatGPT` for
     /// the term `chatgpt`), so reports can show the form readers know.
     pub fn terms_with_surface<'a>(&self, text: &'a str) -> Vec<(Cow<'a, str>, &'a str)> {
-        self.jieba
-            .cut(text, true)
-            .into_iter()
-            .filter_map(|token| normalize_term(token.word).map(|term| (term, token.word)))
-            .filter(|(term, _)| !self.stop_words.contains(term.as_ref()))
+        self.words(text)
+            .filter_map(|word| self.term(word).map(|term| (term, word)))
             .collect()
     }
 

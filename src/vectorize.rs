@@ -5,7 +5,8 @@
 //! with `f32` values, so memory grows with the number of non-zeros, never with units × terms.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -145,13 +146,159 @@ pub fn vectorize(texts: &[&str], segmenter: &Segmenter, options: &TfidfOptions) 
 }
 
 /// Every unit's distinct terms, segmented: the input of [`tfidf`].
+///
+/// Held compactly, in a few parts of consecutive units (one per parallel task): each part has
+/// its own vocabulary (terms borrow the unit text where they can) and each unit is a run of
+/// `(part-local id, count)` pairs, so no token string is ever copied. [`tfidf`] merges the
+/// part vocabularies in unit order.
 pub struct Segmented<'a> {
-    /// Per unit: distinct terms in first-appearance order, first surface form, count.
-    per_unit: Vec<Vec<(Cow<'a, str>, &'a str, u32)>>,
+    parts: Vec<SegmentedPart<'a>>,
 }
 
-/// Units per parallel task (and per progress report) in [`segment_units`].
-const PROGRESS_CHUNK: usize = 64;
+impl Segmented<'_> {
+    /// Number of units segmented.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(|p| p.ends.len()).sum()
+    }
+
+    /// True when there are no units.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Consecutive units, segmented.
+#[derive(Default)]
+struct SegmentedPart<'a> {
+    /// The part's vocabulary: term (normal form) by local id, in order of first appearance.
+    terms: Vec<Cow<'a, str>>,
+    /// Number of the part's units containing each local term.
+    df: Vec<u32>,
+    /// Every unit's distinct terms in first-appearance order: `(local id, count)`.
+    entries: Vec<(u32, u32)>,
+    /// Unit `i` of the part owns `entries[ends[i - 1]..ends[i]]`.
+    ends: Vec<usize>,
+    /// `(local id, surface, count)` for each unit whose first surface form of a term differs
+    /// from the term (`ChatGPT` for `chatgpt`): the unit's count of the term goes to that form.
+    surfaces: Vec<(u32, &'a str, u32)>,
+}
+
+/// The cached verdict on a jieba word: a word that is not a term.
+const NOT_A_TERM: u32 = u32::MAX;
+/// The cached verdict on a jieba word: flag set when the word is written unlike its term.
+const OTHER_SURFACE: u32 = 1 << 31;
+
+/// A part being segmented, with what its worker has learnt about jieba words: each distinct
+/// word is filtered and hashed into a term once per part, not once per occurrence.
+#[derive(Default)]
+struct PartBuilder<'a> {
+    part: SegmentedPart<'a>,
+    /// Word as cut → its term's local id (`| OTHER_SURFACE`), or `NOT_A_TERM`: words of up
+    /// to 15 bytes (nearly all) keyed by their bytes packed in a `u128` (no pointer to chase),
+    /// longer ones by the word itself.
+    verdicts: FxHashMap<u128, u32>,
+    long_verdicts: FxHashMap<&'a str, u32>,
+    /// Term → local id (two words can share a term: `GPU`, `gpu`).
+    ids: FxHashMap<Cow<'a, str>, u32>,
+    /// Per local id: 1 + index of the last unit that had the term, its entry there, and the
+    /// number of units that had it so far (together: one cache line per token).
+    last: Vec<[u32; 3]>,
+    /// The current unit's entries whose first surface differs from the term.
+    first_surfaces: Vec<(usize, &'a str)>,
+}
+
+impl<'a> PartBuilder<'a> {
+    /// The verdict on `word`, deciding (and remembering) it on first sight.
+    fn verdict(&mut self, word: &'a str, segmenter: &Segmenter) -> u32 {
+        let packed = pack(word);
+        let known = match packed {
+            Some(key) => self.verdicts.get(&key),
+            None => self.long_verdicts.get(word),
+        };
+        if let Some(&verdict) = known {
+            return verdict;
+        }
+        let verdict = match segmenter.term(word) {
+            None => NOT_A_TERM,
+            Some(term) => {
+                let other = if term.as_ref() != word {
+                    OTHER_SURFACE
+                } else {
+                    0
+                };
+                let next = self.part.terms.len() as u32;
+                let id = *self.ids.entry(term).or_insert_with_key(|term| {
+                    self.part.terms.push(term.clone());
+                    self.last.push([0; 3]);
+                    next
+                });
+                id | other
+            }
+        };
+        match packed {
+            Some(key) => self.verdicts.insert(key, verdict),
+            None => self.long_verdicts.insert(word, verdict),
+        };
+        verdict
+    }
+
+    /// The part, once all its units are in.
+    fn finish(mut self) -> SegmentedPart<'a> {
+        self.part.df = self.last.iter().map(|state| state[2]).collect();
+        self.part
+    }
+
+    /// Segments one unit and appends its distinct terms.
+    fn push_unit(&mut self, text: &'a str, segmenter: &Segmenter) {
+        let stamp = self.part.ends.len() as u32 + 1;
+        for word in segmenter.words(text) {
+            // One character is never a term: skip the look-up for punctuation, 的, 了, ...
+            let mut chars = word.chars();
+            if chars.next().is_none() || chars.next().is_none() {
+                continue;
+            }
+            let verdict = self.verdict(word, segmenter);
+            if verdict == NOT_A_TERM {
+                continue;
+            }
+            let id = verdict & !OTHER_SURFACE;
+            let last = &mut self.last[id as usize];
+            let entries = &mut self.part.entries;
+            if last[0] == stamp {
+                entries[last[1] as usize].1 += 1;
+                continue;
+            }
+            *last = [stamp, entries.len() as u32, last[2] + 1];
+            if verdict & OTHER_SURFACE != 0 {
+                self.first_surfaces.push((entries.len(), word));
+            }
+            entries.push((id, 1));
+        }
+        for (entry, surface) in self.first_surfaces.drain(..) {
+            let (id, count) = self.part.entries[entry];
+            self.part.surfaces.push((id, surface, count));
+        }
+        self.part.ends.push(self.part.entries.len());
+    }
+}
+
+/// A word of up to 15 bytes as one number: its bytes, zero-padded, and its length in the last
+/// byte (so `"a\0"` and `"a"` differ).
+fn pack(word: &str) -> Option<u128> {
+    let len = word.len();
+    (len < 16).then(|| {
+        let mut bytes = [0u8; 16];
+        bytes[..len].copy_from_slice(word.as_bytes());
+        bytes[15] = len as u8;
+        u128::from_le_bytes(bytes)
+    })
+}
+
+/// Units per progress report in [`segment_units`]: about 64 reports, between 8 and 2,048 units
+/// each. The result does not depend on it.
+fn chunk_len(n_units: usize) -> usize {
+    n_units.div_ceil(64).clamp(8, 2048)
+}
 
 /// Stage 4: segments `texts` in parallel (Rayon), reporting [`Progress::advance`] with the
 /// number of units done after every chunk of them.
@@ -160,71 +307,94 @@ pub fn segment_units<'a>(
     segmenter: &Segmenter,
     progress: &dyn Progress,
 ) -> Segmented<'a> {
-    let chunks: Vec<Vec<_>> = texts
-        .par_chunks(PROGRESS_CHUNK)
-        .map(|chunk| {
-            let terms = chunk
-                .iter()
-                .map(|text| count_terms(segmenter.terms_with_surface(text)))
-                .collect();
-            progress.advance(chunk.len() as u64);
-            terms
-        })
-        .collect();
-    Segmented {
-        per_unit: chunks.into_iter().flatten().collect(),
-    }
+    segment_in_chunks(texts, segmenter, progress, chunk_len(texts.len()))
 }
+
+/// [`segment_units`] with a given chunk length (tests vary it: the result must not change).
+/// Rayon folds runs of consecutive chunks into parts, as many as its scheduling makes.
+fn segment_in_chunks<'a>(
+    texts: &[&'a str],
+    segmenter: &Segmenter,
+    progress: &dyn Progress,
+    chunk_len: usize,
+) -> Segmented<'a> {
+    let parts = texts
+        .par_chunks(chunk_len.max(1))
+        .fold(PartBuilder::default, |mut builder, chunk| {
+            for text in chunk {
+                builder.push_unit(text, segmenter);
+            }
+            progress.advance(chunk.len() as u64);
+            builder
+        })
+        .map(PartBuilder::finish)
+        .filter(|part| !part.ends.is_empty())
+        .collect();
+    Segmented { parts }
+}
+
+/// Units per parallel task when weighing rows in [`tfidf`].
+const WEIGH_TASK: usize = 4096;
 
 /// Stage 5: the TF-IDF matrix of segmented units.
 pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
-    let per_unit = segmented.per_unit;
-    // 2. Intern sequentially (cheap: distinct terms per unit only) in first-appearance order.
-    let mut index: HashMap<Cow<'_, str>, u32> = HashMap::new();
-    let mut owned_terms: Vec<Cow<'_, str>> = Vec::new();
-    let mut surfaces: HashMap<u32, HashMap<&str, u32>> = HashMap::new();
+    let mut parts = segmented.parts;
+    let n_units: usize = parts.iter().map(|p| p.ends.len()).sum();
+
+    // 1. Merge the part vocabularies in unit order: global ids follow first appearance.
+    let most = parts.iter().map(|p| p.terms.len()).max().unwrap_or(0);
+    let mut index: FxHashMap<u128, u32> = FxHashMap::default();
+    index.reserve(2 * most);
+    let mut long_index: FxHashMap<String, u32> = FxHashMap::default();
+    let mut terms: Vec<Cow<'_, str>> = Vec::with_capacity(2 * most);
     let mut df: Vec<u32> = Vec::new();
-    let mut rows: Vec<Vec<(u32, u32)>> = Vec::with_capacity(per_unit.len());
-    for unit in &per_unit {
-        for (term, _, _) in unit {
-            if !index.contains_key(term.as_ref()) {
-                index.insert(term.clone(), owned_terms.len() as u32);
-                owned_terms.push(term.clone());
+    let mut surfaces: FxHashMap<(u32, &str), u32> = FxHashMap::default();
+    let mut to_global: Vec<Vec<u32>> = Vec::with_capacity(parts.len());
+    for part in &mut parts {
+        let mut global = Vec::with_capacity(part.terms.len());
+        for (term, &d) in std::mem::take(&mut part.terms).into_iter().zip(&part.df) {
+            let next = terms.len() as u32;
+            let id = match pack(&term) {
+                Some(key) => *index.entry(key).or_insert(next),
+                None => match long_index.get(term.as_ref()) {
+                    Some(&id) => id,
+                    None => *long_index.entry(term.to_string()).or_insert(next),
+                },
+            };
+            if id == next {
+                terms.push(term);
                 df.push(0);
             }
+            df[id as usize] += d;
+            global.push(id);
         }
-    }
-    for unit in &per_unit {
-        let mut row = Vec::with_capacity(unit.len());
-        for (term, surface, count) in unit {
-            let id = index[term.as_ref()];
-            df[id as usize] += 1;
-            if term.as_ref() != *surface {
-                *surfaces.entry(id).or_default().entry(surface).or_default() += count;
-            }
-            row.push((id, *count));
+        for &(local, surface, count) in &part.surfaces {
+            *surfaces
+                .entry((global[local as usize], surface))
+                .or_default() += count;
         }
-        rows.push(row);
+        to_global.push(global);
     }
+    drop((index, long_index));
+    let display = display_forms(surfaces);
 
-    // 3. Prune by document frequency and renumber the kept terms densely.
-    let n_units = per_unit.len();
+    // 2. Prune by document frequency and renumber the kept terms densely.
     let max_df = (options.max_df * n_units as f64).floor() as u32;
     let min_df = options.min_df.max(1) as u32;
-    let mut remap = vec![u32::MAX; owned_terms.len()];
+    let mut remap = vec![u32::MAX; terms.len()];
     let mut vocab = Vocabulary::default();
-    for (old, term) in owned_terms.iter().enumerate() {
+    for (old, term) in terms.iter().enumerate() {
         let d = df[old];
         let within_max = n_units < 4 || d <= max_df.max(1);
         if d >= min_df && within_max {
             remap[old] = vocab.terms.len() as u32;
             vocab.terms.push(term.to_string());
-            vocab
-                .display
-                .push(display_form(term, surfaces.get(&(old as u32))));
+            let shown = display.get(&(old as u32)).copied().unwrap_or(term);
+            vocab.display.push(shown.to_string());
             vocab.df.push(d);
         }
     }
+    drop((terms, df, display));
     let n = n_units as f32;
     vocab.idf = vocab
         .df
@@ -232,88 +402,380 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
         .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
         .collect();
 
-    // 4. Weight and normalise.
+    // 3. Weight and normalise in parallel tasks of consecutive units, each writing straight
+    //    into its own slice of the final arrays.
+    for global in &mut to_global {
+        for id in global.iter_mut() {
+            *id = remap[*id as usize];
+        }
+    }
+    drop(remap);
+    let tasks: Vec<WeighTask<'_, '_>> = parts
+        .iter()
+        .zip(&to_global)
+        .flat_map(|(part, new_ids)| {
+            (0..part.ends.len())
+                .step_by(WEIGH_TASK)
+                .map(move |first| WeighTask {
+                    part,
+                    new_ids,
+                    units: first..(first + WEIGH_TASK).min(part.ends.len()),
+                })
+        })
+        .collect();
+    let kept_per_task: Vec<usize> = tasks.par_iter().map(WeighTask::kept).collect();
+    let nnz: usize = kept_per_task.iter().sum();
+    let mut indices = vec![0u32; nnz];
+    let mut values = vec![0f32; nnz];
+    let mut count_values = vec![0f32; nnz];
+    let mut slices = Vec::with_capacity(tasks.len());
+    {
+        let (mut idx, mut val, mut cnt) =
+            (&mut indices[..], &mut values[..], &mut count_values[..]);
+        for &kept in &kept_per_task {
+            let (i, rest_i) = std::mem::take(&mut idx).split_at_mut(kept);
+            let (v, rest_v) = std::mem::take(&mut val).split_at_mut(kept);
+            let (c, rest_c) = std::mem::take(&mut cnt).split_at_mut(kept);
+            slices.push((i, v, c));
+            (idx, val, cnt) = (rest_i, rest_v, rest_c);
+        }
+    }
+    let idf = &vocab.idf;
+    let row_lens: Vec<Vec<u32>> = tasks
+        .par_iter()
+        .zip(slices)
+        .map(|(task, (indices, values, counts))| task.weigh(idf, indices, values, counts))
+        .collect();
+    drop(tasks);
+    drop(parts);
+
+    // 4. Row pointers; units left without a kept term have length 0 and get no row.
     let mut vectors = Vectors {
         vocab,
         ..Vectors::default()
     };
-    let mut tfidf = CsrMatrix {
-        n_cols: vectors.vocab.len(),
-        indptr: vec![0],
-        ..CsrMatrix::default()
-    };
-    let mut counts = tfidf.clone();
-    for (unit, row) in rows.iter().enumerate() {
-        let mut kept: Vec<(u32, u32)> = row
-            .iter()
-            .filter_map(|&(id, c)| {
-                let new = remap[id as usize];
-                (new != u32::MAX).then_some((new, c))
-            })
-            .collect();
-        if kept.is_empty() {
+    let mut indptr = Vec::with_capacity(n_units + 1);
+    indptr.push(0);
+    let mut offset = 0;
+    for (unit, &len) in row_lens.iter().flatten().enumerate() {
+        if len == 0 {
             vectors.empty_units.push(unit);
-            continue;
+        } else {
+            offset += len as usize;
+            indptr.push(offset);
+            vectors.row_units.push(unit);
         }
-        kept.sort_unstable_by_key(|&(id, _)| id);
-        let start = tfidf.values.len();
-        for &(id, c) in &kept {
-            let weight = (1.0 + (c as f32).ln()) * vectors.vocab.idf[id as usize];
-            tfidf.indices.push(id);
-            tfidf.values.push(weight);
-            counts.indices.push(id);
-            counts.values.push(c as f32);
-        }
-        let norm = tfidf.values[start..]
-            .iter()
-            .map(|v| v * v)
-            .sum::<f32>()
-            .sqrt();
-        if norm > 0.0 {
-            tfidf.values[start..].iter_mut().for_each(|v| *v /= norm);
-        }
-        tfidf.indptr.push(tfidf.values.len());
-        counts.indptr.push(counts.values.len());
-        vectors.row_units.push(unit);
     }
-    tfidf.n_rows = vectors.row_units.len();
-    counts.n_rows = tfidf.n_rows;
-    vectors.tfidf = tfidf;
-    vectors.counts = counts;
+    let n_rows = vectors.row_units.len();
+    let n_cols = vectors.vocab.len();
+    vectors.counts = CsrMatrix {
+        n_rows,
+        n_cols,
+        indptr: indptr.clone(),
+        indices: indices.clone(),
+        values: count_values,
+    };
+    vectors.tfidf = CsrMatrix {
+        n_rows,
+        n_cols,
+        indptr,
+        indices,
+        values,
+    };
     vectors
 }
 
-/// Counts a unit's terms: distinct terms in first-appearance order, each with the first
-/// surface form seen and its count.
-fn count_terms<'a>(terms: Vec<(Cow<'a, str>, &'a str)>) -> Vec<(Cow<'a, str>, &'a str, u32)> {
-    let mut position: HashMap<Cow<'a, str>, usize> = HashMap::with_capacity(terms.len());
-    let mut out: Vec<(Cow<'a, str>, &'a str, u32)> = Vec::with_capacity(terms.len());
-    for (term, surface) in terms {
-        match position.get(&term) {
-            Some(&i) => out[i].2 += 1,
-            None => {
-                position.insert(term.clone(), out.len());
-                out.push((term, surface, 1));
-            }
-        }
-    }
-    out
+/// Consecutive units of one part, weighed by one parallel task of [`tfidf`].
+struct WeighTask<'p, 'a> {
+    part: &'p SegmentedPart<'a>,
+    /// Vocabulary id of each local id of the part (`u32::MAX`: pruned).
+    new_ids: &'p [u32],
+    units: std::ops::Range<usize>,
 }
 
-/// The most common surface form of a term (ties: the first in code-point order), or the term.
-fn display_form(term: &str, surfaces: Option<&HashMap<&str, u32>>) -> String {
-    surfaces
-        .and_then(|s| {
-            s.iter()
-                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                .map(|(surface, _)| surface.to_string())
-        })
-        .unwrap_or_else(|| term.to_string())
+impl WeighTask<'_, '_> {
+    /// The entries of unit `i` of the part.
+    fn unit(&self, i: usize) -> &[(u32, u32)] {
+        let start = if i == 0 { 0 } else { self.part.ends[i - 1] };
+        &self.part.entries[start..self.part.ends[i]]
+    }
+
+    /// Number of entries that survive pruning.
+    fn kept(&self) -> usize {
+        self.units
+            .clone()
+            .map(|i| {
+                self.unit(i)
+                    .iter()
+                    .filter(|&&(id, _)| self.new_ids[id as usize] != u32::MAX)
+                    .count()
+            })
+            .sum()
+    }
+
+    /// Writes the task's TF-IDF rows into its slices of the final arrays (kept terms by
+    /// ascending id, `(1 + ln tf) · idf`, L2-normalised) and returns each unit's row length.
+    fn weigh(
+        &self,
+        idf: &[f32],
+        indices: &mut [u32],
+        values: &mut [f32],
+        counts: &mut [f32],
+    ) -> Vec<u32> {
+        // Sublinear tf, `1 + ln tf`, looked up for the common small counts.
+        let tf: [f32; 32] = std::array::from_fn(|c| 1.0 + (c as f32).ln());
+        let tf = |c: u32| match tf.get(c as usize) {
+            Some(&w) => w,
+            None => 1.0 + (c as f32).ln(),
+        };
+        let mut lens = Vec::with_capacity(self.units.len());
+        // Kept entries as `id << 32 | count`: sorting the numbers sorts by id.
+        let mut kept: Vec<u64> = Vec::new();
+        let mut at = 0;
+        for i in self.units.clone() {
+            kept.clear();
+            kept.extend(self.unit(i).iter().filter_map(|&(id, c)| {
+                let new = self.new_ids[id as usize];
+                (new != u32::MAX).then_some(u64::from(new) << 32 | u64::from(c))
+            }));
+            kept.sort_unstable();
+            let row = at..at + kept.len();
+            for (slot, &entry) in row.clone().zip(&kept) {
+                let (id, c) = ((entry >> 32) as u32, entry as u32);
+                indices[slot] = id;
+                values[slot] = tf(c) * idf[id as usize];
+                counts[slot] = c as f32;
+            }
+            let norm = values[row.clone()]
+                .iter()
+                .map(|v| v * v)
+                .sum::<f32>()
+                .sqrt();
+            if norm > 0.0 {
+                values[row].iter_mut().for_each(|v| *v /= norm);
+            }
+            at += kept.len();
+            lens.push(kept.len() as u32);
+        }
+        lens
+    }
+}
+
+/// Each term's most common surface form (ties: the first in code-point order), from the counts
+/// of `(term id, surface)`; terms only ever written as themselves are absent.
+fn display_forms(counts: FxHashMap<(u32, &str), u32>) -> FxHashMap<u32, &str> {
+    let mut best: FxHashMap<u32, (&str, u32)> = FxHashMap::default();
+    for ((id, surface), count) in counts {
+        let entry = best.entry(id).or_insert((surface, count));
+        if count > entry.1 || (count == entry.1 && surface < entry.0) {
+            *entry = (surface, count);
+        }
+    }
+    best.into_iter()
+        .map(|(id, (surface, _))| (id, surface))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// The most common surface form of a term (ties: the first in code-point order), or the term.
+    fn display_form(term: &str, surfaces: Option<&FxHashMap<&str, u32>>) -> String {
+        surfaces
+            .and_then(|s| {
+                s.iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                    .map(|(surface, _)| surface.to_string())
+            })
+            .unwrap_or_else(|| term.to_string())
+    }
+
+    /// The straightforward TF-IDF the chunked, per-part version must reproduce exactly: every
+    /// unit's terms as strings, interned one by one in unit order.
+    fn reference(texts: &[&str], segmenter: &Segmenter, options: &TfidfOptions) -> Vectors {
+        let per_unit: Vec<Vec<(String, String, u32)>> = texts
+            .iter()
+            .map(|text| {
+                let mut out: Vec<(String, String, u32)> = Vec::new();
+                for (term, surface) in segmenter.terms_with_surface(text) {
+                    match out.iter_mut().find(|(t, _, _)| *t == term) {
+                        Some(entry) => entry.2 += 1,
+                        None => out.push((term.into_owned(), surface.to_string(), 1)),
+                    }
+                }
+                out
+            })
+            .collect();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut terms: Vec<String> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut surfaces: HashMap<usize, FxHashMap<&str, u32>> = HashMap::new();
+        for unit in &per_unit {
+            for (term, surface, count) in unit {
+                let id = *ids.entry(term.clone()).or_insert_with(|| {
+                    terms.push(term.clone());
+                    df.push(0);
+                    terms.len() - 1
+                });
+                df[id] += 1;
+                if term != surface {
+                    *surfaces.entry(id).or_default().entry(surface).or_default() += count;
+                }
+            }
+        }
+        let n_units = texts.len();
+        let max_df = ((options.max_df * n_units as f64).floor() as u32).max(1);
+        let mut vocab = Vocabulary::default();
+        let mut remap = vec![None; terms.len()];
+        for (old, term) in terms.iter().enumerate() {
+            if df[old] >= options.min_df.max(1) as u32 && (n_units < 4 || df[old] <= max_df) {
+                remap[old] = Some(vocab.terms.len() as u32);
+                vocab.terms.push(term.clone());
+                vocab.display.push(display_form(term, surfaces.get(&old)));
+                vocab.df.push(df[old]);
+            }
+        }
+        let n = n_units as f32;
+        vocab.idf = vocab
+            .df
+            .iter()
+            .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
+            .collect();
+        let mut v = Vectors {
+            tfidf: CsrMatrix {
+                n_cols: vocab.len(),
+                indptr: vec![0],
+                ..CsrMatrix::default()
+            },
+            vocab,
+            ..Vectors::default()
+        };
+        v.counts = v.tfidf.clone();
+        for (unit, row) in per_unit.iter().enumerate() {
+            let mut kept: Vec<(u32, u32)> = row
+                .iter()
+                .filter_map(|(term, _, c)| remap[ids[term]].map(|id| (id, *c)))
+                .collect();
+            if kept.is_empty() {
+                v.empty_units.push(unit);
+                continue;
+            }
+            kept.sort_unstable();
+            let weights: Vec<f32> = kept
+                .iter()
+                .map(|&(id, c)| (1.0 + (c as f32).ln()) * v.vocab.idf[id as usize])
+                .collect();
+            let norm = weights.iter().map(|w| w * w).sum::<f32>().sqrt();
+            for (&(id, c), w) in kept.iter().zip(weights) {
+                v.tfidf.indices.push(id);
+                v.tfidf.values.push(w / norm);
+                v.counts.indices.push(id);
+                v.counts.values.push(c as f32);
+            }
+            v.tfidf.indptr.push(v.tfidf.indices.len());
+            v.counts.indptr.push(v.counts.indices.len());
+            v.row_units.push(unit);
+        }
+        v.tfidf.n_rows = v.row_units.len();
+        v.counts.n_rows = v.row_units.len();
+        v
+    }
+
+    /// Every line of the bundled seed articles, plus lines that mix the case of Latin terms.
+    fn corpus() -> Vec<&'static str> {
+        let mut texts: Vec<&str> = crate::seeds::SEED_ARTICLES
+            .iter()
+            .flat_map(|(_, text)| text.lines())
+            .collect();
+        texts.extend([
+            "ChatGPT 与 chatgpt 以及 CHATGPT：GPU 算力紧张",
+            "chatgpt 很火，ChatGPT 也很火",
+            "GPU 供应，gpu 价格，Gpu 涨价",
+            "",
+            "。。。",
+            "GPT-4 与 gpt-4 发布",
+        ]);
+        texts
+    }
+
+    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
+    #[test]
+    fn parts_and_chunks_reproduce_the_reference_exactly() {
+        let segmenter = Segmenter::new();
+        let texts = corpus();
+        for options in [
+            TfidfOptions::default(),
+            TfidfOptions {
+                min_df: 1,
+                max_df: 1.0,
+            },
+        ] {
+            let expected = reference(&texts, &segmenter, &options);
+            assert!(expected.vocab.len() > 100, "{}", expected.vocab.len());
+            assert!(expected.vocab.display.iter().any(|d| d == "ChatGPT"));
+            for threads in [1, 2] {
+                for chunk in [1, 3, 64, 100_000] {
+                    let got = in_pool(threads, || {
+                        let segmented = segment_in_chunks(&texts, &segmenter, &NoProgress, chunk);
+                        tfidf(segmented, &options)
+                    });
+                    assert!(
+                        got == expected,
+                        "threads {threads}, chunk {chunk}: differs from the reference"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_and_two_threads_give_identical_vectors() {
+        let segmenter = Segmenter::new();
+        let texts = corpus();
+        let options = TfidfOptions::default();
+        let one = in_pool(1, || vectorize(&texts, &segmenter, &options));
+        let two = in_pool(2, || vectorize(&texts, &segmenter, &options));
+        assert_eq!(one, two);
+        assert_eq!(one.row_units.len() + one.empty_units.len(), texts.len());
+    }
+
+    #[test]
+    fn a_units_count_goes_to_its_first_surface_form() {
+        let segmenter = Segmenter::new();
+        // chatgpt: unit 0 counts 2 for "ChatGPT"; unit 1 first writes "chatgpt" (the term
+        // itself), so nothing; unit 2 counts 1 for "CHATGPT". GPU: "gpu" first everywhere.
+        let texts = [
+            "ChatGPT 和 chatgpt",
+            "chatgpt 与 ChatGPT",
+            "CHATGPT",
+            "gpu GPU",
+            "gpu",
+        ];
+        let options = TfidfOptions {
+            min_df: 1,
+            max_df: 1.0,
+        };
+        let v = in_pool(2, || {
+            tfidf(
+                segment_in_chunks(&texts, &segmenter, &NoProgress, 1),
+                &options,
+            )
+        });
+        assert_eq!(v.vocab.terms, ["chatgpt", "gpu"]);
+        assert_eq!(v.vocab.display, ["ChatGPT", "gpu"]);
+        assert_eq!(v.vocab.df, [3, 2]);
+        assert_eq!(v.counts.values, [2.0, 2.0, 1.0, 2.0, 1.0]);
+        assert_eq!(v, reference(&texts, &segmenter, &options));
+    }
 
     #[test]
     fn tfidf_rows_are_unit_length_and_pruned() {
