@@ -270,6 +270,33 @@ pub struct Draft {
     pub text: String,
     /// The decision so far (`None`: nothing has claimed it yet, so it is kept).
     pub rule: Option<Rule>,
+    /// [`letter_count`] of `text`, and whether it has a sentence end: counted once, asked
+    /// by nearly every step.
+    letters: usize,
+    sentence: bool,
+}
+
+impl Draft {
+    /// A line no step has judged yet.
+    pub fn new(line: usize, text: String) -> Draft {
+        Draft {
+            line,
+            letters: letter_count(&text),
+            sentence: furniture::has_sentence_end(&text),
+            text,
+            rule: None,
+        }
+    }
+
+    /// [`letter_count`] of the text.
+    pub fn letters(&self) -> usize {
+        self.letters
+    }
+
+    /// Does the text have sentence punctuation ([`furniture::has_sentence_end`])?
+    pub fn has_sentence_end(&self) -> bool {
+        self.sentence
+    }
 }
 
 /// Cleans every article: normalises lines, then classifies them corpus-wide (repeated lines
@@ -320,26 +347,24 @@ fn explain(
     if options.boilerplate {
         docs.par_iter_mut().for_each(|doc| {
             for d in doc.iter_mut() {
-                d.rule = furniture::line_signal(&d.text).map(Rule::Furniture);
+                d.rule = furniture::draft_signal(d).map(Rule::Furniture);
             }
         });
         furniture::mark_repeated(&mut docs, options.min_chars);
-        for doc in &mut docs {
-            furniture::mark_listings(doc, options.min_chars);
-        }
+        docs.par_iter_mut()
+            .for_each(|doc| furniture::mark_listings(doc, options.min_chars));
     }
-    // 3. Short lines.
-    for d in docs.iter_mut().flatten() {
-        if d.rule.is_none() && letter_count(&d.text) < options.min_chars {
-            d.rule = Some(Rule::Short);
+    // 3. Short lines, and 4. headings (each article on its own).
+    docs.par_iter_mut().for_each(|doc| {
+        for d in doc.iter_mut() {
+            if d.rule.is_none() && d.letters() < options.min_chars {
+                d.rule = Some(Rule::Short);
+            }
         }
-    }
-    // 4. Headings.
-    if options.headings {
-        for doc in &mut docs {
+        if options.headings {
             headings::mark(doc, options.min_chars);
         }
-    }
+    });
     // 5. Near-duplicates, corpus-wide.
     if options.dedupe {
         dedupe::mark(&mut docs);
@@ -379,17 +404,9 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
                 .filter(|p| !p.is_empty())
                 .map(str::to_string)
                 .collect();
-            lines.extend(pieces.into_iter().map(|text| Draft {
-                line,
-                text,
-                rule: None,
-            }));
+            lines.extend(pieces.into_iter().map(|text| Draft::new(line, text)));
         } else if !text.is_empty() {
-            lines.push(Draft {
-                line,
-                text,
-                rule: None,
-            });
+            lines.push(Draft::new(line, text));
         }
     }
     lines

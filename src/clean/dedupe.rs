@@ -18,7 +18,9 @@ const SAMPLE: u32 = 4;
 
 /// The comparison key: letters and digits, lower-cased.
 pub fn key(text: &str) -> Vec<char> {
-    super::normalize::letter_key(text).collect()
+    let mut key = Vec::with_capacity(text.len() / 2);
+    super::normalize::letter_key(text, |c| key.push(c));
+    key
 }
 
 /// Does the text end in an ellipsis (a summary or teaser cut short)?
@@ -270,11 +272,7 @@ mod tests {
                 lines
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| Draft {
-                        line: i + 1,
-                        text: (*t).to_string(),
-                        rule: None,
-                    })
+                    .map(|(i, t)| Draft::new(i + 1, (*t).to_string()))
                     .collect()
             })
             .collect()
@@ -438,9 +436,8 @@ mod tests {
                             text = format!("{cut}...");
                         }
                         Draft {
-                            line: i + 1,
-                            text,
                             rule: (next(10) == 0).then_some(Rule::Short),
+                            ..Draft::new(i + 1, text)
                         }
                     })
                     .collect()

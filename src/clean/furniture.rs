@@ -98,12 +98,8 @@ impl Cues {
         text: &'t str,
     ) -> impl Iterator<Item = (usize, &'static str)> + 't {
         let words = self.words;
-        let starts = &self.starts;
         text.char_indices()
-            .filter(move |&(_, c)| {
-                let c = c as usize & 0xFFFF;
-                starts[c / 64] & (1 << (c % 64)) != 0
-            })
+            .filter(move |&(_, c)| self.may_start(c))
             .flat_map(move |(at, _)| {
                 let rest = &text[at..];
                 words
@@ -113,17 +109,31 @@ impl Cues {
             })
     }
 
+    /// Might a word start with `c`?
+    #[inline]
+    fn may_start(&self, c: char) -> bool {
+        let c = c as usize & 0xFFFF;
+        self.starts[c / 64] & (1 << (c % 64)) != 0
+    }
+
     /// Does any word occur in `text`?
     pub fn occurs_in(&self, text: &str) -> bool {
-        self.occurrences(text).next().is_some()
+        for (at, c) in text.char_indices() {
+            if self.may_start(c) && self.words.iter().any(|w| text[at..].starts_with(w)) {
+                return true;
+            }
+        }
+        false
     }
 
     /// The words that occur in `text`, each once, in list order.
     pub fn present_in<'t>(&'t self, text: &'t str) -> impl Iterator<Item = &'static str> + 't {
         let mut found = vec![false; self.words.len()];
-        for (_, w) in self.occurrences(text) {
-            if let Some(i) = self.words.iter().position(|x| *x == w) {
-                found[i] = true;
+        for (at, c) in text.char_indices() {
+            if self.may_start(c) {
+                for (i, w) in self.words.iter().enumerate() {
+                    found[i] |= text[at..].starts_with(w);
+                }
             }
         }
         self.words
@@ -188,7 +198,15 @@ pub fn has_sentence_end(text: &str) -> bool {
 
 /// Judges one normalised line on its own; `None` means "no furniture signal".
 pub fn line_signal(text: &str) -> Option<Signal> {
-    let letters = letter_count(text);
+    signal(text, letter_count(text))
+}
+
+/// [`line_signal`] of a draft line, its letters counted already.
+pub fn draft_signal(d: &Draft) -> Option<Signal> {
+    signal(&d.text, d.letters())
+}
+
+fn signal(text: &str, letters: usize) -> Option<Signal> {
     let pipes = text.matches('|').count();
     if pipes >= 2 || (pipes == 1 && text.starts_with('|')) {
         return Some(Signal::Table);
@@ -206,7 +224,7 @@ pub fn line_signal(text: &str) -> Option<Signal> {
     if has_phone(text) || has_email(text) || URLS.occurs_in(&lower) {
         return Some(Signal::Contact);
     }
-    if is_legal_notice(text) {
+    if is_legal_notice(text, letters) {
         return Some(Signal::LegalNotice);
     }
     let sentence = has_sentence_end(text);
@@ -216,7 +234,7 @@ pub fn line_signal(text: &str) -> Option<Signal> {
     if letters <= 60 && label_fields(text) >= 2 {
         return Some(Signal::Metadata);
     }
-    if letters <= 30 && is_byline(text) {
+    if letters <= 30 && is_byline(text, letters) {
         return Some(Signal::Byline);
     }
     if letters <= 30 && (has_date(text) || has_time(text)) {
@@ -326,7 +344,7 @@ static ADDRESS_CUES: Cues = Cues::new(&[
     "您",
 ]);
 
-fn is_legal_notice(text: &str) -> bool {
+fn is_legal_notice(text: &str, letters: usize) -> bool {
     let cues: Vec<&str> = LEGAL_CUES.present_in(text).collect();
     if cues.len() < 2 || !ADDRESS_CUES.occurs_in(text) {
         return false;
@@ -335,7 +353,7 @@ fn is_legal_notice(text: &str) -> bool {
         .iter()
         .map(|c| c.chars().count() * text.matches(c).count())
         .sum();
-    cue_chars * 8 >= letter_count(text)
+    cue_chars * 8 >= letters
 }
 
 fn is_licence(lower: &str) -> bool {
@@ -548,7 +566,7 @@ static CREDITS: Cues = Cues::new(&[
     "原标题",
 ]);
 
-fn is_byline(text: &str) -> bool {
+fn is_byline(text: &str, letters: usize) -> bool {
     let separator = |c: Option<char>| matches!(c, Some(':' | '：' | '/' | '|' | ' ' | '丨'));
     let credited = CREDITS
         .occurrences(text)
@@ -556,7 +574,7 @@ fn is_byline(text: &str) -> bool {
     let leading = ["文/", "图/", "文|", "图|", "文:", "图:"]
         .iter()
         .any(|p| text.starts_with(p));
-    let reported = text.ends_with("报道") && letter_count(text) <= 20;
+    let reported = text.ends_with("报道") && letters <= 20;
     credited || leading || reported
 }
 
@@ -573,41 +591,66 @@ fn is_teaser(text: &str) -> bool {
 /// The key two short lines share when they say the same thing: letters and digits,
 /// lower-cased.
 pub fn line_key(text: &str) -> String {
-    super::normalize::letter_key(text).collect()
+    let mut key = String::with_capacity(text.len());
+    super::normalize::letter_key(text, |c| key.push(c));
+    key
 }
 
 /// Does this line read like a paragraph (enough letters and a sentence end)?
 pub fn looks_like_paragraph(text: &str, min_chars: usize) -> bool {
-    letter_count(text) >= min_chars.max(1)
-        && (has_sentence_end(text) || letter_count(text) > SHORT_LINE_LETTERS)
+    paragraph_shaped(letter_count(text), has_sentence_end(text), min_chars)
+}
+
+/// [`looks_like_paragraph`] from a line's letter count and sentence end.
+fn paragraph_shaped(letters: usize, sentence: bool, min_chars: usize) -> bool {
+    letters >= min_chars.max(1) && (sentence || letters > SHORT_LINE_LETTERS)
+}
+
+/// Is `d` still kept and shaped like a paragraph?
+fn kept_paragraph(d: &Draft, min_chars: usize) -> bool {
+    d.rule.is_none() && paragraph_shaped(d.letters(), d.has_sentence_end(), min_chars)
 }
 
 /// Marks short lines (up to 40 letters) that occur more than once in the corpus as
 /// [`Signal::Repeated`] — site names, widget labels, share prompts — unless a paragraph follows
 /// them (then they are headings that happen to repeat).
+///
+/// The keys of short lines are made per article in parallel; counting them is the only serial
+/// part, and its result does not depend on the order.
 pub fn mark_repeated(docs: &mut [Vec<Draft>], min_chars: usize) {
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for doc in docs.iter() {
-        for d in doc {
-            if letter_count(&d.text) <= SHORT_LINE_LETTERS && !has_sentence_end(&d.text) {
-                *counts.entry(line_key(&d.text)).or_default() += 1;
+    use rayon::prelude::*;
+    let short = |d: &Draft| d.letters() <= SHORT_LINE_LETTERS;
+    // Per line: the key of a short line (counted when it has no sentence end), else `None`.
+    let keys: Vec<Vec<Option<String>>> = docs
+        .par_iter()
+        .map(|doc| {
+            let key = |d: &Draft| short(d).then(|| line_key(&d.text));
+            doc.iter().map(key).collect()
+        })
+        .collect();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (doc, keys) in docs.iter().zip(&keys) {
+        for (d, key) in doc.iter().zip(keys) {
+            if let Some(key) = key.as_deref().filter(|_| !d.has_sentence_end()) {
+                *counts.entry(key).or_default() += 1;
             }
         }
     }
-    for doc in docs.iter_mut() {
+    docs.par_iter_mut().zip(&keys).for_each(|(doc, keys)| {
         for i in 0..doc.len() {
-            if doc[i].rule.is_some() || letter_count(&doc[i].text) > SHORT_LINE_LETTERS {
+            if doc[i].rule.is_some() || !short(&doc[i]) {
                 continue;
             }
-            let repeated = counts.get(&line_key(&doc[i].text)).is_some_and(|&n| n >= 2);
-            let paragraph_next = doc
-                .get(i + 1)
-                .is_some_and(|n| n.rule.is_none() && looks_like_paragraph(&n.text, min_chars));
+            let repeated = keys[i]
+                .as_deref()
+                .and_then(|key| counts.get(key))
+                .is_some_and(|&n| n >= 2);
+            let paragraph_next = doc.get(i + 1).is_some_and(|n| kept_paragraph(n, min_chars));
             if repeated && !paragraph_next {
                 doc[i].rule = Some(Rule::Furniture(Signal::Repeated));
             }
         }
-    }
+    });
 }
 
 /// Marks runs of short, sentence-less lines as [`Signal::Listing`] when they hold two or more
@@ -618,7 +661,7 @@ pub fn mark_repeated(docs: &mut [Vec<Draft>], min_chars: usize) {
 pub fn mark_listings(doc: &mut [Draft], min_chars: usize) {
     let short = |d: &Draft| {
         matches!(d.rule, Some(Rule::Furniture(_)))
-            || (letter_count(&d.text) <= SHORT_LINE_LETTERS && !has_sentence_end(&d.text))
+            || (d.letters() <= SHORT_LINE_LETTERS && !d.has_sentence_end())
     };
     let mut start = 0;
     while start < doc.len() {
@@ -636,12 +679,10 @@ pub fn mark_listings(doc: &mut [Draft], min_chars: usize) {
             .count();
         let weak = run
             .iter()
-            .filter(|d| d.rule.is_some() || letter_count(&d.text) < min_chars)
+            .filter(|d| d.rule.is_some() || d.letters() < min_chars)
             .count();
         // A run that leads into a paragraph ends in that paragraph's heading (or title).
-        let paragraph_next = doc
-            .get(end)
-            .is_some_and(|n| n.rule.is_none() && looks_like_paragraph(&n.text, min_chars));
+        let paragraph_next = doc.get(end).is_some_and(|n| kept_paragraph(n, min_chars));
         let listing = (run.len() >= 3 && dated >= 2)
             || (run.len() >= 4 && weak * 2 >= run.len() && !paragraph_next);
         if listing {
@@ -896,9 +937,8 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, t)| Draft {
-                line: i + 1,
-                text: (*t).to_string(),
                 rule: line_signal(t).map(Rule::Furniture),
+                ..Draft::new(i + 1, (*t).to_string())
             })
             .collect()
     }

@@ -205,39 +205,18 @@ pub fn letter_count(text: &str) -> usize {
     count
 }
 
-/// The letters and digits of `text`, lower-cased: the key under which two lines say the same
-/// thing (punctuation, spacing and case aside).
-pub fn letter_key(text: &str) -> impl Iterator<Item = char> + '_ {
-    text.chars()
-        .filter(|&c| is_letter_or_digit(c))
-        .flat_map(Lower::of)
-}
-
-/// [`char::to_lowercase`], with ASCII and Han (which have no case) answered directly.
-enum Lower {
-    One(Option<char>),
-    Other(std::char::ToLowercase),
-}
-
-impl Lower {
-    #[inline]
-    fn of(c: char) -> Lower {
+/// The letters and digits of `text`, lower-cased, given to `push` one by one: the key under
+/// which two lines say the same thing (punctuation, spacing and case aside).
+#[inline]
+pub fn letter_key(text: &str, mut push: impl FnMut(char)) {
+    for c in text.chars() {
         match c {
-            '\0'..='\x7f' => Lower::One(Some(c.to_ascii_lowercase())),
-            '\u{4E00}'..='\u{9FFF}' => Lower::One(Some(c)),
-            _ => Lower::Other(c.to_lowercase()),
-        }
-    }
-}
-
-impl Iterator for Lower {
-    type Item = char;
-
-    #[inline]
-    fn next(&mut self) -> Option<char> {
-        match self {
-            Lower::One(c) => c.take(),
-            Lower::Other(rest) => rest.next(),
+            // ASCII and Han answered directly; Han has no case.
+            '\0'..='\x7f' if c.is_ascii_alphanumeric() => push(c.to_ascii_lowercase()),
+            '\0'..='\x7f' => {}
+            '\u{4E00}'..='\u{9FFF}' => push(c),
+            _ if c.is_alphanumeric() => c.to_lowercase().for_each(&mut push),
+            _ => {}
         }
     }
 }
@@ -363,11 +342,13 @@ mod tests {
             .filter(|c| c.is_alphanumeric())
             .flat_map(char::to_lowercase)
             .collect();
-        assert_eq!(letter_key(&all).collect::<String>(), slow);
-        assert_eq!(
-            letter_key("ＧＰＵ-4，大模型İ").collect::<String>(),
-            "ｇｐｕ4大模型i\u{307}"
-        );
+        let key = |text: &str| {
+            let mut key = String::new();
+            letter_key(text, |c| key.push(c));
+            key
+        };
+        assert_eq!(key(&all), slow);
+        assert_eq!(key("ＧＰＵ-4，大模型İ"), "ｇｐｕ4大模型i\u{307}");
     }
 
     #[test]
