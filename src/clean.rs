@@ -23,6 +23,8 @@ pub mod normalize;
 pub use furniture::Signal;
 pub use normalize::{fold_width, letter_count, strip_pinyin_glosses};
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::ingest::{Article, Origin};
@@ -152,48 +154,53 @@ struct T2sChanges {
     chars: Vec<u64>,
     /// Changing phrases without any character in `chars`.
     phrases: Vec<&'static str>,
-    /// The characters of `phrases` (a cheap test before the substring search).
-    phrase_chars: Vec<char>,
+    /// One character of each phrase, as bits like `chars`: a phrase can only occur in text
+    /// that has its character, so text with none of them needs no substring search. (The
+    /// character shared by most phrases is chosen — 覆, 藉, 瞭 — which common text lacks.)
+    phrase_keys: Vec<u64>,
 }
 
 /// The t2s lists, bundled.
 const T2S_CHANGES: &str = include_str!("../assets/t2s_changes.txt");
-/// Code points covered by the character bit set (all Unicode planes).
+/// Code points covered by the character bit sets (all Unicode planes).
 const T2S_BITS: usize = 0x11_0000;
 
 impl T2sChanges {
     fn bundled() -> Self {
         let mut changes = T2sChanges {
             chars: vec![0u64; T2S_BITS / 64],
+            phrase_keys: vec![0u64; T2S_BITS / 64],
             ..T2sChanges::default()
         };
         let mut section = "";
         for line in T2S_CHANGES.lines().filter(|l| !l.starts_with('#')) {
             match line {
                 "[chars]" | "[phrases]" => section = line,
-                _ if section == "[chars]" => line.chars().for_each(|c| changes.set(c)),
-                _ if section == "[phrases]" && !line.is_empty() => {
-                    changes.phrases.push(line);
-                    changes.phrase_chars.extend(line.chars());
+                _ if section == "[chars]" => {
+                    line.chars().for_each(|c| set_bit(&mut changes.chars, c))
                 }
+                _ if section == "[phrases]" && !line.is_empty() => changes.phrases.push(line),
                 _ => {}
             }
         }
-        changes.phrase_chars.sort_unstable();
-        changes.phrase_chars.dedup();
+        let mut shared: std::collections::BTreeMap<char, usize> = Default::default();
+        for c in changes.phrases.iter().flat_map(|p| p.chars()) {
+            *shared.entry(c).or_default() += 1;
+        }
+        for phrase in &changes.phrases {
+            let key = phrase
+                .chars()
+                .max_by_key(|c| (shared.get(c).copied().unwrap_or(0), *c));
+            if let Some(key) = key {
+                set_bit(&mut changes.phrase_keys, key);
+            }
+        }
         changes
     }
 
-    fn set(&mut self, c: char) {
-        let c = c as usize;
-        self.chars[c / 64] |= 1 << (c % 64);
-    }
-
+    #[cfg(test)]
     fn has(&self, c: char) -> bool {
-        let c = c as usize;
-        self.chars
-            .get(c / 64)
-            .is_some_and(|bits| bits & (1 << (c % 64)) != 0)
+        has_bit(&self.chars, c)
     }
 
     /// Could t2s change `text`? False means t2s returns it unchanged.
@@ -201,15 +208,28 @@ impl T2sChanges {
         if text.is_ascii() {
             return false;
         }
-        let mut phrase_char = false;
+        let mut phrase_key = false;
         for c in text.chars() {
-            if self.has(c) {
+            if has_bit(&self.chars, c) {
                 return true;
             }
-            phrase_char |= self.phrase_chars.binary_search(&c).is_ok();
+            phrase_key |= has_bit(&self.phrase_keys, c);
         }
-        phrase_char && self.phrases.iter().any(|p| text.contains(p))
+        phrase_key && self.phrases.iter().any(|p| text.contains(p))
     }
+}
+
+fn set_bit(bits: &mut [u64], c: char) {
+    let c = c as usize;
+    if let Some(word) = bits.get_mut(c / 64) {
+        *word |= 1 << (c % 64);
+    }
+}
+
+fn has_bit(bits: &[u64], c: char) -> bool {
+    let c = c as usize;
+    bits.get(c / 64)
+        .is_some_and(|word| word & (1 << (c % 64)) != 0)
 }
 
 /// Why cleaning decided what it did about one line: the verdict plus, for furniture, the
@@ -250,6 +270,33 @@ pub struct Draft {
     pub text: String,
     /// The decision so far (`None`: nothing has claimed it yet, so it is kept).
     pub rule: Option<Rule>,
+    /// [`letter_count`] of `text`, and whether it has a sentence end: counted once, asked
+    /// by nearly every step.
+    letters: usize,
+    sentence: bool,
+}
+
+impl Draft {
+    /// A line no step has judged yet.
+    pub fn new(line: usize, text: String) -> Draft {
+        Draft {
+            line,
+            letters: letter_count(&text),
+            sentence: furniture::has_sentence_end(&text),
+            text,
+            rule: None,
+        }
+    }
+
+    /// [`letter_count`] of the text.
+    pub fn letters(&self) -> usize {
+        self.letters
+    }
+
+    /// Does the text have sentence punctuation ([`furniture::has_sentence_end`])?
+    pub fn has_sentence_end(&self) -> bool {
+        self.sentence
+    }
 }
 
 /// Cleans every article: normalises lines, then classifies them corpus-wide (repeated lines
@@ -300,26 +347,24 @@ fn explain(
     if options.boilerplate {
         docs.par_iter_mut().for_each(|doc| {
             for d in doc.iter_mut() {
-                d.rule = furniture::line_signal(&d.text).map(Rule::Furniture);
+                d.rule = furniture::draft_signal(d).map(Rule::Furniture);
             }
         });
         furniture::mark_repeated(&mut docs, options.min_chars);
-        for doc in &mut docs {
-            furniture::mark_listings(doc, options.min_chars);
-        }
+        docs.par_iter_mut()
+            .for_each(|doc| furniture::mark_listings(doc, options.min_chars));
     }
-    // 3. Short lines.
-    for d in docs.iter_mut().flatten() {
-        if d.rule.is_none() && letter_count(&d.text) < options.min_chars {
-            d.rule = Some(Rule::Short);
+    // 3. Short lines, and 4. headings (each article on its own).
+    docs.par_iter_mut().for_each(|doc| {
+        for d in doc.iter_mut() {
+            if d.rule.is_none() && d.letters() < options.min_chars {
+                d.rule = Some(Rule::Short);
+            }
         }
-    }
-    // 4. Headings.
-    if options.headings {
-        for doc in &mut docs {
+        if options.headings {
             headings::mark(doc, options.min_chars);
         }
-    }
+    });
     // 5. Near-duplicates, corpus-wide.
     if options.dedupe {
         dedupe::mark(&mut docs);
@@ -359,17 +404,9 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
                 .filter(|p| !p.is_empty())
                 .map(str::to_string)
                 .collect();
-            lines.extend(pieces.into_iter().map(|text| Draft {
-                line,
-                text,
-                rule: None,
-            }));
+            lines.extend(pieces.into_iter().map(|text| Draft::new(line, text)));
         } else if !text.is_empty() {
-            lines.push(Draft {
-                line,
-                text,
-                rule: None,
-            });
+            lines.push(Draft::new(line, text));
         }
     }
     lines
@@ -386,28 +423,40 @@ pub fn normalize_line(raw: &str, converter: &Converter) -> String {
     const MAX_STRIP_ROUNDS: usize = 32;
     /// Longest variant chain seen in OpenCC's tables is 2; allow some margin.
     const MAX_CONVERT_ROUNDS: usize = 4;
-    let mut text = fold_width(raw.trim_start_matches('\u{feff}'));
-    for _ in 0..MAX_STRIP_ROUNDS {
-        let stripped = strip_pinyin_glosses(&text);
-        let unchanged = stripped.len() == text.len(); // stripping only ever removes
-        text = stripped;
-        if unchanged {
-            break;
+    // Each step is skipped (and nothing copied) when it would leave the text as it is.
+    let raw = raw.trim_start_matches('\u{feff}');
+    let mut text = if raw.chars().any(normalize::folds) {
+        Cow::Owned(fold_width(raw))
+    } else {
+        Cow::Borrowed(raw)
+    };
+    if text.chars().any(normalize::is_tone_marked) {
+        for _ in 0..MAX_STRIP_ROUNDS {
+            let stripped = strip_pinyin_glosses(&text);
+            let unchanged = stripped.len() == text.len(); // stripping only ever removes
+            text = Cow::Owned(stripped);
+            if unchanged {
+                break;
+            }
         }
     }
     // OpenCC maps some variants in chains (薴 → 苧 → 苎): convert again while it changes.
-    let mut converted = converter.convert(&text);
-    for _ in 0..MAX_CONVERT_ROUNDS {
-        if converted == text {
-            break;
+    if let Some(opencc) = converter.opencc.as_ref() {
+        if converter.changes.may_change(&text) {
+            let mut converted = opencc.convert(&text);
+            for _ in 0..MAX_CONVERT_ROUNDS {
+                if converted == *text {
+                    break;
+                }
+                text = Cow::Owned(converted);
+                converted = converter.convert(&text);
+            }
+            text = Cow::Owned(converted);
         }
-        text = converted;
-        converted = converter.convert(&text);
     }
     // A BOM (U+FEFF) is no whitespace to `trim`, but it is invisible padding all the same;
     // trimming both together keeps a second pass from finding a new edge to trim.
-    converted
-        .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+    text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
         .to_string()
 }
 
@@ -448,7 +497,7 @@ mod tests {
                 assert_eq!(opencc.convert(&text), text, "U+{:04X}", c as u32);
                 run.push(c);
             } else {
-                assert!(changes.has(c) || changes.phrase_chars.contains(&c));
+                assert!(changes.has(c) || has_bit(&changes.phrase_keys, c));
             }
         }
         assert_eq!(opencc.convert(&run), run);

@@ -248,7 +248,7 @@ pub fn read_bytes(raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<V
     } else {
         raw
     };
-    let text = decode(&bytes, path)?;
+    let text = decode_owned(bytes, path)?;
     let kind = kind.unwrap_or_else(|| {
         if text.trim_start().starts_with('{') {
             FileKind::Jsonl
@@ -301,52 +301,65 @@ struct JsonlRecord {
 }
 
 /// Parses JSON Lines text into articles; blank lines are skipped. A record without `id` gets
-/// `{file}:{line}` as its id.
+/// `{file}:{line}` as its id. Records are parsed in parallel and kept in file order; the error
+/// reported is that of the first bad line, as if they were read one by one.
 pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<Article>> {
-    let mut articles = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line_no = index + 1;
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            continue;
-        }
-        let err = |reason: String| Error::Jsonl {
-            path: path.to_path_buf(),
-            line: line_no,
-            reason,
-        };
-        let record: JsonlRecord =
-            serde_json::from_str(trimmed).map_err(|e| err(format!("invalid JSON ({e})")))?;
-        let text = record
-            .text
-            .ok_or_else(|| err("the record has no \"text\" field".to_string()))?;
-        let id = match record.id {
-            Some(serde_json::Value::String(s)) => s,
-            Some(serde_json::Value::Null) | None => format!("{}:{line_no}", path.display()),
-            Some(other) => other.to_string(),
-        };
-        let label = match record.label {
-            Some(serde_json::Value::String(s)) => Some(s),
-            Some(serde_json::Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        };
-        articles.push(Article {
-            id,
-            title: record.title,
-            label,
-            date: record.date,
-            source: record.source,
-            text,
-            origin: Origin::JsonlRecord { line: line_no },
-        });
-    }
-    Ok(articles)
+    use rayon::prelude::*;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .collect();
+    let parsed: Vec<Result<Article>> = lines
+        .par_iter()
+        .map(|&(line_no, line)| parse_record(line, line_no, path))
+        .collect();
+    parsed.into_iter().collect()
+}
+
+/// One non-blank JSON Lines record (trimmed), from line `line_no` of `path`.
+fn parse_record(line: &str, line_no: usize, path: &Path) -> Result<Article> {
+    let err = |reason: String| Error::Jsonl {
+        path: path.to_path_buf(),
+        line: line_no,
+        reason,
+    };
+    let record: JsonlRecord =
+        serde_json::from_str(line).map_err(|e| err(format!("invalid JSON ({e})")))?;
+    let text = record
+        .text
+        .ok_or_else(|| err("the record has no \"text\" field".to_string()))?;
+    let id = match record.id {
+        Some(serde_json::Value::String(s)) => s,
+        Some(serde_json::Value::Null) | None => format!("{}:{line_no}", path.display()),
+        Some(other) => other.to_string(),
+    };
+    let label = match record.label {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    };
+    Ok(Article {
+        id,
+        title: record.title,
+        label,
+        date: record.date,
+        source: record.source,
+        text,
+        origin: Origin::JsonlRecord { line: line_no },
+    })
 }
 
 /// Decodes file bytes to text: BOM-marked UTF-8/UTF-16 first, then strict UTF-8, then
 /// GB18030 (a superset of GBK and GB2312). Binary data is refused rather than guessed at.
 pub fn decode(bytes: &[u8], path: &Path) -> Result<String> {
-    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+    decode_owned(bytes.to_vec(), path)
+}
+
+/// [`decode`], taking the bytes: UTF-8 input (the usual case) becomes the text without a copy.
+fn decode_owned(bytes: Vec<u8>, path: &Path) -> Result<String> {
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(&bytes) {
         let body = bytes.get(bom_len..).unwrap_or_default();
         return encoding
             .decode_without_bom_handling_and_without_replacement(body)
@@ -355,16 +368,17 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<String> {
                 path: path.to_path_buf(),
             });
     }
-    if looks_binary(bytes) {
+    if looks_binary(&bytes) {
         return Err(Error::Binary {
             path: path.to_path_buf(),
         });
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_string());
-    }
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(not_utf8) => not_utf8.into_bytes(),
+    };
     encoding_rs::GB18030
-        .decode_without_bom_handling_and_without_replacement(bytes)
+        .decode_without_bom_handling_and_without_replacement(&bytes)
         .map(|text| text.into_owned())
         .ok_or_else(|| Error::Undecodable {
             path: path.to_path_buf(),
@@ -427,6 +441,35 @@ mod tests {
             err.starts_with("c.jsonl:2: the record has no \"text\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn jsonl_parsed_in_parallel_reads_like_one_by_one() {
+        let mut lines: Vec<String> = (0..2000)
+            .map(|i| format!("{{\"id\":\"a{i}\",\"text\":\"正文{i}\"}}"))
+            .collect();
+        lines[700] = String::new();
+        let text = lines.join("\n");
+        let run = |threads: usize, text: &str| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| parse_jsonl(text, Path::new("c.jsonl")))
+        };
+        let one = run(1, &text).unwrap();
+        assert_eq!(one, run(2, &text).unwrap());
+        assert_eq!(one.len(), 1999);
+        assert_eq!(one[700].id, "a701");
+        assert_eq!(one[700].origin, Origin::JsonlRecord { line: 702 });
+        // Several bad lines: the first one is reported, whatever the threads.
+        lines[1500] = "{oops".into();
+        lines[900] = "{\"id\":\"x\"}".into();
+        let text = lines.join("\n");
+        for threads in [1, 2] {
+            let err = run(threads, &text).unwrap_err().to_string();
+            assert!(err.starts_with("c.jsonl:901: the record has no"), "{err}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The pipeline in one visible place: clean → units → segment + TF-IDF → LSA → k-means →
 //! labels, assembled into an [`Analysis`].
 
+use std::sync::{Once, OnceLock};
+
 use crate::clean::{self, CleanArticle, DropReason, Verdict};
 use crate::cluster::{self, ClusterOptions, Clustering};
 use crate::error::{Error, Result};
@@ -18,20 +20,39 @@ use crate::settings::Settings;
 use crate::units::{self, DroppedUnit, Units};
 use crate::vectorize::{self, Vectors};
 
+/// jieba's dictionary, loaded once per process and shared by every analysis: loading it costs
+/// more than cleaning a thousand articles, and it never changes (guided runs, which add words,
+/// build their own).
+static SEGMENTER: OnceLock<Segmenter> = OnceLock::new();
+static PRELOAD: Once = Once::new();
+
+/// The shared segmenter, loaded on first use (waiting for a load already under way).
+pub fn shared_segmenter() -> &'static Segmenter {
+    SEGMENTER.get_or_init(Segmenter::new)
+}
+
+/// Starts loading the [`shared_segmenter`] on a background thread and returns at once, so the
+/// load overlaps with reading and cleaning. Call it before reading the input; [`analyze`] calls
+/// it too. Only the first call does anything.
+pub fn preload_segmenter() {
+    PRELOAD.call_once(|| {
+        // If no thread can be started, the first use loads it instead.
+        let _ = std::thread::Builder::new()
+            .name("zhuti-jieba".into())
+            .spawn(|| {
+                shared_segmenter();
+            });
+    });
+}
+
 /// Runs the whole pipeline on `corpus`. Deterministic: the same corpus and settings give the
 /// same [`Analysis`] at any thread count.
 pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) -> Result<Analysis> {
     settings.validate()?;
-    // Loading jieba's dictionary takes a while: do it on a side thread while cleaning runs.
-    let prepared = std::thread::scope(|scope| {
-        let loading = scope.spawn(Segmenter::new);
-        let cleaned = clean_units(corpus, settings, progress)?;
-        let segmenter = loading.join().map_err(|_| Error::Numeric {
-            stage: "segment",
-            reason: "loading the jieba dictionary failed".into(),
-        })?;
-        vectorize_units(corpus, settings, cleaned, &segmenter, progress)
-    })?;
+    // Loading jieba's dictionary takes a while: it runs on a side thread while cleaning runs.
+    preload_segmenter();
+    let cleaned = clean_units(corpus, settings, progress)?;
+    let prepared = vectorize_units(corpus, settings, cleaned, shared_segmenter(), progress)?;
 
     progress.start(Stage::Cluster, None);
     let options = cluster_options(settings);

@@ -5,8 +5,6 @@
 //! first paragraph) and heavy overlap. The longer paragraph is kept (the first one on a tie);
 //! the others are dropped as `duplicate` with a pointer to it.
 
-use std::collections::HashMap;
-
 use super::{Draft, Rule};
 
 /// Share of the shorter paragraph's 4-grams that must occur in the longer one.
@@ -20,10 +18,9 @@ const SAMPLE: u32 = 4;
 
 /// The comparison key: letters and digits, lower-cased.
 pub fn key(text: &str) -> Vec<char> {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut key = Vec::with_capacity(text.len() / 2);
+    super::normalize::letter_key(text, |c| key.push(c));
+    key
 }
 
 /// Does the text end in an ellipsis (a summary or teaser cut short)?
@@ -70,6 +67,35 @@ pub fn overlap(a: &[u32], b: &[u32]) -> f64 {
     shared as f64 / a.len() as f64
 }
 
+/// [`overlap`] when it is at least [`OVERLAP`], else `None`; stops comparing as soon as the
+/// shingles left in `a` cannot bring it up to [`OVERLAP`] any more.
+fn overlap_reaching(a: &[u32], b: &[u32]) -> Option<f64> {
+    if a.is_empty() {
+        return None;
+    }
+    let reaches = |shared: usize| shared as f64 / a.len() as f64 >= OVERLAP;
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                i += 1;
+                // Every shingle skipped in `a` lowers the best overlap still possible.
+                if !reaches(shared + a.len() - i) {
+                    return None;
+                }
+            }
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let o = shared as f64 / a.len() as f64;
+    (o >= OVERLAP).then_some(o)
+}
+
 /// Shingles used to find candidates: a fixed quarter of them (by hash), so that a paragraph
 /// contained in another has its sample contained in the other's sample.
 fn sample(set: &[u32]) -> impl Iterator<Item = u32> + '_ {
@@ -82,76 +108,156 @@ fn sample(set: &[u32]) -> impl Iterator<Item = u32> + '_ {
 /// Candidates are found through a sample of the shingles (a quarter, chosen by hash) and
 /// then checked on all of them, so the cost stays near-linear on large corpora; a very short
 /// paragraph whose sample is empty is only matched when equal.
+///
+/// Paragraphs are decided one at a time in a fixed order (complete before truncated, longest
+/// first, then corpus order), each against the paragraphs kept before it. Everything that does
+/// not depend on those decisions — keys, shingles, which paragraphs have equal keys, which
+/// sampled shingles more than one paragraph has — is worked out first, in parallel and
+/// collected in a fixed order, so the result does not depend on the number of threads and the
+/// one-at-a-time part only touches shingles that can find a twin.
 pub fn mark(docs: &mut [Vec<Draft>]) {
+    use rayon::prelude::*;
     struct Candidate {
         doc: usize,
         idx: usize,
         truncated: bool,
         key: Vec<char>,
+        shingles: Vec<u32>,
+        /// How many of `shingles` are in the sample.
+        sampled: u32,
     }
-    let mut candidates: Vec<Candidate> = Vec::new();
-    for (doc, lines) in docs.iter().enumerate() {
-        for (idx, d) in lines.iter().enumerate() {
-            if d.rule.is_none() {
-                candidates.push(Candidate {
-                    doc,
-                    idx,
-                    truncated: is_truncated(&d.text),
-                    key: key(&d.text),
-                });
-            }
-        }
-    }
-    // Complete before truncated, longest first, then corpus order: the kept twin is the
-    // fullest version.
-    candidates.sort_by(|a, b| {
+    let mut candidates: Vec<Candidate> = docs
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(doc, lines)| {
+            lines
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.rule.is_none())
+                .map(move |(idx, d)| {
+                    let key = key(&d.text);
+                    let shingles = shingles(&key);
+                    Candidate {
+                        doc,
+                        idx,
+                        truncated: is_truncated(&d.text),
+                        sampled: sample(&shingles).count() as u32,
+                        shingles,
+                        key,
+                    }
+                })
+        })
+        .collect();
+    // The order of decisions. The sort key is unique, so an unstable sort is deterministic.
+    candidates.par_sort_unstable_by(|a, b| {
         (a.truncated, b.key.len(), a.doc, a.idx).cmp(&(b.truncated, a.key.len(), b.doc, b.idx))
     });
+    let n = candidates.len();
 
-    let mut kept: Vec<(usize, usize, Vec<u32>)> = Vec::new();
-    let mut exact: HashMap<Vec<char>, usize> = HashMap::new();
-    let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
-    let mut verdicts: Vec<(usize, usize, (usize, usize))> = Vec::new();
-    let mut hits: HashMap<u32, u32> = HashMap::new();
-    for c in candidates {
-        if let Some(&k) = exact.get(&c.key) {
-            verdicts.push((c.doc, c.idx, (kept[k].0, kept[k].1)));
+    // Equal keys: `first_equal[p]` is the first position whose key equals `p`'s.
+    let mut by_key: Vec<u32> = (0..n as u32).collect();
+    by_key.par_sort_unstable_by(|&a, &b| {
+        candidates[a as usize]
+            .key
+            .cmp(&candidates[b as usize].key)
+            .then(a.cmp(&b))
+    });
+    let mut first_equal: Vec<u32> = (0..n as u32).collect();
+    for run in by_key.chunk_by(|&a, &b| candidates[a as usize].key == candidates[b as usize].key) {
+        for &p in run {
+            first_equal[p as usize] = run[0];
+        }
+    }
+
+    // Sampled shingles that more than one paragraph has (the others cannot find a twin),
+    // numbered; `shared[p]` lists the numbers of `p`'s.
+    let mut pairs: Vec<(u32, u32)> = candidates
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(p, c)| sample(&c.shingles).map(move |s| (s, p as u32)))
+        .collect();
+    pairs.par_sort_unstable();
+    let shared_runs = || {
+        pairs
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|run| run.len() > 1)
+    };
+    let mut offsets: Vec<usize> = vec![0; n + 1];
+    for &(_, p) in shared_runs().flatten() {
+        offsets[p as usize + 1] += 1;
+    }
+    for p in 0..n {
+        offsets[p + 1] += offsets[p];
+    }
+    let mut shared_ids: Vec<u32> = vec![0; offsets[n]];
+    let mut fill = offsets.clone();
+    let mut n_shared = 0u32;
+    for run in shared_runs() {
+        for &(_, p) in run {
+            shared_ids[fill[p as usize]] = n_shared;
+            fill[p as usize] += 1;
+        }
+        n_shared += 1;
+    }
+    let shared = |p: usize| &shared_ids[offsets[p]..offsets[p + 1]];
+    drop(pairs);
+
+    // One paragraph at a time. Postings hold, per shared shingle, the first MAX_POSTINGS kept
+    // paragraphs with it in their sample.
+    const NONE: u32 = u32::MAX;
+    let mut kept_equal: Vec<u32> = vec![NONE; n]; // by `first_equal`: the kept one
+    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); n_shared as usize];
+    let mut twins: Vec<u32> = vec![NONE; n];
+    // Sampled shingles shared with each kept paragraph (by position), and which were hit.
+    let mut hits: Vec<u32> = vec![0; n];
+    let mut touched: Vec<u32> = Vec::new();
+    for (p, c) in candidates.iter().enumerate() {
+        let group = first_equal[p] as usize;
+        if kept_equal[group] != NONE {
+            twins[p] = kept_equal[group];
             continue;
         }
-        let set = shingles(&c.key);
-        hits.clear();
-        let mut sampled = 0u32;
-        for s in sample(&set) {
-            sampled += 1;
-            for &k in postings.get(&s).map(Vec::as_slice).unwrap_or_default() {
-                *hits.entry(k).or_default() += 1;
+        for &s in shared(p) {
+            for &k in &postings[s as usize] {
+                let h = &mut hits[k as usize];
+                if *h == 0 {
+                    touched.push(k);
+                }
+                *h += 1;
             }
         }
-        let need = sampled.div_ceil(2).max(1);
-        let twin = hits
-            .iter()
-            .filter(|&(_, &n)| n >= need)
-            .map(|(&k, _)| (overlap(&set, &kept[k as usize].2), k as usize))
-            .filter(|&(o, _)| o >= OVERLAP)
-            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
-        match twin {
-            Some((_, k)) => verdicts.push((c.doc, c.idx, (kept[k].0, kept[k].1))),
-            None => {
-                let id = kept.len() as u32;
-                for s in sample(&set) {
-                    let list = postings.entry(s).or_default();
-                    if list.len() < MAX_POSTINGS {
-                        list.push(id);
+        let need = c.sampled.div_ceil(2).max(1);
+        let mut twin: Option<(f64, u32)> = None;
+        for &k in &touched {
+            if hits[k as usize] >= need {
+                if let Some(o) = overlap_reaching(&c.shingles, &candidates[k as usize].shingles) {
+                    // The highest overlap wins; on a tie, the one kept first.
+                    if twin.is_none_or(|(best, b)| o > best || (o == best && k < b)) {
+                        twin = Some((o, k));
                     }
                 }
-                exact.insert(c.key, kept.len());
-                kept.push((c.doc, c.idx, set));
+            }
+            hits[k as usize] = 0;
+        }
+        touched.clear();
+        match twin {
+            Some((_, k)) => twins[p] = k,
+            None => {
+                for &s in shared(p) {
+                    let list = &mut postings[s as usize];
+                    if list.len() < MAX_POSTINGS {
+                        list.push(p as u32);
+                    }
+                }
+                kept_equal[group] = p as u32;
             }
         }
     }
-    for (doc, idx, (twin_doc, twin_idx)) in verdicts {
-        let twin_line = docs[twin_doc][twin_idx].line;
-        docs[doc][idx].rule = Some(Rule::Duplicate(twin_doc, twin_line));
+    for (c, &twin) in candidates.iter().zip(&twins) {
+        if let Some(twin) = candidates.get(twin as usize) {
+            let twin_line = docs[twin.doc][twin.idx].line;
+            docs[c.doc][c.idx].rule = Some(Rule::Duplicate(twin.doc, twin_line));
+        }
     }
 }
 
@@ -166,11 +272,7 @@ mod tests {
                 lines
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| Draft {
-                        line: i + 1,
-                        text: (*t).to_string(),
-                        rule: None,
-                    })
+                    .map(|(i, t)| Draft::new(i + 1, (*t).to_string()))
                     .collect()
             })
             .collect()
@@ -220,5 +322,157 @@ mod tests {
         ]);
         mark(&mut d);
         assert!(d.iter().flatten().all(|l| l.rule.is_none()));
+    }
+
+    /// The one-at-a-time algorithm `mark` was before its work was split into a parallel part:
+    /// the two must agree on every input.
+    fn reference_mark(docs: &mut [Vec<Draft>]) {
+        use std::collections::HashMap;
+        struct Candidate {
+            doc: usize,
+            idx: usize,
+            truncated: bool,
+            key: Vec<char>,
+        }
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for (doc, lines) in docs.iter().enumerate() {
+            for (idx, d) in lines.iter().enumerate() {
+                if d.rule.is_none() {
+                    candidates.push(Candidate {
+                        doc,
+                        idx,
+                        truncated: is_truncated(&d.text),
+                        key: key(&d.text),
+                    });
+                }
+            }
+        }
+        // Complete before truncated, longest first, then corpus order: the kept twin is the
+        // fullest version.
+        candidates.sort_by(|a, b| {
+            (a.truncated, b.key.len(), a.doc, a.idx).cmp(&(b.truncated, a.key.len(), b.doc, b.idx))
+        });
+
+        let mut kept: Vec<(usize, usize, Vec<u32>)> = Vec::new();
+        let mut exact: HashMap<Vec<char>, usize> = HashMap::new();
+        let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut verdicts: Vec<(usize, usize, (usize, usize))> = Vec::new();
+        let mut hits: HashMap<u32, u32> = HashMap::new();
+        for c in candidates {
+            if let Some(&k) = exact.get(&c.key) {
+                verdicts.push((c.doc, c.idx, (kept[k].0, kept[k].1)));
+                continue;
+            }
+            let set = shingles(&c.key);
+            hits.clear();
+            let mut sampled = 0u32;
+            for s in sample(&set) {
+                sampled += 1;
+                for &k in postings.get(&s).map(Vec::as_slice).unwrap_or_default() {
+                    *hits.entry(k).or_default() += 1;
+                }
+            }
+            let need = sampled.div_ceil(2).max(1);
+            let twin = hits
+                .iter()
+                .filter(|&(_, &n)| n >= need)
+                .map(|(&k, _)| (overlap(&set, &kept[k as usize].2), k as usize))
+                .filter(|&(o, _)| o >= OVERLAP)
+                .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+            match twin {
+                Some((_, k)) => verdicts.push((c.doc, c.idx, (kept[k].0, kept[k].1))),
+                None => {
+                    let id = kept.len() as u32;
+                    for s in sample(&set) {
+                        let list = postings.entry(s).or_default();
+                        if list.len() < MAX_POSTINGS {
+                            list.push(id);
+                        }
+                    }
+                    exact.insert(c.key, kept.len());
+                    kept.push((c.doc, c.idx, set));
+                }
+            }
+        }
+        for (doc, idx, (twin_doc, twin_idx)) in verdicts {
+            let twin_line = docs[twin_doc][twin_idx].line;
+            docs[doc][idx].rule = Some(Rule::Duplicate(twin_doc, twin_line));
+        }
+    }
+
+    /// A corpus with many near-duplicates: paragraphs made of sentences from a small pool,
+    /// some repeated whole, some truncated with an ellipsis, some contained in others.
+    fn near_duplicates(seed: u64, articles: usize) -> Vec<Vec<Draft>> {
+        const POOL: [&str; 12] = [
+            "大模型正越来越多地针对特定垂直行业进行优化和应用。",
+            "算力仍是主要制约因素,高端芯片供应紧张。",
+            "多位受访专家表示,行业大模型的商业化落地正在加速。",
+            "记者了解到,第一批通过备案的大模型主要是基础通用模型。",
+            "数据显示,今年前三季度国内生产总值同比增长5.2%。",
+            "新能源汽车出口再创新高,欧洲市场成为新的增长点。",
+            "央行宣布下调存款准备金率0.25个百分点。",
+            "球队在主场以3比1战胜对手,取得联赛三连胜。",
+            "GPU-4 与 ChatGPT 的竞争仍在继续",
+            "教育部发布通知,要求各地做好秋季学期开学准备工作。",
+            "短句",
+            "气象台预计,未来三天南方地区将有较强降雨过程。",
+        ];
+        let mut state = seed;
+        let mut next = move |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        (0..articles)
+            .map(|_| {
+                (0..1 + next(6))
+                    .map(|i| {
+                        let mut text: String =
+                            (0..1 + next(4)).map(|_| POOL[next(POOL.len())]).collect();
+                        if next(5) == 0 {
+                            let cut: String =
+                                text.chars().take(text.chars().count() * 3 / 4).collect();
+                            text = format!("{cut}...");
+                        }
+                        Draft {
+                            rule: (next(10) == 0).then_some(Rule::Short),
+                            ..Draft::new(i + 1, text)
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn agrees_with_the_one_at_a_time_algorithm() {
+        for seed in 0..40 {
+            let mut fast = near_duplicates(seed, 1 + (seed as usize % 7) * 9);
+            let mut slow = fast.clone();
+            mark(&mut fast);
+            reference_mark(&mut slow);
+            assert_eq!(fast, slow, "seed {seed}");
+            assert!(
+                fast.iter()
+                    .flatten()
+                    .any(|d| matches!(d.rule, Some(Rule::Duplicate(..))))
+                    || seed % 7 == 0
+            );
+        }
+    }
+
+    #[test]
+    fn same_verdicts_on_one_and_two_threads() {
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut docs = near_duplicates(7, 300);
+            pool.install(|| mark(&mut docs));
+            docs
+        };
+        assert_eq!(run(1), run(2));
     }
 }

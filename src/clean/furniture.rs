@@ -6,6 +6,7 @@
 //! [`line_signal`] judges one line alone; [`mark_repeated`] and [`mark_listings`] look at
 //! lines in context (across articles, and runs of short lines within one).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -69,6 +70,122 @@ impl Signal {
     }
 }
 
+/// A fixed list of cue words, searched in one pass over a line: only where a character that
+/// starts some cue word occurs (one bit lookup per character) are the words compared. Much
+/// cheaper than one substring search per word, which is what line classification did per line.
+pub struct Cues {
+    words: &'static [&'static str],
+    /// One bit per code point (modulo 2^16) that starts a word.
+    starts: [u64; 1024],
+}
+
+impl Cues {
+    /// The cue list for `words` (built at compile time).
+    pub const fn new(words: &'static [&'static str]) -> Cues {
+        let mut starts = [0u64; 1024];
+        let mut i = 0;
+        while i < words.len() {
+            let c = first_code_point(words[i].as_bytes()) as usize & 0xFFFF;
+            starts[c / 64] |= 1 << (c % 64);
+            i += 1;
+        }
+        Cues { words, starts }
+    }
+
+    /// Every occurrence of every word in `text`: (byte offset, word), in text order.
+    pub fn occurrences<'t>(
+        &'t self,
+        text: &'t str,
+    ) -> impl Iterator<Item = (usize, &'static str)> + 't {
+        let words = self.words;
+        text.char_indices()
+            .filter(move |&(_, c)| self.may_start(c))
+            .flat_map(move |(at, _)| {
+                let rest = &text[at..];
+                words
+                    .iter()
+                    .filter(move |w| rest.starts_with(**w))
+                    .map(move |w| (at, *w))
+            })
+    }
+
+    /// Might a word start with `c`?
+    #[inline]
+    fn may_start(&self, c: char) -> bool {
+        let c = c as usize & 0xFFFF;
+        self.starts[c / 64] & (1 << (c % 64)) != 0
+    }
+
+    /// Does any word occur in `text`?
+    pub fn occurs_in(&self, text: &str) -> bool {
+        for (at, c) in text.char_indices() {
+            if self.may_start(c) && self.words.iter().any(|w| text[at..].starts_with(w)) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The words that occur in `text`, each once, in list order.
+    pub fn present_in<'t>(&'t self, text: &'t str) -> impl Iterator<Item = &'static str> + 't {
+        let mut found = vec![false; self.words.len()];
+        for (at, c) in text.char_indices() {
+            if self.may_start(c) {
+                for (i, w) in self.words.iter().enumerate() {
+                    found[i] |= text[at..].starts_with(w);
+                }
+            }
+        }
+        self.words
+            .iter()
+            .zip(found)
+            .filter(|(_, f)| *f)
+            .map(|(w, _)| *w)
+    }
+}
+
+/// The first code point of UTF-8 `bytes` (0 for none), usable in constants.
+const fn first_code_point(bytes: &[u8]) -> u32 {
+    if bytes.is_empty() {
+        return 0;
+    }
+    let b0 = bytes[0] as u32;
+    if b0 < 0x80 {
+        b0
+    } else if b0 < 0xE0 {
+        ((b0 & 0x1F) << 6) | cont(bytes, 1)
+    } else if b0 < 0xF0 {
+        ((b0 & 0x0F) << 12) | (cont(bytes, 1) << 6) | cont(bytes, 2)
+    } else {
+        ((b0 & 0x07) << 18) | (cont(bytes, 1) << 12) | (cont(bytes, 2) << 6) | cont(bytes, 3)
+    }
+}
+
+/// The payload of continuation byte `i` (0 past the end).
+const fn cont(bytes: &[u8], i: usize) -> u32 {
+    if i < bytes.len() {
+        bytes[i] as u32 & 0x3F
+    } else {
+        0
+    }
+}
+
+/// `text` lower-cased, borrowed when lower-casing would not change it — the usual case for
+/// Chinese text, whose characters have no case.
+fn lower_case(text: &str) -> Cow<'_, str> {
+    if text.chars().all(is_caseless) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
+    }
+}
+
+/// Characters that lower-case to themselves, answered directly for ASCII, CJK and punctuation
+/// (a shortcut only: `false` means "look it up").
+fn is_caseless(c: char) -> bool {
+    matches!(c, '\0'..='@' | '['..='\x7f' | '\u{2000}'..='\u{206F}' | '\u{3000}'..='\u{9FFF}' | '\u{FF00}'..='\u{FF20}' | '\u{FF3B}'..='\u{FFEF}')
+}
+
 /// Lines with more letters than this are paragraphs whatever cue words they contain.
 const MAX_FURNITURE_LETTERS: usize = 120;
 /// Lines up to this many letters count as short (headline-like, credit-like).
@@ -81,7 +198,15 @@ pub fn has_sentence_end(text: &str) -> bool {
 
 /// Judges one normalised line on its own; `None` means "no furniture signal".
 pub fn line_signal(text: &str) -> Option<Signal> {
-    let letters = letter_count(text);
+    signal(text, letter_count(text))
+}
+
+/// [`line_signal`] of a draft line, its letters counted already.
+pub fn draft_signal(d: &Draft) -> Option<Signal> {
+    signal(&d.text, d.letters())
+}
+
+fn signal(text: &str, letters: usize) -> Option<Signal> {
     let pipes = text.matches('|').count();
     if pipes >= 2 || (pipes == 1 && text.starts_with('|')) {
         return Some(Signal::Table);
@@ -89,22 +214,17 @@ pub fn line_signal(text: &str) -> Option<Signal> {
     if letters > MAX_FURNITURE_LETTERS {
         return None;
     }
-    let lower = text.to_lowercase();
+    let lower = lower_case(text);
     if is_licence(&lower) {
         return Some(Signal::Licence);
     }
     if is_copyright(&lower) {
         return Some(Signal::Copyright);
     }
-    if has_phone(text)
-        || has_email(text)
-        || lower.contains("http://")
-        || lower.contains("https://")
-        || lower.contains("www.")
-    {
+    if has_phone(text) || has_email(text) || URLS.occurs_in(&lower) {
         return Some(Signal::Contact);
     }
-    if is_legal_notice(text) {
+    if is_legal_notice(text, letters) {
         return Some(Signal::LegalNotice);
     }
     let sentence = has_sentence_end(text);
@@ -114,7 +234,7 @@ pub fn line_signal(text: &str) -> Option<Signal> {
     if letters <= 60 && label_fields(text) >= 2 {
         return Some(Signal::Metadata);
     }
-    if letters <= 30 && is_byline(text) {
+    if letters <= 30 && is_byline(text, letters) {
         return Some(Signal::Byline);
     }
     if letters <= 30 && (has_date(text) || has_time(text)) {
@@ -130,7 +250,7 @@ pub fn line_signal(text: &str) -> Option<Signal> {
     {
         return Some(Signal::Caption);
     }
-    if letters <= 16 && NAVIGATION.iter().any(|w| lower.contains(w)) {
+    if letters <= 16 && NAVIGATION.occurs_in(&lower) {
         return Some(Signal::Navigation);
     }
     if letters <= 60 && letters > 0 {
@@ -142,8 +262,11 @@ pub fn line_signal(text: &str) -> Option<Signal> {
     None
 }
 
+/// Link shapes.
+static URLS: Cues = Cues::new(&["http://", "https://", "www."]);
+
 /// Widget and navigation words that make up short menu lines.
-const NAVIGATION: &[&str] = &[
+static NAVIGATION: Cues = Cues::new(&[
     "展开",
     "收起",
     "更多",
@@ -176,10 +299,10 @@ const NAVIGATION: &[&str] = &[
     "转发",
     "订阅",
     "广告",
-];
+]);
 
 /// Cue words of reprint and disclaimer notices.
-const LEGAL_CUES: &[&str] = &[
+static LEGAL_CUES: Cues = Cues::new(&[
     "版权",
     "转载",
     "授权",
@@ -201,10 +324,10 @@ const LEGAL_CUES: &[&str] = &[
     "投稿",
     "撤下",
     "联系",
-];
+]);
 
 /// Words by which a site addresses its reader or names itself.
-const ADDRESS_CUES: &[&str] = &[
+static ADDRESS_CUES: Cues = Cues::new(&[
     "本站",
     "本网",
     "本报",
@@ -219,30 +342,23 @@ const ADDRESS_CUES: &[&str] = &[
     "欢迎",
     "任何",
     "您",
-];
+]);
 
-fn is_legal_notice(text: &str) -> bool {
-    let cues: Vec<&str> = LEGAL_CUES
-        .iter()
-        .copied()
-        .filter(|c| text.contains(c))
-        .collect();
-    if cues.len() < 2 || !ADDRESS_CUES.iter().any(|c| text.contains(c)) {
+fn is_legal_notice(text: &str, letters: usize) -> bool {
+    let cues: Vec<&str> = LEGAL_CUES.present_in(text).collect();
+    if cues.len() < 2 || !ADDRESS_CUES.occurs_in(text) {
         return false;
     }
     let cue_chars: usize = cues
         .iter()
         .map(|c| c.chars().count() * text.matches(c).count())
         .sum();
-    cue_chars * 8 >= letter_count(text)
+    cue_chars * 8 >= letters
 }
 
 fn is_licence(lower: &str) -> bool {
-    if lower.contains("icp备")
-        || lower.contains("icp证")
-        || lower.contains("网安备")
-        || lower.contains("备案号")
-    {
+    static LICENCES: Cues = Cues::new(&["icp备", "icp证", "网安备", "备案号"]);
+    if LICENCES.occurs_in(lower) {
         return true;
     }
     // 许可证 followed closely by a code with digits.
@@ -255,7 +371,7 @@ fn is_licence(lower: &str) -> bool {
 }
 
 fn is_copyright(lower: &str) -> bool {
-    [
+    static COPYRIGHT: Cues = Cues::new(&[
         "©",
         "copyright",
         "all rights reserved",
@@ -263,9 +379,8 @@ fn is_copyright(lower: &str) -> bool {
         "版权归",
         "版权属",
         "保留所有权利",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
+    ]);
+    COPYRIGHT.occurs_in(lower)
 }
 
 /// Runs of ASCII digits joined by `-` as (start char index, digits, groups).
@@ -298,6 +413,10 @@ fn digit_tokens(chars: &[char]) -> Vec<Vec<String>> {
 /// A phone number: `010-83251700`, `0755-1234567`, `400-889-0008`, `4008890008`, an
 /// 11-digit mobile number, or 5+ digits right after 电话/热线/传真/手机/tel.
 pub fn has_phone(text: &str) -> bool {
+    // Every shape below needs at least five digits.
+    if text.bytes().filter(u8::is_ascii_digit).count() < 5 {
+        return false;
+    }
     let chars: Vec<char> = text.chars().collect();
     let shaped = digit_tokens(&chars).iter().any(|groups| {
         let joined: String = groups.concat();
@@ -319,7 +438,7 @@ pub fn has_phone(text: &str) -> bool {
     if shaped {
         return true;
     }
-    let lower = text.to_lowercase();
+    let lower = lower_case(text);
     ["电话", "热线", "传真", "手机", "tel"].iter().any(|label| {
         lower.match_indices(label).any(|(at, w)| {
             let digits = lower[at + w.len()..]
@@ -350,6 +469,9 @@ pub fn has_email(text: &str) -> bool {
 
 /// A calendar date: `2023-07-27`, `2024/9/20`, `2024.09.20` or `2023年11月17日`.
 pub fn has_date(text: &str) -> bool {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -383,6 +505,9 @@ pub fn has_date(text: &str) -> bool {
 
 /// A clock time: `09:42` or `16:43:20`.
 pub fn has_time(text: &str) -> bool {
+    if !text.contains(':') {
+        return false;
+    }
     let chars: Vec<char> = text.chars().collect();
     (1..chars.len()).any(|i| {
         chars[i] == ':'
@@ -402,6 +527,9 @@ fn count_digits(chars: &[char]) -> usize {
 
 /// How many `label:` fields (2–4 Han characters then a colon) the line has.
 fn label_fields(text: &str) -> usize {
+    if !text.contains([':', '：']) {
+        return 0;
+    }
     let chars: Vec<char> = text.chars().collect();
     (0..chars.len())
         .filter(|&i| {
@@ -416,7 +544,7 @@ fn is_han(c: char) -> bool {
 }
 
 /// Credit words of bylines.
-const CREDITS: &[&str] = &[
+static CREDITS: Cues = Cues::new(&[
     "责任编辑",
     "图片来源",
     "记者",
@@ -436,18 +564,17 @@ const CREDITS: &[&str] = &[
     "策划",
     "来源",
     "原标题",
-];
+]);
 
-fn is_byline(text: &str) -> bool {
+fn is_byline(text: &str, letters: usize) -> bool {
     let separator = |c: Option<char>| matches!(c, Some(':' | '：' | '/' | '|' | ' ' | '丨'));
-    let credited = CREDITS.iter().any(|w| {
-        text.match_indices(w)
-            .any(|(at, w)| separator(text[at + w.len()..].chars().next()))
-    });
+    let credited = CREDITS
+        .occurrences(text)
+        .any(|(at, w)| separator(text[at + w.len()..].chars().next()));
     let leading = ["文/", "图/", "文|", "图|", "文:", "图:"]
         .iter()
         .any(|p| text.starts_with(p));
-    let reported = text.ends_with("报道") && letter_count(text) <= 20;
+    let reported = text.ends_with("报道") && letters <= 20;
     credited || leading || reported
 }
 
@@ -464,44 +591,66 @@ fn is_teaser(text: &str) -> bool {
 /// The key two short lines share when they say the same thing: letters and digits,
 /// lower-cased.
 pub fn line_key(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut key = String::with_capacity(text.len());
+    super::normalize::letter_key(text, |c| key.push(c));
+    key
 }
 
 /// Does this line read like a paragraph (enough letters and a sentence end)?
 pub fn looks_like_paragraph(text: &str, min_chars: usize) -> bool {
-    letter_count(text) >= min_chars.max(1)
-        && (has_sentence_end(text) || letter_count(text) > SHORT_LINE_LETTERS)
+    paragraph_shaped(letter_count(text), has_sentence_end(text), min_chars)
+}
+
+/// [`looks_like_paragraph`] from a line's letter count and sentence end.
+fn paragraph_shaped(letters: usize, sentence: bool, min_chars: usize) -> bool {
+    letters >= min_chars.max(1) && (sentence || letters > SHORT_LINE_LETTERS)
+}
+
+/// Is `d` still kept and shaped like a paragraph?
+fn kept_paragraph(d: &Draft, min_chars: usize) -> bool {
+    d.rule.is_none() && paragraph_shaped(d.letters(), d.has_sentence_end(), min_chars)
 }
 
 /// Marks short lines (up to 40 letters) that occur more than once in the corpus as
 /// [`Signal::Repeated`] — site names, widget labels, share prompts — unless a paragraph follows
 /// them (then they are headings that happen to repeat).
+///
+/// The keys of short lines are made per article in parallel; counting them is the only serial
+/// part, and its result does not depend on the order.
 pub fn mark_repeated(docs: &mut [Vec<Draft>], min_chars: usize) {
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for doc in docs.iter() {
-        for d in doc {
-            if letter_count(&d.text) <= SHORT_LINE_LETTERS && !has_sentence_end(&d.text) {
-                *counts.entry(line_key(&d.text)).or_default() += 1;
+    use rayon::prelude::*;
+    let short = |d: &Draft| d.letters() <= SHORT_LINE_LETTERS;
+    // Per line: the key of a short line (counted when it has no sentence end), else `None`.
+    let keys: Vec<Vec<Option<String>>> = docs
+        .par_iter()
+        .map(|doc| {
+            let key = |d: &Draft| short(d).then(|| line_key(&d.text));
+            doc.iter().map(key).collect()
+        })
+        .collect();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (doc, keys) in docs.iter().zip(&keys) {
+        for (d, key) in doc.iter().zip(keys) {
+            if let Some(key) = key.as_deref().filter(|_| !d.has_sentence_end()) {
+                *counts.entry(key).or_default() += 1;
             }
         }
     }
-    for doc in docs.iter_mut() {
+    docs.par_iter_mut().zip(&keys).for_each(|(doc, keys)| {
         for i in 0..doc.len() {
-            if doc[i].rule.is_some() || letter_count(&doc[i].text) > SHORT_LINE_LETTERS {
+            if doc[i].rule.is_some() || !short(&doc[i]) {
                 continue;
             }
-            let repeated = counts.get(&line_key(&doc[i].text)).is_some_and(|&n| n >= 2);
-            let paragraph_next = doc
-                .get(i + 1)
-                .is_some_and(|n| n.rule.is_none() && looks_like_paragraph(&n.text, min_chars));
+            let repeated = keys[i]
+                .as_deref()
+                .and_then(|key| counts.get(key))
+                .is_some_and(|&n| n >= 2);
+            let paragraph_next = doc.get(i + 1).is_some_and(|n| kept_paragraph(n, min_chars));
             if repeated && !paragraph_next {
                 doc[i].rule = Some(Rule::Furniture(Signal::Repeated));
             }
         }
-    }
+    });
 }
 
 /// Marks runs of short, sentence-less lines as [`Signal::Listing`] when they hold two or more
@@ -512,7 +661,7 @@ pub fn mark_repeated(docs: &mut [Vec<Draft>], min_chars: usize) {
 pub fn mark_listings(doc: &mut [Draft], min_chars: usize) {
     let short = |d: &Draft| {
         matches!(d.rule, Some(Rule::Furniture(_)))
-            || (letter_count(&d.text) <= SHORT_LINE_LETTERS && !has_sentence_end(&d.text))
+            || (d.letters() <= SHORT_LINE_LETTERS && !d.has_sentence_end())
     };
     let mut start = 0;
     while start < doc.len() {
@@ -530,12 +679,10 @@ pub fn mark_listings(doc: &mut [Draft], min_chars: usize) {
             .count();
         let weak = run
             .iter()
-            .filter(|d| d.rule.is_some() || letter_count(&d.text) < min_chars)
+            .filter(|d| d.rule.is_some() || d.letters() < min_chars)
             .count();
         // A run that leads into a paragraph ends in that paragraph's heading (or title).
-        let paragraph_next = doc
-            .get(end)
-            .is_some_and(|n| n.rule.is_none() && looks_like_paragraph(&n.text, min_chars));
+        let paragraph_next = doc.get(end).is_some_and(|n| kept_paragraph(n, min_chars));
         let listing = (run.len() >= 3 && dated >= 2)
             || (run.len() >= 4 && weak * 2 >= run.len() && !paragraph_next);
         if listing {
@@ -714,14 +861,84 @@ mod tests {
         assert!(!has_phone("增至21个"));
     }
 
+    #[test]
+    fn cues_find_what_substring_search_finds() {
+        let lists: [&Cues; 8] = [
+            &NAVIGATION,
+            &LEGAL_CUES,
+            &ADDRESS_CUES,
+            &CREDITS,
+            &URLS,
+            &Cues::new(&["icp备", "备案号"]),
+            &Cues::new(&["©", "all rights reserved", "𠀀字"]),
+            &Cues::new(&[]),
+        ];
+        let texts = [
+            "",
+            "推荐内容",
+            "如需转载请与《每日经济新闻》报社联系。联系我们",
+            "记者记者 孙冰 | 北京报道,编辑/范辉",
+            "更多内容请访问 https://example.cn/a 或 www.example.cn",
+            "京ICP备17054264号 icp备 备案号",
+            "© 2024 all rights reserved 𠀀字",
+            "点击点赞转发,欢迎您订阅",
+        ];
+        for cues in lists {
+            for text in texts {
+                let slow: Vec<&str> = cues
+                    .words
+                    .iter()
+                    .copied()
+                    .filter(|w| text.contains(w))
+                    .collect();
+                assert_eq!(cues.present_in(text).collect::<Vec<_>>(), slow, "{text}");
+                assert_eq!(cues.occurs_in(text), !slow.is_empty(), "{text}");
+                let mut all: Vec<(usize, &str)> = cues
+                    .words
+                    .iter()
+                    .flat_map(|w| text.match_indices(w))
+                    .collect();
+                all.sort();
+                let mut found: Vec<(usize, &str)> = cues.occurrences(text).collect();
+                found.sort();
+                assert_eq!(found, all, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn credit_words_never_overlap_themselves() {
+        // `is_byline` looks at every occurrence; `match_indices` (what it replaced) skips
+        // overlapping ones. They agree because no credit word overlaps itself.
+        for w in CREDITS.words {
+            let chars: Vec<char> = w.chars().collect();
+            assert!(
+                (1..chars.len()).all(|k| chars[..k] != chars[chars.len() - k..]),
+                "{w}"
+            );
+        }
+    }
+
+    #[test]
+    fn caseless_characters_lower_case_to_themselves() {
+        for c in (0..=0x10_FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_caseless(c))
+        {
+            assert!(c.to_lowercase().eq([c]), "U+{:04X}", c as u32);
+        }
+        assert_eq!(lower_case("京ICP备"), "京icp备");
+        assert!(matches!(lower_case("京icp备，。"), Cow::Borrowed(_)));
+        assert_eq!(lower_case("İcp"), "İcp".to_lowercase());
+    }
+
     fn drafts(lines: &[&str]) -> Vec<Draft> {
         lines
             .iter()
             .enumerate()
             .map(|(i, t)| Draft {
-                line: i + 1,
-                text: (*t).to_string(),
                 rule: line_signal(t).map(Rule::Furniture),
+                ..Draft::new(i + 1, (*t).to_string())
             })
             .collect()
     }

@@ -14,9 +14,12 @@ pub const MIN_HEADING_LETTERS: usize = 4;
 /// Is `text` shaped like a heading: 4–40 letters, no sentence end inside or at the end (a
 /// closing question mark is fine: headings ask questions)?
 pub fn is_heading_like(text: &str) -> bool {
-    let letters = letter_count(text);
+    heading_shaped(text, letter_count(text), has_sentence_end(text))
+}
+
+fn heading_shaped(text: &str, letters: usize, sentence: bool) -> bool {
     (MIN_HEADING_LETTERS..=MAX_HEADING_LETTERS).contains(&letters)
-        && !has_sentence_end(text)
+        && !sentence
         && !text.ends_with(['。', '…', '，', ',', '：', ':'])
         && !text.contains('。')
 }
@@ -28,11 +31,13 @@ pub fn mark(doc: &mut [Draft], min_chars: usize) {
     let mut next_paragraph = false; // is the next not-dropped line a kept paragraph?
     for d in doc.iter_mut().rev() {
         match d.rule {
-            None | Some(Rule::Short) if next_paragraph && is_heading_like(&d.text) => {
+            None | Some(Rule::Short)
+                if next_paragraph && heading_shaped(&d.text, d.letters(), d.has_sentence_end()) =>
+            {
                 d.rule = Some(Rule::Heading);
                 next_paragraph = false;
             }
-            None => next_paragraph = letter_count(&d.text) >= min_chars,
+            None => next_paragraph = d.letters() >= min_chars,
             Some(Rule::Heading) | Some(Rule::Keep) => next_paragraph = false,
             Some(_) => {} // dropped lines are looked through
         }
@@ -49,9 +54,8 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, (t, r))| Draft {
-                line: i + 1,
-                text: (*t).to_string(),
                 rule: *r,
+                ..Draft::new(i + 1, (*t).to_string())
             })
             .collect()
     }

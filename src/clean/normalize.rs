@@ -101,7 +101,8 @@ fn is_pinyin_char(c: char) -> bool {
 /// bracket or a `?` in its place (`?guī)`, `?yàn)`, `(jì`). Real parentheticals stay: `(HFU)`,
 /// `(B2C)`, `(美国人工智能研究公司)`, `(abc)`.
 pub fn strip_pinyin_glosses(text: &str) -> String {
-    if text.is_ascii() {
+    // Every gloss has a tone-marked letter; text without one is returned as it is.
+    if !text.chars().any(is_tone_marked) {
         return text.to_string();
     }
     let chars: Vec<char> = text.chars().collect();
@@ -160,6 +161,11 @@ fn paren_gloss_len(chars: &[char]) -> Option<usize> {
     (all_pinyin && toned).then_some(close + 1)
 }
 
+/// Does [`fold_width`] change `c`?
+pub fn folds(c: char) -> bool {
+    matches!(c, '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' | '｜' | '\u{3000}' | '\u{00A0}')
+}
+
 /// Folds full-width ASCII (`ＧＰＵ４`, `｜`) and the ideographic and no-break spaces to their
 /// ASCII forms; CJK punctuation (，。：) is left alone.
 pub fn fold_width(text: &str) -> String {
@@ -176,7 +182,62 @@ pub fn fold_width(text: &str) -> String {
 
 /// Counts the characters that carry meaning: letters (Han included) and digits.
 pub fn letter_count(text: &str) -> usize {
-    text.chars().filter(|c| c.is_alphanumeric()).count()
+    // Byte by byte where that is enough to tell: ASCII, and three-byte sequences led by
+    // 0xE5..=0xE9 (U+5000..=U+9FFF, all Han); anything else is decoded.
+    let bytes = text.as_bytes();
+    let mut count = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            count += usize::from(b.is_ascii_alphanumeric());
+            i += 1;
+        } else if (0xE5..=0xE9).contains(&b) {
+            count += 1;
+            i += 3;
+        } else {
+            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+                break; // unreachable: `i` is always at a character boundary
+            };
+            count += usize::from(is_letter_or_digit(c));
+            i += c.len_utf8();
+        }
+    }
+    count
+}
+
+/// The letters and digits of `text`, lower-cased, given to `push` one by one: the key under
+/// which two lines say the same thing (punctuation, spacing and case aside).
+#[inline]
+pub fn letter_key(text: &str, mut push: impl FnMut(char)) {
+    for c in text.chars() {
+        match c {
+            // ASCII and Han answered directly; Han has no case.
+            '\0'..='\x7f' if c.is_ascii_alphanumeric() => push(c.to_ascii_lowercase()),
+            '\0'..='\x7f' => {}
+            '\u{4E00}'..='\u{9FFF}' => push(c),
+            _ if c.is_alphanumeric() => c.to_lowercase().for_each(&mut push),
+            _ => {}
+        }
+    }
+}
+
+/// Exactly [`char::is_alphanumeric`], answered without the Unicode table search for the
+/// characters news text is made of (ASCII, common Han, CJK and general punctuation). Cleaning
+/// asks this of every character several times, so the shortcut matters.
+#[inline]
+pub fn is_letter_or_digit(c: char) -> bool {
+    match c {
+        '\0'..='\x7f' => c.is_ascii_alphanumeric(),
+        // CJK Unified Ideographs: all letters.
+        '\u{4E00}'..='\u{9FFF}' => true,
+        // General punctuation; CJK spaces, brackets and marks; full-width punctuation.
+        '\u{2000}'..='\u{206F}'
+        | '\u{3000}'..='\u{3004}'
+        | '\u{3008}'..='\u{3020}'
+        | '\u{FF01}'..='\u{FF0F}'
+        | '\u{FF1A}'..='\u{FF20}' => false,
+        _ => c.is_alphanumeric(),
+    }
 }
 
 #[cfg(test)]
@@ -248,13 +309,53 @@ mod tests {
     }
 
     #[test]
+    fn folds_says_what_fold_width_changes() {
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            let folded = fold_width(&c.to_string()) != c.to_string();
+            assert_eq!(folds(c), folded, "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
     fn width_folding_keeps_cjk_punctuation() {
         assert_eq!(fold_width("ＧＰＵ４，好"), "GPU4，好");
         assert_eq!(fold_width("a｜b\u{3000}c\u{a0}d"), "a|b c d");
     }
 
     #[test]
+    fn letter_or_digit_is_exactly_is_alphanumeric() {
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            assert_eq!(
+                is_letter_or_digit(c),
+                c.is_alphanumeric(),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
+    #[test]
+    fn letter_key_is_alphanumerics_lower_cased() {
+        let all: String = (0..=0x10_FFFF).filter_map(char::from_u32).collect();
+        let slow: String = all
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        let key = |text: &str| {
+            let mut key = String::new();
+            letter_key(text, |c| key.push(c));
+            key
+        };
+        assert_eq!(key(&all), slow);
+        assert_eq!(key("ＧＰＵ-4，大模型İ"), "ｇｐｕ4大模型i\u{307}");
+    }
+
+    #[test]
     fn letters_count_han_latin_digits() {
+        let all: String = (0..=0x10_FFFF).filter_map(char::from_u32).collect();
+        let slow = all.chars().filter(|c| c.is_alphanumeric()).count();
+        assert_eq!(letter_count(&all), slow);
         assert_eq!(letter_count("扫一扫,加关注"), 6);
         assert_eq!(letter_count("GPU-4 好"), 5);
     }
