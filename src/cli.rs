@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use zhuti::cluster::KChoice;
 use zhuti::guided::Guide;
 use zhuti::ingest::{self, Input};
+use zhuti::reduce::DimsChoice;
 use zhuti::report::{self, Format};
 use zhuti::units::UnitKind;
 use zhuti::{Error, Settings};
@@ -182,9 +183,15 @@ pub struct RunArgs {
 /// Flags shared by `zhuti` and `zhuti eval`: how the corpus is cleaned, vectorised and run.
 #[derive(Debug, Args)]
 pub struct TuningArgs {
-    /// LSA dimensions (capped by the corpus size).
-    #[arg(long, default_value_t = 100)]
-    pub dims: usize,
+    /// LSA dimensions, or `auto`: one per 32 units, between 16 and 100 (small corpora
+    /// cannot support many directions). Capped by the corpus size.
+    #[arg(long, default_value = "auto", value_name = "N|auto", value_parser = parse_dims)]
+    pub dims: DimsChoice,
+
+    /// Keep the themes k-means finds in the LSA space as they are, without the refinement by
+    /// spherical k-means on the full TF-IDF vectors.
+    #[arg(long)]
+    pub no_refine: bool,
 
     /// Worker threads (default: all cores). Output does not depend on it.
     #[arg(long, value_name = "N")]
@@ -231,6 +238,10 @@ fn parse_k(s: &str) -> Result<KChoice, String> {
     s.parse()
 }
 
+fn parse_dims(s: &str) -> Result<DimsChoice, String> {
+    s.parse()
+}
+
 impl UnitArg {
     fn kind(self) -> UnitKind {
         match self {
@@ -248,6 +259,7 @@ impl TuningArgs {
             seed,
             unit: unit.kind(),
             dims: self.dims,
+            refine: !self.no_refine,
             ..Settings::default()
         };
         settings.clean.t2s = !self.no_t2s;

@@ -235,9 +235,10 @@ fn check_not_above_units(k: usize, n: usize) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Fitting: restarts on a sample, then polish on more rows.
 //
-// linfa-clustering's `KMeans` was the first implementation here. The restarts still do what it
-// does (the same k-means++ draws from the same generator, its m_k-means update and stopping
-// rule; `lloyd_matches_linfa_on_separated_groups` checks the centres agree), but the hot loops
+// linfa-clustering's `KMeans` was the first implementation here. The restarts still move
+// centres as it does (its m_k-means update and stopping rule;
+// `lloyd_matches_linfa_on_separated_groups` checks the centres agree from the same start) and
+// seed them by greedy k-means++ (see `plus_plus`, better than linfa's plain draw), but the loops
 // are written by hand because linfa cannot make them fast on these inputs:
 // - it measures every (row, centre) distance one pair at a time, every iteration, where one
 //   matrix product per block of rows (with precomputed norms) and then Elkan's bounds do the
@@ -330,8 +331,8 @@ fn max_iterations(options: &ClusterOptions) -> usize {
 
 /// The lowest-inertia fit of `n_runs` k-means++ completions of `seeds` to `k` centres (one run
 /// when there is nothing to complete; ties to the earlier run). The starts are drawn one after
-/// another from one generator seeded with `options.seed`, as linfa-clustering draws them, so
-/// the same seed picks the same starts; the Lloyd runs from them are independent and run in
+/// another from one generator seeded with `options.seed`, so the same seed picks the same
+/// starts; the Lloyd runs from them are independent and run in
 /// parallel.
 fn best_of_runs(
     rows: ArrayView2<'_, f64>,
@@ -367,9 +368,14 @@ fn best_of_runs(
     best.unwrap_or_else(|| lloyd(rows, seeds.to_owned(), 0, Update::Mean))
 }
 
-/// `seeds` followed by rows picked by k-means++ until there are `k` centres: the first uniformly
-/// at random when there are no seeds, then each with probability proportional to its squared
-/// distance to the nearest centre so far (D² sampling, drawn like linfa-clustering draws it).
+/// `seeds` followed by rows picked by greedy k-means++ until there are `k` centres: the first
+/// uniformly at random when there are no seeds, then each the best of `2 + ⌊ln k⌋` candidates
+/// drawn with probability proportional to their squared distance to the nearest centre so far
+/// (D² sampling), "best" meaning the smallest total squared distance once it is added (Arthur
+/// & Vassilvitskii 2007, as scikit-learn seeds). linfa-clustering's plain k-means++ draws one
+/// candidate and leaves more restarts in poor local optima: on 500 news articles at 16 LSA
+/// dimensions greedy seeding lifts mean NMI from 0.885 to 0.896 (scikit-learn, exact SVD,
+/// 10 restarts), and zhuti's `eval` from 0.873 to 0.893.
 fn plus_plus(
     rows: ArrayView2<'_, f64>,
     seeds: ArrayView2<'_, f64>,
@@ -396,11 +402,24 @@ fn plus_plus(
     for centre in seeds.rows() {
         lower(&mut d2, centre);
     }
+    let trials = 2 + (k.max(1) as f64).ln().floor() as usize;
     while centres.nrows() < k {
         // All weights zero (every row is a centre already): any row will do.
-        let pick = WeightedIndex::new(&d2).map_or(0, |w| w.sample(rng));
+        let weights = WeightedIndex::new(&d2).ok();
+        let mut best: Option<(f64, Vec<f64>, usize)> = None;
+        for _ in 0..trials {
+            let candidate = weights.as_ref().map_or(0, |w| w.sample(rng));
+            let mut next = d2.clone();
+            lower(&mut next, rows.row(candidate));
+            let potential: f64 = next.iter().sum();
+            // Ties go to the first candidate drawn.
+            if best.as_ref().is_none_or(|(b, _, _)| potential < *b) {
+                best = Some((potential, next, candidate));
+            }
+        }
+        let Some((_, next, pick)) = best else { break };
+        d2 = next;
         let row = rows.row(pick);
-        lower(&mut d2, row);
         // Shapes match by construction, so this push cannot fail.
         if centres.push_row(row).is_err() {
             break;
@@ -721,6 +740,42 @@ fn finish_ordered(
         labels: raw,
         ..
     } = fit;
+    number_by_size(vectors, &raw, centroids, selection)
+}
+
+/// The clustering given by `labels` (any theme numbers): themes are renumbered by size and
+/// each centre is the mean of its units' vectors. Used after the TF-IDF refinement
+/// ([`crate::refine`]), which moves units without moving LSA centres.
+pub fn from_labels(
+    vectors: &Array2<f64>,
+    labels: &[usize],
+    selection: Option<KSelection>,
+) -> Clustering {
+    let k_raw = labels.iter().max().map_or(0, |&m| m + 1);
+    let mut centroids = Array2::<f64>::zeros((k_raw, vectors.ncols()));
+    let mut sizes = vec![0usize; k_raw];
+    for (row, &theme) in labels.iter().enumerate() {
+        let mut centre = centroids.row_mut(theme);
+        centre += &vectors.row(row);
+        sizes[theme] += 1;
+    }
+    for (mut centre, &size) in centroids.axis_iter_mut(Axis(0)).zip(&sizes) {
+        if size > 0 {
+            centre /= size as f64;
+        }
+    }
+    number_by_size(vectors, labels, centroids, selection).0
+}
+
+/// Renumbers the themes of `raw` by size (largest first, ties by first unit), drops empty
+/// ones and scores every unit by its cosine to its theme's centre. Also returns, for each
+/// final theme, the index of the centre it came from.
+fn number_by_size(
+    vectors: &Array2<f64>,
+    raw: &[usize],
+    centroids: Array2<f64>,
+    selection: Option<KSelection>,
+) -> (Clustering, Vec<usize>) {
     let k_raw = centroids.nrows();
     let mut sizes = vec![0usize; k_raw];
     let mut first = vec![usize::MAX; k_raw];

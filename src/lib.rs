@@ -31,6 +31,7 @@ pub mod model;
 pub mod pipeline;
 pub mod progress;
 pub mod reduce;
+pub mod refine;
 pub mod report;
 pub mod seeds;
 pub mod segment;

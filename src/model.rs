@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use crate::cluster::{KChoice, KSelection};
+use crate::reduce::DimsChoice;
 use crate::settings::Settings;
 use crate::units::UnitKind;
 
@@ -47,8 +48,8 @@ pub struct Params {
     pub seed: u64,
     /// `paragraph` or `document`.
     pub unit: UnitKind,
-    /// LSA dimensions asked for.
-    pub dims: usize,
+    /// LSA dimensions asked for: a number or `"auto"`.
+    pub dims: DimsChoice,
     /// LSA dimensions used (capped by the corpus).
     pub dims_used: usize,
     /// Share of TF-IDF variance the LSA dimensions keep.

@@ -15,6 +15,7 @@ use crate::model::{
 };
 use crate::progress::{Progress, Stage};
 use crate::reduce;
+use crate::refine;
 use crate::segment::Segmenter;
 use crate::settings::Settings;
 use crate::units::{self, DroppedUnit, Units};
@@ -57,6 +58,17 @@ pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) ->
     progress.start(Stage::Cluster, None);
     let options = cluster_options(settings);
     let clustering = cluster::cluster(&prepared.embedding.vectors, &options)?;
+    let clustering = if settings.refine {
+        let (labels, _passes) = refine::spherical_kmeans(
+            &prepared.vectors.tfidf,
+            &clustering.labels,
+            clustering.k,
+            refine::MAX_PASSES,
+        );
+        cluster::from_labels(&prepared.embedding.vectors, &labels, clustering.selection)
+    } else {
+        clustering
+    };
     progress.finish(Stage::Cluster);
 
     Ok(assemble(corpus, settings, prepared, clustering, progress))
@@ -186,7 +198,11 @@ fn vectorize_units(
     }
 
     progress.start(Stage::Reduce, None);
-    let embedding = reduce::lsa(&vectors.tfidf, settings.dims, settings.seed)?;
+    let embedding = reduce::lsa(
+        &vectors.tfidf,
+        settings.dims.resolve(vectors.tfidf.n_rows),
+        settings.seed,
+    )?;
     progress.finish(Stage::Reduce);
     Ok(Prepared {
         cleaned,

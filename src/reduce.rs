@@ -38,6 +38,73 @@ pub struct Embedding {
     pub components: Array2<f64>,
 }
 
+/// How many LSA dimensions to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DimsChoice {
+    /// Exactly this many (capped by the corpus shape).
+    Fixed(usize),
+    /// Grow with the corpus: see [`auto_dims`].
+    Auto,
+}
+
+impl DimsChoice {
+    /// The number of dimensions for a corpus of `n_units` units.
+    pub fn resolve(self, n_units: usize) -> usize {
+        match self {
+            DimsChoice::Fixed(d) => d,
+            DimsChoice::Auto => auto_dims(n_units),
+        }
+    }
+}
+
+impl std::str::FromStr for DimsChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(DimsChoice::Auto);
+        }
+        s.parse::<usize>()
+            .map(DimsChoice::Fixed)
+            .map_err(|_| format!("expected a whole number or `auto`, got `{s}`"))
+    }
+}
+
+impl std::fmt::Display for DimsChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DimsChoice::Fixed(d) => write!(f, "{d}"),
+            DimsChoice::Auto => f.write_str("auto"),
+        }
+    }
+}
+
+impl serde::Serialize for DimsChoice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            DimsChoice::Fixed(d) => s.serialize_u64(*d as u64),
+            DimsChoice::Auto => s.serialize_str("auto"),
+        }
+    }
+}
+
+/// Units per LSA dimension under `auto`, and the bounds of the automatic choice.
+pub const UNITS_PER_DIM: usize = 32;
+/// Fewest dimensions `auto` keeps (enough for a couple of dozen themes to separate).
+pub const MIN_AUTO_DIMS: usize = 16;
+/// Most dimensions `auto` keeps (beyond this, text corpora gain nothing and cost time).
+pub const MAX_AUTO_DIMS: usize = 100;
+
+/// The automatic number of LSA dimensions: one per [`UNITS_PER_DIM`] units, between
+/// [`MIN_AUTO_DIMS`] and [`MAX_AUTO_DIMS`]. A small corpus cannot support many directions:
+/// beyond its first few dozen, the singular vectors of a few hundred documents describe
+/// individual documents rather than themes, and k-means on them splits themes along noise
+/// (on 500 news articles, 16 dimensions score NMI ≈ 0.90 where 100 score ≈ 0.83). Large
+/// corpora keep the usual 100.
+pub fn auto_dims(n_units: usize) -> usize {
+    (n_units / UNITS_PER_DIM).clamp(MIN_AUTO_DIMS, MAX_AUTO_DIMS)
+}
+
 /// Extra random directions beyond the target rank (rounded up to whole cache lines), and power
 /// iterations: the usual choices that make randomised SVD accurate on slowly decaying text
 /// spectra.

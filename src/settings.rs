@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::clean::CleanOptions;
 use crate::cluster::KChoice;
 use crate::error::{Error, Result};
+use crate::reduce::DimsChoice;
 use crate::units::UnitKind;
 use crate::vectorize::TfidfOptions;
 
@@ -18,8 +19,10 @@ pub struct Settings {
     pub seed: u64,
     /// What one clustered unit is.
     pub unit: UnitKind,
-    /// LSA dimensions asked for (capped by the corpus).
-    pub dims: usize,
+    /// LSA dimensions asked for (capped by the corpus), or `auto` (grow with the corpus).
+    pub dims: DimsChoice,
+    /// Refine the LSA k-means themes by spherical k-means on the TF-IDF rows ([`crate::refine`]).
+    pub refine: bool,
     /// Top terms listed per theme.
     pub top_terms: usize,
     /// k-means++ restarts.
@@ -40,7 +43,8 @@ impl Default for Settings {
             k: KChoice::Auto,
             seed: 42,
             unit: UnitKind::Paragraph,
-            dims: 100,
+            dims: DimsChoice::Auto,
+            refine: true,
             top_terms: 10,
             n_runs: 10,
             k_max: 20,
@@ -59,10 +63,9 @@ impl Settings {
                 "--k 0: there must be at least one theme; use --k 1 or more, or --k auto".into(),
             );
         }
-        if self.dims < 2 {
+        if let DimsChoice::Fixed(dims @ 0..=1) = self.dims {
             return fail(format!(
-                "--dims {}: LSA needs at least 2 dimensions; try --dims 100",
-                self.dims
+                "--dims {dims}: LSA needs at least 2 dimensions; try --dims 100 or --dims auto"
             ));
         }
         if self.top_terms == 0 {
@@ -107,7 +110,7 @@ mod tests {
         };
         assert!(bad.validate().unwrap_err().to_string().contains("--k 1"));
         let bad = Settings {
-            dims: 1,
+            dims: DimsChoice::Fixed(1),
             ..Settings::default()
         };
         assert!(bad

