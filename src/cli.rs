@@ -184,7 +184,8 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct TuningArgs {
     /// LSA dimensions, or `auto`: one per 32 units, between 16 and 100 (small corpora
-    /// cannot support many directions). Capped by the corpus size.
+    /// cannot support many directions); 100 for guided runs (`--themes`). Capped by the
+    /// corpus size.
     #[arg(long, default_value = "auto", value_name = "N|auto", value_parser = parse_dims)]
     pub dims: DimsChoice,
 

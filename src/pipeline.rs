@@ -14,7 +14,7 @@ use crate::model::{
     Representative, TermOut, Theme, UnitOut,
 };
 use crate::progress::{Progress, Stage};
-use crate::reduce;
+use crate::reduce::{self, DimsChoice};
 use crate::refine;
 use crate::segment::Segmenter;
 use crate::settings::Settings;
@@ -88,6 +88,19 @@ pub fn analyze_guided(
     guide.check_k(settings.k)?;
     let mut segmenter = Segmenter::new();
     segmenter.add_words(guide.words());
+    // Seed words are specific terms: a low-rank space blurs them into the corpus's broad
+    // directions (on the seeds, the regulation paragraphs then join the chips theme), so guided
+    // runs resolve `--dims auto` to the full 100 dimensions.
+    let guided_settings;
+    let settings = if settings.dims == DimsChoice::Auto {
+        guided_settings = Settings {
+            dims: DimsChoice::Fixed(reduce::MAX_AUTO_DIMS),
+            ..settings.clone()
+        };
+        &guided_settings
+    } else {
+        settings
+    };
     let prepared = prepare(corpus, settings, &segmenter, progress)?;
     let seeds = guided::seed_centres(guide, &prepared.vectors.vocab, &prepared.embedding)?;
 
