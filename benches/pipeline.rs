@@ -92,11 +92,14 @@ fn stages(c: &mut Criterion) {
             continue;
         };
         group.bench_function("lsa", |b| {
-            b.iter(|| reduce::lsa(
+            b.iter(|| {
+                reduce::lsa(
                     &prepared.vectors.tfidf,
                     settings.dims.resolve(prepared.vectors.tfidf.n_rows),
                     settings.seed,
-                ).unwrap())
+                )
+                .unwrap()
+            })
         });
         let options = pipeline::cluster_options(&settings);
         group.bench_function("k-means", |b| {

@@ -54,6 +54,8 @@ pub struct Params {
     pub dims_used: usize,
     /// Share of TF-IDF variance the LSA dimensions keep.
     pub explained_variance: f64,
+    /// Themes refined by spherical k-means on the TF-IDF vectors (off with `--no-refine`).
+    pub refine: bool,
     /// Top terms per theme.
     pub top_terms: usize,
     /// k-means++ restarts.
@@ -99,6 +101,7 @@ impl Params {
             dims: settings.dims,
             dims_used,
             explained_variance: round4(explained_variance),
+            refine: settings.refine,
             top_terms: settings.top_terms,
             n_runs: settings.n_runs,
             k_max: settings.k_max,
