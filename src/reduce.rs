@@ -773,7 +773,9 @@ fn sorted_eigh(matrix: &Array2<f64>) -> Result<(Array1<f64>, Array2<f64>)> {
 }
 
 /// Projects rows onto their first two principal directions (for a 2-D map of the units).
-/// Deterministic; rows of a one-dimensional input get `y = 0`.
+/// Deterministic; rows of a one-dimensional input get `y = 0`. The covariance comes from the
+/// Gram matrix minus the mean's outer product, and each row is centred as it is projected, so
+/// no centred copy of the (possibly half-gigabyte) vectors is made.
 pub fn project_2d(vectors: &Array2<f64>) -> Vec<[f64; 2]> {
     let n = vectors.nrows();
     if n == 0 || vectors.ncols() == 0 {
@@ -782,16 +784,26 @@ pub fn project_2d(vectors: &Array2<f64>) -> Vec<[f64; 2]> {
     let mean = vectors
         .mean_axis(Axis(0))
         .unwrap_or_else(|| Array1::zeros(vectors.ncols()));
-    let centred = vectors - &mean;
-    let covariance = centred.t().dot(&centred);
+    let mut covariance = vectors.t().dot(vectors);
+    let outer = mean
+        .view()
+        .insert_axis(Axis(1))
+        .dot(&mean.view().insert_axis(Axis(0)));
+    covariance.scaled_add(-(n as f64), &outer);
     let Ok((_, directions)) = sorted_eigh(&covariance) else {
         return vec![[0.0, 0.0]; n];
     };
     let take = directions.ncols().min(2);
-    let projected = centred.dot(&directions.slice(s![.., ..take]));
-    projected
+    let directions = directions.slice(s![.., ..take]);
+    let offset = mean.dot(&directions);
+    vectors
         .axis_iter(Axis(0))
-        .map(|row| [row[0], if take > 1 { row[1] } else { 0.0 }])
+        .map(|row| {
+            let p = row.dot(&directions);
+            let x = p[0] - offset[0];
+            let y = if take > 1 { p[1] - offset[1] } else { 0.0 };
+            [x, y]
+        })
         .collect()
 }
 
