@@ -960,18 +960,31 @@ fn cosine_silhouette(rows: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> f
         // up to rounding).
         let own_sum = sizes[own] as f64 - dots[own] - (1.0 - row.dot(&row));
         let a = own_sum / (sizes[own] - 1) as f64;
-        let b = (0..k)
-            .filter(|&c| c != own && sizes[c] > 0)
-            .map(|c| (sizes[c] as f64 - dots[c]) / sizes[c] as f64)
-            .fold(f64::INFINITY, f64::min);
-        if b.is_finite() {
-            let denom = a.max(b);
-            if denom > 0.0 {
-                total += (b - a) / denom;
-            }
-        }
+        total += unit_silhouette(a, own, &sizes, |c| {
+            (sizes[c] as f64 - dots[c]) / sizes[c] as f64
+        });
     }
     total / n as f64
+}
+
+/// One unit's silhouette `(b − a) / max(a, b)` from its mean distance `a` to its own cluster
+/// and `mean_distance_to(c)` for the others (`b` is the nearest of them); 0 when undefined.
+fn unit_silhouette(
+    a: f64,
+    own: usize,
+    sizes: &[usize],
+    mean_distance_to: impl Fn(usize) -> f64,
+) -> f64 {
+    let b = (0..sizes.len())
+        .filter(|&c| c != own && sizes[c] > 0)
+        .map(mean_distance_to)
+        .fold(f64::INFINITY, f64::min);
+    let denom = a.max(b);
+    if b.is_finite() && denom > 0.0 {
+        (b - a) / denom
+    } else {
+        0.0
+    }
 }
 
 /// Mean silhouette for precomputed distances (the definition; `auto` computes the cosine case
@@ -997,16 +1010,7 @@ pub fn silhouette(distances: &Array2<f64>, labels: &[usize], k: usize) -> f64 {
             continue;
         }
         let a = sums[own] / (sizes[own] - 1) as f64;
-        let b = (0..k)
-            .filter(|&c| c != own && sizes[c] > 0)
-            .map(|c| sums[c] / sizes[c] as f64)
-            .fold(f64::INFINITY, f64::min);
-        if b.is_finite() {
-            let denom = a.max(b);
-            if denom > 0.0 {
-                total += (b - a) / denom;
-            }
-        }
+        total += unit_silhouette(a, own, &sizes, |c| sums[c] / sizes[c] as f64);
     }
     total / n as f64
 }

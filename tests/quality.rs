@@ -7,6 +7,13 @@ mod common;
 use common::{run_json, shared_data};
 use serde_json::Value;
 
+/// NMI of one `zhuti eval` run (seed 0, `--unit document --k 10`) on `file` with `extra` flags.
+fn nmi_of(file: &std::path::Path, extra: &[&str]) -> f64 {
+    let mut args = vec!["--unit", "document", "--k", "10", "--seed", "0"];
+    args.extend_from_slice(extra);
+    eval(file, &args)["nmi"].as_f64().unwrap()
+}
+
 /// `zhuti eval` JSON for `file` with extra `args`.
 fn eval(file: &std::path::Path, args: &[&str]) -> Value {
     let path = file.to_str().unwrap();
@@ -38,17 +45,8 @@ fn fewer_dimensions_and_refinement_are_what_lift_the_articles() {
     let Some(file) = shared_data("thucnews-dev.jsonl") else {
         return;
     };
-    let nmi = |extra: &[&str]| {
-        let mut args = vec!["--unit", "document", "--k", "10", "--seed", "0"];
-        args.extend_from_slice(extra);
-        let report = eval(&file, &args);
-        report["nmi"]
-            .as_f64()
-            .or_else(|| report["runs"][0]["nmi"].as_f64())
-            .unwrap()
-    };
-    let auto = nmi(&[]);
-    let hundred = nmi(&["--dims", "100", "--no-refine"]);
+    let auto = nmi_of(&file, &[]);
+    let hundred = nmi_of(&file, &["--dims", "100", "--no-refine"]);
     assert!(
         auto > hundred + 0.02,
         "auto dims {auto} should beat 100 dims without refinement {hundred}"
@@ -60,17 +58,8 @@ fn refinement_lifts_headlines() {
     let Some(file) = shared_data("thucnews-titles-dev.jsonl") else {
         return;
     };
-    let nmi = |extra: &[&str]| {
-        let mut args = vec!["--unit", "document", "--k", "10", "--seed", "0"];
-        args.extend_from_slice(extra);
-        let report = eval(&file, &args);
-        report["nmi"]
-            .as_f64()
-            .or_else(|| report["runs"][0]["nmi"].as_f64())
-            .unwrap()
-    };
-    let refined = nmi(&[]);
-    let plain = nmi(&["--no-refine"]);
+    let refined = nmi_of(&file, &[]);
+    let plain = nmi_of(&file, &["--no-refine"]);
     assert!(
         refined > plain + 0.01,
         "refined {refined} should beat unrefined {plain} on headlines"
