@@ -141,3 +141,11 @@ fn markup_in_articles_is_shown_as_text() {
         eprintln!("note: cleaning removed the markup from the fixture's paragraphs");
     }
 }
+
+#[test]
+fn settings_say_whether_themes_were_refined_on_tf_idf() {
+    assert!(seed_html(&[]).contains("auto tries k ≤ 20 · refined on TF-IDF"));
+    let plain = seed_html(&["--no-refine"]);
+    assert!(plain.contains("auto tries k ≤ 20<"), "no refinement note");
+    assert!(!plain.contains("refined on TF-IDF"));
+}

@@ -294,7 +294,16 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
         ),
         (
             "k-means",
-            format!("{} restarts · auto tries k ≤ {}", p.n_runs, p.k_max),
+            format!(
+                "{} restarts · auto tries k ≤ {}{}",
+                p.n_runs,
+                p.k_max,
+                if p.refine {
+                    " · refined on TF-IDF"
+                } else {
+                    ""
+                }
+            ),
         ),
         ("schema", a.schema_version.to_string()),
     ];
