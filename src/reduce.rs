@@ -825,20 +825,7 @@ mod tests {
     use super::*;
 
     fn csr(rows: &[&[(u32, f32)]], n_cols: usize) -> CsrMatrix {
-        let mut m = CsrMatrix {
-            n_rows: rows.len(),
-            n_cols,
-            indptr: vec![0],
-            ..CsrMatrix::default()
-        };
-        for row in rows {
-            for &(c, v) in *row {
-                m.indices.push(c);
-                m.values.push(v);
-            }
-            m.indptr.push(m.values.len());
-        }
-        m
+        CsrMatrix::from_rows(rows, n_cols)
     }
 
     #[test]

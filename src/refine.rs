@@ -109,24 +109,19 @@ mod tests {
 
     /// A CSR matrix from dense rows, each scaled to unit length.
     fn csr(rows: &[&[f32]]) -> CsrMatrix {
-        let n_cols = rows.first().map_or(0, |r| r.len());
-        let mut m = CsrMatrix {
-            n_rows: rows.len(),
-            n_cols,
-            indptr: vec![0],
-            ..CsrMatrix::default()
-        };
-        for row in rows {
-            let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-            for (c, &v) in row.iter().enumerate() {
-                if v != 0.0 {
-                    m.indices.push(c as u32);
-                    m.values.push(v / norm);
-                }
-            }
-            m.indptr.push(m.values.len());
-        }
-        m
+        let sparse: Vec<Vec<(u32, f32)>> = rows
+            .iter()
+            .map(|row| {
+                let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+                (0u32..)
+                    .zip(row.iter())
+                    .filter(|(_, &v)| v != 0.0)
+                    .map(|(c, &v)| (c, v / norm))
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[(u32, f32)]> = sparse.iter().map(Vec::as_slice).collect();
+        CsrMatrix::from_rows(&refs, rows.first().map_or(0, |r| r.len()))
     }
 
     #[test]

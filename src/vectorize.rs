@@ -57,6 +57,25 @@ impl CsrMatrix {
             .map(|(&c, &v)| (c as usize, v))
     }
 
+    /// A matrix of `n_cols` columns from rows of `(column, value)` entries, columns ascending
+    /// within each row (small inputs and tests).
+    pub fn from_rows(rows: &[&[(u32, f32)]], n_cols: usize) -> Self {
+        let mut m = CsrMatrix {
+            n_rows: rows.len(),
+            n_cols,
+            indptr: vec![0],
+            ..CsrMatrix::default()
+        };
+        for row in rows {
+            for &(c, v) in *row {
+                m.indices.push(c);
+                m.values.push(v);
+            }
+            m.indptr.push(m.values.len());
+        }
+        m
+    }
+
     /// Number of stored entries.
     pub fn nnz(&self) -> usize {
         self.values.len()
