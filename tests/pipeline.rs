@@ -36,10 +36,10 @@ fn seed_json_matches_the_schema() {
     );
 }
 
-#[test]
-fn fixture_json_matches_the_schema_with_labels_and_fixed_k() {
+/// The JSON report of the 12 THUCNews fixture articles as documents at k = 2.
+fn sports_finance_k2() -> Value {
     let path = fixture("sports_finance.jsonl");
-    let report = run_json(&[
+    run_json(&[
         path.to_str().unwrap(),
         "--unit",
         "document",
@@ -47,7 +47,12 @@ fn fixture_json_matches_the_schema_with_labels_and_fixed_k() {
         "2",
         "--format",
         "json",
-    ]);
+    ])
+}
+
+#[test]
+fn fixture_json_matches_the_schema_with_labels_and_fixed_k() {
+    let report = sports_finance_k2();
     let errors = schema_errors(&report);
     assert!(errors.is_empty(), "schema violations: {errors:#?}");
     assert_eq!(report["params"]["k_requested"], 2);
@@ -139,16 +144,7 @@ fn json_is_byte_identical_across_thread_counts() {
 
 #[test]
 fn document_units_separate_sports_from_finance_at_k2() {
-    let path = fixture("sports_finance.jsonl");
-    let report = run_json(&[
-        path.to_str().unwrap(),
-        "--unit",
-        "document",
-        "--k",
-        "2",
-        "--format",
-        "json",
-    ]);
+    let report = sports_finance_k2();
     assert_eq!(report["params"]["k"], 2);
     let mut labels_per_theme: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
     for doc in report["documents"].as_array().unwrap() {

@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
-use common::{fixture, zhuti};
+use common::{fixture, run_with_stdin, zhuti};
 
 /// A scratch folder with an `out/` folder holding `old.json` (an earlier report that a failed
 /// run must leave alone).
@@ -411,20 +410,6 @@ impl Scratch {
             String::from_utf8(out.stderr).unwrap(),
         )
     }
-}
-
-fn run_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = zhuti()
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // zhuti may exit before reading everything (errors): a closed pipe is fine here.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
 }
 
 #[cfg(target_os = "linux")]

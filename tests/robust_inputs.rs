@@ -7,11 +7,11 @@ mod common;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
-use common::{fixture, zhuti};
+use common::{fixture, run_with_stdin, zhuti};
 
 fn small() -> String {
     std::fs::read_to_string(fixture("robust/small.txt")).unwrap()
@@ -237,20 +237,6 @@ fn long_paragraph_parts_in_json() {
         .map(|u| u["text"].as_str().unwrap())
         .collect();
     assert_eq!(cleaned_letters(&whole), cleaned_letters(&long));
-}
-
-fn run_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = zhuti()
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // zhuti may exit before reading everything (errors): a closed pipe is fine here.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
 }
 
 #[test]

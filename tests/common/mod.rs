@@ -1,12 +1,28 @@
 //! Helpers shared by the integration tests: run the real `zhuti` binary.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// A `Command` for the `zhuti` binary built for these tests.
 pub fn zhuti() -> Command {
     Command::new(env!("CARGO_BIN_EXE_zhuti"))
+}
+
+/// Runs `zhuti` with `args` in `dir`, feeding `stdin`, and returns its output.
+pub fn run_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = zhuti()
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("zhuti starts");
+    // zhuti may exit before reading everything (errors): a closed pipe is fine here.
+    let _ = child.stdin.take().expect("stdin is piped").write_all(stdin);
+    child.wait_with_output().expect("zhuti finishes")
 }
 
 /// Runs `zhuti` with `args` and returns its output.
