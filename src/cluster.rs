@@ -340,6 +340,40 @@ fn best_of_runs(
     k: usize,
     options: &ClusterOptions,
 ) -> Fit {
+    let mut best: Option<Fit> = None;
+    for fit in all_runs(rows, seeds, k, options) {
+        if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
+            best = Some(fit);
+        }
+    }
+    best.unwrap_or_else(|| lloyd(rows, seeds.to_owned(), 0, Update::Mean))
+}
+
+/// The theme of every unit in each of the `n_runs` restarts of a plain `k`-theme fit, in the
+/// order they are drawn (the same restarts [`cluster`] picks its fit from), or `None` when the
+/// corpus is above [`FIT_SAMPLE`] units and the restarts run on a sample. The refinement on
+/// TF-IDF ([`crate::refine::best_refined`]) picks among them.
+pub fn restart_labels(
+    vectors: &Array2<f64>,
+    k: usize,
+    options: &ClusterOptions,
+) -> Option<Vec<Vec<usize>>> {
+    if vectors.nrows() > FIT_SAMPLE || k == 0 || k > vectors.nrows() {
+        return None;
+    }
+    let no_seeds = Array2::<f64>::zeros((0, vectors.ncols()));
+    let runs = all_runs(vectors.view(), no_seeds.view(), k, options);
+    Some(runs.into_iter().map(|fit| fit.labels).collect())
+}
+
+/// Every restart's fit: `n_runs` k-means++ completions of `seeds` to `k` centres (one when
+/// there is nothing to complete), in the order their starts are drawn.
+fn all_runs(
+    rows: ArrayView2<'_, f64>,
+    seeds: ArrayView2<'_, f64>,
+    k: usize,
+    options: &ClusterOptions,
+) -> Vec<Fit> {
     use rayon::prelude::*;
     let runs = if k > seeds.nrows() {
         options.n_runs.max(1)
@@ -350,7 +384,7 @@ fn best_of_runs(
     let starts: Vec<Array2<f64>> = (0..runs)
         .map(|_| plus_plus(rows, seeds, k, &mut rng))
         .collect();
-    let fits: Vec<Fit> = starts
+    starts
         .into_par_iter()
         .map(|start| {
             let update = Update::Linfa {
@@ -358,14 +392,7 @@ fn best_of_runs(
             };
             lloyd(rows, start, max_iterations(options), update)
         })
-        .collect();
-    let mut best: Option<Fit> = None;
-    for fit in fits {
-        if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
-            best = Some(fit);
-        }
-    }
-    best.unwrap_or_else(|| lloyd(rows, seeds.to_owned(), 0, Update::Mean))
+        .collect()
 }
 
 /// `seeds` followed by rows picked by greedy k-means++ until there are `k` centres: the first

@@ -4,7 +4,7 @@
 use std::sync::{Once, OnceLock};
 
 use crate::clean::{self, CleanArticle, DropReason, Verdict};
-use crate::cluster::{self, ClusterOptions, Clustering};
+use crate::cluster::{self, ClusterOptions, Clustering, KChoice};
 use crate::error::{Error, Result};
 use crate::guided::{self, Guide};
 use crate::ingest::Corpus;
@@ -59,19 +59,39 @@ pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) ->
     let options = cluster_options(settings);
     let clustering = cluster::cluster(&prepared.embedding.vectors, &options)?;
     let clustering = if settings.refine {
-        let (labels, _passes) = refine::spherical_kmeans(
-            &prepared.vectors.tfidf,
-            &clustering.labels,
-            clustering.k,
-            refine::MAX_PASSES,
-        );
-        cluster::from_labels(&prepared.embedding.vectors, &labels, clustering.selection)
+        refine_themes(&prepared, &options, clustering)
     } else {
         clustering
     };
     progress.finish(Stage::Cluster);
 
     Ok(assemble(corpus, settings, prepared, clustering, progress))
+}
+
+/// Refines the k-means themes on the TF-IDF rows ([`refine`]): every restart of the final fit
+/// is refined and the tightest wins (on corpora above [`cluster::FIT_SAMPLE`] units, whose
+/// restarts run on a sample, the chosen fit alone is refined).
+fn refine_themes(
+    prepared: &Prepared,
+    options: &ClusterOptions,
+    clustering: Clustering,
+) -> Clustering {
+    let vectors = &prepared.embedding.vectors;
+    let fixed = ClusterOptions {
+        k: KChoice::Fixed(clustering.k),
+        ..options.clone()
+    };
+    let candidates = cluster::restart_labels(vectors, clustering.k, &fixed)
+        .unwrap_or_else(|| vec![clustering.labels.clone()]);
+    match refine::best_refined(
+        &prepared.vectors.tfidf,
+        &candidates,
+        clustering.k,
+        refine::MAX_PASSES,
+    ) {
+        Some(best) => cluster::from_labels(vectors, &best.labels, clustering.selection),
+        None => clustering,
+    }
 }
 
 /// Runs the pipeline guided by named themes (`--themes`): seed words join jieba's dictionary,

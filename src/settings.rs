@@ -46,7 +46,7 @@ impl Default for Settings {
             dims: DimsChoice::Auto,
             refine: true,
             top_terms: 10,
-            n_runs: 10,
+            n_runs: 30,
             k_max: 20,
             clean: CleanOptions::default(),
             tfidf: TfidfOptions::default(),
