@@ -75,10 +75,24 @@ pub fn best_refined(
     k: usize,
     max_passes: usize,
 ) -> Option<Refined> {
+    // Restarts often converge to the same partition (up to theme numbers): refine each once.
+    // The candidates are refined in parallel and compared in their given order.
+    let mut seen = std::collections::HashSet::new();
+    let distinct: Vec<(usize, &Vec<usize>)> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, start)| seen.insert(first_appearance_numbering(start)))
+        .collect();
+    let refined: Vec<(usize, Vec<usize>, f64)> = distinct
+        .into_par_iter()
+        .map(|(chosen, start)| {
+            let (labels, _) = spherical_kmeans(tfidf, start, k, max_passes);
+            let objective = objective(tfidf, &labels, k);
+            (chosen, labels, objective)
+        })
+        .collect();
     let mut best: Option<Refined> = None;
-    for (chosen, start) in candidates.iter().enumerate() {
-        let (labels, _) = spherical_kmeans(tfidf, start, k, max_passes);
-        let objective = objective(tfidf, &labels, k);
+    for (chosen, labels, objective) in refined {
         if best.as_ref().is_none_or(|b| objective > b.objective) {
             best = Some(Refined {
                 labels,
@@ -88,6 +102,19 @@ pub fn best_refined(
         }
     }
     best
+}
+
+/// `labels` with themes renumbered in order of first appearance, so partitions that differ
+/// only in theme numbers compare equal.
+fn first_appearance_numbering(labels: &[usize]) -> Vec<usize> {
+    let mut rename = std::collections::HashMap::new();
+    labels
+        .iter()
+        .map(|&l| {
+            let next = rename.len();
+            *rename.entry(l).or_insert(next)
+        })
+        .collect()
 }
 
 /// The spherical k-means objective of a partition: the sum over themes of the length of the
@@ -216,6 +243,10 @@ mod tests {
         assert_eq!(best.labels, a_bc);
         // Inertia-like order does not matter: the same winner from the other order.
         let best = best_refined(&m, &[a_bc.clone(), ab_c], 2, MAX_PASSES).unwrap();
+        assert_eq!((best.chosen, best.labels), (0, a_bc.clone()));
+        // A candidate that only renumbers an earlier one is not refined again.
+        let renamed = vec![1, 1, 1, 1, 0, 0];
+        let best = best_refined(&m, &[a_bc.clone(), renamed], 2, MAX_PASSES).unwrap();
         assert_eq!((best.chosen, best.labels), (0, a_bc));
         assert_eq!(best_refined(&m, &[], 2, MAX_PASSES), None);
     }
