@@ -125,6 +125,11 @@ pub struct Clustering {
     pub scores: Vec<f64>,
     /// Present when k was chosen automatically.
     pub selection: Option<KSelection>,
+    /// The raw theme of every unit in each k-means restart of the final fit, in the order the
+    /// restarts were drawn, when the restarts ran on every unit (corpora up to
+    /// [`FIT_SAMPLE`] units); empty otherwise. The refinement on TF-IDF
+    /// ([`crate::refine::best_refined`]) picks among them.
+    pub restarts: Vec<Vec<usize>>,
 }
 
 /// Clusters the rows of `vectors` (L2-normalised) as `options` says.
@@ -340,30 +345,17 @@ fn best_of_runs(
     k: usize,
     options: &ClusterOptions,
 ) -> Fit {
+    let runs = all_runs(rows, seeds, k, options);
+    let restarts: Vec<Vec<usize>> = runs.iter().map(|fit| fit.labels.clone()).collect();
     let mut best: Option<Fit> = None;
-    for fit in all_runs(rows, seeds, k, options) {
+    for fit in runs {
         if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
             best = Some(fit);
         }
     }
-    best.unwrap_or_else(|| lloyd(rows, seeds.to_owned(), 0, Update::Mean))
-}
-
-/// The theme of every unit in each of the `n_runs` restarts of a plain `k`-theme fit, in the
-/// order they are drawn (the same restarts [`cluster`] picks its fit from), or `None` when the
-/// corpus is above [`FIT_SAMPLE`] units and the restarts run on a sample. The refinement on
-/// TF-IDF ([`crate::refine::best_refined`]) picks among them.
-pub fn restart_labels(
-    vectors: &Array2<f64>,
-    k: usize,
-    options: &ClusterOptions,
-) -> Option<Vec<Vec<usize>>> {
-    if vectors.nrows() > FIT_SAMPLE || k == 0 || k > vectors.nrows() {
-        return None;
-    }
-    let no_seeds = Array2::<f64>::zeros((0, vectors.ncols()));
-    let runs = all_runs(vectors.view(), no_seeds.view(), k, options);
-    Some(runs.into_iter().map(|fit| fit.labels).collect())
+    let mut best = best.unwrap_or_else(|| lloyd(rows, seeds.to_owned(), 0, Update::Mean));
+    best.restarts = restarts;
+    best
 }
 
 /// Every restart's fit: `n_runs` k-means++ completions of `seeds` to `k` centres (one when
@@ -456,11 +448,13 @@ fn plus_plus(
 }
 
 /// Centres, the nearest of them (Euclidean; ties to the lower index) for every row, and the
-/// inertia (sum of squared distances of the rows to their centre).
+/// inertia (sum of squared distances of the rows to their centre). A fit picked from restarts
+/// also keeps every restart's labels on the same rows (in draw order).
 struct Fit {
     centroids: Array2<f64>,
     labels: Vec<usize>,
     inertia: f64,
+    restarts: Vec<Vec<usize>>,
 }
 
 /// How [`lloyd`] moves the centres after each assignment, and when it stops.
@@ -543,6 +537,7 @@ fn lloyd(
         centroids,
         labels: bounds.labels,
         inertia,
+        restarts: Vec::new(),
     }
 }
 
@@ -765,9 +760,12 @@ fn finish_ordered(
     let Fit {
         centroids,
         labels: raw,
+        restarts,
         ..
     } = fit;
-    number_by_size(vectors, &raw, centroids, selection)
+    let (mut clustering, order) = number_by_size(vectors, &raw, centroids, selection);
+    clustering.restarts = restarts;
+    (clustering, order)
 }
 
 /// The clustering given by `labels` (any theme numbers): themes are renumbered by size and
@@ -833,6 +831,7 @@ fn number_by_size(
         centroids,
         scores,
         selection,
+        restarts: Vec::new(),
     };
     (clustering, order)
 }

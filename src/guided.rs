@@ -423,6 +423,7 @@ mod tests {
             centroids: ndarray::array![[0.5, 0.5], [0.8, 0.6], [0.995, 0.0998]],
             scores: vec![1.0; 3],
             selection: None,
+            restarts: Vec::new(),
         };
         let seeded = SeededClustering {
             clustering,

@@ -4,7 +4,7 @@
 use std::sync::{Once, OnceLock};
 
 use crate::clean::{self, CleanArticle, DropReason, Verdict};
-use crate::cluster::{self, ClusterOptions, Clustering, KChoice};
+use crate::cluster::{self, ClusterOptions, Clustering};
 use crate::error::{Error, Result};
 use crate::guided::{self, Guide};
 use crate::ingest::Corpus;
@@ -59,7 +59,7 @@ pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) ->
     let options = cluster_options(settings);
     let clustering = cluster::cluster(&prepared.embedding.vectors, &options)?;
     let clustering = if settings.refine {
-        refine_themes(&prepared, &options, clustering)
+        refine_themes(&prepared, clustering)
     } else {
         clustering
     };
@@ -71,25 +71,20 @@ pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) ->
 /// Refines the k-means themes on the TF-IDF rows ([`refine`]): every restart of the final fit
 /// is refined and the tightest wins (on corpora above [`cluster::FIT_SAMPLE`] units, whose
 /// restarts run on a sample, the chosen fit alone is refined).
-fn refine_themes(
-    prepared: &Prepared,
-    options: &ClusterOptions,
-    clustering: Clustering,
-) -> Clustering {
-    let vectors = &prepared.embedding.vectors;
-    let fixed = ClusterOptions {
-        k: KChoice::Fixed(clustering.k),
-        ..options.clone()
+fn refine_themes(prepared: &Prepared, clustering: Clustering) -> Clustering {
+    let candidates = if clustering.restarts.is_empty() {
+        std::slice::from_ref(&clustering.labels)
+    } else {
+        clustering.restarts.as_slice()
     };
-    let candidates = cluster::restart_labels(vectors, clustering.k, &fixed)
-        .unwrap_or_else(|| vec![clustering.labels.clone()]);
-    match refine::best_refined(
-        &prepared.vectors.tfidf,
-        &candidates,
-        clustering.k,
-        refine::MAX_PASSES,
-    ) {
-        Some(best) => cluster::from_labels(vectors, &best.labels, clustering.selection),
+    // Restarts number their themes up to the fitted k, which may exceed the non-empty ones.
+    let k = candidates.iter().flatten().max().map_or(0, |&m| m + 1);
+    match refine::best_refined(&prepared.vectors.tfidf, candidates, k, refine::MAX_PASSES) {
+        Some(best) => cluster::from_labels(
+            &prepared.embedding.vectors,
+            &best.labels,
+            clustering.selection,
+        ),
         None => clustering,
     }
 }
