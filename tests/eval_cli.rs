@@ -59,18 +59,21 @@ fn eval_json_scores_the_same_clustering_as_the_main_command() {
 #[test]
 fn eval_with_several_seeds_reports_runs_mean_min_max_and_stability() {
     let path = fixture("labelled.jsonl");
-    let j = run_json(&[
-        "eval",
-        path.to_str().unwrap(),
-        "--k",
-        "3",
-        "--seeds",
-        "0,1,2",
-        "--format",
-        "json",
-        "--threads",
-        "1",
-    ]);
+    let seeds_at = |threads: &str| {
+        run_json(&[
+            "eval",
+            path.to_str().unwrap(),
+            "--k",
+            "3",
+            "--seeds",
+            "0,1,2",
+            "--format",
+            "json",
+            "--threads",
+            threads,
+        ])
+    };
+    let j = seeds_at("1");
     let runs = j["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 3);
     assert_eq!(runs[2]["seed"], 2);
@@ -87,18 +90,7 @@ fn eval_with_several_seeds_reports_runs_mean_min_max_and_stability() {
     let stability = j["stability_ari"].as_f64().unwrap();
     assert!((-1.0..=1.0).contains(&stability));
     // Same seeds at another thread count: the same numbers.
-    let again = run_json(&[
-        "eval",
-        path.to_str().unwrap(),
-        "--k",
-        "3",
-        "--seeds",
-        "0,1,2",
-        "--format",
-        "json",
-        "--threads",
-        "2",
-    ]);
+    let again = seeds_at("2");
     assert_eq!(j, again);
 }
 

@@ -272,12 +272,7 @@ fn stdin_text_and_jsonl() {
         String::from_utf8_lossy(&out.stderr)
     );
     let analysis: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = analysis["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids = document_ids(&analysis);
     assert_eq!(ids, ["p0", "p1", "p2", "p3", "p4", "p5"]);
     assert_eq!(analysis["units"][3]["line"], 4);
 
@@ -337,12 +332,7 @@ fn deep_folders() {
     );
     let analysis = json_in(dir.path(), &["deep", "--k", "2"]);
     assert_eq!(analysis["corpus"]["documents"], 2);
-    let ids: Vec<&str> = analysis["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids = document_ids(&analysis);
     assert!(ids[0].ends_with("d119/small.txt"), "{ids:?}");
     assert_eq!(ids[1], "deep/top.txt");
 }
@@ -495,4 +485,14 @@ fn jsonl_records_with_several_paragraphs_number_their_parts() {
             ("ball", 2, 3)
         ]
     );
+}
+
+/// The `id` of every document in an analysis, in report order.
+fn document_ids(analysis: &Value) -> Vec<&str> {
+    analysis["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect()
 }
