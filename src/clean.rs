@@ -7,10 +7,13 @@
 //!    full-width letters and digits ([`normalize_line`]).
 //! 2. [`furniture`]: drop page furniture (copyright, licences, contacts, bylines, datelines,
 //!    tickers, navigation, related-reading lists, lines repeated across articles) as
-//!    `boilerplate`; then lines with too few letters as `short`.
+//!    `boilerplate`; then lines with too few letters as `short`. An article of one line (a
+//!    headline, a post) is exempt: that line is the whole article.
 //! 3. [`headings`]: short title-like lines followed by a paragraph become that paragraph's
 //!    heading.
-//! 4. [`dedupe`]: near-duplicate paragraphs are kept once; the others become `duplicate`.
+//! 4. [`dedupe`]: near-duplicate paragraphs are kept once; the others become `duplicate`. For
+//!    document units the comparison is within each article, then between whole articles
+//!    ([`dedupe::DedupeScope`]).
 //!
 //! Nothing here knows about the seed articles: the rules are general, and each step is
 //! unit-tested alone.
@@ -65,6 +68,10 @@ pub struct CleanOptions {
     pub min_chars: usize,
     /// Drop near-duplicate paragraphs, keeping the fullest copy (`--no-dedupe` turns it off).
     pub dedupe: bool,
+    /// What `dedupe` compares a paragraph with; the pipeline sets it from the unit kind
+    /// (whole articles for document units, see [`dedupe::DedupeScope`]).
+    #[serde(skip)]
+    pub dedupe_scope: dedupe::DedupeScope,
     /// Drop page furniture as `boilerplate` (`--keep-boilerplate` turns it off).
     pub boilerplate: bool,
     /// Attach short title-like lines to the next paragraph as its heading (`--no-headings`).
@@ -77,6 +84,7 @@ impl Default for CleanOptions {
             t2s: true,
             min_chars: 15,
             dedupe: true,
+            dedupe_scope: dedupe::DedupeScope::Corpus,
             boilerplate: true,
             headings: true,
         }
@@ -365,9 +373,15 @@ fn explain(
             headings::mark(doc, options.min_chars);
         }
     });
-    // 5. Near-duplicates, corpus-wide.
+    // A one-line article (a headline, a post) is all there is of it: the furniture and length
+    // rules judge a line against the page around it, and this line has none. Only duplicates
+    // can drop it.
+    docs.par_iter_mut()
+        .filter(|doc| doc.len() == 1)
+        .for_each(|doc| doc[0].rule = None);
+    // 5. Near-duplicates, corpus-wide or article by article.
     if options.dedupe {
-        dedupe::mark(&mut docs);
+        dedupe::mark_in(&mut docs, options.dedupe_scope);
     }
     docs.into_iter()
         .map(|doc| {
@@ -521,9 +535,8 @@ mod tests {
         assert!(changes.may_change("服務"));
     }
 
-    #[test]
-    fn duplicates_point_at_the_kept_twin() {
-        let article = |text: &str| Article {
+    fn article(text: &str) -> Article {
+        Article {
             id: "a".into(),
             title: None,
             label: None,
@@ -531,7 +544,86 @@ mod tests {
             source: None,
             text: text.into(),
             origin: Origin::TextFile,
+        }
+    }
+
+    #[test]
+    fn a_one_line_article_is_neither_furniture_nor_short() {
+        // Headlines from THUCNews that the line rules dropped when each was a whole article.
+        let lines = [
+            "美股评论：SUN的苦涩曙光",
+            "锌价难续去年辉煌",
+            "期指收报23668 升114点",
+        ];
+        let alone: Vec<Article> = lines.iter().map(|l| article(l)).collect();
+        for (clean, line) in clean_corpus(&alone, &CleanOptions::default())
+            .iter()
+            .zip(lines)
+        {
+            assert_eq!(clean.lines[0].verdict, Verdict::Keep, "{line}");
+        }
+        // The same lines on a page, next to a paragraph, are still judged as lines.
+        let body = "大模型正越来越多地针对特定垂直行业进行优化和应用，商业化落地的节奏也在加快。";
+        let page = article(&format!("{body}\n{}\n{}\n{}", lines[0], lines[1], lines[2]));
+        let clean = clean_corpus(&[page], &CleanOptions::default());
+        let verdicts: Vec<&Verdict> = clean[0].lines.iter().map(|l| &l.verdict).collect();
+        assert_eq!(verdicts[0], &Verdict::Keep);
+        assert!(
+            verdicts[1..].iter().all(|v| matches!(v, Verdict::Drop(..))),
+            "{verdicts:?}"
+        );
+        // Two copies of a one-line article are still duplicates.
+        let twice = clean_corpus(
+            &[article(lines[1]), article(lines[1])],
+            &CleanOptions::default(),
+        );
+        assert_eq!(
+            twice[1].lines[0].verdict,
+            Verdict::Drop(DropReason::Duplicate, Some((0, 1)))
+        );
+    }
+
+    #[test]
+    fn document_scope_keeps_a_quoted_paragraph_in_every_article() {
+        let shared = "佳能EOS-7D是一款拥有1800万像素成像能力的单反相机，每秒钟可以连拍8张，并具备高清摄像功能。";
+        let beijing = "北京中关村的经销商本周继续下调报价，并表示备货充足，消费者可以放心选购。";
+        let shanghai = "上海的摄影爱好者更关心镜头套装，徐家汇几家门店推出了以旧换新的活动。";
+        let docs = [
+            article(&format!("{beijing}\n{shared}")),
+            article(&format!("{shanghai}\n{shared}\n{shared}")),
+            article(&format!("{beijing}\n{shared}")),
+        ];
+        let options = CleanOptions {
+            dedupe_scope: dedupe::DedupeScope::Articles,
+            ..CleanOptions::default()
         };
+        let cleaned = clean_corpus(&docs, &options);
+        let verdicts = |i: usize| -> Vec<Verdict> {
+            cleaned[i].lines.iter().map(|l| l.verdict.clone()).collect()
+        };
+        // The quoted paragraph stays in the first two articles; the second's repeat of it goes.
+        assert_eq!(verdicts(0), [Verdict::Keep, Verdict::Keep]);
+        assert_eq!(
+            verdicts(1),
+            [
+                Verdict::Keep,
+                Verdict::Keep,
+                Verdict::Drop(DropReason::Duplicate, Some((1, 2)))
+            ]
+        );
+        // The third article repeats the first whole: it points at the first's first paragraph.
+        let twin = Verdict::Drop(DropReason::Duplicate, Some((0, 1)));
+        assert_eq!(verdicts(2), [twin.clone(), twin]);
+        // Corpus scope (paragraph units) drops the quoted paragraph wherever it repeats.
+        let corpus_wide = clean_corpus(&docs, &CleanOptions::default());
+        assert!(matches!(
+            corpus_wide[1].lines[1].verdict,
+            Verdict::Drop(DropReason::Duplicate, _)
+        ));
+    }
+
+    #[test]
+    fn duplicates_point_at_the_kept_twin() {
         let para = "大模型正越来越多地针对特定垂直行业进行优化和应用。";
         let docs = [article(para), article(&format!("标题行在这里\n{para}"))];
         let cleaned = clean_corpus(&docs, &CleanOptions::default());

@@ -166,7 +166,8 @@ fn clean_units(
     progress: &dyn Progress,
 ) -> Result<(Vec<CleanArticle>, Units)> {
     progress.start(Stage::Clean, Some(corpus.articles.len() as u64));
-    let cleaned = clean::clean_corpus_with_progress(&corpus.articles, &settings.clean, progress);
+    let cleaned =
+        clean::clean_corpus_with_progress(&corpus.articles, &settings.clean_options(), progress);
     let units = units::build(&cleaned, settings.unit);
     progress.finish(Stage::Clean);
     if units.kept.is_empty() {

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::clean::dedupe::DedupeScope;
 use crate::clean::CleanOptions;
 use crate::cluster::KChoice;
 use crate::error::{Error, Result};
@@ -55,6 +56,19 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The cleaning switches as the pipeline applies them: duplicates are judged within
+    /// articles and between whole articles when whole articles are the units.
+    pub fn clean_options(&self) -> CleanOptions {
+        let dedupe_scope = match self.unit {
+            UnitKind::Paragraph => DedupeScope::Corpus,
+            UnitKind::Document => DedupeScope::Articles,
+        };
+        CleanOptions {
+            dedupe_scope,
+            ..self.clean.clone()
+        }
+    }
+
     /// Checks the settings that can be judged without the corpus; errors say how to fix them.
     pub fn validate(&self) -> Result<()> {
         let fail = |msg: String| Err(Error::Settings(msg));
@@ -100,6 +114,26 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_units_judge_duplicates_by_article() {
+        let paragraphs = Settings::default();
+        assert_eq!(paragraphs.clean_options().dedupe_scope, DedupeScope::Corpus);
+        let documents = Settings {
+            unit: UnitKind::Document,
+            ..Settings::default()
+        };
+        let options = documents.clean_options();
+        assert_eq!(options.dedupe_scope, DedupeScope::Articles);
+        // Everything else is the user's.
+        assert_eq!(
+            CleanOptions {
+                dedupe_scope: DedupeScope::Corpus,
+                ..options
+            },
+            documents.clean
+        );
+    }
 
     #[test]
     fn defaults_are_valid_and_bad_values_say_how_to_fix() {

@@ -7,6 +7,19 @@
 
 use super::{Draft, Rule};
 
+/// What a paragraph is compared with when looking for its duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DedupeScope {
+    /// Every paragraph of the corpus: a paragraph repeated anywhere is clustered once (paragraph
+    /// units, where two copies would be two units).
+    #[default]
+    Corpus,
+    /// Paragraphs of the same article, then whole articles: a repeated paragraph stays in every
+    /// article that quotes it, since it is part of what that article says, and only an article
+    /// that repeats another is dropped (document units).
+    Articles,
+}
+
 /// Share of the shorter paragraph's 4-grams that must occur in the longer one.
 pub const OVERLAP: f64 = 0.8;
 /// Character n-gram length of the shingles.
@@ -259,6 +272,53 @@ pub fn mark(docs: &mut [Vec<Draft>]) {
             docs[c.doc][c.idx].rule = Some(Rule::Duplicate(twin.doc, twin_line));
         }
     }
+}
+
+/// [`mark`] in the given scope.
+pub fn mark_in(docs: &mut [Vec<Draft>], scope: DedupeScope) {
+    match scope {
+        DedupeScope::Corpus => mark(docs),
+        DedupeScope::Articles => mark_articles(docs),
+    }
+}
+
+/// [`DedupeScope::Articles`]: near-duplicate paragraphs within each article, then articles whose
+/// kept text as a whole is a near-duplicate of another's (all their kept paragraphs point at
+/// the kept twin's first kept paragraph).
+fn mark_articles(docs: &mut [Vec<Draft>]) {
+    use rayon::prelude::*;
+    docs.par_iter_mut().enumerate().for_each(|(index, doc)| {
+        mark(std::slice::from_mut(doc));
+        for d in doc.iter_mut() {
+            if let Some(Rule::Duplicate(_, line)) = d.rule {
+                d.rule = Some(Rule::Duplicate(index, line));
+            }
+        }
+    });
+    // Each article as one paragraph: its kept text, under its first kept line.
+    let mut whole: Vec<Vec<Draft>> = docs
+        .par_iter()
+        .map(|doc| {
+            let mut kept = doc.iter().filter(|d| d.rule.is_none());
+            let Some(first) = kept.next() else {
+                return Vec::new();
+            };
+            let mut text = first.text.clone();
+            for d in kept {
+                text.push('\n');
+                text.push_str(&d.text);
+            }
+            vec![Draft::new(first.line, text)]
+        })
+        .collect();
+    mark(&mut whole);
+    docs.par_iter_mut().zip(&whole).for_each(|(doc, whole)| {
+        if let Some(twin @ Rule::Duplicate(..)) = whole.first().and_then(|d| d.rule) {
+            for d in doc.iter_mut().filter(|d| d.rule.is_none()) {
+                d.rule = Some(twin);
+            }
+        }
+    });
 }
 
 #[cfg(test)]
