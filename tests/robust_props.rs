@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 
+use zhuti::clean::dedupe::DedupeScope;
 use zhuti::clean::{self, CleanOptions, Converter, Verdict};
 use zhuti::ingest::{self, Article, FileKind, Origin};
 use zhuti::units::{self, UnitKind, MAX_UNIT_CHARS};
@@ -197,6 +198,7 @@ proptest! {
         long in any::<bool>(),
         boilerplate in any::<bool>(),
         headings in any::<bool>(),
+        by_article in any::<bool>(),
     ) {
         let articles: Vec<Article> = texts
             .into_iter()
@@ -210,7 +212,8 @@ proptest! {
                 article(text, origin)
             })
             .collect();
-        let options = CleanOptions { t2s, min_chars, dedupe, boilerplate, headings };
+        let dedupe_scope = if by_article { DedupeScope::Articles } else { DedupeScope::Corpus };
+        let options = CleanOptions { t2s, min_chars, dedupe, dedupe_scope, boilerplate, headings };
         let cleaned = clean::clean_corpus(&articles, &options);
         prop_assert_eq!(cleaned.len(), articles.len());
         let converter = Converter::new(t2s);
