@@ -99,13 +99,7 @@ pub fn load(inputs: &[Input]) -> Result<Corpus> {
     for input in inputs {
         match input {
             Input::Stdin => {
-                let mut bytes = Vec::new();
-                std::io::stdin()
-                    .read_to_end(&mut bytes)
-                    .map_err(|source| Error::Read {
-                        path: PathBuf::from("-"),
-                        source,
-                    })?;
+                let bytes = read_all(std::io::stdin(), Path::new("-"), Path::new("<stdin>"))?;
                 let articles = read_bytes(bytes, Path::new("<stdin>"), None)?;
                 corpus.articles.extend(articles);
             }
@@ -229,10 +223,11 @@ impl FileKind {
 }
 
 fn load_file(corpus: &mut Corpus, path: &Path, kind: FileKind) -> Result<()> {
-    let raw = std::fs::read(path).map_err(|source| Error::Read {
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
+    let raw = read_all(file, path, path)?;
     let articles = read_bytes(raw, path, Some(kind))?;
     corpus.articles.extend(articles);
     Ok(())
@@ -268,6 +263,33 @@ pub fn read_bytes(raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<V
         }]),
         FileKind::Jsonl => parse_jsonl(&text, path),
     }
+}
+
+/// How much of an input is read before judging whether it is binary.
+const SNIFF_BYTES: usize = 8192;
+
+/// Reads all of `reader`, refusing binary data after its first [`SNIFF_BYTES`] (unless they
+/// are gzip or start with a byte-order mark) instead of after the whole input, so an endless
+/// binary stream such as `/dev/zero` is an error rather than a run out of memory. `read_as`
+/// names the input in read errors, `path` everywhere else.
+fn read_all(mut reader: impl Read, read_as: &Path, path: &Path) -> Result<Vec<u8>> {
+    let failed = |source| Error::Read {
+        path: read_as.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    (&mut reader)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    let decodable = is_gzip(path, &bytes) || encoding_rs::Encoding::for_bom(&bytes).is_some();
+    if !decodable && looks_binary(&bytes) {
+        return Err(Error::Binary {
+            path: path.to_path_buf(),
+        });
+    }
+    reader.read_to_end(&mut bytes).map_err(failed)?;
+    Ok(bytes)
 }
 
 fn is_gzip(path: &Path, bytes: &[u8]) -> bool {
@@ -387,7 +409,7 @@ fn decode_owned(bytes: Vec<u8>, path: &Path) -> Result<String> {
 
 /// A NUL byte, or many control characters, in the first 8 KiB means binary data.
 fn looks_binary(bytes: &[u8]) -> bool {
-    let head = bytes.get(..8192).unwrap_or(bytes);
+    let head = bytes.get(..SNIFF_BYTES).unwrap_or(bytes);
     if head.contains(&0) {
         return true;
     }

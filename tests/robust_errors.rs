@@ -241,6 +241,13 @@ fn explicit_binary_file_is_refused() {
         s.fail_stdin(&[0, 1, 2, 3, 0, 0], &["-"]),
         &["<stdin>: looks like a binary file"],
     );
+    // An endless binary device is refused from its first bytes, not read until memory runs out.
+    if Path::new("/dev/zero").exists() {
+        assert_runtime_error(
+            s.fail(&["/dev/zero"]),
+            &["/dev/zero: looks like a binary file"],
+        );
+    }
 }
 
 #[test]
