@@ -12,6 +12,7 @@ use zhuti::ingest::{self, Input};
 use zhuti::reduce::DimsChoice;
 use zhuti::report::{self, Format};
 use zhuti::units::UnitKind;
+use zhuti::vectorize::IdfWeighting;
 use zhuti::{Error, Settings};
 
 use crate::progress_bar::StderrProgress;
@@ -233,6 +234,20 @@ pub struct TuningArgs {
     /// Terms in more than this share of units are ignored.
     #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
     pub max_df: f64,
+
+    /// Where a term's idf (how specific it is) comes from.
+    #[arg(long, value_enum, default_value_t = IdfArg::Blend)]
+    pub idf: IdfArg,
+}
+
+/// idf sources as the CLI spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IdfArg {
+    /// The corpus idf times jieba's background idf of Chinese news: a term weighs much when it
+    /// is rare both in this corpus and in the language (steadier on small corpora).
+    Blend,
+    /// The corpus idf alone (classic TF-IDF).
+    Corpus,
 }
 
 fn parse_k(s: &str) -> Result<KChoice, String> {
@@ -270,6 +285,10 @@ impl TuningArgs {
         settings.clean.headings = !self.no_headings;
         settings.tfidf.min_df = self.min_df;
         settings.tfidf.max_df = self.max_df;
+        settings.tfidf.idf = match self.idf {
+            IdfArg::Blend => IdfWeighting::Blend,
+            IdfArg::Corpus => IdfWeighting::Corpus,
+        };
         settings
     }
 

@@ -11,6 +11,7 @@ use crate::cluster::{KChoice, KSelection};
 use crate::reduce::DimsChoice;
 use crate::settings::Settings;
 use crate::units::UnitKind;
+use crate::vectorize::IdfWeighting;
 
 /// The whole analysis: what `--format json` prints.
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +77,8 @@ pub struct Params {
     pub min_df: usize,
     /// Maximum share of units a term may occur in.
     pub max_df: f64,
+    /// Where term idf came from: `blend` (corpus × background) or `corpus` (`--idf`).
+    pub idf: IdfWeighting,
     /// How k was chosen (present for `--k auto`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub k_selection: Option<KSelection>,
@@ -112,6 +115,7 @@ impl Params {
             headings: settings.clean.headings,
             min_df: settings.tfidf.min_df,
             max_df: settings.tfidf.max_df,
+            idf: settings.tfidf.idf,
             k_selection,
             themes_file: None,
         }

@@ -1,7 +1,8 @@
 //! Stage 5, vectorize: segment every unit in parallel (Rayon) and build a sparse TF-IDF matrix.
 //!
-//! Sublinear tf (`1 + ln tf`), smoothed idf (`ln((1 + n) / (1 + df)) + 1`), rows L2-normalised,
-//! vocabulary pruned by document frequency. Terms are interned to `u32` ids; the matrix is CSR
+//! Sublinear tf (`1 + ln tf`), smoothed idf (`ln((1 + n) / (1 + df)) + 1`) times the term's
+//! background idf ([`crate::background`], `--idf blend`), rows L2-normalised, vocabulary pruned
+//! by document frequency. Terms are interned to `u32` ids; the matrix is CSR
 //! with `f32` values, so memory grows with the number of non-zeros, never with units × terms.
 
 use std::borrow::Cow;
@@ -21,6 +22,8 @@ pub struct TfidfOptions {
     pub min_df: usize,
     /// Drop terms found in more than this share of units (they name no theme).
     pub max_df: f64,
+    /// How specific a term is taken to be.
+    pub idf: IdfWeighting,
 }
 
 impl Default for TfidfOptions {
@@ -28,8 +31,21 @@ impl Default for TfidfOptions {
         TfidfOptions {
             min_df: 2,
             max_df: 0.5,
+            idf: IdfWeighting::Blend,
         }
     }
+}
+
+/// Where a term's idf comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum IdfWeighting {
+    /// The corpus idf times the background idf of jieba's table ([`crate::background`]): a
+    /// term weighs much when it is rare both here and in Chinese at large.
+    #[default]
+    Blend,
+    /// The corpus idf alone (the classic TF-IDF).
+    Corpus,
 }
 
 /// A compressed-sparse-row matrix of `f32`.
@@ -414,11 +430,11 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
         }
     }
     drop((terms, df, display));
-    let n = n_units as f32;
     vocab.idf = vocab
         .df
         .iter()
-        .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
+        .zip(&vocab.terms)
+        .map(|(&d, term)| term_idf(term, d, n_units, options.idf))
         .collect();
 
     // 3. Weight and normalise in parallel tasks of consecutive units, each writing straight
@@ -502,6 +518,18 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
         values,
     };
     vectors
+}
+
+/// The idf of `term`, found in `df` of `n_units` units: smoothed corpus idf
+/// (`ln((1 + n) / (1 + df)) + 1`), times the background idf for [`IdfWeighting::Blend`].
+pub fn term_idf(term: &str, df: u32, n_units: usize, weighting: IdfWeighting) -> f32 {
+    let corpus = ((1.0 + n_units as f32) / (1.0 + df as f32)).ln() + 1.0;
+    match weighting {
+        IdfWeighting::Corpus => corpus,
+        IdfWeighting::Blend => {
+            corpus * crate::background::idf(term).unwrap_or(crate::background::MEDIAN_IDF)
+        }
+    }
 }
 
 /// Consecutive units of one part, weighed by one parallel task of [`tfidf`].
@@ -656,11 +684,11 @@ mod tests {
                 vocab.df.push(df[old]);
             }
         }
-        let n = n_units as f32;
         vocab.idf = vocab
             .df
             .iter()
-            .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
+            .zip(&vocab.terms)
+            .map(|(&d, term)| term_idf(term, d, n_units, options.idf))
             .collect();
         let mut v = Vectors {
             tfidf: CsrMatrix {
@@ -736,6 +764,7 @@ mod tests {
             TfidfOptions {
                 min_df: 1,
                 max_df: 1.0,
+                idf: IdfWeighting::Corpus,
             },
         ] {
             let expected = reference(&texts, &segmenter, &options);
@@ -754,6 +783,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn blend_weighs_words_rare_in_chinese_above_common_ones() {
+        // 发展 and 芯片 are in the same units, so the corpus alone cannot tell them apart;
+        // in Chinese at large 发展 is everywhere and 芯片 is specific.
+        let texts = ["发展芯片", "芯片发展", "球队冠军", "冠军球队", "天气晴朗"];
+        let segmenter = Segmenter::new();
+        let weigh = |idf| {
+            let v = vectorize(
+                &texts,
+                &segmenter,
+                &TfidfOptions {
+                    min_df: 1,
+                    max_df: 1.0,
+                    idf,
+                },
+            );
+            let of = |t: &str| v.vocab.idf[v.vocab.id(t).unwrap()];
+            (of("发展"), of("芯片"))
+        };
+        let (common, specific) = weigh(IdfWeighting::Corpus);
+        assert_eq!(common, specific);
+        let (common, specific) = weigh(IdfWeighting::Blend);
+        assert!(specific > 1.5 * common, "芯片 {specific} vs 发展 {common}");
+        // A term jieba's table lacks gets its median, like jieba's own keyword extraction.
+        assert_eq!(
+            term_idf("chatgpt", 1, 5, IdfWeighting::Blend),
+            term_idf("chatgpt", 1, 5, IdfWeighting::Corpus) * crate::background::MEDIAN_IDF
+        );
     }
 
     #[test]
@@ -782,6 +841,7 @@ mod tests {
         let options = TfidfOptions {
             min_df: 1,
             max_df: 1.0,
+            ..TfidfOptions::default()
         };
         let v = in_pool(2, || {
             tfidf(
@@ -809,6 +869,7 @@ mod tests {
         let options = TfidfOptions {
             min_df: 2,
             max_df: 0.9,
+            ..TfidfOptions::default()
         };
         let v = vectorize(&texts, &segmenter, &options);
         let terms: Vec<&str> = v.vocab.terms.iter().map(String::as_str).collect();
@@ -835,6 +896,7 @@ mod tests {
         let options = TfidfOptions {
             min_df: 1,
             max_df: 1.0,
+            ..TfidfOptions::default()
         };
         let v = vectorize(&texts, &segmenter, &options);
         let id = v.vocab.id("chatgpt").unwrap();

@@ -1,0 +1,85 @@
+//! Background idf: how rare each word is in Chinese text at large, from jieba's idf table
+//! (computed by the jieba project on a large news corpus; MIT licence, like jieba-rs).
+//!
+//! A corpus of a few hundred articles sees most words once or twice, so its own document
+//! frequencies say little about which words are specific: 新浪 and 拜纳姆 can have the same df.
+//! [`crate::vectorize`] multiplies the corpus idf by this one (`--idf blend`), so a term must be
+//! rare both in the corpus and in the language to weigh much.
+//!
+//! The table is embedded as text sorted by the terms' UTF-8 bytes (`term idf` per line) and
+//! searched in place: nothing is parsed up front, and a lookup costs about 18 line
+//! comparisons.
+
+/// jieba's idf table, one `term idf` line per word, sorted by the terms' bytes.
+const TABLE: &str = include_str!("../assets/jieba_idf.txt");
+
+/// The median idf of the table: jieba's own weight for a word it does not list (Latin terms,
+/// names it never saw), used the same way here.
+pub const MEDIAN_IDF: f32 = 11.9548;
+
+/// The background idf of `term` (lower-cased as [`crate::segment`] emits it), or `None` when
+/// jieba's table does not list it.
+pub fn idf(term: &str) -> Option<f32> {
+    let bytes = TABLE.as_bytes();
+    let (mut lo, mut hi) = (0usize, bytes.len());
+    // Invariant: every line starting before `lo` sorts below `term`; every line starting at or
+    // after `hi` sorts above it. Line starts are found by scanning back to the previous '\n'.
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = bytes[..mid]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let start = start.max(lo);
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| start + i);
+        let line = &TABLE[start..end];
+        let (word, value) = line.split_once(' ')?;
+        match word.as_bytes().cmp(term.as_bytes()) {
+            std::cmp::Ordering::Equal => return value.parse().ok(),
+            std::cmp::Ordering::Less => lo = end + 1,
+            std::cmp::Ordering::Greater => hi = start,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_up_words_from_jieba_table() {
+        assert_eq!(idf("一"), Some(3.6954));
+        assert_eq!(idf("一一"), Some(7.2440));
+        // Common words weigh little, specific ones much.
+        let common = idf("发展").unwrap();
+        let specific = idf("芯片").unwrap();
+        assert!(common < 5.0 && specific > 7.0, "{common} {specific}");
+        assert_eq!(idf("chatgpt"), None);
+        assert_eq!(idf(""), None);
+        assert_eq!(idf("\u{10FFFF}"), None);
+    }
+
+    #[test]
+    fn every_line_is_found_and_the_table_is_sorted() {
+        let lines: Vec<(&str, f32)> = TABLE
+            .lines()
+            .map(|l| {
+                let (w, v) = l.split_once(' ').unwrap();
+                (w, v.parse().unwrap())
+            })
+            .collect();
+        assert!(lines
+            .windows(2)
+            .all(|w| w[0].0.as_bytes() < w[1].0.as_bytes()));
+        for &(word, value) in lines.iter().step_by(97).chain(lines.last()) {
+            assert_eq!(idf(word), Some(value), "{word}");
+        }
+        let mut values: Vec<f32> = lines.iter().map(|l| l.1).collect();
+        values.sort_by(f32::total_cmp);
+        assert_eq!(values[values.len() / 2], MEDIAN_IDF);
+    }
+}
