@@ -9,7 +9,7 @@
 
 use std::ops::RangeInclusive;
 
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 use serde::Serialize;
@@ -274,7 +274,9 @@ fn fit(
     let m = restart_rows(n, k);
     let start = match fitted {
         Some((rows, fit)) if rows == m && fit.centroids.nrows() == k => fit,
-        _ => with_sample(vectors, m, |rows| best_of_runs(rows, seeds, k, options)),
+        _ => with_sample(vectors, m, |rows| {
+            best_of_runs(&RowDots::new(rows), seeds, k, options)
+        }),
     };
     if m >= n {
         return start;
@@ -340,12 +342,13 @@ fn max_iterations(options: &ClusterOptions) -> usize {
 /// starts; the Lloyd runs from them are independent and run in
 /// parallel.
 fn best_of_runs(
-    rows: ArrayView2<'_, f64>,
+    dots: &RowDots<'_>,
     seeds: ArrayView2<'_, f64>,
     k: usize,
     options: &ClusterOptions,
 ) -> Fit {
-    let runs = all_runs(rows, seeds, k, options);
+    let rows = dots.rows;
+    let runs = all_runs(dots, seeds, k, options);
     let restarts: Vec<Vec<usize>> = runs.iter().map(|fit| fit.labels.clone()).collect();
     let mut best: Option<Fit> = None;
     for fit in runs {
@@ -361,12 +364,13 @@ fn best_of_runs(
 /// Every restart's fit: `n_runs` k-means++ completions of `seeds` to `k` centres (one when
 /// there is nothing to complete), in the order their starts are drawn.
 fn all_runs(
-    rows: ArrayView2<'_, f64>,
+    dots: &RowDots<'_>,
     seeds: ArrayView2<'_, f64>,
     k: usize,
     options: &ClusterOptions,
 ) -> Vec<Fit> {
     use rayon::prelude::*;
+    let rows = dots.rows;
     let runs = if k > seeds.nrows() {
         options.n_runs.max(1)
     } else {
@@ -374,7 +378,7 @@ fn all_runs(
     };
     let mut rng = Xoshiro256Plus::seed_from_u64(options.seed);
     let starts: Vec<Array2<f64>> = (0..runs)
-        .map(|_| plus_plus(rows, seeds, k, &mut rng))
+        .map(|_| plus_plus(dots, seeds, k, &mut rng))
         .collect();
     starts
         .into_par_iter()
@@ -396,30 +400,36 @@ fn all_runs(
 /// dimensions greedy seeding lifts mean NMI from 0.885 to 0.896 (scikit-learn, exact SVD,
 /// 10 restarts), and zhuti's `eval` from 0.873 to 0.893.
 fn plus_plus(
-    rows: ArrayView2<'_, f64>,
+    dots: &RowDots<'_>,
     seeds: ArrayView2<'_, f64>,
     k: usize,
     rng: &mut Xoshiro256Plus,
 ) -> Array2<f64> {
     use rand::distributions::{Distribution, WeightedIndex};
+    let rows = dots.rows;
     let n = rows.nrows();
     let mut centres = seeds.to_owned();
     if n == 0 {
         return centres;
     }
-    let norms: Vec<f64> = rows.rows().into_iter().map(|r| r.dot(&r)).collect();
+    let norms = &dots.norms;
     let mut d2 = vec![1.0; n];
     if !centres.is_empty() {
         d2.fill(f64::INFINITY);
     }
-    let lower = |d2: &mut [f64], centre: ArrayView1<'_, f64>| {
-        let cc = centre.dot(&centre);
-        for ((d, row), &xx) in d2.iter_mut().zip(rows.rows()).zip(&norms) {
-            *d = d.min((xx + cc - 2.0 * row.dot(&centre)).max(0.0));
+    // Squared distance to a centre with norm `cc`, from each row's dot product with it.
+    let lower = |d2: &mut [f64], cc: f64, dots: &mut dyn Iterator<Item = f64>| {
+        for ((d, dot), &xx) in d2.iter_mut().zip(dots).zip(norms) {
+            *d = d.min((xx + cc - 2.0 * dot).max(0.0));
         }
     };
     for centre in seeds.rows() {
-        lower(&mut d2, centre);
+        let cc = centre.dot(&centre);
+        lower(
+            &mut d2,
+            cc,
+            &mut rows.rows().into_iter().map(|r| r.dot(&centre)),
+        );
     }
     let trials = 2 + (k.max(1) as f64).ln().floor() as usize;
     while centres.nrows() < k {
@@ -429,7 +439,8 @@ fn plus_plus(
         for _ in 0..trials {
             let candidate = weights.as_ref().map_or(0, |w| w.sample(rng));
             let mut next = d2.clone();
-            lower(&mut next, rows.row(candidate));
+            let column = dots.column(candidate);
+            lower(&mut next, norms[candidate], &mut column.iter().copied());
             let potential: f64 = next.iter().sum();
             // Ties go to the first candidate drawn.
             if best.as_ref().is_none_or(|(b, _, _)| potential < *b) {
@@ -445,6 +456,75 @@ fn plus_plus(
         }
     }
     centres
+}
+
+/// Bytes of row-to-row dot products [`RowDots`] keeps (64 MiB): every column on the
+/// silhouette sample, a few hundred on the largest all-row fits.
+const ROW_DOTS_BUDGET: usize = 64 << 20;
+
+/// The rows k-means++ draws its centres from, their squared norms, and the dot products of
+/// every row with each row drawn so far. The restarts of a fit (and `auto`'s candidate k,
+/// which share one sample) draw the same rows again and again, so each row's products are
+/// computed once, up to [`ROW_DOTS_BUDGET`], instead of once per draw. A product is computed
+/// by the same `dot` either way (and `x·y` is `y·x` bit for bit), so the centres drawn do not
+/// depend on what was kept, nor on the order threads ask for it.
+struct RowDots<'a> {
+    rows: ArrayView2<'a, f64>,
+    norms: Vec<f64>,
+    columns: Vec<std::sync::OnceLock<Vec<f64>>>,
+    /// How many more products may be kept.
+    room: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> RowDots<'a> {
+    fn new(rows: ArrayView2<'a, f64>) -> Self {
+        Self::with_budget(rows, ROW_DOTS_BUDGET)
+    }
+
+    /// Keeps at most `bytes` of products.
+    fn with_budget(rows: ArrayView2<'a, f64>, bytes: usize) -> Self {
+        RowDots {
+            rows,
+            norms: rows.rows().into_iter().map(|r| r.dot(&r)).collect(),
+            columns: (0..rows.nrows()).map(|_| Default::default()).collect(),
+            room: (bytes / std::mem::size_of::<f64>()).into(),
+        }
+    }
+
+    /// The dot product of every row with row `j`.
+    fn column(&self, j: usize) -> std::borrow::Cow<'_, [f64]> {
+        use std::sync::atomic::Ordering;
+        let compute = || -> Vec<f64> {
+            let y = self.rows.row(j);
+            self.rows.rows().into_iter().map(|r| r.dot(&y)).collect()
+        };
+        let Some(slot) = self.columns.get(j) else {
+            return compute().into();
+        };
+        if let Some(column) = slot.get() {
+            return column.as_slice().into();
+        }
+        let n = self.rows.nrows();
+        let reserved = self
+            .room
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |room| {
+                room.checked_sub(n)
+            })
+            .is_ok();
+        if !reserved {
+            return compute().into();
+        }
+        let mut fresh = false;
+        let column = slot.get_or_init(|| {
+            fresh = true;
+            compute()
+        });
+        if !fresh {
+            // Another thread kept it first: give the room back.
+            self.room.fetch_add(n, Ordering::Relaxed);
+        }
+        column.as_slice().into()
+    }
 }
 
 /// Centres, the nearest of them (Euclidean; ties to the lower index) for every row, and the
@@ -898,11 +978,12 @@ fn choose_k(vectors: &Array2<f64>, seeds: ArrayView2<'_, f64>, options: &Cluster
     }
     let sample_rows = even_sample(n, SILHOUETTE_SAMPLE);
     let sample = vectors.select(Axis(0), &sample_rows);
+    let dots = RowDots::new(sample.view());
     let fits: Vec<(KScore, Fit)> = range
         .clone()
         .into_par_iter()
         .map(|k| {
-            let fit = best_of_runs(sample.view(), seeds, k, options);
+            let fit = best_of_runs(&dots, seeds, k, options);
             let silhouette = cosine_silhouette(sample.view(), &fit.labels, k);
             (KScore { k, silhouette }, fit)
         })
@@ -1139,6 +1220,38 @@ mod tests {
             if let Update::Mean = update {
                 assert!((fit.inertia - direct).abs() < 1e-9 * direct.max(1.0));
             }
+        }
+    }
+
+    #[test]
+    fn kept_row_products_draw_the_same_centres() {
+        let rows = blobs(5, 40, 7, 0.3);
+        let draw = |dots: &RowDots<'_>| {
+            let mut rng = Xoshiro256Plus::seed_from_u64(3);
+            let none = Array2::<f64>::zeros((0, rows.ncols()));
+            (0..4)
+                .map(|_| plus_plus(dots, none.view(), 6, &mut rng))
+                .collect::<Vec<_>>()
+        };
+        let kept = RowDots::new(rows.view());
+        let starts = draw(&kept);
+        assert!(kept.columns.iter().any(|c| c.get().is_some()));
+        // Nothing kept, or room for only some of the rows drawn: the same centres.
+        assert_eq!(draw(&RowDots::with_budget(rows.view(), 0)), starts);
+        let some = RowDots::with_budget(rows.view(), 3 * rows.nrows() * 8);
+        assert_eq!(draw(&some), starts);
+        assert_eq!(some.columns.iter().filter(|c| c.get().is_some()).count(), 3);
+        // Every centre is a row, and the six of one start are distinct rows.
+        for start in &starts {
+            let picked: Vec<usize> = start
+                .rows()
+                .into_iter()
+                .map(|c| rows.rows().into_iter().position(|r| r == c).unwrap())
+                .collect();
+            let mut distinct = picked.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), 6, "{picked:?}");
         }
     }
 
