@@ -211,22 +211,55 @@ pub fn mark(docs: &mut [Vec<Draft>]) {
     // Sampled shingles shared with each kept paragraph (by position), and which were hit.
     let mut hits: Vec<u32> = vec![0; n];
     let mut touched: Vec<u32> = Vec::new();
+    let mut lists: Vec<u32> = Vec::new();
     for (p, c) in candidates.iter().enumerate() {
         let group = first_equal[p] as usize;
         if kept_equal[group] != NONE {
             twins[p] = kept_equal[group];
             continue;
         }
-        for &s in shared(p) {
-            for &k in &postings[s as usize] {
-                let h = &mut hits[k as usize];
-                if *h == 0 {
-                    touched.push(k);
+        let need = c.sampled.div_ceil(2).max(1);
+        // A kept paragraph is only compared when it is in the postings of at least `need` of
+        // this one's sampled shingles, so it is in one of any `lists.len() - need + 1` of
+        // them: the shortest lists find every such paragraph, and the hits of those found
+        // are then completed from the longer lists.
+        lists.clear();
+        lists.extend(
+            shared(p)
+                .iter()
+                .copied()
+                .filter(|&s| !postings[s as usize].is_empty()),
+        );
+        if lists.len() >= need as usize {
+            lists.sort_unstable_by_key(|&s| postings[s as usize].len());
+            let (short, long) = lists.split_at(lists.len() + 1 - need as usize);
+            for &s in short {
+                for &k in &postings[s as usize] {
+                    let h = &mut hits[k as usize];
+                    if *h == 0 {
+                        touched.push(k);
+                    }
+                    *h += 1;
                 }
-                *h += 1;
+            }
+            let scan: usize = long.iter().map(|&s| postings[s as usize].len()).sum();
+            if touched.len() * long.len() * 8 < scan {
+                for &k in &touched {
+                    let more = long
+                        .iter()
+                        .filter(|&&s| postings[s as usize].binary_search(&k).is_ok());
+                    hits[k as usize] += more.count() as u32;
+                }
+            } else {
+                for &s in long {
+                    for &k in &postings[s as usize] {
+                        if hits[k as usize] > 0 {
+                            hits[k as usize] += 1;
+                        }
+                    }
+                }
             }
         }
-        let need = c.sampled.div_ceil(2).max(1);
         let mut twin: Option<(f64, u32)> = None;
         for &k in &touched {
             if hits[k as usize] >= need {
