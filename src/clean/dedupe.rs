@@ -154,20 +154,37 @@ pub fn mark(docs: &mut [Vec<Draft>]) {
     });
     let n = candidates.len();
 
-    // Equal keys: `first_equal[p]` is the first position whose key equals `p`'s.
-    let mut by_key: Vec<u32> = (0..n as u32).collect();
-    by_key.par_sort_unstable_by(|&a, &b| {
-        candidates[a as usize]
-            .key
-            .cmp(&candidates[b as usize].key)
-            .then(a.cmp(&b))
+    // Equal keys: `first_equal[p]` is the first position whose key equals `p`'s. Sorting by
+    // a hash of the key first keeps most comparisons off the (long) keys themselves.
+    let mut by_key: Vec<(u64, u32)> = candidates
+        .par_iter()
+        .enumerate()
+        .map(|(p, c)| {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = rustc_hash::FxHasher::default();
+            c.key.hash(&mut hasher);
+            (hasher.finish(), p as u32)
+        })
+        .collect();
+    let same_key = |a: &(u64, u32), b: &(u64, u32)| {
+        a.0 == b.0 && candidates[a.1 as usize].key == candidates[b.1 as usize].key
+    };
+    by_key.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| {
+                candidates[a.1 as usize]
+                    .key
+                    .cmp(&candidates[b.1 as usize].key)
+            })
+            .then(a.1.cmp(&b.1))
     });
     let mut first_equal: Vec<u32> = (0..n as u32).collect();
-    for run in by_key.chunk_by(|&a, &b| candidates[a as usize].key == candidates[b as usize].key) {
-        for &p in run {
-            first_equal[p as usize] = run[0];
+    for run in by_key.chunk_by(same_key) {
+        for &(_, p) in run {
+            first_equal[p as usize] = run[0].1;
         }
     }
+    drop(by_key);
 
     // Sampled shingles that more than one paragraph has (the others cannot find a twin),
     // numbered; `shared[p]` lists the numbers of `p`'s.
