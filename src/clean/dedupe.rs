@@ -167,20 +167,37 @@ pub fn mark(docs: &mut [Vec<Draft>]) {
     });
     let n = candidates.len();
 
-    // Equal keys: `first_equal[p]` is the first position whose key equals `p`'s.
-    let mut by_key: Vec<u32> = (0..n as u32).collect();
-    by_key.par_sort_unstable_by(|&a, &b| {
-        candidates[a as usize]
-            .key
-            .cmp(&candidates[b as usize].key)
-            .then(a.cmp(&b))
+    // Equal keys: `first_equal[p]` is the first position whose key equals `p`'s. Sorting by
+    // a hash of the key first keeps most comparisons off the (long) keys themselves.
+    let mut by_key: Vec<(u64, u32)> = candidates
+        .par_iter()
+        .enumerate()
+        .map(|(p, c)| {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = rustc_hash::FxHasher::default();
+            c.key.hash(&mut hasher);
+            (hasher.finish(), p as u32)
+        })
+        .collect();
+    let same_key = |a: &(u64, u32), b: &(u64, u32)| {
+        a.0 == b.0 && candidates[a.1 as usize].key == candidates[b.1 as usize].key
+    };
+    by_key.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| {
+                candidates[a.1 as usize]
+                    .key
+                    .cmp(&candidates[b.1 as usize].key)
+            })
+            .then(a.1.cmp(&b.1))
     });
     let mut first_equal: Vec<u32> = (0..n as u32).collect();
-    for run in by_key.chunk_by(|&a, &b| candidates[a as usize].key == candidates[b as usize].key) {
-        for &p in run {
-            first_equal[p as usize] = run[0];
+    for run in by_key.chunk_by(same_key) {
+        for &(_, p) in run {
+            first_equal[p as usize] = run[0].1;
         }
     }
+    drop(by_key);
 
     // Sampled shingles that more than one paragraph has (the others cannot find a twin),
     // numbered; `shared[p]` lists the numbers of `p`'s.
@@ -224,22 +241,55 @@ pub fn mark(docs: &mut [Vec<Draft>]) {
     // Sampled shingles shared with each kept paragraph (by position), and which were hit.
     let mut hits: Vec<u32> = vec![0; n];
     let mut touched: Vec<u32> = Vec::new();
+    let mut lists: Vec<u32> = Vec::new();
     for (p, c) in candidates.iter().enumerate() {
         let group = first_equal[p] as usize;
         if kept_equal[group] != NONE {
             twins[p] = kept_equal[group];
             continue;
         }
-        for &s in shared(p) {
-            for &k in &postings[s as usize] {
-                let h = &mut hits[k as usize];
-                if *h == 0 {
-                    touched.push(k);
+        let need = c.sampled.div_ceil(2).max(1);
+        // A kept paragraph is only compared when it is in the postings of at least `need` of
+        // this one's sampled shingles, so it is in one of any `lists.len() - need + 1` of
+        // them: the shortest lists find every such paragraph, and the hits of those found
+        // are then completed from the longer lists.
+        lists.clear();
+        lists.extend(
+            shared(p)
+                .iter()
+                .copied()
+                .filter(|&s| !postings[s as usize].is_empty()),
+        );
+        if lists.len() >= need as usize {
+            lists.sort_unstable_by_key(|&s| postings[s as usize].len());
+            let (short, long) = lists.split_at(lists.len() + 1 - need as usize);
+            for &s in short {
+                for &k in &postings[s as usize] {
+                    let h = &mut hits[k as usize];
+                    if *h == 0 {
+                        touched.push(k);
+                    }
+                    *h += 1;
                 }
-                *h += 1;
+            }
+            let scan: usize = long.iter().map(|&s| postings[s as usize].len()).sum();
+            if touched.len() * long.len() * 8 < scan {
+                for &k in &touched {
+                    let more = long
+                        .iter()
+                        .filter(|&&s| postings[s as usize].binary_search(&k).is_ok());
+                    hits[k as usize] += more.count() as u32;
+                }
+            } else {
+                for &s in long {
+                    for &k in &postings[s as usize] {
+                        if hits[k as usize] > 0 {
+                            hits[k as usize] += 1;
+                        }
+                    }
+                }
             }
         }
-        let need = c.sampled.div_ceil(2).max(1);
         let mut twin: Option<(f64, u32)> = None;
         for &k in &touched {
             if hits[k as usize] >= need {
