@@ -97,6 +97,9 @@ pub struct KScore {
     pub k: usize,
     /// Mean cosine silhouette on the sample (−1 … 1, higher is better separated).
     pub silhouette: f64,
+    /// Standard error of that mean (the units' silhouettes' standard deviation / √units):
+    /// how much of a difference between candidates is only sampling noise.
+    pub std_error: f64,
 }
 
 /// How `auto` chose k.
@@ -1016,18 +1019,19 @@ fn choose_k(vectors: &Array2<f64>, seeds: ArrayView2<'_, f64>, options: &Cluster
         .map(|k| {
             let runs = run_count(seeds, k, scoring);
             let runs = all_runs(&dots, seeds, k, options, runs, Vec::new());
-            let silhouette = lowest_inertia(&runs).map_or(0.0, |b| {
+            let (silhouette, std_error) = lowest_inertia(&runs).map_or((0.0, 0.0), |b| {
                 cosine_silhouette(sample.view(), &runs[b].labels, k)
             });
-            (KScore { k, silhouette }, runs)
+            let score = KScore {
+                k,
+                silhouette,
+                std_error,
+            };
+            (score, runs)
         })
         .collect();
-    let mut best = 0;
-    for (i, (score, _)) in fits.iter().enumerate() {
-        if score.silhouette > fits[best].0.silhouette {
-            best = i;
-        }
-    }
+    let scores: Vec<KScore> = fits.iter().map(|(score, _)| score.clone()).collect();
+    let (best, top) = one_standard_error_choice(&scores);
     let (lo, hi) = (*range.start(), *range.end());
     let mut candidates = Vec::with_capacity(fits.len());
     let mut fitted = None;
@@ -1048,9 +1052,17 @@ fn choose_k(vectors: &Array2<f64>, seeds: ArrayView2<'_, f64>, options: &Cluster
     } else {
         format!(" ({s} named + {} discovered)", k - s)
     };
+    let why = match candidates.get(top) {
+        Some(t) if top != best => format!(
+            "is the smallest k whose mean cosine silhouette ({score:.3}) is within one standard \
+             error ({:.3}) of the highest ({:.3} at k = {})",
+            t.std_error, t.silhouette, t.k
+        ),
+        _ => format!("has the highest mean cosine silhouette ({score:.3})"),
+    };
     let reason = format!(
-        "k = {k}{named} has the highest mean cosine silhouette ({score:.3}) of k = {lo}…{hi} \
-         (k ≤ ⌈√(n/2)⌉ for n = {n} units), measured on {} unit(s)",
+        "k = {k}{named} {why} of k = {lo}…{hi} (k ≤ ⌈√(n/2)⌉ for n = {n} units), measured on {} \
+         unit(s)",
         sample_rows.len()
     );
     AutoK {
@@ -1063,6 +1075,28 @@ fn choose_k(vectors: &Array2<f64>, seeds: ArrayView2<'_, f64>, options: &Cluster
         },
         fitted,
     }
+}
+
+/// Picks among scored candidates (in increasing k): the smallest k whose silhouette is within
+/// one standard error of the highest, the usual guard against choosing a larger model on noise
+/// (past the true k, silhouette curves flatten into a plateau whose peak moves with the seed).
+/// Returns (chosen, highest) positions.
+fn one_standard_error_choice(scores: &[KScore]) -> (usize, usize) {
+    let mut top = 0;
+    for (i, score) in scores.iter().enumerate() {
+        if score.silhouette > scores[top].silhouette {
+            top = i;
+        }
+    }
+    let Some(best) = scores.get(top) else {
+        return (0, 0);
+    };
+    let floor = best.silhouette - best.std_error;
+    let chosen = scores
+        .iter()
+        .position(|score| score.silhouette >= floor)
+        .unwrap_or(top);
+    (chosen, top)
 }
 
 /// Restarts per candidate k when `auto` scores the candidates (at most `n_runs`). The chosen
@@ -1095,11 +1129,11 @@ pub fn even_sample(n: usize, limit: usize) -> Vec<usize> {
 /// Mean cosine silhouette of L2-normalised `rows` labelled `labels` (the same number as
 /// [`silhouette`] on the cosine distances 1 − x·y, up to rounding). Uses Σ_{j∈c} (1 − x·y_j)
 /// = |c| − x·S_c with S_c the sum of cluster c's rows, so the cost is rows × k × dims rather
-/// than rows².
-fn cosine_silhouette(rows: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> f64 {
+/// than rows². Also returns the standard error of the mean (see [`KScore::std_error`]).
+fn cosine_silhouette(rows: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> (f64, f64) {
     let n = labels.len();
     if n < 2 || rows.nrows() != n {
-        return 0.0;
+        return (0.0, 0.0);
     }
     let mut sizes = vec![0usize; k];
     let mut sums = Array2::<f64>::zeros((k, rows.ncols()));
@@ -1108,7 +1142,7 @@ fn cosine_silhouette(rows: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> f
         sums.row_mut(l).scaled_add(1.0, &row);
     }
     let dots = rows.dot(&sums.t());
-    let mut total = 0.0;
+    let (mut total, mut squares) = (0.0, 0.0);
     for ((row, dots), &own) in rows.rows().into_iter().zip(dots.rows()).zip(labels) {
         if sizes[own] <= 1 {
             continue;
@@ -1117,11 +1151,15 @@ fn cosine_silhouette(rows: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> f
         // up to rounding).
         let own_sum = sizes[own] as f64 - dots[own] - (1.0 - row.dot(&row));
         let a = own_sum / (sizes[own] - 1) as f64;
-        total += unit_silhouette(a, own, &sizes, |c| {
+        let s = unit_silhouette(a, own, &sizes, |c| {
             (sizes[c] as f64 - dots[c]) / sizes[c] as f64
         });
+        total += s;
+        squares += s * s;
     }
-    total / n as f64
+    let mean = total / n as f64;
+    let variance = (squares / n as f64 - mean * mean).max(0.0) * n as f64 / (n - 1) as f64;
+    (mean, (variance / n as f64).sqrt())
 }
 
 /// One unit's silhouette `(b − a) / max(a, b)` from its mean distance `a` to its own cluster
@@ -1176,6 +1214,34 @@ pub fn silhouette(distances: &Array2<f64>, labels: &[usize], k: usize) -> f64 {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn auto_takes_the_smallest_k_within_one_standard_error_of_the_best() {
+        let score = |k, silhouette, std_error| KScore {
+            k,
+            silhouette,
+            std_error,
+        };
+        // The thucnews-dev curve at seed 1: a plateau from k = 12 whose peak (14) is noise.
+        let plateau = [
+            score(10, 0.634, 0.012),
+            score(11, 0.639, 0.012),
+            score(12, 0.655, 0.011),
+            score(13, 0.646, 0.011),
+            score(14, 0.662, 0.011),
+        ];
+        assert_eq!(one_standard_error_choice(&plateau), (2, 4));
+        // A clear peak is kept; ties go to the smaller k.
+        let peak = [
+            score(2, 0.30, 0.01),
+            score(3, 0.45, 0.01),
+            score(4, 0.31, 0.01),
+        ];
+        assert_eq!(one_standard_error_choice(&peak), (1, 1));
+        let tie = [score(2, 0.40, 0.0), score(3, 0.40, 0.0)];
+        assert_eq!(one_standard_error_choice(&tie), (0, 0));
+        assert_eq!(one_standard_error_choice(&[]), (0, 0));
+    }
 
     #[test]
     fn auto_bounds_k_by_the_square_root_rule() {
@@ -1334,9 +1400,33 @@ mod tests {
         let fit = lloyd(v.view(), v.select(Axis(0), &[0, 1, 2]), 300, Update::Mean);
         let mut d = v.dot(&v.t());
         d.mapv_inplace(|x| (1.0 - x).max(0.0));
-        let fast = cosine_silhouette(v.view(), &fit.labels, 3);
+        let (fast, std_error) = cosine_silhouette(v.view(), &fit.labels, 3);
         let slow = silhouette(&d, &fit.labels, 3);
         assert!((fast - slow).abs() < 1e-12, "{fast} vs {slow}");
+        // The standard error of the mean of the 60 units' silhouettes, from the definition.
+        let units: Vec<f64> = (0..60)
+            .map(|i| {
+                let own = fit.labels[i];
+                let mean_to = |c: usize| {
+                    let (sum, count) = (0..60)
+                        .filter(|&j| j != i && fit.labels[j] == c)
+                        .fold((0.0, 0), |(s, n), j| (s + d[[i, j]], n + 1));
+                    sum / count as f64
+                };
+                let a = mean_to(own);
+                let b = (0..3)
+                    .filter(|&c| c != own)
+                    .map(mean_to)
+                    .fold(f64::MAX, f64::min);
+                (b - a) / a.max(b)
+            })
+            .collect();
+        let mean = units.iter().sum::<f64>() / 60.0;
+        let var = units.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / 59.0;
+        assert!(
+            (std_error - (var / 60.0).sqrt()).abs() < 1e-9,
+            "{std_error}"
+        );
     }
 
     #[test]

@@ -92,6 +92,25 @@ fn background_idf_lifts_headlines_and_articles() {
 }
 
 #[test]
+fn auto_k_lands_near_the_ten_categories_and_says_why() {
+    let Some(file) = shared_data("thucnews-dev.jsonl") else {
+        return;
+    };
+    // The default seed (42), as a user runs it.
+    let report = eval(&file, &["--unit", "document", "--k", "auto"]);
+    let k = report["k"].as_u64().unwrap();
+    assert!((8..=12).contains(&k), "k auto chose {k} for 10 categories");
+    let selection = &report["params"]["k_selection"];
+    let candidates = selection["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 15, "k = 2…16 for 495 articles");
+    assert!(candidates
+        .iter()
+        .all(|c| c["std_error"].as_f64().unwrap() > 0.0));
+    let reason = selection["reason"].as_str().unwrap();
+    assert!(reason.starts_with(&format!("k = {k} ")), "{reason}");
+}
+
+#[test]
 fn dims_auto_is_reported_with_the_dimensions_used() {
     let seeds = run_json(&["--format", "json", "-q"]);
     assert_eq!(seeds["params"]["dims"], "auto");

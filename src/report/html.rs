@@ -1114,10 +1114,12 @@ mod tests {
                 KScore {
                     k: 2,
                     silhouette: 0.2,
+                    std_error: 0.01,
                 },
                 KScore {
                     k: 3,
                     silhouette: -0.1,
+                    std_error: 0.01,
                 },
             ],
             reason: "k = 2 has the highest <b>silhouette</b>".into(),
