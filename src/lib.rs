@@ -22,6 +22,7 @@
 
 pub mod clean;
 pub mod cluster;
+mod dictionary;
 pub mod error;
 pub mod eval;
 pub mod guided;
