@@ -16,6 +16,7 @@
 //! `assets/README.md`).
 
 use jieba_rs::Jieba;
+use rayon::prelude::*;
 
 /// jieba-rs's dictionary (`word freq tag` lines, no duplicate words).
 const DICT: &str = include_str!("../assets/jieba_dict.txt");
@@ -51,21 +52,10 @@ pub(crate) fn scoped<'t>(texts: impl IntoIterator<Item = &'t str>) -> Jieba {
     };
     let mut jieba = Jieba::empty();
     let mut kept_total = 0;
-    // A prefix shown absent from the texts: the lines are sorted, so the words that follow often
-    // start with it too and are dropped without a look at the filter.
-    let mut absent = "\n";
-    for (word, rest) in lines() {
-        if word.starts_with(absent) {
-            continue;
-        }
-        match grams.absent_prefix(word) {
-            Some(prefix) => absent = prefix,
-            None => {
-                let (freq, tag) = freq_and_tag(rest);
-                jieba.add_word(word, Some(freq), Some(tag));
-                kept_total += freq;
-            }
-        }
+    for (word, rest) in kept_lines(&grams) {
+        let (freq, tag) = freq_and_tag(rest);
+        jieba.add_word(word, Some(freq), Some(tag));
+        kept_total += freq;
     }
     if kept_total < DICT_TOTAL {
         let mut buf = [0; 4];
@@ -80,13 +70,81 @@ pub(crate) fn scoped<'t>(texts: impl IntoIterator<Item = &'t str>) -> Jieba {
 
 /// The lines of [`DICT`], split into the word and the rest (`freq tag`), which is parsed only
 /// for the entries kept.
-fn lines() -> impl Iterator<Item = (&'static str, &'static str)> {
-    let mut start = 0;
-    memchr::memchr_iter(b'\n', DICT.as_bytes()).map(move |end| {
-        let line = DICT.get(start..end).unwrap_or_default();
-        start = end + 1;
-        line.split_once(' ').unwrap_or((line, ""))
-    })
+fn lines() -> Lines {
+    Lines { part: DICT, pos: 0 }
+}
+
+/// The lines of `grams`' texts may contain, in dictionary order, found by parts in parallel.
+fn kept_lines(grams: &Grams) -> Vec<(&'static str, &'static str)> {
+    // Parts end at line ends; which lines are kept does not depend on where they end.
+    let parts = 8;
+    let mut ends = vec![0];
+    for i in 1..parts {
+        let at = DICT.len() * i / parts;
+        let end = memchr::memchr(b'\n', &DICT.as_bytes()[at..]).map_or(DICT.len(), |j| at + j + 1);
+        ends.push(end.max(ends[i - 1]));
+    }
+    ends.push(DICT.len());
+    let kept: Vec<Vec<_>> = ends
+        .par_windows(2)
+        .map(|w| {
+            let part = DICT.get(w[0]..w[1]).unwrap_or_default();
+            let mut kept = Vec::new();
+            // A prefix shown absent from the texts: the lines are sorted, so the words that
+            // follow often start with it too and are dropped without a look at the filter.
+            let mut absent = "\n";
+            for (word, rest) in (Lines { part, pos: 0 }) {
+                if starts_with(word, absent) {
+                    continue;
+                }
+                match grams.absent_prefix(word) {
+                    Some(prefix) => absent = prefix,
+                    None => kept.push((word, rest)),
+                }
+            }
+            kept
+        })
+        .collect();
+    kept.concat()
+}
+
+/// `word.starts_with(prefix)` for the short strings of the dictionary, without a call.
+#[inline]
+fn starts_with(word: &str, prefix: &str) -> bool {
+    word.len() >= prefix.len() && word.bytes().zip(prefix.bytes()).all(|(a, b)| a == b)
+}
+
+/// An iterator over `word rest` lines: the word and the rest of each line (`freq tag`).
+struct Lines {
+    part: &'static str,
+    pos: usize,
+}
+
+impl Iterator for Lines {
+    type Item = (&'static str, &'static str);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.part.as_bytes();
+        let start = self.pos;
+        if start >= bytes.len() {
+            return None;
+        }
+        // Words and the rest are short: a plain loop beats a vectorised search.
+        let mut space = start;
+        while space < bytes.len() && bytes[space] != b' ' && bytes[space] != b'\n' {
+            space += 1;
+        }
+        let mut end = space;
+        while end < bytes.len() && bytes[end] != b'\n' {
+            end += 1;
+        }
+        self.pos = end + 1;
+        // Both ends are ASCII bytes, so on character boundaries.
+        let word = self.part.get(start..space).unwrap_or_default();
+        let rest = self.part.get((space + 1).min(end)..end).unwrap_or_default();
+        Some((word, rest))
+    }
 }
 
 /// The frequency and tag of an entry from the rest of its line (a missing or malformed
