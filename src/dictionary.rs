@@ -74,32 +74,62 @@ fn lines() -> Lines {
     Lines { part: DICT, pos: 0 }
 }
 
-/// The lines of `grams`' texts may contain, in dictionary order, found by parts in parallel.
+/// Runs of consecutive [`DICT`] lines whose words share their first two characters, made by
+/// `build.rs`: first character, second character (0 for a one-character word) and byte offset
+/// of the run's first line, as little-endian `u32`s.
+const RUNS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jieba_dict_runs.bin"));
+
+/// One run of [`RUNS`]: its first two characters (0 for none) and its first line's offset.
+#[derive(Clone, Copy)]
+struct Run {
+    first: u32,
+    second: u32,
+    start: usize,
+}
+
+/// The runs of [`RUNS`], in dictionary order.
+fn runs() -> Vec<Run> {
+    let field = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    RUNS.chunks_exact(12)
+        .map(|r| Run {
+            first: field(&r[0..4]),
+            second: field(&r[4..8]),
+            start: field(&r[8..12]) as usize,
+        })
+        .collect()
+}
+
+/// The lines whose words `grams`' texts may contain, in dictionary order. A run whose first
+/// character or first bigram is absent is passed over whole; the lines of the others are
+/// tested one by one, in parallel parts.
 fn kept_lines(grams: &Grams) -> Vec<(&'static str, &'static str)> {
-    // Parts end at line ends; which lines are kept does not depend on where they end.
-    let parts = 8;
-    let mut ends = vec![0];
-    for i in 1..parts {
-        let at = DICT.len() * i / parts;
-        let end = memchr::memchr(b'\n', &DICT.as_bytes()[at..]).map_or(DICT.len(), |j| at + j + 1);
-        ends.push(end.max(ends[i - 1]));
-    }
-    ends.push(DICT.len());
-    let kept: Vec<Vec<_>> = ends
-        .par_windows(2)
-        .map(|w| {
-            let part = DICT.get(w[0]..w[1]).unwrap_or_default();
+    let runs = runs();
+    let part_len = runs.len().div_ceil(8).max(1);
+    let kept: Vec<Vec<_>> = runs
+        .par_chunks(part_len)
+        .enumerate()
+        .map(|(part, chunk)| {
             let mut kept = Vec::new();
-            // A prefix shown absent from the texts: the lines are sorted, so the words that
-            // follow often start with it too and are dropped without a look at the filter.
-            let mut absent = "\n";
-            for (word, rest) in (Lines { part, pos: 0 }) {
-                if starts_with(word, absent) {
+            for (i, run) in chunk.iter().enumerate() {
+                if !grams.may_start(run.first, run.second) {
                     continue;
                 }
-                match grams.absent_prefix(word) {
-                    Some(prefix) => absent = prefix,
-                    None => kept.push((word, rest)),
+                let end = runs.get(part * part_len + i + 1).map_or(DICT.len(), |r| r.start);
+                let lines = Lines {
+                    part: DICT.get(run.start..end).unwrap_or_default(),
+                    pos: 0,
+                };
+                // A prefix shown absent from the texts: the lines are sorted, so the words
+                // that follow often start with it too and are dropped without a filter test.
+                let mut absent = "\n";
+                for (word, rest) in lines {
+                    if starts_with(word, absent) {
+                        continue;
+                    }
+                    match grams.absent_prefix(word) {
+                        Some(prefix) => absent = prefix,
+                        None => kept.push((word, rest)),
+                    }
                 }
             }
             kept
@@ -202,6 +232,14 @@ impl Grams {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
+    /// May a word starting with the characters `first` and `second` (0 for none) occur?
+    fn may_start(&self, first: u32, second: u32) -> bool {
+        let (Some(a), Some(b)) = (char::from_u32(first), char::from_u32(second)) else {
+            return true;
+        };
+        self.has_char(a) && (second == 0 || get(&self.grams, self.slot(bigram(a, b))))
+    }
+
     /// A prefix of `word` that cannot occur in the texts, or `None` when `word` may occur.
     fn absent_prefix<'w>(&self, word: &'w str) -> Option<&'w str> {
         let mut chars = word.char_indices();
@@ -268,6 +306,22 @@ mod tests {
         }
         assert_eq!(count, DICT.lines().count(), "every line parses");
         assert_eq!(total, DICT_TOTAL);
+    }
+
+    #[test]
+    fn runs_cover_the_dictionary_in_order() {
+        let runs = runs();
+        assert_eq!(runs.len(), 189_812);
+        assert_eq!(runs[0].start, 0);
+        for (i, run) in runs.iter().enumerate() {
+            let end = runs.get(i + 1).map_or(DICT.len(), |r| r.start);
+            assert!(run.start < end);
+            for (word, _) in (Lines { part: &DICT[run.start..end], pos: 0 }) {
+                let mut chars = word.chars().map(u32::from);
+                assert_eq!(chars.next(), Some(run.first), "{word}");
+                assert_eq!(chars.next().unwrap_or(0), run.second, "{word}");
+            }
+        }
     }
 
     #[test]
