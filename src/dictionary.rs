@@ -114,7 +114,9 @@ fn kept_lines(grams: &Grams) -> Vec<(&'static str, &'static str)> {
                 if !grams.may_start(run.first, run.second) {
                     continue;
                 }
-                let end = runs.get(part * part_len + i + 1).map_or(DICT.len(), |r| r.start);
+                let end = runs
+                    .get(part * part_len + i + 1)
+                    .map_or(DICT.len(), |r| r.start);
                 let lines = Lines {
                     part: DICT.get(run.start..end).unwrap_or_default(),
                     pos: 0,
@@ -201,27 +203,58 @@ impl Grams {
         // 3 to 6 bits per byte of text, within 2^16..2^23 bits (1 MiB): on Chinese news that
         // keeps about 5% more entries than occur, and the table stays in cache.
         let bits = (len * 3).next_power_of_two().clamp(1 << 16, 1 << 23);
-        let mut grams = Grams {
+        // A few parts in parallel, united after: a union does not depend on the order.
+        let part_len = texts.len().div_ceil(4).max(1);
+        texts
+            .par_chunks(part_len)
+            .map(|part| {
+                let mut grams = Grams::empty(bits);
+                for text in part {
+                    grams.add(text);
+                }
+                grams
+            })
+            .reduce_with(|mut all, part| {
+                all.unite(&part);
+                all
+            })
+            .unwrap_or_else(|| Grams::empty(bits))
+    }
+
+    /// No text yet, with a filter of `bits` bits (a power of two).
+    fn empty(bits: usize) -> Self {
+        Grams {
             chars: vec![0; 1 << 10],
             grams: vec![0; bits / 64],
             shift: 64 - bits.trailing_zeros(),
-        };
-        for text in texts {
-            let (mut a, mut b) = (None, None);
-            for c in text.chars() {
-                set(&mut grams.chars, c as usize & 0xFFFF);
-                if let Some(b) = b {
-                    let i = grams.slot(bigram(b, c));
-                    set(&mut grams.grams, i);
-                    if let Some(a) = a {
-                        let i = grams.slot(trigram(a, b, c));
-                        set(&mut grams.grams, i);
-                    }
-                }
-                (a, b) = (b, Some(c));
-            }
         }
-        grams
+    }
+
+    /// Records the characters, bigrams and trigrams of `text`.
+    fn add(&mut self, text: &str) {
+        let (mut a, mut b) = (None, None);
+        for c in text.chars() {
+            set(&mut self.chars, c as usize & 0xFFFF);
+            if let Some(b) = b {
+                let i = self.slot(bigram(b, c));
+                set(&mut self.grams, i);
+                if let Some(a) = a {
+                    let i = self.slot(trigram(a, b, c));
+                    set(&mut self.grams, i);
+                }
+            }
+            (a, b) = (b, Some(c));
+        }
+    }
+
+    /// Adds what `other` (of the same size) records.
+    fn unite(&mut self, other: &Grams) {
+        for (mine, theirs) in self.chars.iter_mut().zip(&other.chars) {
+            *mine |= theirs;
+        }
+        for (mine, theirs) in self.grams.iter_mut().zip(&other.grams) {
+            *mine |= theirs;
+        }
     }
 
     fn has_char(&self, c: char) -> bool {
@@ -316,7 +349,10 @@ mod tests {
         for (i, run) in runs.iter().enumerate() {
             let end = runs.get(i + 1).map_or(DICT.len(), |r| r.start);
             assert!(run.start < end);
-            for (word, _) in (Lines { part: &DICT[run.start..end], pos: 0 }) {
+            for (word, _) in (Lines {
+                part: &DICT[run.start..end],
+                pos: 0,
+            }) {
                 let mut chars = word.chars().map(u32::from);
                 assert_eq!(chars.next(), Some(run.first), "{word}");
                 assert_eq!(chars.next().unwrap_or(0), run.second, "{word}");
