@@ -2,7 +2,9 @@
 //! consecutive lines whose words share their first two characters (or are the same single
 //! character), so that a corpus-scoped dictionary can pass over a whole run after testing one
 //! character bigram. Each run is three little-endian `u32`s: first character, second character
-//! (0 for a one-character word), byte offset of the run's first line.
+//! (0 for a one-character word), byte offset of the run's first line. The runs are grouped
+//! in turn by first character, so that a character absent from a corpus costs one test: each
+//! group is two `u32`s, the character and the index of its first run.
 
 use std::path::PathBuf;
 
@@ -11,7 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=build.rs");
     let dict = std::fs::read_to_string("assets/jieba_dict.txt")?;
     let mut runs = Vec::new();
-    let mut previous = None;
+    let mut groups = Vec::new();
+    let mut previous: Option<(u32, u32)> = None;
     let mut offset = 0usize;
     for line in dict.split_inclusive('\n') {
         let word = line.split([' ', '\n']).next().unwrap_or_default();
@@ -20,6 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             chars.next().map_or(0, u32::from),
             chars.next().map_or(0, u32::from),
         );
+        if previous.map(|p| p.0) != Some(key.0) {
+            groups.extend(key.0.to_le_bytes());
+            groups.extend(u32::try_from(runs.len() / 12)?.to_le_bytes());
+        }
         if previous != Some(key) {
             runs.extend(key.0.to_le_bytes());
             runs.extend(key.1.to_le_bytes());
@@ -28,7 +35,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         offset += line.len();
     }
-    let out = PathBuf::from(std::env::var("OUT_DIR")?).join("jieba_dict_runs.bin");
-    std::fs::write(out, runs)?;
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(out.join("jieba_dict_runs.bin"), runs)?;
+    std::fs::write(out.join("jieba_dict_groups.bin"), groups)?;
     Ok(())
 }

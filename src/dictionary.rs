@@ -79,65 +79,100 @@ fn lines() -> Lines {
 /// of the run's first line, as little-endian `u32`s.
 const RUNS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jieba_dict_runs.bin"));
 
-/// One run of [`RUNS`]: its first two characters (0 for none) and its first line's offset.
+/// The runs of [`RUNS`] grouped by first character, made by `build.rs`: the character and the
+/// index of its first run, as little-endian `u32`s.
+const GROUPS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/jieba_dict_groups.bin"));
+
+/// One run of [`RUNS`], within its group: its second character (0 for none) and its first
+/// line's offset.
 #[derive(Clone, Copy)]
 struct Run {
-    first: u32,
     second: u32,
     start: usize,
 }
 
-/// The runs of [`RUNS`], in dictionary order.
-fn runs() -> Vec<Run> {
-    let field = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-    RUNS.chunks_exact(12)
-        .map(|r| Run {
-            first: field(&r[0..4]),
-            second: field(&r[4..8]),
-            start: field(&r[8..12]) as usize,
-        })
+/// The `u32` at `at` in `bytes` (0 past the end, which the tests rule out).
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    bytes
+        .get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_le_bytes)
+}
+
+/// Run `i` of [`RUNS`].
+fn run(i: usize) -> Run {
+    Run {
+        second: u32_at(RUNS, i * 12 + 4),
+        start: u32_at(RUNS, i * 12 + 8) as usize,
+    }
+}
+
+/// The number of runs in [`RUNS`].
+fn run_count() -> usize {
+    RUNS.len() / 12
+}
+
+/// The groups of [`GROUPS`]: first character and index of the first run.
+fn groups() -> Vec<(u32, usize)> {
+    (0..GROUPS.len() / 8)
+        .map(|g| (u32_at(GROUPS, g * 8), u32_at(GROUPS, g * 8 + 4) as usize))
         .collect()
 }
 
-/// The lines whose words `grams`' texts may contain, in dictionary order. A run whose first
-/// character or first bigram is absent is passed over whole; the lines of the others are
-/// tested one by one, in parallel parts.
+/// The lines whose words `grams`' texts may contain, in dictionary order. A group whose first
+/// character is absent, or a run whose first bigram is, is passed over whole; the lines of the
+/// others are tested one by one, in parallel parts.
 fn kept_lines(grams: &Grams) -> Vec<(&'static str, &'static str)> {
-    let runs = runs();
-    let part_len = runs.len().div_ceil(8).max(1);
-    let kept: Vec<Vec<_>> = runs
+    let groups = groups();
+    let part_len = groups.len().div_ceil(8).max(1);
+    let kept: Vec<Vec<_>> = groups
         .par_chunks(part_len)
         .enumerate()
         .map(|(part, chunk)| {
             let mut kept = Vec::new();
-            for (i, run) in chunk.iter().enumerate() {
-                if !grams.may_start(run.first, run.second) {
+            for (j, &(first, first_run)) in chunk.iter().enumerate() {
+                let Some(a) = char::from_u32(first) else {
+                    continue;
+                };
+                if !grams.has_char(a) {
                     continue;
                 }
-                let end = runs
-                    .get(part * part_len + i + 1)
-                    .map_or(DICT.len(), |r| r.start);
-                let lines = Lines {
-                    part: DICT.get(run.start..end).unwrap_or_default(),
-                    pos: 0,
-                };
-                // A prefix shown absent from the texts: the lines are sorted, so the words
-                // that follow often start with it too and are dropped without a filter test.
-                let mut absent = "\n";
-                for (word, rest) in lines {
-                    if starts_with(word, absent) {
+                let end_run = groups
+                    .get(part * part_len + j + 1)
+                    .map_or(run_count(), |g| g.1);
+                for r in first_run..end_run {
+                    let Run { second, start } = run(r);
+                    if !grams.may_follow(a, second) {
                         continue;
                     }
-                    match grams.absent_prefix(word) {
-                        Some(prefix) => absent = prefix,
-                        None => kept.push((word, rest)),
-                    }
+                    let end = if r + 1 < run_count() {
+                        run(r + 1).start
+                    } else {
+                        DICT.len()
+                    };
+                    keep_lines(grams, DICT.get(start..end).unwrap_or_default(), &mut kept);
                 }
             }
             kept
         })
         .collect();
     kept.concat()
+}
+
+/// Pushes the lines of `part` whose words `grams`' texts may contain onto `kept`.
+fn keep_lines(grams: &Grams, part: &'static str, kept: &mut Vec<(&'static str, &'static str)>) {
+    // A prefix shown absent from the texts: the lines are sorted, so the words that follow
+    // often start with it too and are dropped without a filter test.
+    let mut absent = "\n";
+    for (word, rest) in (Lines { part, pos: 0 }) {
+        if starts_with(word, absent) {
+            continue;
+        }
+        match grams.absent_prefix(word) {
+            Some(prefix) => absent = prefix,
+            None => kept.push((word, rest)),
+        }
+    }
 }
 
 /// `word.starts_with(prefix)` for the short strings of the dictionary, without a call.
@@ -265,12 +300,12 @@ impl Grams {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    /// May a word starting with the characters `first` and `second` (0 for none) occur?
-    fn may_start(&self, first: u32, second: u32) -> bool {
-        let (Some(a), Some(b)) = (char::from_u32(first), char::from_u32(second)) else {
-            return true;
-        };
-        self.has_char(a) && (second == 0 || get(&self.grams, self.slot(bigram(a, b))))
+    /// May `a` followed by the character `second` occur (true for 0, no character)?
+    fn may_follow(&self, a: char, second: u32) -> bool {
+        match char::from_u32(second) {
+            Some(b) if second != 0 => get(&self.grams, self.slot(bigram(a, b))),
+            _ => true,
+        }
     }
 
     /// A prefix of `word` that cannot occur in the texts, or `None` when `word` may occur.
@@ -343,7 +378,7 @@ mod tests {
 
     #[test]
     fn runs_cover_the_dictionary_in_order() {
-        let runs = runs();
+        let runs: Vec<Run> = (0..run_count()).map(run).collect();
         assert_eq!(runs.len(), 189_812);
         assert_eq!(runs[0].start, 0);
         for (i, run) in runs.iter().enumerate() {
@@ -354,8 +389,22 @@ mod tests {
                 pos: 0,
             }) {
                 let mut chars = word.chars().map(u32::from);
-                assert_eq!(chars.next(), Some(run.first), "{word}");
+                assert_eq!(chars.next(), Some(u32_at(RUNS, i * 12)), "{word}");
                 assert_eq!(chars.next().unwrap_or(0), run.second, "{word}");
+            }
+        }
+    }
+
+    #[test]
+    fn groups_cover_the_runs_in_order() {
+        let groups = groups();
+        assert_eq!(groups.len(), 11_772);
+        assert_eq!(groups[0].1, 0);
+        for (g, &(first, first_run)) in groups.iter().enumerate() {
+            let end_run = groups.get(g + 1).map_or(run_count(), |g| g.1);
+            assert!(first_run < end_run);
+            for r in first_run..end_run {
+                assert_eq!(u32_at(RUNS, r * 12), first);
             }
         }
     }
