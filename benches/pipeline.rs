@@ -66,6 +66,11 @@ fn stages(c: &mut Criterion) {
         let cleaned = clean::clean_corpus(&corpus.articles, &settings.clean);
         let unit_list = units::build(&cleaned, settings.unit);
         let texts: Vec<&str> = unit_list.kept.iter().map(|u| u.text.as_str()).collect();
+        // What `analyze` builds for a corpus this size, against the whole dictionary.
+        group.bench_function("dictionary (scoped to the units)", |b| {
+            b.iter(|| Segmenter::for_texts(texts.iter().copied()))
+        });
+        group.bench_function("dictionary (whole)", |b| b.iter(Segmenter::new));
         group.bench_function("segment", |b| {
             b.iter(|| vectorize::segment_units(&texts, &segmenter, &NoProgress))
         });

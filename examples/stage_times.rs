@@ -73,8 +73,6 @@ fn main() {
         lines: Mutex::new(Vec::new()),
     };
     let total = Instant::now();
-    // As the command does: jieba's dictionary loads while the input is read and cleaned.
-    zhuti::pipeline::preload_segmenter();
     let result = pool.install(|| {
         let t = Instant::now();
         let corpus = ingest::load(&paths)?;

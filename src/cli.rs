@@ -350,10 +350,6 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
     if let Some(path) = &args.output {
         report::check_output(path)?;
     }
-    if guide.is_none() {
-        // jieba's dictionary loads while the input is read and cleaned.
-        zhuti::pipeline::preload_segmenter();
-    }
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
     let analysis = pool.install(|| {
         let corpus = ingest::load(&args.inputs())?;
@@ -386,7 +382,6 @@ fn run_eval(args: EvalArgs) -> Result<(), Error> {
     }
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
     let inputs: Vec<Input> = args.files.iter().map(|p| Input::parse(p)).collect();
-    zhuti::pipeline::preload_segmenter();
     let (report, warnings) = pool.install(|| {
         let corpus = ingest::load(&inputs)?;
         zhuti::eval::evaluate(&corpus, &settings, &args.seeds, &progress)

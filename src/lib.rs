@@ -23,6 +23,7 @@
 pub mod background;
 pub mod clean;
 pub mod cluster;
+mod dictionary;
 pub mod error;
 pub mod eval;
 pub mod guided;

@@ -21,11 +21,16 @@ use crate::settings::Settings;
 use crate::units::{self, DroppedUnit, Units};
 use crate::vectorize::{self, Vectors};
 
-/// jieba's dictionary, loaded once per process and shared by every analysis: loading it costs
-/// more than cleaning a thousand articles, and it never changes (guided runs, which add words,
-/// build their own).
+/// jieba's whole dictionary, loaded once per process and shared by every analysis of a large
+/// corpus: loading it costs more than cleaning a thousand articles, and it never changes
+/// (guided runs, which add words, build their own).
 static SEGMENTER: OnceLock<Segmenter> = OnceLock::new();
 static PRELOAD: Once = Once::new();
+
+/// Corpora with more article text than this (bytes) are cut with the whole dictionary, loaded
+/// on a side thread while cleaning runs; smaller ones with a dictionary scoped to their units
+/// ([`Segmenter::for_texts`]), which builds faster than the whole one loads. Both cut the same.
+const SCOPED_DICTIONARY_MAX_BYTES: usize = 16 << 20;
 
 /// The shared segmenter, loaded on first use (waiting for a load already under way).
 pub fn shared_segmenter() -> &'static Segmenter {
@@ -33,8 +38,8 @@ pub fn shared_segmenter() -> &'static Segmenter {
 }
 
 /// Starts loading the [`shared_segmenter`] on a background thread and returns at once, so the
-/// load overlaps with reading and cleaning. Call it before reading the input; [`analyze`] calls
-/// it too. Only the first call does anything.
+/// load overlaps with other work. [`analyze`] calls it for large corpora. Only the first call
+/// does anything.
 pub fn preload_segmenter() {
     PRELOAD.call_once(|| {
         // If no thread can be started, the first use loads it instead.
@@ -46,14 +51,34 @@ pub fn preload_segmenter() {
     });
 }
 
+/// Is `corpus` large enough that the whole dictionary is cheaper than a scoped one?
+fn wants_whole_dictionary(corpus: &Corpus) -> bool {
+    corpus.articles.iter().map(|a| a.text.len()).sum::<usize>() > SCOPED_DICTIONARY_MAX_BYTES
+}
+
+/// The texts the segmenter will cut: the kept units' cleaned text.
+fn unit_texts(units: &Units) -> impl Iterator<Item = &str> {
+    units.kept.iter().map(|u| u.text.as_str())
+}
+
 /// Runs the whole pipeline on `corpus`. Deterministic: the same corpus and settings give the
 /// same [`Analysis`] at any thread count.
 pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) -> Result<Analysis> {
     settings.validate()?;
-    // Loading jieba's dictionary takes a while: it runs on a side thread while cleaning runs.
-    preload_segmenter();
+    let whole = wants_whole_dictionary(corpus);
+    if whole {
+        // Loading the whole dictionary takes a while: it runs on a side thread during cleaning.
+        preload_segmenter();
+    }
     let cleaned = clean_units(corpus, settings, progress)?;
-    let prepared = vectorize_units(corpus, settings, cleaned, shared_segmenter(), progress)?;
+    let scoped;
+    let segmenter = if whole {
+        shared_segmenter()
+    } else {
+        scoped = Segmenter::for_texts(unit_texts(&cleaned.1));
+        &scoped
+    };
+    let prepared = vectorize_units(corpus, settings, cleaned, segmenter, progress)?;
 
     progress.start(Stage::Cluster, None);
     let options = cluster_options(settings);
@@ -101,8 +126,6 @@ pub fn analyze_guided(
 ) -> Result<Analysis> {
     settings.validate()?;
     guide.check_k(settings.k)?;
-    let mut segmenter = Segmenter::new();
-    segmenter.add_words(guide.words());
     // Seed words are specific terms: a low-rank space blurs them into the corpus's broad
     // directions (on the seeds, the regulation paragraphs then join the chips theme), so guided
     // runs resolve `--dims auto` to the full 100 dimensions.
@@ -116,7 +139,14 @@ pub fn analyze_guided(
     } else {
         settings
     };
-    let prepared = prepare(corpus, settings, &segmenter, progress)?;
+    let cleaned = clean_units(corpus, settings, progress)?;
+    let mut segmenter = if wants_whole_dictionary(corpus) {
+        Segmenter::new()
+    } else {
+        Segmenter::for_texts(unit_texts(&cleaned.1).chain(guide.words()))
+    };
+    segmenter.add_words(guide.words());
+    let prepared = vectorize_units(corpus, settings, cleaned, &segmenter, progress)?;
     let seeds = guided::seed_centres(guide, &prepared.vectors.vocab, &prepared.embedding)?;
 
     progress.start(Stage::Cluster, None);

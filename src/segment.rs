@@ -10,11 +10,15 @@ use std::borrow::Cow;
 
 use jieba_rs::Jieba;
 
+use crate::dictionary;
+
 /// Extra Chinese stop words bundled with zhuti (news filler such as 记者, 表示, 目前).
 const EXTRA_STOP_WORDS: &str = include_str!("../assets/stopwords_zh_extra.txt");
 
 /// A jieba segmenter with zhuti's token filters. Build once, share across threads (it is
-/// `Sync`): loading the dictionary takes a fraction of a second.
+/// `Sync`). [`Segmenter::new`] loads the whole dictionary (a fraction of a second) and cuts any
+/// text; [`Segmenter::for_texts`] is quick to build for a small corpus but is only for the texts
+/// it was built for.
 pub struct Segmenter {
     jieba: Jieba,
     stop_words: FxHashSet<String>,
@@ -27,8 +31,20 @@ impl Default for Segmenter {
 }
 
 impl Segmenter {
-    /// Loads jieba's default dictionary and the stop-word lists.
+    /// Loads jieba's whole dictionary and the stop-word lists: cuts any text.
     pub fn new() -> Self {
+        Self::with_jieba(dictionary::full())
+    }
+
+    /// A segmenter for cutting `texts` and nothing else: its dictionary keeps only the entries
+    /// that can occur in them, so it builds in a few milliseconds where [`Segmenter::new`] takes
+    /// tens, and cuts each of `texts` word for word as [`Segmenter::new`] does (other texts may
+    /// be cut differently). Words for [`Segmenter::add_words`] must be among `texts`.
+    pub fn for_texts<'t>(texts: impl IntoIterator<Item = &'t str>) -> Self {
+        Self::with_jieba(dictionary::scoped(texts))
+    }
+
+    fn with_jieba(jieba: Jieba) -> Self {
         let mut stop_words: FxHashSet<String> = stop_words::get("zh")
             .iter()
             .chain(stop_words::get("en").iter())
@@ -41,10 +57,7 @@ impl Segmenter {
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .map(str::to_string),
         );
-        Segmenter {
-            jieba: Jieba::new(),
-            stop_words,
-        }
+        Segmenter { jieba, stop_words }
     }
 
     /// Adds words to the dictionary so jieba keeps them whole (e.g. guided-theme seed words).

@@ -1,0 +1,42 @@
+//! Indexes jieba's dictionary (`assets/jieba_dict.txt`) for `src/dictionary.rs`: the runs of
+//! consecutive lines whose words share their first two characters (or are the same single
+//! character), so that a corpus-scoped dictionary can pass over a whole run after testing one
+//! character bigram. Each run is three little-endian `u32`s: first character, second character
+//! (0 for a one-character word), byte offset of the run's first line. The runs are grouped
+//! in turn by first character, so that a character absent from a corpus costs one test: each
+//! group is two `u32`s, the character and the index of its first run.
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=assets/jieba_dict.txt");
+    println!("cargo:rerun-if-changed=build.rs");
+    let dict = std::fs::read_to_string("assets/jieba_dict.txt")?;
+    let mut runs = Vec::new();
+    let mut groups = Vec::new();
+    let mut previous: Option<(u32, u32)> = None;
+    let mut offset = 0usize;
+    for line in dict.split_inclusive('\n') {
+        let word = line.split([' ', '\n']).next().unwrap_or_default();
+        let mut chars = word.chars();
+        let key = (
+            chars.next().map_or(0, u32::from),
+            chars.next().map_or(0, u32::from),
+        );
+        if previous.map(|p| p.0) != Some(key.0) {
+            groups.extend(key.0.to_le_bytes());
+            groups.extend(u32::try_from(runs.len() / 12)?.to_le_bytes());
+        }
+        if previous != Some(key) {
+            runs.extend(key.0.to_le_bytes());
+            runs.extend(key.1.to_le_bytes());
+            runs.extend(u32::try_from(offset)?.to_le_bytes());
+            previous = Some(key);
+        }
+        offset += line.len();
+    }
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(out.join("jieba_dict_runs.bin"), runs)?;
+    std::fs::write(out.join("jieba_dict_groups.bin"), groups)?;
+    Ok(())
+}
