@@ -15,6 +15,7 @@ use std::fmt::{self, Write};
 
 use crate::model::{Analysis, Theme};
 use crate::units::UnitKind;
+use crate::vectorize::IdfWeighting;
 
 /// At most this many paragraphs are drawn on the map (evenly spaced in corpus order).
 const MAP_MAX_POINTS: usize = 4000;
@@ -286,10 +287,14 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
         (
             "terms",
             format!(
-                "in ≥ {} {} and ≤ {:.0}% of them",
+                "in ≥ {} {} and ≤ {:.0}% of them · idf {}",
                 p.min_df,
                 w.many,
-                p.max_df * 100.0
+                p.max_df * 100.0,
+                match p.idf {
+                    IdfWeighting::Blend => "of the corpus × of Chinese news (jieba)",
+                    IdfWeighting::Corpus => "of the corpus",
+                }
             ),
         ),
         (
