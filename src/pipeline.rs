@@ -128,7 +128,9 @@ pub fn analyze_guided(
     guide.check_k(settings.k)?;
     // Seed words are specific terms: a low-rank space blurs them into the corpus's broad
     // directions (on the seeds, the regulation paragraphs then join the chips theme), so guided
-    // runs resolve `--dims auto` to the full 100 dimensions.
+    // runs resolve `--dims auto` to the full 100 dimensions. The report keeps what was asked
+    // (`params.dims`) beside what was used (`params.dims_used`).
+    let asked = settings;
     let guided_settings;
     let settings = if settings.dims == DimsChoice::Auto {
         guided_settings = Settings {
@@ -155,7 +157,7 @@ pub fn analyze_guided(
     progress.finish(Stage::Cluster);
 
     let (names, drift_warnings) = guided::name_themes(guide, &seeds, &seeded);
-    let mut analysis = assemble(corpus, settings, prepared, seeded.clustering, progress);
+    let mut analysis = assemble(corpus, asked, prepared, seeded.clustering, progress);
     for (theme, named) in analysis.themes.iter_mut().zip(names) {
         theme.name = named.name;
         theme.guided = named.guided;
