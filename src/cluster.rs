@@ -16,45 +16,13 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-/// How many themes to find.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KChoice {
-    /// Exactly this many.
-    Fixed(usize),
-    /// Choose by silhouette over a range of candidates.
-    Auto,
-}
-
-impl std::str::FromStr for KChoice {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        if s.eq_ignore_ascii_case("auto") {
-            return Ok(KChoice::Auto);
-        }
-        match s.parse::<usize>() {
-            Ok(0) => Err("k must be at least 1 (or `auto`)".into()),
-            Ok(k) => Ok(KChoice::Fixed(k)),
-            Err(_) => Err(format!("expected a whole number or `auto`, got `{s}`")),
-        }
-    }
-}
-
-impl std::fmt::Display for KChoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            KChoice::Fixed(k) => write!(f, "{k}"),
-            KChoice::Auto => f.write_str("auto"),
-        }
-    }
-}
-
-impl Serialize for KChoice {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self {
-            KChoice::Fixed(k) => s.serialize_u64(*k as u64),
-            KChoice::Auto => s.serialize_str("auto"),
-        }
+crate::choice::number_or_auto! {
+    /// How many themes to find.
+    pub enum KChoice {
+        fixed: "Exactly this many.",
+        auto: "Choose by silhouette over a range of candidates.",
+        least: 1,
+        what: "k",
     }
 }
 

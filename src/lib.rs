@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod background;
+mod choice;
 pub mod clean;
 pub mod cluster;
 mod dictionary;

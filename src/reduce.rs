@@ -38,13 +38,15 @@ pub struct Embedding {
     pub components: Array2<f64>,
 }
 
-/// How many LSA dimensions to keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DimsChoice {
-    /// Exactly this many (capped by the corpus shape).
-    Fixed(usize),
-    /// Grow with the corpus: see [`auto_dims`].
-    Auto,
+crate::choice::number_or_auto! {
+    /// How many LSA dimensions to keep (fewer than 2 are refused by settings validation, with
+    /// a hint).
+    pub enum DimsChoice {
+        fixed: "Exactly this many (capped by the corpus shape).",
+        auto: "Grow with the corpus: see [`auto_dims`].",
+        least: 0,
+        what: "dims",
+    }
 }
 
 impl DimsChoice {
@@ -53,37 +55,6 @@ impl DimsChoice {
         match self {
             DimsChoice::Fixed(d) => d,
             DimsChoice::Auto => auto_dims(n_units),
-        }
-    }
-}
-
-impl std::str::FromStr for DimsChoice {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        if s.eq_ignore_ascii_case("auto") {
-            return Ok(DimsChoice::Auto);
-        }
-        s.parse::<usize>()
-            .map(DimsChoice::Fixed)
-            .map_err(|_| format!("expected a whole number or `auto`, got `{s}`"))
-    }
-}
-
-impl std::fmt::Display for DimsChoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DimsChoice::Fixed(d) => write!(f, "{d}"),
-            DimsChoice::Auto => f.write_str("auto"),
-        }
-    }
-}
-
-impl serde::Serialize for DimsChoice {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self {
-            DimsChoice::Fixed(d) => s.serialize_u64(*d as u64),
-            DimsChoice::Auto => s.serialize_str("auto"),
         }
     }
 }

@@ -34,7 +34,7 @@ pub enum Signal {
     Byline,
     /// An outlet/date line: a date or time with little else (国际金融报 2023-11-17 11:11).
     Dateline,
-    /// A truncated teaser with a link label (……[详情]).
+    /// A truncated teaser with a link label (`……[详情]`).
     Teaser,
     /// A short navigation or widget label (推荐内容, 展开, 扫一扫).
     Navigation,
