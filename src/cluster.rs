@@ -83,6 +83,42 @@ pub struct KSelection {
     pub reason: String,
 }
 
+/// Judges a candidate partition when `auto` chooses k: the mean of a per-unit score and its
+/// standard error (see [`KScore`]). [`LsaSilhouette`] judges in the LSA space; the pipeline
+/// judges the themes as refined on TF-IDF ([`crate::refine::RefinedSilhouette`]).
+pub trait KJudge: Sync {
+    /// The criterion, as reports name it.
+    fn method(&self) -> String;
+    /// Scores `labels` (themes `0..k`) of the sampled units: `rows` are their indices among
+    /// all units and `sample` their LSA vectors.
+    fn score(
+        &self,
+        rows: &[usize],
+        sample: ArrayView2<'_, f64>,
+        labels: &[usize],
+        k: usize,
+    ) -> (f64, f64);
+}
+
+/// Mean cosine silhouette of the partition in the LSA space.
+pub struct LsaSilhouette;
+
+impl KJudge for LsaSilhouette {
+    fn method(&self) -> String {
+        "mean cosine silhouette".into()
+    }
+
+    fn score(
+        &self,
+        _rows: &[usize],
+        sample: ArrayView2<'_, f64>,
+        labels: &[usize],
+        k: usize,
+    ) -> (f64, f64) {
+        cosine_silhouette(sample, labels, k)
+    }
+}
+
 /// The clustering of all units.
 #[derive(Debug, Clone)]
 pub struct Clustering {
@@ -103,8 +139,18 @@ pub struct Clustering {
     pub restarts: Vec<Vec<usize>>,
 }
 
-/// Clusters the rows of `vectors` (L2-normalised) as `options` says.
+/// Clusters the rows of `vectors` (L2-normalised) as `options` says; `auto` judges k by
+/// [`LsaSilhouette`].
 pub fn cluster(vectors: &Array2<f64>, options: &ClusterOptions) -> Result<Clustering> {
+    cluster_judged(vectors, options, &LsaSilhouette)
+}
+
+/// [`cluster`], with `auto` judging the candidate k by `judge`.
+pub fn cluster_judged(
+    vectors: &Array2<f64>,
+    options: &ClusterOptions,
+    judge: &dyn KJudge,
+) -> Result<Clustering> {
     let no_seeds = Array2::<f64>::zeros((0, vectors.ncols()));
     match options.k {
         KChoice::Fixed(k) => {
@@ -113,7 +159,7 @@ pub fn cluster(vectors: &Array2<f64>, options: &ClusterOptions) -> Result<Cluste
             Ok(finish(vectors, fitted, None))
         }
         KChoice::Auto => {
-            let auto = choose_k(vectors, no_seeds.view(), options);
+            let auto = choose_k(vectors, no_seeds.view(), options, judge);
             let fitted = fit(vectors, no_seeds.view(), auto.k, options, auto.fitted);
             Ok(finish(vectors, fitted, Some(auto.selection)))
         }
@@ -184,7 +230,7 @@ pub fn cluster_seeded(
             (k, None, None)
         }
         KChoice::Auto => {
-            let auto = choose_k(vectors, seeds.view(), options);
+            let auto = choose_k(vectors, seeds.view(), options, &LsaSilhouette);
             (auto.k, auto.fitted, Some(auto.selection))
         }
     };
@@ -950,12 +996,17 @@ pub fn candidate_range(n: usize, seeds: usize, k_max: usize) -> RangeInclusive<u
 /// keeps the best mean cosine silhouette on that sample (ties to the smaller k); the chosen k
 /// then makes the rest of its `n_runs` restarts. Candidates are fitted in parallel; the cost
 /// does not grow with the corpus.
-fn choose_k(vectors: &Array2<f64>, seeds: ArrayView2<'_, f64>, options: &ClusterOptions) -> AutoK {
+fn choose_k(
+    vectors: &Array2<f64>,
+    seeds: ArrayView2<'_, f64>,
+    options: &ClusterOptions,
+    judge: &dyn KJudge,
+) -> AutoK {
     use rayon::prelude::*;
     let n = vectors.nrows();
     let s = seeds.nrows();
     let range = candidate_range(n, s, options.k_max);
-    let method = "mean cosine silhouette".to_string();
+    let method = judge.method();
     if range.is_empty() {
         let (k, reason) = if s == 0 {
             (n.max(1), format!("only {n} unit(s): one theme per unit"))
@@ -988,7 +1039,7 @@ fn choose_k(vectors: &Array2<f64>, seeds: ArrayView2<'_, f64>, options: &Cluster
             let runs = run_count(seeds, k, scoring);
             let runs = all_runs(&dots, seeds, k, options, runs, Vec::new());
             let (silhouette, std_error) = lowest_inertia(&runs).map_or((0.0, 0.0), |b| {
-                cosine_silhouette(sample.view(), &runs[b].labels, k)
+                judge.score(&sample_rows, sample.view(), &runs[b].labels, k)
             });
             let score = KScore {
                 k,
@@ -1022,11 +1073,11 @@ fn choose_k(vectors: &Array2<f64>, seeds: ArrayView2<'_, f64>, options: &Cluster
     };
     let why = match candidates.get(top) {
         Some(t) if top != best => format!(
-            "is the smallest k whose mean cosine silhouette ({score:.3}) is within one standard \
-             error ({:.3}) of the highest ({:.3} at k = {})",
+            "is the smallest k whose {method} ({score:.3}) is within one standard error ({:.3}) \
+             of the highest ({:.3} at k = {})",
             t.std_error, t.silhouette, t.k
         ),
-        _ => format!("has the highest mean cosine silhouette ({score:.3})"),
+        _ => format!("has the highest {method} ({score:.3})"),
     };
     let reason = format!(
         "k = {k}{named} {why} of k = {lo}…{hi} (k ≤ ⌈√(n/2)⌉ for n = {n} units), measured on {} \
@@ -1125,6 +1176,14 @@ fn cosine_silhouette(rows: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> (
         total += s;
         squares += s * s;
     }
+    mean_and_std_error(total, squares, n)
+}
+
+/// The mean of `n` values and its standard error, from their sum and sum of squares.
+pub(crate) fn mean_and_std_error(total: f64, squares: f64, n: usize) -> (f64, f64) {
+    if n < 2 {
+        return (total, 0.0);
+    }
     let mean = total / n as f64;
     let variance = (squares / n as f64 - mean * mean).max(0.0) * n as f64 / (n - 1) as f64;
     (mean, (variance / n as f64).sqrt())
@@ -1132,7 +1191,7 @@ fn cosine_silhouette(rows: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> (
 
 /// One unit's silhouette `(b − a) / max(a, b)` from its mean distance `a` to its own cluster
 /// and `mean_distance_to(c)` for the others (`b` is the nearest of them); 0 when undefined.
-fn unit_silhouette(
+pub(crate) fn unit_silhouette(
     a: f64,
     own: usize,
     sizes: &[usize],

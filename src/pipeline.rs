@@ -82,7 +82,14 @@ pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) ->
 
     progress.start(Stage::Cluster, None);
     let options = cluster_options(settings);
-    let clustering = cluster::cluster(&prepared.embedding.vectors, &options)?;
+    let clustering = if settings.refine {
+        let judge = refine::RefinedSilhouette {
+            tfidf: &prepared.vectors.tfidf,
+        };
+        cluster::cluster_judged(&prepared.embedding.vectors, &options, &judge)?
+    } else {
+        cluster::cluster(&prepared.embedding.vectors, &options)?
+    };
     let clustering = if settings.refine {
         refine_themes(&prepared, clustering)
     } else {

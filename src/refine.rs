@@ -15,6 +15,7 @@
 
 use rayon::prelude::*;
 
+use crate::cluster::{mean_and_std_error, unit_silhouette, KJudge};
 use crate::vectorize::CsrMatrix;
 
 /// Passes of spherical k-means at most; it stops earlier as soon as no unit changes theme.
@@ -49,6 +50,75 @@ pub fn spherical_kmeans(
         passes += 1;
     }
     (labels, passes)
+}
+
+/// Judges `auto`'s candidate k by what will be reported: each candidate partition of the
+/// sample is refined on its TF-IDF rows ([`spherical_kmeans`]) and scored by the mean cosine
+/// silhouette of the refined themes in the TF-IDF space. In the LSA space the silhouette keeps
+/// rising past the true number of themes (on thucnews-dev it peaks anywhere from 11 to 16
+/// with the seed); on the refined TF-IDF themes it peaks at 10–11 for every seed.
+pub struct RefinedSilhouette<'a> {
+    /// The TF-IDF rows of all units (the sample's are picked by index).
+    pub tfidf: &'a CsrMatrix,
+}
+
+impl KJudge for RefinedSilhouette<'_> {
+    fn method(&self) -> String {
+        "mean cosine silhouette of the themes refined on TF-IDF".into()
+    }
+
+    fn score(
+        &self,
+        rows: &[usize],
+        _sample: ndarray::ArrayView2<'_, f64>,
+        labels: &[usize],
+        k: usize,
+    ) -> (f64, f64) {
+        let sample = self.tfidf.select_rows(rows);
+        let (refined, _) = spherical_kmeans(&sample, labels, k, MAX_PASSES);
+        sparse_cosine_silhouette(&sample, &refined, k)
+    }
+}
+
+/// Mean cosine silhouette (and its standard error) of L2-normalised sparse rows labelled
+/// `labels`, from each theme's row sum as in the LSA case: cost rows × non-zeros × k.
+pub fn sparse_cosine_silhouette(rows: &CsrMatrix, labels: &[usize], k: usize) -> (f64, f64) {
+    let n = labels.len();
+    if n < 2 || rows.n_rows != n || labels.iter().any(|&l| l >= k) {
+        return (0.0, 0.0);
+    }
+    let mut sizes = vec![0usize; k];
+    // Term-major sums: a row's entries meet all k sums of a term in one place.
+    let mut sums = vec![0f64; rows.n_cols * k];
+    for (i, &l) in labels.iter().enumerate() {
+        sizes[l] += 1;
+        for (term, value) in rows.row(i) {
+            sums[term * k + l] += f64::from(value);
+        }
+    }
+    let (mut total, mut squares) = (0.0, 0.0);
+    let mut dots = vec![0f64; k];
+    for (i, &own) in labels.iter().enumerate() {
+        if sizes[own] <= 1 {
+            continue;
+        }
+        dots.fill(0.0);
+        let mut self_dot = 0.0;
+        for (term, value) in rows.row(i) {
+            let value = f64::from(value);
+            self_dot += value * value;
+            for (dot, sum) in dots.iter_mut().zip(&sums[term * k..(term + 1) * k]) {
+                *dot += value * sum;
+            }
+        }
+        let a = (sizes[own] as f64 - dots[own] - (1.0 - self_dot)) / (sizes[own] - 1) as f64;
+        let s = unit_silhouette(a, own, &sizes, |c| {
+            (sizes[c] as f64 - dots[c]) / sizes[c] as f64
+        });
+        total += s;
+        squares += s * s;
+    }
+    mean_and_std_error(total, squares, n)
 }
 
 /// The best of several starting partitions: each is refined by [`spherical_kmeans`], and the
@@ -238,6 +308,53 @@ mod tests {
             .collect();
         let refs: Vec<&[(u32, f32)]> = sparse.iter().map(Vec::as_slice).collect();
         CsrMatrix::from_rows(&refs, rows.first().map_or(0, |r| r.len()))
+    }
+
+    #[test]
+    fn sparse_silhouette_matches_the_definition_and_judges_refined_themes() {
+        let m = csr(&[
+            &[1.0, 1.0, 0.0, 0.0],
+            &[1.0, 0.5, 0.0, 0.0],
+            &[0.8, 1.0, 0.1, 0.0],
+            &[0.0, 0.0, 1.0, 1.0],
+            &[0.0, 0.0, 1.0, 0.7],
+            &[0.0, 0.1, 0.9, 1.0],
+            &[0.5, 0.0, 0.5, 0.0],
+        ]);
+        let labels = [0, 0, 1, 1, 1, 1, 0];
+        let dense: Vec<Vec<f64>> = (0..m.n_rows)
+            .map(|i| {
+                let mut row = vec![0.0; m.n_cols];
+                for (c, v) in m.row(i) {
+                    row[c] = f64::from(v);
+                }
+                row
+            })
+            .collect();
+        let distances = ndarray::Array2::from_shape_fn((7, 7), |(i, j)| {
+            let dot: f64 = dense[i].iter().zip(&dense[j]).map(|(a, b)| a * b).sum();
+            (1.0 - dot).max(0.0)
+        });
+        let (mean, std_error) = sparse_cosine_silhouette(&m, &labels, 2);
+        let expected = crate::cluster::silhouette(&distances, &labels, 2);
+        assert!((mean - expected).abs() < 1e-6, "{mean} vs {expected}");
+        assert!(std_error > 0.0);
+        // The judge refines first: row 2 moves to the theme of its words, which scores higher.
+        let judge = RefinedSilhouette { tfidf: &m };
+        let rows: Vec<usize> = (0..7).collect();
+        let empty = ndarray::Array2::<f64>::zeros((7, 0));
+        let (judged, _) = judge.score(&rows, empty.view(), &labels, 2);
+        assert!(judged > mean + 0.05, "refined {judged} vs as given {mean}");
+        // A sample is its own rows, in the order given.
+        let picked = m.select_rows(&[5, 0]);
+        assert_eq!(
+            picked.row(0).collect::<Vec<_>>(),
+            m.row(5).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            picked.row(1).collect::<Vec<_>>(),
+            m.row(0).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -73,6 +73,24 @@ impl CsrMatrix {
             .map(|(&c, &v)| (c as usize, v))
     }
 
+    /// The matrix of the given rows, in that order.
+    pub fn select_rows(&self, rows: &[usize]) -> CsrMatrix {
+        let mut out = CsrMatrix {
+            n_rows: rows.len(),
+            n_cols: self.n_cols,
+            indptr: Vec::with_capacity(rows.len() + 1),
+            ..CsrMatrix::default()
+        };
+        out.indptr.push(0);
+        for &r in rows {
+            let range = self.indptr[r]..self.indptr[r + 1];
+            out.indices.extend_from_slice(&self.indices[range.clone()]);
+            out.values.extend_from_slice(&self.values[range]);
+            out.indptr.push(out.indices.len());
+        }
+        out
+    }
+
     /// A matrix of `n_cols` columns from rows of `(column, value)` entries, columns ascending
     /// within each row (small inputs and tests).
     pub fn from_rows(rows: &[&[(u32, f32)]], n_cols: usize) -> Self {

@@ -327,6 +327,15 @@ fn on_off(b: bool) -> &'static str {
 }
 
 /// Silhouette by candidate k, the chosen k highlighted.
+/// `text` with its first letter upper-cased.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn write_silhouette(a: &Analysis, out: &mut String) -> fmt::Result {
     let Some(sel) = &a.params.k_selection else {
         return Ok(());
@@ -396,8 +405,9 @@ fn write_silhouette(a: &Analysis, out: &mut String) -> fmt::Result {
     writeln!(out, "</svg>")?;
     writeln!(
         out,
-        "<p class=\"note\">Mean cosine silhouette of each k tried, on {} {}: higher means \
-         themes that are tighter and further apart.</p>",
+        "<p class=\"note\">{} of each k tried, on {} {}: higher means themes that are \
+         tighter and further apart.</p>",
+        escape(&capitalized(&sel.method)),
         sel.sample_size,
         words(a).many
     )
