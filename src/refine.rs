@@ -310,17 +310,22 @@ mod tests {
         CsrMatrix::from_rows(&refs, rows.first().map_or(0, |r| r.len()))
     }
 
+    /// Rows 0-2 speak of terms 0/1, rows 3-5 of terms 2/3.
+    const TWO_TOPICS: [[f32; 4]; 6] = [
+        [1.0, 1.0, 0.0, 0.0],
+        [1.0, 0.5, 0.0, 0.0],
+        [0.8, 1.0, 0.1, 0.0],
+        [0.0, 0.0, 1.0, 1.0],
+        [0.0, 0.0, 1.0, 0.7],
+        [0.0, 0.1, 0.9, 1.0],
+    ];
+
     #[test]
     fn sparse_silhouette_matches_the_definition_and_judges_refined_themes() {
-        let m = csr(&[
-            &[1.0, 1.0, 0.0, 0.0],
-            &[1.0, 0.5, 0.0, 0.0],
-            &[0.8, 1.0, 0.1, 0.0],
-            &[0.0, 0.0, 1.0, 1.0],
-            &[0.0, 0.0, 1.0, 0.7],
-            &[0.0, 0.1, 0.9, 1.0],
-            &[0.5, 0.0, 0.5, 0.0],
-        ]);
+        // The two topics plus a row between them.
+        let mut rows: Vec<&[f32]> = TWO_TOPICS.iter().map(|r| r.as_slice()).collect();
+        rows.push(&[0.5, 0.0, 0.5, 0.0]);
+        let m = csr(&rows);
         let labels = [0, 0, 1, 1, 1, 1, 0];
         let dense: Vec<Vec<f64>> = (0..m.n_rows)
             .map(|i| {
@@ -359,15 +364,9 @@ mod tests {
 
     #[test]
     fn moves_a_misplaced_row_to_the_theme_sharing_its_words() {
-        // Rows 0-2 speak of terms 0/1, rows 3-5 of terms 2/3; row 2 starts in the wrong theme.
-        let m = csr(&[
-            &[1.0, 1.0, 0.0, 0.0],
-            &[1.0, 0.5, 0.0, 0.0],
-            &[0.8, 1.0, 0.1, 0.0],
-            &[0.0, 0.0, 1.0, 1.0],
-            &[0.0, 0.0, 1.0, 0.7],
-            &[0.0, 0.1, 0.9, 1.0],
-        ]);
+        // Row 2 starts in the wrong theme.
+        let rows: Vec<&[f32]> = TWO_TOPICS.iter().map(|r| r.as_slice()).collect();
+        let m = csr(&rows);
         let (labels, passes) = spherical_kmeans(&m, &[0, 0, 1, 1, 1, 1], 2, MAX_PASSES);
         assert_eq!(labels, vec![0, 0, 0, 1, 1, 1]);
         assert_eq!(passes, 1);
