@@ -22,15 +22,15 @@ pub const MEDIAN_IDF: f32 = 11.9548;
 pub fn idf(term: &str) -> Option<f32> {
     let bytes = TABLE.as_bytes();
     let (mut lo, mut hi) = (0usize, bytes.len());
-    // Invariant: every line starting before `lo` sorts below `term`; every line starting at or
-    // after `hi` sorts above it. Line starts are found by scanning back to the previous '\n'.
+    // Invariant: `lo` and `hi` are line starts; every line starting before `lo` sorts below
+    // `term`, every line starting at or after `hi` above it. The line holding `mid` starts at
+    // or after `lo`, found by scanning back to the previous '\n'.
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         let start = bytes[..mid]
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        let start = start.max(lo);
         let end = bytes[start..]
             .iter()
             .position(|&b| b == b'\n')

@@ -1163,20 +1163,31 @@ fn cosine_silhouette(rows: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> (
     let dots = rows.dot(&sums.t());
     let (mut total, mut squares) = (0.0, 0.0);
     for ((row, dots), &own) in rows.rows().into_iter().zip(dots.rows()).zip(labels) {
-        if sizes[own] <= 1 {
-            continue;
+        if let Some(s) = cosine_unit_silhouette(own, &sizes, |c| dots[c], row.dot(&row)) {
+            total += s;
+            squares += s * s;
         }
-        // Leave the row itself out of its own cluster (its distance to itself, 1 − x·x, is 0
-        // up to rounding).
-        let own_sum = sizes[own] as f64 - dots[own] - (1.0 - row.dot(&row));
-        let a = own_sum / (sizes[own] - 1) as f64;
-        let s = unit_silhouette(a, own, &sizes, |c| {
-            (sizes[c] as f64 - dots[c]) / sizes[c] as f64
-        });
-        total += s;
-        squares += s * s;
     }
     mean_and_std_error(total, squares, n)
+}
+
+/// One unit's cosine silhouette from its dot product with each theme's row sum (`dot_with`)
+/// and with itself: Σ_{j∈c} (1 − x·y_j) = |c| − x·S_c, leaving the unit itself out of its own
+/// theme (its distance to itself, 1 − x·x, is 0 up to rounding). `None` when its theme has no
+/// other unit. Shared by the LSA and the sparse TF-IDF silhouettes.
+pub(crate) fn cosine_unit_silhouette(
+    own: usize,
+    sizes: &[usize],
+    dot_with: impl Fn(usize) -> f64,
+    self_dot: f64,
+) -> Option<f64> {
+    if sizes[own] <= 1 {
+        return None;
+    }
+    let a = (sizes[own] as f64 - dot_with(own) - (1.0 - self_dot)) / (sizes[own] - 1) as f64;
+    Some(unit_silhouette(a, own, sizes, |c| {
+        (sizes[c] as f64 - dot_with(c)) / sizes[c] as f64
+    }))
 }
 
 /// The mean of `n` values and its standard error, from their sum and sum of squares.
@@ -1191,7 +1202,7 @@ pub(crate) fn mean_and_std_error(total: f64, squares: f64, n: usize) -> (f64, f6
 
 /// One unit's silhouette `(b − a) / max(a, b)` from its mean distance `a` to its own cluster
 /// and `mean_distance_to(c)` for the others (`b` is the nearest of them); 0 when undefined.
-pub(crate) fn unit_silhouette(
+fn unit_silhouette(
     a: f64,
     own: usize,
     sizes: &[usize],

@@ -83,17 +83,14 @@ pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) ->
     progress.start(Stage::Cluster, None);
     let options = cluster_options(settings);
     let clustering = if settings.refine {
+        // `auto` judges each k by the themes it would report: refined on TF-IDF.
         let judge = refine::RefinedSilhouette {
             tfidf: &prepared.vectors.tfidf,
         };
-        cluster::cluster_judged(&prepared.embedding.vectors, &options, &judge)?
+        let fitted = cluster::cluster_judged(&prepared.embedding.vectors, &options, &judge)?;
+        refine_themes(&prepared, fitted)
     } else {
         cluster::cluster(&prepared.embedding.vectors, &options)?
-    };
-    let clustering = if settings.refine {
-        refine_themes(&prepared, clustering)
-    } else {
-        clustering
     };
     progress.finish(Stage::Cluster);
 

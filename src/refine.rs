@@ -15,7 +15,7 @@
 
 use rayon::prelude::*;
 
-use crate::cluster::{mean_and_std_error, unit_silhouette, KJudge};
+use crate::cluster::{cosine_unit_silhouette, mean_and_std_error, KJudge};
 use crate::vectorize::CsrMatrix;
 
 /// Passes of spherical k-means at most; it stops earlier as soon as no unit changes theme.
@@ -100,7 +100,7 @@ pub fn sparse_cosine_silhouette(rows: &CsrMatrix, labels: &[usize], k: usize) ->
     let mut dots = vec![0f64; k];
     for (i, &own) in labels.iter().enumerate() {
         if sizes[own] <= 1 {
-            continue;
+            continue; // No silhouette to score: skip the row's products too.
         }
         dots.fill(0.0);
         let mut self_dot = 0.0;
@@ -111,12 +111,10 @@ pub fn sparse_cosine_silhouette(rows: &CsrMatrix, labels: &[usize], k: usize) ->
                 *dot += value * sum;
             }
         }
-        let a = (sizes[own] as f64 - dots[own] - (1.0 - self_dot)) / (sizes[own] - 1) as f64;
-        let s = unit_silhouette(a, own, &sizes, |c| {
-            (sizes[c] as f64 - dots[c]) / sizes[c] as f64
-        });
-        total += s;
-        squares += s * s;
+        if let Some(s) = cosine_unit_silhouette(own, &sizes, |c| dots[c], self_dot) {
+            total += s;
+            squares += s * s;
+        }
     }
     mean_and_std_error(total, squares, n)
 }
