@@ -58,12 +58,12 @@ fn stages(c: &mut Criterion) {
         group.bench_function("ingest+clean", |b| {
             b.iter(|| {
                 let corpus = ingest::load(&inputs).unwrap();
-                let cleaned = clean::clean_corpus(&corpus.articles, &settings.clean);
+                let cleaned = clean::clean_corpus(&corpus.articles, &settings.clean_options());
                 units::build(&cleaned, settings.unit)
             })
         });
 
-        let cleaned = clean::clean_corpus(&corpus.articles, &settings.clean);
+        let cleaned = clean::clean_corpus(&corpus.articles, &settings.clean_options());
         let unit_list = units::build(&cleaned, settings.unit);
         let texts: Vec<&str> = unit_list.kept.iter().map(|u| u.text.as_str()).collect();
         // What `analyze` builds for a corpus this size, against the whole dictionary.

@@ -7,11 +7,12 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use zhuti::ingest::{self, Input};
+use zhuti::ingest;
 use zhuti::segment::Segmenter;
-use zhuti::units::UnitKind;
 use zhuti::vectorize::{self, Vectors};
-use zhuti::{clean, units, NoProgress, Settings};
+use zhuti::{clean, units, NoProgress};
+
+mod common;
 
 /// Peak resident memory of this process so far, in MB (Linux; 0 elsewhere).
 fn peak_rss_mb() -> f64 {
@@ -52,42 +53,17 @@ fn fingerprint(v: &Vectors) -> u64 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut settings = Settings::default();
-    let mut paths = Vec::new();
-    let mut threads = None;
-    let mut runs = 3;
-    let mut skip_raw = false;
-    let mut i = 0;
-    while i < args.len() {
-        match args[i].as_str() {
-            "--unit" => {
-                i += 1;
-                if args[i] == "document" {
-                    settings.unit = UnitKind::Document;
-                }
-            }
-            "--threads" => {
-                i += 1;
-                threads = args[i].parse::<usize>().ok();
-            }
-            "--no-raw" => skip_raw = true,
-            "--runs" => {
-                i += 1;
-                runs = args[i].parse::<usize>().unwrap_or(3);
-            }
-            other => paths.push(Input::parse(other)),
-        }
-        i += 1;
-    }
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build().expect("thread pool");
+    let common::Args {
+        settings,
+        paths,
+        threads,
+        runs,
+        skip_raw,
+    } = common::parse();
+    let pool = common::pool(threads);
     pool.install(|| {
         let corpus = ingest::load(&paths).expect("readable input");
-        let cleaned = clean::clean_corpus(&corpus.articles, &settings.clean);
+        let cleaned = clean::clean_corpus(&corpus.articles, &settings.clean_options());
         drop(corpus);
         let unit_list = units::build(&cleaned, settings.unit);
         drop(cleaned);

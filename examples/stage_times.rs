@@ -5,10 +5,10 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use zhuti::cluster::KChoice;
-use zhuti::ingest::{self, Input};
-use zhuti::units::UnitKind;
-use zhuti::{Progress, Settings, Stage};
+use zhuti::ingest;
+use zhuti::{Progress, Stage};
+
+mod common;
 
 /// Records when each stage starts and finishes.
 struct Timer {
@@ -35,39 +35,13 @@ impl Progress for Timer {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut settings = Settings::default();
-    let mut paths = Vec::new();
-    let mut threads = None;
-    let mut i = 0;
-    while i < args.len() {
-        match args[i].as_str() {
-            "--unit" => {
-                i += 1;
-                if args[i] == "document" {
-                    settings.unit = UnitKind::Document;
-                }
-            }
-            "--k" => {
-                i += 1;
-                settings.k = args[i].parse::<KChoice>().unwrap_or(KChoice::Auto);
-            }
-            "--threads" => {
-                i += 1;
-                threads = args[i].parse::<usize>().ok();
-            }
-            other => paths.push(Input::parse(other)),
-        }
-        i += 1;
-    }
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let Ok(pool) = builder.build() else {
-        eprintln!("cannot start threads");
-        std::process::exit(1);
-    };
+    let common::Args {
+        settings,
+        paths,
+        threads,
+        ..
+    } = common::parse();
+    let pool = common::pool(threads);
     let timer = Timer {
         started: Mutex::new(Vec::new()),
         lines: Mutex::new(Vec::new()),

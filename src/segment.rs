@@ -102,13 +102,9 @@ impl Segmenter {
             .collect()
     }
 
-    /// The raw jieba words of `text`, unfiltered (for benchmarks and debugging).
+    /// [`Segmenter::words`], collected (for benchmarks, tests and debugging).
     pub fn raw_words<'a>(&self, text: &'a str) -> Vec<&'a str> {
-        self.jieba
-            .cut(text, true)
-            .into_iter()
-            .map(|t| t.word)
-            .collect()
+        self.words(text).collect()
     }
 }
 
