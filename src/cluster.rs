@@ -1049,20 +1049,16 @@ fn choose_k(
             (score, runs)
         })
         .collect();
-    let scores: Vec<KScore> = fits.iter().map(|(score, _)| score.clone()).collect();
-    let (best, top) = one_standard_error_choice(&scores);
+    let (candidates, mut runs_by_k): (Vec<KScore>, Vec<Vec<Fit>>) = fits.into_iter().unzip();
+    let (best, top) = one_standard_error_choice(&candidates);
     let (lo, hi) = (*range.start(), *range.end());
-    let mut candidates = Vec::with_capacity(fits.len());
-    let mut fitted = None;
-    for (i, (score, runs)) in fits.into_iter().enumerate() {
-        if i == best {
-            // The chosen k's fit makes all its restarts, continuing the scoring ones.
-            let all = run_count(seeds, score.k, options.n_runs);
-            let runs = all_runs(&dots, seeds, score.k, options, all, runs);
-            fitted = Some((sample_rows.len(), best_of(sample.view(), seeds, runs)));
-        }
-        candidates.push(score);
-    }
+    // The chosen k's fit makes all its restarts, continuing the scoring ones.
+    let fitted = candidates.get(best).map(|chosen| {
+        let scoring = std::mem::take(&mut runs_by_k[best]);
+        let all = run_count(seeds, chosen.k, options.n_runs);
+        let runs = all_runs(&dots, seeds, chosen.k, options, all, scoring);
+        (sample_rows.len(), best_of(sample.view(), seeds, runs))
+    });
     let (k, score) = candidates
         .get(best)
         .map_or((lo, 0.0), |c| (c.k, c.silhouette));
