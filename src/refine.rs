@@ -74,7 +74,7 @@ impl KJudge for RefinedSilhouette<'_> {
         labels: &[usize],
         k: usize,
     ) -> (f64, f64) {
-        let sample = self.tfidf.select_rows(rows);
+        let sample = self.tfidf.sample(rows);
         let (refined, _) = spherical_kmeans(&sample, labels, k, MAX_PASSES);
         sparse_cosine_silhouette(&sample, &refined, k)
     }
@@ -348,8 +348,9 @@ mod tests {
         let empty = ndarray::Array2::<f64>::zeros((7, 0));
         let (judged, _) = judge.score(&rows, empty.view(), &labels, 2);
         assert!(judged > mean + 0.05, "refined {judged} vs as given {mean}");
-        // A sample is its own rows, in the order given.
-        let picked = m.select_rows(&[5, 0]);
+        // A sample is its own rows, in the order given, over the columns they use.
+        let picked = m.sample(&[5, 0]);
+        assert_eq!(picked.n_cols, 4);
         assert_eq!(
             picked.row(0).collect::<Vec<_>>(),
             m.row(5).collect::<Vec<_>>()
@@ -358,6 +359,11 @@ mod tests {
             picked.row(1).collect::<Vec<_>>(),
             m.row(0).collect::<Vec<_>>()
         );
+        // Rows 3 and 4 use terms 2 and 3 only: they become columns 0 and 1.
+        let second_topic = m.sample(&[3, 4]);
+        assert_eq!(second_topic.n_cols, 2);
+        let shifted: Vec<(usize, f32)> = m.row(3).map(|(c, v)| (c - 2, v)).collect();
+        assert_eq!(second_topic.row(0).collect::<Vec<_>>(), shifted);
     }
 
     #[test]
