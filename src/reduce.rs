@@ -229,12 +229,6 @@ impl<'a> Ordered<'a> {
             rank,
         }
     }
-
-    /// Row `i`'s (renumbered) columns and values.
-    fn row(&self, i: usize) -> (&[u32], &[f32]) {
-        let range = self.indptr[i]..self.indptr[i + 1];
-        (&self.indices[range.clone()], &self.values[range])
-    }
 }
 
 /// A zeroed `f32` buffer whose first value sits on a 64-byte boundary (when the allocator
@@ -523,32 +517,43 @@ fn inverse_cholesky(gram: &Array2<f64>, ratio: f64) -> Option<Array2<f64>> {
 }
 
 /// `Mᵀ (M Z)` for sparse `M` (`rows × cols`) and dense `Z` (`cols × width`), in one pass over
-/// `M` that never builds the `rows × width` product. Work is split into column blocks of
-/// [`LANES`] (one cache line of `Z` and of the output per non-zero) times [`ROW_SPLITS`] row
-/// ranges; the row ranges' partial sums are added in order.
+/// `M` that never builds the `rows × width` product. Work is split into column groups of up to
+/// [`GROUP_LINES`] cache lines of [`LANES`] values (see [`line_groups`]) times [`ROW_SPLITS`]
+/// row ranges; the row ranges' partial sums are added in order. Every output value is summed
+/// in the same order whatever the grouping, so the grouping only changes the speed.
 fn gram_product(m: &Ordered, z: &Panel, out: &mut Panel, partials: &mut Vec<Aligned>) {
-    let lines = z.stride / LANES;
+    let groups = line_groups(z.stride / LANES);
     let split = m.n_rows.div_ceil(ROW_SPLITS).max(1);
-    let tasks: Vec<(usize, Range<usize>)> = (0..lines)
-        .flat_map(|line| {
+    let tasks: Vec<(Range<usize>, Range<usize>)> = groups
+        .iter()
+        .flat_map(|group| {
             (0..ROW_SPLITS).map(move |s| {
                 (
-                    line,
+                    group.clone(),
                     (s * split).min(m.n_rows)..((s + 1) * split).min(m.n_rows),
                 )
             })
         })
         .collect();
-    partials.resize_with(tasks.len(), || Aligned::zeros(z.rows * LANES));
+    partials.truncate(tasks.len());
+    for (partial, (group, _)) in partials.iter_mut().zip(&tasks) {
+        if partial.len != z.rows * group.len() * LANES {
+            *partial = Aligned::zeros(z.rows * group.len() * LANES);
+        }
+    }
+    for (group, _) in &tasks[partials.len()..] {
+        partials.push(Aligned::zeros(z.rows * group.len() * LANES));
+    }
     partials
         .par_iter_mut()
         .zip(tasks)
-        .for_each(|(partial, (line, rows))| fused_block(m, rows, z, line, partial));
+        .for_each(|(partial, (group, rows))| fused_block(m, rows, z, group, partial));
     if (out.rows, out.cols) != (z.rows, z.cols) {
         *out = Panel::zeros(z.rows, z.cols);
     }
     let stride = out.stride;
     let partials = &partials[..];
+    let groups = &groups[..];
     out.buf
         .as_mut_slice()
         .par_chunks_mut(CHUNK * stride)
@@ -556,10 +561,12 @@ fn gram_product(m: &Ordered, z: &Panel, out: &mut Panel, partials: &mut Vec<Alig
         .for_each(|(k, block)| {
             for (r, row) in block.chunks_mut(stride).enumerate() {
                 let j = k * CHUNK + r;
-                for (line, dst) in row.chunks_mut(LANES).enumerate() {
+                for (g, group) in groups.iter().enumerate() {
+                    let width = group.len() * LANES;
+                    let dst = &mut row[group.start * LANES..group.end * LANES];
                     dst.fill(0.0);
-                    for partial in &partials[line * ROW_SPLITS..(line + 1) * ROW_SPLITS] {
-                        let src = &partial.as_slice()[j * LANES..(j + 1) * LANES];
+                    for partial in &partials[g * ROW_SPLITS..(g + 1) * ROW_SPLITS] {
+                        let src = &partial.as_slice()[j * width..(j + 1) * width];
                         for (d, &x) in dst.iter_mut().zip(src) {
                             *d += x;
                         }
@@ -569,30 +576,47 @@ fn gram_product(m: &Ordered, z: &Panel, out: &mut Panel, partials: &mut Vec<Alig
         });
 }
 
-/// Rows `rows` of `M`'s contribution to columns `line·LANES..(line+1)·LANES` of `Mᵀ (M Z)`:
-/// for each row, `y = m_i Z` on those columns, then `out[c] += m_ic · y` for its non-zeros.
-fn fused_block(m: &Ordered, rows: Range<usize>, z: &Panel, line: usize, out: &mut Aligned) {
+/// Most cache lines of `Z` (and of the output) one fused task handles per non-zero. One
+/// non-zero then fetches a whole row of `Z` from one place and the sparse matrix is read once
+/// per group rather than once per line; seven lines (a hundred dimensions plus oversampling)
+/// still fit the sixteen AVX2 registers.
+const GROUP_LINES: usize = 7;
+
+/// `lines` cache lines cut into as few groups of at most [`GROUP_LINES`] as possible, of
+/// nearly equal size.
+fn line_groups(lines: usize) -> Vec<Range<usize>> {
+    let count = lines.div_ceil(GROUP_LINES).max(1);
+    (0..count)
+        .map(|g| g * lines / count..(g + 1) * lines / count)
+        .collect()
+}
+
+/// Rows `rows` of `M`'s contribution to the columns of line group `group` of `Mᵀ (M Z)`: for
+/// each row, `y = m_i Z` on those columns, then `out[c] += m_ic · y` for its non-zeros.
+fn fused_block(m: &Ordered, rows: Range<usize>, z: &Panel, group: Range<usize>, out: &mut Aligned) {
     out.as_mut_slice().fill(0.0);
-    let task = FusedTask {
+    let task = Task {
         m,
         rows,
         src: z.buf.as_slice(),
         stride: z.stride,
-        offset: line * LANES,
+        offset: group.start * LANES,
     };
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: this copy of the kernel is compiled for AVX2 and FMA, which the running CPU
-        // has (checked just above); it is otherwise the same safe code.
-        unsafe { fused_rows_avx2(&task, out.as_mut_slice()) };
-        return;
+    let acc = out.as_mut_slice();
+    macro_rules! dispatch {
+        ($($g:literal)*) => {
+            match group.len() {
+                $($g => run_best::<$g>(Kernel::Fused(acc), &task),)*
+                _ => {}
+            }
+        };
     }
-    fused_rows::<false>(&task, out.as_mut_slice());
+    dispatch!(1 2 3 4 5 6 7);
 }
 
-/// What one fused-product task reads: rows of `m`, and `Z` (`src`, rows of `stride` values)
-/// from column `offset` on.
-struct FusedTask<'a> {
+/// What one sparse-times-dense task reads: rows of `m`, and the dense panel (`src`, rows of
+/// `stride` values) from column `offset` on.
+struct Task<'a> {
     m: &'a Ordered<'a>,
     rows: Range<usize>,
     src: &'a [f32],
@@ -600,27 +624,144 @@ struct FusedTask<'a> {
     offset: usize,
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn fused_rows_avx2(task: &FusedTask, acc: &mut [f32]) {
-    fused_rows::<true>(task, acc);
+/// What a task computes with each row's `y = m_i P` (on the task's columns).
+enum Kernel<'a> {
+    /// `acc[c] += m_ic · y` for the row's non-zeros `c` (rows of the group's width): the fused
+    /// `Mᵀ (M Z)`.
+    Fused(&'a mut [f32]),
+    /// `y` itself, in `f64`, into the task's rows of `M P` (rows of `cols` values, written
+    /// from column `offset` on, at most `width` of them).
+    Rows {
+        out: &'a mut [f64],
+        cols: usize,
+        width: usize,
+    },
 }
 
-/// The fused product's inner loops; `FMA` picks fused multiply-adds (for CPUs that have them).
-#[inline(always)]
-fn fused_rows<const FMA: bool>(task: &FusedTask, acc: &mut [f32]) {
-    for i in task.rows.clone() {
-        let (cols, vals) = task.m.row(i);
-        let mut y = [0f32; LANES];
-        for (&c, &v) in cols.iter().zip(vals) {
-            let at = c as usize * task.stride + task.offset;
-            axpy::<FMA>(&mut y, v, &task.src[at..at + LANES]);
+/// Runs `kernel` with the fastest copy of [`fused_rows`] or [`product_rows`] the running CPU
+/// can execute.
+fn run_best<const G: usize>(kernel: Kernel, task: &Task) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: these copies of the kernels are compiled for AVX2 and FMA, which the running
+        // CPU has (checked just above); they are otherwise the same safe code.
+        unsafe {
+            match kernel {
+                Kernel::Fused(acc) => fused_rows_avx2::<G>(task, acc),
+                Kernel::Rows { out, cols, width } => product_rows_avx2::<G>(task, out, cols, width),
+            }
         }
-        for (&c, &v) in cols.iter().zip(vals) {
-            let at = c as usize * LANES;
-            axpy::<FMA>(&mut acc[at..at + LANES], v, &y);
+        return;
+    }
+    match kernel {
+        Kernel::Fused(acc) => fused_rows::<G, false>(task, acc),
+        Kernel::Rows { out, cols, width } => product_rows::<G, false>(task, out, cols, width),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn fused_rows_avx2<const G: usize>(task: &Task, acc: &mut [f32]) {
+    fused_rows::<G, true>(task, acc);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn product_rows_avx2<const G: usize>(task: &Task, out: &mut [f64], cols: usize, width: usize) {
+    product_rows::<G, true>(task, out, cols, width);
+}
+
+/// Non-zeros ahead whose rows of the dense panel (and of the fused product's output) are
+/// prefetched: the products wait on memory, not on arithmetic, and the renumbered columns
+/// of the next non-zeros are known long before they are needed.
+const PREFETCH_AHEAD: usize = 16;
+
+/// `y = m_i P` on the task's `G` cache lines, summed in non-zero order; prefetches the rows
+/// of `P` (and of `acc`, when given, rows of `G` lines) [`PREFETCH_AHEAD`] non-zeros on.
+#[inline(always)]
+fn gather<const G: usize, const FMA: bool>(
+    task: &Task,
+    i: usize,
+    acc: Option<&[f32]>,
+) -> [[f32; LANES]; G] {
+    let m = task.m;
+    let width = G * LANES;
+    let range = m.indptr[i]..m.indptr[i + 1];
+    let mut y = [[0f32; LANES]; G];
+    for ((&c, &v), p) in m.indices[range.clone()]
+        .iter()
+        .zip(&m.values[range.clone()])
+        .zip(range)
+    {
+        if let Some(&ahead) = m.indices.get(p + PREFETCH_AHEAD) {
+            let at = ahead as usize * task.stride + task.offset;
+            prefetch_lines::<G>(task.src.as_ptr().wrapping_add(at));
+            if let Some(acc) = acc {
+                prefetch_lines::<G>(acc.as_ptr().wrapping_add(ahead as usize * width));
+            }
+        }
+        let at = c as usize * task.stride + task.offset;
+        let src = &task.src[at..at + width];
+        for (y, x) in y.iter_mut().zip(src.chunks_exact(LANES)) {
+            axpy::<FMA>(y, v, x);
         }
     }
+    y
+}
+
+/// The fused product's inner loops on `G` cache lines; `FMA` picks fused multiply-adds (for
+/// CPUs that have them). Each value of `y` and of `acc` is summed in non-zero order, whatever
+/// `G`, so the grouping of lines never changes a result.
+#[inline(always)]
+fn fused_rows<const G: usize, const FMA: bool>(task: &Task, acc: &mut [f32]) {
+    let width = G * LANES;
+    let m = task.m;
+    for i in task.rows.clone() {
+        let y = gather::<G, FMA>(task, i, Some(acc));
+        let range = m.indptr[i]..m.indptr[i + 1];
+        for (&c, &v) in m.indices[range.clone()].iter().zip(&m.values[range]) {
+            let at = c as usize * width;
+            let dst = &mut acc[at..at + width];
+            for (d, y) in dst.chunks_exact_mut(LANES).zip(&y) {
+                axpy::<FMA>(d, v, y);
+            }
+        }
+    }
+}
+
+/// Rows of `M P` on `G` cache lines, into `out` (rows of `cols` values, the task's first row
+/// first; `width` values from column `task.offset` on).
+#[inline(always)]
+fn product_rows<const G: usize, const FMA: bool>(
+    task: &Task,
+    out: &mut [f64],
+    cols: usize,
+    width: usize,
+) {
+    for (r, i) in task.rows.clone().enumerate() {
+        let y = gather::<G, FMA>(task, i, None);
+        let at = r * cols + task.offset;
+        for (d, &x) in out[at..at + width].iter_mut().zip(y.iter().flatten()) {
+            *d = f64::from(x);
+        }
+    }
+}
+
+/// Asks the CPU to start loading the `G` cache lines from `at` on (a hint: any address is
+/// harmless).
+#[inline(always)]
+fn prefetch_lines<const G: usize>(at: *const f32) {
+    #[cfg(target_arch = "x86_64")]
+    for line in 0..G {
+        // SAFETY: a prefetch never faults, whatever the address; SSE is part of x86-64.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                at.wrapping_add(line * LANES).cast(),
+            );
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
 }
 
 /// `y += a · x`.
@@ -631,54 +772,49 @@ fn axpy<const FMA: bool>(y: &mut [f32], a: f32, x: &[f32]) {
     }
 }
 
-/// `M P` for sparse `M` and dense `P`, each row summed in `f32` (one row per Rayon task, so
-/// the result does not depend on the thread count) and returned in `f64`.
+/// Rows per task of [`sparse_times`] (fixed; each output row depends only on its own row).
+const SPARSE_ROWS: usize = 512;
+
+/// `M P` for sparse `M` and dense `P`, each row summed in `f32` in non-zero order and returned
+/// in `f64`. Each output row depends only on its own sparse row, so the result does not depend
+/// on the thread count.
 fn sparse_times(m: &Ordered, p: &Panel) -> Array2<f64> {
     let mut out = Array2::<f64>::zeros((m.n_rows, p.cols));
-    #[cfg(target_arch = "x86_64")]
-    let fma =
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-    #[cfg(not(target_arch = "x86_64"))]
-    let fma = false;
-    if let Some(slice) = out.as_slice_mut() {
+    let cols = p.cols;
+    let groups = line_groups(p.stride / LANES);
+    if let (Some(slice), true) = (out.as_slice_mut(), cols > 0) {
         slice
-            .par_chunks_mut(p.cols.max(1))
-            .with_min_len(64)
+            .par_chunks_mut(SPARSE_ROWS * cols)
             .enumerate()
-            .for_each_init(
-                || vec![0f32; p.stride],
-                |acc, (i, dst)| {
-                    acc.fill(0.0);
-                    let (cols, vals) = m.row(i);
-                    match fma {
-                        #[cfg(target_arch = "x86_64")]
-                        // SAFETY: as in `fused_block`, the CPU has AVX2 and FMA (checked above).
-                        true => unsafe { sparse_row_avx2(acc, cols, vals, p) },
-                        _ => sparse_row::<false>(acc, cols, vals, p),
+            .for_each(|(k, out)| {
+                let first = k * SPARSE_ROWS;
+                for group in &groups {
+                    let task = Task {
+                        m,
+                        rows: first..first + out.len() / cols,
+                        src: p.buf.as_slice(),
+                        stride: p.stride,
+                        offset: group.start * LANES,
+                    };
+                    let width = (group.len() * LANES).min(cols - task.offset);
+                    let kernel = Kernel::Rows {
+                        out: &mut *out,
+                        cols,
+                        width,
+                    };
+                    macro_rules! dispatch {
+                        ($($g:literal)*) => {
+                            match group.len() {
+                                $($g => run_best::<$g>(kernel, &task),)*
+                                _ => {}
+                            }
+                        };
                     }
-                    for (d, &a) in dst.iter_mut().zip(acc.iter()) {
-                        *d = a as f64;
-                    }
-                },
-            );
+                    dispatch!(1 2 3 4 5 6 7);
+                }
+            });
     }
     out
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn sparse_row_avx2(acc: &mut [f32], cols: &[u32], vals: &[f32], p: &Panel) {
-    sparse_row::<true>(acc, cols, vals, p);
-}
-
-/// `acc = Σ v · P[c]` over one sparse row's entries.
-#[inline(always)]
-fn sparse_row<const FMA: bool>(acc: &mut [f32], cols: &[u32], vals: &[f32], p: &Panel) {
-    let src = p.buf.as_slice();
-    for (&c, &v) in cols.iter().zip(vals) {
-        let at = c as usize * p.stride;
-        axpy::<FMA>(acc, v, &src[at..at + p.stride]);
-    }
 }
 
 /// Sparse (rows × k) times dense (k × width), one output row per Rayon task.
