@@ -542,7 +542,7 @@ impl<'a> RowDots<'a> {
         use std::sync::atomic::Ordering;
         let compute = || -> Vec<f64> {
             let y = self.rows.row(j);
-            self.rows.rows().into_iter().map(|r| r.dot(&y)).collect()
+            self.rows.rows().into_iter().map(|r| dot(r, y)).collect()
         };
         let Some(slot) = self.columns.get(j) else {
             return compute().into();
@@ -794,28 +794,85 @@ fn assign_bounded(
     // Half the distance between every two centres: a row closer than that to its centre is
     // closer to it than to the other one.
     let gram = centroids.dot(&centroids.t());
-    let half_gap = Array2::from_shape_fn((k, k), |(a, b)| {
-        (centre_norms[a] + centre_norms[b] - 2.0 * gram[[a, b]])
-            .max(0.0)
-            .sqrt()
-            / 2.0
-    });
+    let half_gap: Vec<f64> = (0..k * k)
+        .map(|ab| {
+            let (a, b) = (ab / k, ab % k);
+            (centre_norms[a] + centre_norms[b] - 2.0 * gram[[a, b]])
+                .max(0.0)
+                .sqrt()
+                / 2.0
+        })
+        .collect();
     let nearest_gap: Vec<f64> = (0..k)
         .map(|a| {
             (0..k)
                 .filter(|&b| b != a)
-                .map(|b| half_gap[[a, b]])
+                .map(|b| half_gap[a * k + b])
                 .fold(f64::INFINITY, f64::min)
         })
         .collect();
     // Shifts rounded up, so lower bounds stay below the distances (up to the rounding of one
     // f32 subtraction, far below any gap that matters).
     let shifts_up: Vec<f32> = shifts.iter().map(|&d| lower_f32(d).next_up()).collect();
-    let distance = |i: usize, c: usize| {
-        let d2 = row_norms[i] + centre_norms[c] - 2.0 * rows.row(i).dot(&centroids.row(c));
-        d2.max(0.0).sqrt()
+    let elkan = Elkan {
+        k,
+        rows,
+        row_norms,
+        centroids,
+        centre_norms: &centre_norms,
+        half_gap: &half_gap,
+        nearest_gap: &nearest_gap,
+        shifts,
+        shifts_up: &shifts_up,
     };
-    let parts = bounds.per_block(|block| {
+    let parts = bounds.per_block(|block| elkan.block_best(block));
+    parts.into_iter().flatten().collect()
+}
+
+/// What one pass of [`assign_bounded`] reads: the rows, the centres and their gaps and shifts
+/// (`half_gap` is `k × k`, row-major).
+struct Elkan<'a, 'r> {
+    k: usize,
+    rows: ArrayView2<'r, f64>,
+    row_norms: &'a [f64],
+    centroids: &'a Array2<f64>,
+    centre_norms: &'a [f64],
+    half_gap: &'a [f64],
+    nearest_gap: &'a [f64],
+    shifts: &'a [f64],
+    shifts_up: &'a [f32],
+}
+
+impl Elkan<'_, '_> {
+    /// [`Elkan::block`] in the fastest copy the running CPU can execute.
+    fn block_best(&self, block: BoundsBlock<'_>) -> Vec<(usize, usize, usize)> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: this copy is compiled for AVX2, which the running CPU has (checked just
+            // above); it is otherwise the same safe code, with the same arithmetic.
+            return unsafe { self.block_avx2(block) };
+        }
+        self.block(block)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn block_avx2(&self, block: BoundsBlock<'_>) -> Vec<(usize, usize, usize)> {
+        self.block(block)
+    }
+
+    /// Distance between row `i` and centre `c`, from the squared norms and the dot product.
+    #[inline(always)]
+    fn distance(&self, i: usize, c: usize) -> f64 {
+        let dot = dot(self.rows.row(i), self.centroids.row(c));
+        let d2 = self.row_norms[i] + self.centre_norms[c] - 2.0 * dot;
+        d2.max(0.0).sqrt()
+    }
+
+    /// Reassigns one block of rows; returns its moves in row order.
+    #[inline(always)]
+    fn block(&self, block: BoundsBlock<'_>) -> Vec<(usize, usize, usize)> {
+        let k = self.k;
         let mut moves = Vec::new();
         for (j, (label, upper)) in block
             .labels
@@ -825,30 +882,30 @@ fn assign_bounded(
         {
             let i = block.first + j;
             let lower = &mut block.lower[j * k..(j + 1) * k];
-            for (l, &shift) in lower.iter_mut().zip(&shifts_up) {
+            for (l, &shift) in lower.iter_mut().zip(self.shifts_up) {
                 *l = (*l - shift).max(0.0);
             }
             let from = *label;
             let mut a = from;
-            let mut u = *upper + shifts[a];
-            if u <= nearest_gap[a] {
+            let mut u = *upper + self.shifts[a];
+            if u <= self.nearest_gap[a] {
                 *upper = u;
                 continue;
             }
             let mut tight = false;
             for c in 0..k {
-                if c == a || u <= f64::from(lower[c]) || u <= half_gap[[a, c]] {
+                if c == a || u <= f64::from(lower[c]) || u <= self.half_gap[a * k + c] {
                     continue;
                 }
                 if !tight {
-                    u = distance(i, a);
+                    u = self.distance(i, a);
                     lower[a] = lower_f32(u);
                     tight = true;
-                    if u <= f64::from(lower[c]) || u <= half_gap[[a, c]] {
+                    if u <= f64::from(lower[c]) || u <= self.half_gap[a * k + c] {
                         continue;
                     }
                 }
-                let d = distance(i, c);
+                let d = self.distance(i, c);
                 lower[c] = lower_f32(d);
                 if d < u || (d == u && c < a) {
                     (a, u) = (c, d);
@@ -861,8 +918,88 @@ fn assign_bounded(
             }
         }
         moves
-    });
-    parts.into_iter().flatten().collect()
+    }
+}
+
+/// `x · y` as ndarray's `dot` computes it: on contiguous vectors, eight partial sums (a
+/// multiplication then an addition each, never fused) combined pairwise in a fixed order, then
+/// the remainder one by one, so the result is the same bit for bit; with AVX2 the eight sums
+/// are two 4-lane registers. Other layouts use ndarray's own.
+#[inline(always)]
+fn dot(x: ndarray::ArrayView1<'_, f64>, y: ndarray::ArrayView1<'_, f64>) -> f64 {
+    let (Some(xs), Some(ys)) = (x.as_slice(), y.as_slice()) else {
+        return x.dot(&y);
+    };
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the running CPU has AVX2 (checked just above).
+        return unsafe { dot_avx2(xs, ys) };
+    }
+    dot_slices(xs, ys)
+}
+
+/// [`dot`] on slices, in plain Rust.
+#[inline(always)]
+fn dot_slices(xs: &[f64], ys: &[f64]) -> f64 {
+    let len = xs.len().min(ys.len());
+    let (xs, ys) = (&xs[..len], &ys[..len]);
+    let mut p = [0f64; 8];
+    let mut x8 = xs.chunks_exact(8);
+    let mut y8 = ys.chunks_exact(8);
+    for (x, y) in (&mut x8).zip(&mut y8) {
+        for ((p, &x), &y) in p.iter_mut().zip(x).zip(y) {
+            *p += x * y;
+        }
+    }
+    let mut sum = 0.0;
+    sum += p[0] + p[4];
+    sum += p[1] + p[5];
+    sum += p[2] + p[6];
+    sum += p[3] + p[7];
+    for (&x, &y) in x8.remainder().iter().zip(y8.remainder()) {
+        sum += x * y;
+    }
+    sum
+}
+
+/// [`dot_slices`] with partial sums 0–3 and 4–7 in two AVX2 registers (the same operations
+/// lane by lane).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_avx2(xs: &[f64], ys: &[f64]) -> f64 {
+    use std::arch::x86_64::{
+        _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_setzero_pd, _mm256_storeu_pd,
+    };
+    let len = xs.len().min(ys.len());
+    let (xs, ys) = (&xs[..len], &ys[..len]);
+    let mut x8 = xs.chunks_exact(8);
+    let mut y8 = ys.chunks_exact(8);
+    let (mut low, mut high) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+    for (x, y) in (&mut x8).zip(&mut y8) {
+        // SAFETY: `x` and `y` hold eight values each, read as two unaligned halves of four.
+        let (xl, xh, yl, yh) = unsafe {
+            (
+                _mm256_loadu_pd(x.as_ptr()),
+                _mm256_loadu_pd(x.as_ptr().add(4)),
+                _mm256_loadu_pd(y.as_ptr()),
+                _mm256_loadu_pd(y.as_ptr().add(4)),
+            )
+        };
+        low = _mm256_add_pd(low, _mm256_mul_pd(xl, yl));
+        high = _mm256_add_pd(high, _mm256_mul_pd(xh, yh));
+    }
+    // Lane j holds p[j] + p[j + 4].
+    let mut pairs = [0f64; 4];
+    // SAFETY: `pairs` holds four values.
+    unsafe { _mm256_storeu_pd(pairs.as_mut_ptr(), _mm256_add_pd(low, high)) };
+    let mut sum = 0.0;
+    for pair in pairs {
+        sum += pair;
+    }
+    for (&x, &y) in x8.remainder().iter().zip(y8.remainder()) {
+        sum += x * y;
+    }
+    sum
 }
 
 /// Nearest centre (Euclidean; ties to the lower index) of every row.
@@ -902,19 +1039,27 @@ pub fn from_labels(
     labels: &[usize],
     selection: Option<KSelection>,
 ) -> Clustering {
+    use rayon::prelude::*;
     let k_raw = labels.iter().max().map_or(0, |&m| m + 1);
-    let mut centroids = Array2::<f64>::zeros((k_raw, vectors.ncols()));
-    let mut sizes = vec![0usize; k_raw];
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k_raw];
     for (row, &theme) in labels.iter().enumerate() {
-        let mut centre = centroids.row_mut(theme);
-        centre += &vectors.row(row);
-        sizes[theme] += 1;
+        members[theme].push(row);
     }
-    for (mut centre, &size) in centroids.axis_iter_mut(Axis(0)).zip(&sizes) {
-        if size > 0 {
-            centre /= size as f64;
-        }
-    }
+    let mut centroids = Array2::<f64>::zeros((k_raw, vectors.ncols()));
+    // Themes in parallel, each summing its own rows in row order (as one pass over the rows
+    // would), so the centres do not depend on the number of threads.
+    centroids
+        .axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .zip(&members)
+        .for_each(|(mut centre, rows)| {
+            for &row in rows {
+                centre += &vectors.row(row);
+            }
+            if !rows.is_empty() {
+                centre /= rows.len() as f64;
+            }
+        });
     number_by_size(vectors, labels, centroids, selection).0
 }
 
@@ -946,11 +1091,15 @@ fn number_by_size(
         .axis_iter(Axis(0))
         .map(|c| c.dot(&c).sqrt().max(f64::MIN_POSITIVE))
         .collect();
-    let scores = labels
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| vectors.row(i).dot(&centroids.row(c)) / norms[c])
-        .collect();
+    let scores = {
+        use rayon::prelude::*;
+        labels
+            .par_iter()
+            .enumerate()
+            .with_min_len(1024)
+            .map(|(i, &c)| vectors.row(i).dot(&centroids.row(c)) / norms[c])
+            .collect()
+    };
     let clustering = Clustering {
         k: order.len(),
         labels,

@@ -751,14 +751,19 @@ fn product_rows<const G: usize, const FMA: bool>(
 /// harmless).
 #[inline(always)]
 fn prefetch_lines<const G: usize>(at: *const f32) {
-    #[cfg(target_arch = "x86_64")]
     for line in 0..G {
-        // SAFETY: a prefetch never faults, whatever the address; SSE is part of x86-64.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                at.wrapping_add(line * LANES).cast(),
-            );
-        }
+        prefetch(at.wrapping_add(line * LANES));
+    }
+}
+
+/// Asks the CPU to start loading the cache line holding `at` (a hint: any address is
+/// harmless, and other architectures ignore it).
+#[inline(always)]
+pub(crate) fn prefetch(at: *const f32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, whatever the address; SSE is part of x86-64.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = at;
