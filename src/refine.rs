@@ -24,6 +24,9 @@ pub const MAX_PASSES: usize = 10;
 /// Non-zeros ahead whose centroid rows the assignment prefetches.
 const PREFETCH_AHEAD: usize = 16;
 
+/// Rows ahead of the current one whose entries the theme sums prefetch.
+const ROWS_AHEAD: usize = 4;
+
 /// Rows per Rayon task in the assignment step.
 const ROWS_PER_TASK: usize = 256;
 
@@ -220,9 +223,19 @@ fn theme_sums(tfidf: &CsrMatrix, labels: &[usize], k: usize, sums: &mut Vec<Vec<
     sums.par_iter_mut().zip(&members).for_each(|(sum, rows)| {
         sum.clear();
         sum.resize(tfidf.n_cols, 0.0);
-        for &row in rows {
-            for (col, value) in tfidf.row(row) {
-                sum[col] += f64::from(value);
+        for (j, &row) in rows.iter().enumerate() {
+            // A theme's rows lie scattered through the matrix: ask for the next ones early.
+            if let Some(&ahead) = rows.get(j + ROWS_AHEAD) {
+                let at = tfidf.indptr[ahead];
+                crate::reduce::prefetch(tfidf.values.as_ptr().wrapping_add(at));
+                crate::reduce::prefetch(tfidf.indices.as_ptr().wrapping_add(at).cast());
+            }
+            let range = tfidf.indptr[row]..tfidf.indptr[row + 1];
+            for (&col, &value) in tfidf.indices[range.clone()]
+                .iter()
+                .zip(&tfidf.values[range])
+            {
+                sum[col as usize] += f64::from(value);
             }
         }
     });
