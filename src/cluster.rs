@@ -612,7 +612,15 @@ fn lloyd(
     max_moves: usize,
     update: Update,
 ) -> Fit {
-    let row_norms: Vec<f64> = rows.rows().into_iter().map(|r| r.dot(&r)).collect();
+    let row_norms: Vec<f64> = if rows.nrows() >= PARALLEL_ROWS {
+        use rayon::prelude::*;
+        rows.axis_iter(Axis(0))
+            .into_par_iter()
+            .map(|r| r.dot(&r))
+            .collect()
+    } else {
+        rows.rows().into_iter().map(|r| r.dot(&r)).collect()
+    };
     let norms_total: f64 = row_norms.iter().sum();
     // Σ |x − c|² over the rows of c is Σ |x|² − 2 c·S + n |c|², with S the sum of those rows.
     let inertia_of = |centroids: &Array2<f64>, sums: &Array2<f64>, counts: &[usize]| {

@@ -144,8 +144,9 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
     // Rayleigh–Ritz on Q = M Z T, where T whitens H = (M Z)ᵀ(M Z) = Zᵀ Y, so that QᵀQ = I.
     // The SVD of B = Qᵀ M follows from B Bᵀ = Tᵀ (Yᵀ Y) T = U_B Σ² U_Bᵀ, with Bᵀ U_B = Y T U_B
     // = V Σ (the right singular vectors of M) and Q U_B = M (Z T U_B) (the left ones).
-    let t = whitener(&gram(&z, &y))?;
-    let b_bt = t.t().dot(&gram(&y, &y)).dot(&t);
+    let (h, y_gram) = gram_pair(&z, &y);
+    let t = whitener(&h)?;
+    let b_bt = t.t().dot(&y_gram).dot(&t);
     let (eigvals, eigvecs) = sorted_eigh(&b_bt)?;
     let rank = dims.min(eigvals.len());
     let singular_values: Vec<f64> = eigvals
@@ -447,6 +448,34 @@ fn gram(a: &Panel, b: &Panel) -> Array2<f64> {
         total = (&total + &transposed) * 0.5;
     }
     total
+}
+
+/// `(zᵀ y, yᵀ y)`, each exactly as [`gram`] computes it, from one pass over the blocks that
+/// converts each block of `y` to `f64` once.
+fn gram_pair(z: &Panel, y: &Panel) -> (Array2<f64>, Array2<f64>) {
+    let blocks: Vec<Range<usize>> = (0..y.rows.div_ceil(CHUNK))
+        .map(|k| k * CHUNK..((k + 1) * CHUNK).min(y.rows))
+        .collect();
+    let partials: Vec<(Array2<f64>, Array2<f64>)> = blocks
+        .into_par_iter()
+        .map(|rows| {
+            let right = y.rows_f64(rows.clone());
+            let left = z.rows_f64(rows);
+            (left.t().dot(&right), right.t().dot(&right))
+        })
+        .collect();
+    let mut zy = Array2::<f64>::zeros((z.cols, y.cols));
+    let mut yy = Array2::<f64>::zeros((y.cols, y.cols));
+    for (p, q) in &partials {
+        zy += p;
+        yy += q;
+    }
+    let symmetric = |total: Array2<f64>| {
+        let transposed = total.t().to_owned();
+        (&total + &transposed) * 0.5
+    };
+    let zy = if z.cols == y.cols { symmetric(zy) } else { zy };
+    (zy, symmetric(yy))
 }
 
 /// `T` with `Tᵀ G T = I` for a Gram matrix `G = Yᵀ Y`, so that `Y T` is an orthonormal basis
