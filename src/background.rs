@@ -46,6 +46,32 @@ pub fn idf(term: &str) -> Option<f32> {
     None
 }
 
+/// The background idf of every one of `terms`, as [`idf`] gives it, found in one pass over the
+/// table (the terms in byte order): for a whole vocabulary this is many times quicker than a
+/// search per term.
+pub fn idf_all<S: AsRef<str>>(terms: &[S]) -> Vec<Option<f32>> {
+    let mut order: Vec<&[u8]> = terms.iter().map(|t| t.as_ref().as_bytes()).collect();
+    order.sort_unstable();
+    order.dedup();
+    let mut found: rustc_hash::FxHashMap<&[u8], f32> = rustc_hash::FxHashMap::default();
+    let mut lines = TABLE
+        .split('\n')
+        .filter_map(|line| line.split_once(' '))
+        .peekable();
+    for term in order {
+        while lines.next_if(|(word, _)| word.as_bytes() < term).is_some() {}
+        if let Some((_, value)) = lines.next_if(|(word, _)| word.as_bytes() == term) {
+            if let Ok(value) = value.parse() {
+                found.insert(term, value);
+            }
+        }
+    }
+    terms
+        .iter()
+        .map(|t| found.get(t.as_ref().as_bytes()).copied())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +104,21 @@ mod tests {
         for &(word, value) in lines.iter().step_by(97).chain(lines.last()) {
             assert_eq!(idf(word), Some(value), "{word}");
         }
+        let words: Vec<&str> = lines.iter().map(|l| l.0).rev().collect();
+        let all = idf_all(&words);
+        assert!(all.iter().rev().zip(&lines).all(|(&v, l)| v == Some(l.1)));
+        let probes = [
+            "芯片",
+            "chatgpt",
+            "",
+            "一",
+            "一一",
+            "\u{10FFFF}",
+            "发展",
+            "芯片",
+        ];
+        let expected: Vec<Option<f32>> = probes.iter().map(|p| idf(p)).collect();
+        assert_eq!(idf_all(&probes), expected);
         let mut values: Vec<f32> = lines.iter().map(|l| l.1).collect();
         values.sort_by(f32::total_cmp);
         assert_eq!(values[values.len() / 2], MEDIAN_IDF);
