@@ -369,8 +369,14 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
         FormatArg::Json => Format::Json,
         FormatArg::Html => Format::Html,
     };
-    let rendered = report::render(&analysis, format)?;
-    emit(&rendered, args.output.as_deref())
+    let rendered = pool.install(|| report::render(&analysis, format))?;
+    // Freeing a large analysis (a string per unit) overlaps with writing the report.
+    let freeing = std::thread::Builder::new().spawn(move || drop(analysis));
+    let written = emit(&rendered, args.output.as_deref());
+    if let Ok(freeing) = freeing {
+        let _ = freeing.join();
+    }
+    written
 }
 
 fn run_eval(args: EvalArgs) -> Result<(), Error> {
