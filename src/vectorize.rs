@@ -586,8 +586,7 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
 
     // 1. Merge the part vocabularies in unit order: global ids follow first appearance.
     let most = parts.iter().map(|p| p.terms.len()).max().unwrap_or(0);
-    let mut index: FxHashMap<u128, u32> = FxHashMap::default();
-    index.reserve(2 * most);
+    let mut index = SlotTable::with_len((4 * most).next_power_of_two().max(1 << 12));
     let mut long_index: FxHashMap<String, u32> = FxHashMap::default();
     let mut terms: Vec<Cow<'_, str>> = Vec::with_capacity(2 * most);
     let mut df: Vec<u32> = Vec::new();
@@ -598,7 +597,15 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
         for (term, &d) in std::mem::take(&mut part.terms).into_iter().zip(&part.df) {
             let next = terms.len() as u32;
             let id = match pack(&term) {
-                Some(key) => *index.entry(key).or_insert(next),
+                Some(key) => {
+                    let at = index.probe(key);
+                    if index.slots[at].key == key {
+                        index.slots[at].verdict
+                    } else {
+                        index.fill(at, key, next);
+                        next
+                    }
+                }
                 None => match long_index.get(term.as_ref()) {
                     Some(&id) => id,
                     None => *long_index.entry(term.to_string()).or_insert(next),
