@@ -426,12 +426,12 @@ fn emit(rendered: &str, output: Option<&std::path::Path>) -> Result<(), Error> {
 /// Writes what `write` writes to `output` (atomically) or to stdout.
 fn emit_with(
     output: Option<&std::path::Path>,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<(), Error> {
     match output {
         Some(path) => report::write_atomic_with(path, write)?,
         None => {
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = std::io::stdout();
             let written = write(&mut stdout).and_then(|()| stdout.flush());
             match written {
                 // A closed pipe (`zhuti | head`) is not an error worth reporting.

@@ -35,7 +35,7 @@ pub fn render(analysis: &Analysis) -> Result<String> {
 
 /// Writes the analysis as pretty JSON (what [`render`] returns) to `out`, buffered, without
 /// holding the whole text in memory.
-pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()> {
     // Every field by name: a new field of `Analysis` must be added here too (and the tests
     // compare this with serde_json's own rendering).
     let Analysis {
@@ -50,7 +50,7 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         warnings: _,
     } = analysis;
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
-    let mut buffers = Vec::new();
+    let mut buffers = [Vec::new(), Vec::new()];
     out.write_all(b"{\n  \"schema_version\": ")?;
     write_pretty(&mut out, schema_version, 1)?;
     out.write_all(b",\n  \"params\": ")?;
@@ -69,40 +69,69 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     out.flush()
 }
 
-/// Writes a list that is a field of the top-level object: its elements are serialised in
-/// parallel chunks into `buffers` (reused from list to list), written in order.
+/// Writes a list that is a field of the top-level object: batches of its elements are
+/// serialised in parallel chunks into `buffers` (two sets, reused from list to list), and each
+/// batch is written out while the next one is serialised.
 fn write_list<T: Serialize + Sync>(
-    out: &mut impl Write,
+    out: &mut (impl Write + Send),
     items: &[T],
-    buffers: &mut Vec<Vec<u8>>,
+    buffers: &mut [Vec<Vec<u8>>; 2],
 ) -> io::Result<()> {
     if items.is_empty() {
         return out.write_all(b"[]");
     }
     out.write_all(b"[")?;
+    let [mut ready, mut next] = std::mem::take(buffers);
+    let mut n_ready = 0;
     for (b, batch) in items.chunks(CHUNK * BATCH).enumerate() {
-        let n_chunks = batch.len().div_ceil(CHUNK);
-        if buffers.len() < n_chunks {
-            buffers.resize_with(n_chunks, Vec::new);
-        }
-        buffers[..n_chunks]
-            .par_iter_mut()
-            .zip(batch.par_chunks(CHUNK))
-            .enumerate()
-            .try_for_each(|(c, (buffer, chunk))| {
-                buffer.clear();
-                for (i, item) in chunk.iter().enumerate() {
-                    let first = b == 0 && c == 0 && i == 0;
-                    buffer.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                    write_pretty(buffer, item, 2)?;
-                }
-                Ok::<_, io::Error>(())
-            })?;
-        for buffer in &buffers[..n_chunks] {
-            out.write_all(buffer)?;
-        }
+        let (written, n_next) = rayon::join(
+            || {
+                ready[..n_ready]
+                    .iter()
+                    .try_for_each(|buffer| out.write_all(buffer))
+            },
+            || serialise_batch(&mut next, b == 0, batch),
+        );
+        written?;
+        n_ready = n_next?;
+        std::mem::swap(&mut ready, &mut next);
     }
+    ready[..n_ready]
+        .iter()
+        .try_for_each(|buffer| out.write_all(buffer))?;
+    *buffers = [ready, next];
     out.write_all(b"\n  ]")
+}
+
+/// Serialises `batch` (the list's first when `first`) in parallel chunks into `buffers`, each
+/// element after its separator, and returns the number of buffers filled.
+fn serialise_batch<T: Serialize + Sync>(
+    buffers: &mut Vec<Vec<u8>>,
+    first: bool,
+    batch: &[T],
+) -> io::Result<usize> {
+    let n_chunks = batch.len().div_ceil(CHUNK);
+    if buffers.len() < n_chunks {
+        buffers.resize_with(n_chunks, Vec::new);
+    }
+    buffers[..n_chunks]
+        .par_iter_mut()
+        .zip(batch.par_chunks(CHUNK))
+        .enumerate()
+        .try_for_each(|(c, (buffer, chunk))| {
+            buffer.clear();
+            for (i, item) in chunk.iter().enumerate() {
+                let separator = if first && c == 0 && i == 0 {
+                    b"\n    ".as_slice()
+                } else {
+                    b",\n    ".as_slice()
+                };
+                buffer.extend_from_slice(separator);
+                write_pretty(buffer, item, 2)?;
+            }
+            Ok::<_, io::Error>(())
+        })?;
+    Ok(n_chunks)
 }
 
 /// Writes `value` pretty-printed as a value `depth` levels deep in the document.
@@ -236,7 +265,7 @@ mod tests {
             }
             let expected = serde_json::to_string_pretty(&Top { items: &items }).unwrap();
             let mut list = Vec::new();
-            write_list(&mut list, &items, &mut Vec::new()).unwrap();
+            write_list(&mut list, &items, &mut [Vec::new(), Vec::new()]).unwrap();
             let got = format!("{{\n  \"items\": {}\n}}", String::from_utf8(list).unwrap());
             assert_eq!(got, expected, "n = {n}");
         }

@@ -71,7 +71,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 /// a report too large to hold twice in memory).
 pub fn write_atomic_with(
     path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<()> {
     let write_err = |source: std::io::Error| Error::Write {
         path: path.to_path_buf(),
