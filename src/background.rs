@@ -10,6 +10,8 @@
 //! searched in place: nothing is parsed up front, and a lookup costs about 18 line
 //! comparisons.
 
+use rayon::prelude::*;
+
 /// jieba's idf table, one `term idf` line per word, sorted by the terms' bytes.
 const TABLE: &str = include_str!("../assets/jieba_idf.txt");
 
@@ -46,6 +48,30 @@ pub fn idf(term: &str) -> Option<f32> {
     None
 }
 
+/// The background idf of every one of `terms`, as [`idf`] gives it, found in one pass over the
+/// table (the terms in byte order): for a whole vocabulary this is many times quicker than a
+/// search per term.
+pub fn idf_all<S: AsRef<str> + Sync>(terms: &[S]) -> Vec<Option<f32>> {
+    let bytes = |i: usize| terms[i].as_ref().as_bytes();
+    let mut order: Vec<usize> = (0..terms.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| bytes(a).cmp(bytes(b)));
+    let mut out = vec![None; terms.len()];
+    let mut lines = TABLE
+        .split('\n')
+        .filter_map(|line| line.split_once(' '))
+        .peekable();
+    for i in order {
+        let term = bytes(i);
+        while lines.next_if(|(word, _)| word.as_bytes() < term).is_some() {}
+        if let Some((word, value)) = lines.peek() {
+            if word.as_bytes() == term {
+                out[i] = value.parse().ok();
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +104,21 @@ mod tests {
         for &(word, value) in lines.iter().step_by(97).chain(lines.last()) {
             assert_eq!(idf(word), Some(value), "{word}");
         }
+        let words: Vec<&str> = lines.iter().map(|l| l.0).rev().collect();
+        let all = idf_all(&words);
+        assert!(all.iter().rev().zip(&lines).all(|(&v, l)| v == Some(l.1)));
+        let probes = [
+            "芯片",
+            "chatgpt",
+            "",
+            "一",
+            "一一",
+            "\u{10FFFF}",
+            "发展",
+            "芯片",
+        ];
+        let expected: Vec<Option<f32>> = probes.iter().map(|p| idf(p)).collect();
+        assert_eq!(idf_all(&probes), expected);
         let mut values: Vec<f32> = lines.iter().map(|l| l.1).collect();
         values.sort_by(f32::total_cmp);
         assert_eq!(values[values.len() / 2], MEDIAN_IDF);

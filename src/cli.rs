@@ -369,8 +369,19 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
         FormatArg::Json => Format::Json,
         FormatArg::Html => Format::Html,
     };
-    let rendered = report::render(&analysis, format)?;
-    emit(&rendered, args.output.as_deref())
+    // JSON is streamed (rendered in parallel in the --threads pool); the others are small.
+    let written = match format {
+        Format::Json => pool.install(|| {
+            emit_with(args.output.as_deref(), |out| {
+                report::json::write(&analysis, out)
+            })
+        }),
+        _ => emit(&report::render(&analysis, format)?, args.output.as_deref()),
+    };
+    // The process ends next: a large analysis (a string per unit) is freed on a side thread
+    // rather than making the user wait for it.
+    let _ = std::thread::Builder::new().spawn(move || drop(analysis));
+    written
 }
 
 fn run_eval(args: EvalArgs) -> Result<(), Error> {
@@ -409,13 +420,19 @@ fn run_eval(args: EvalArgs) -> Result<(), Error> {
 
 /// Writes `rendered` to `output` (atomically) or to stdout.
 fn emit(rendered: &str, output: Option<&std::path::Path>) -> Result<(), Error> {
+    emit_with(output, |out| out.write_all(rendered.as_bytes()))
+}
+
+/// Writes what `write` writes to `output` (atomically) or to stdout.
+fn emit_with(
+    output: Option<&std::path::Path>,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+) -> Result<(), Error> {
     match output {
-        Some(path) => report::write_atomic(path, rendered.as_bytes())?,
+        Some(path) => report::write_atomic_with(path, write)?,
         None => {
-            let mut stdout = std::io::stdout().lock();
-            let written = stdout
-                .write_all(rendered.as_bytes())
-                .and_then(|()| stdout.flush());
+            let mut stdout = std::io::stdout();
+            let written = write(&mut stdout).and_then(|()| stdout.flush());
             match written {
                 // A closed pipe (`zhuti | head`) is not an error worth reporting.
                 Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}

@@ -6,6 +6,8 @@
 //! number of term occurrences per theme and `f` the term's frequency in the whole corpus.
 //! Terms common everywhere sink; terms a theme owns rise.
 
+use rayon::prelude::*;
+
 use crate::cluster::Clustering;
 use crate::vectorize::Vectors;
 
@@ -37,6 +39,8 @@ pub struct ThemeLabel {
 }
 
 /// Describes every theme of `clustering` (rows of `vectors.counts` are the clustered units).
+/// The themes are described in parallel (Rayon), each by one task, so the result does not
+/// depend on the thread count.
 pub fn label_themes(
     vectors: &Vectors,
     clustering: &Clustering,
@@ -44,15 +48,24 @@ pub fn label_themes(
 ) -> Vec<ThemeLabel> {
     let k = clustering.k;
     let n_terms = vectors.vocab.len();
-    // Term frequencies per theme.
-    let mut class_tf = vec![vec![0f64; n_terms]; k];
-    let mut sizes = vec![0usize; k];
+    // Each theme's rows, in row order.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (row, &theme) in clustering.labels.iter().enumerate() {
-        sizes[theme] += 1;
-        for (term, count) in vectors.counts.row(row) {
-            class_tf[theme][term] += count as f64;
-        }
+        members[theme].push(row);
     }
+    // Term frequencies per theme.
+    let class_tf: Vec<Vec<f64>> = members
+        .par_iter()
+        .map(|rows| {
+            let mut tf = vec![0f64; n_terms];
+            for &row in rows {
+                for (term, count) in vectors.counts.row(row) {
+                    tf[term] += count as f64;
+                }
+            }
+            tf
+        })
+        .collect();
     let mut corpus_tf = vec![0f64; n_terms];
     for tf in &class_tf {
         for (total, &c) in corpus_tf.iter_mut().zip(tf) {
@@ -61,11 +74,13 @@ pub fn label_themes(
     }
     let class_totals: Vec<f64> = class_tf.iter().map(|tf| tf.iter().sum()).collect();
     let average = class_totals.iter().sum::<f64>() / k.max(1) as f64;
+    let scores = &clustering.scores;
 
     (0..k)
+        .into_par_iter()
         .map(|theme| {
             let total = class_totals[theme].max(1.0);
-            let mut weights: Vec<(usize, f64)> = class_tf[theme]
+            let weights: Vec<(usize, f64)> = class_tf[theme]
                 .iter()
                 .enumerate()
                 .filter(|(_, &c)| c > 0.0)
@@ -74,8 +89,10 @@ pub fn label_themes(
                     (term, c / total * idf)
                 })
                 .collect();
-            weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            weights.truncate(top_terms.max(LABEL_TERMS));
+            // Best first; ties (never between two terms) by term id.
+            let weights = best(weights, top_terms.max(LABEL_TERMS), |a, b| {
+                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+            });
             let terms: Vec<TermWeight> = weights
                 .iter()
                 .map(|&(term, weight)| TermWeight {
@@ -89,29 +106,30 @@ pub fn label_themes(
                 .map(|t| t.term.as_str())
                 .collect::<Vec<_>>()
                 .join("·");
-            let mut members: Vec<usize> = clustering
-                .labels
-                .iter()
-                .enumerate()
-                .filter(|(_, &t)| t == theme)
-                .map(|(row, _)| row)
-                .collect();
-            members.sort_by(|&a, &b| {
-                clustering.scores[b]
-                    .total_cmp(&clustering.scores[a])
-                    .then(a.cmp(&b))
+            let representatives = best(members[theme].clone(), REPRESENTATIVES, |&a, &b| {
+                scores[b].total_cmp(&scores[a]).then(a.cmp(&b))
             });
-            members.truncate(REPRESENTATIVES);
             let mut terms = terms;
             terms.truncate(top_terms);
             ThemeLabel {
                 terms,
                 label,
-                representatives: members,
-                size: sizes[theme],
+                representatives,
+                size: members[theme].len(),
             }
         })
         .collect()
+}
+
+/// The first `n` of `items` in the order of `cmp` (a total order), sorted: what sorting all of
+/// them and keeping `n` gives, without sorting the rest.
+fn best<T>(mut items: Vec<T>, n: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    if items.len() > n {
+        items.select_nth_unstable_by(n, &cmp);
+        items.truncate(n);
+    }
+    items.sort_by(cmp);
+    items
 }
 
 /// Each article's share of units per theme: `mix[doc]` lists `(theme, share)`, largest share
@@ -146,5 +164,17 @@ mod tests {
         assert_eq!(mix[0], vec![(1, 0.75), (0, 0.25)]);
         assert_eq!(mix[1], vec![(0, 1.0)]);
         assert!(mix[2].is_empty());
+    }
+
+    #[test]
+    fn best_keeps_what_a_full_sort_keeps() {
+        let items: Vec<(usize, f64)> = (0..200).map(|i| (i, ((i * 37) % 23) as f64)).collect();
+        let cmp = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        for n in [0, 1, 3, 10, 199, 200, 500] {
+            let mut sorted = items.clone();
+            sorted.sort_by(cmp);
+            sorted.truncate(n);
+            assert_eq!(best(items.clone(), n, cmp), sorted, "n = {n}");
+        }
     }
 }

@@ -3,6 +3,8 @@
 
 use std::sync::{Once, OnceLock};
 
+use rayon::prelude::*;
+
 use crate::clean::{self, CleanArticle, DropReason, Verdict};
 use crate::cluster::{self, ClusterOptions, Clustering};
 use crate::error::{Error, Result};
@@ -332,7 +334,8 @@ fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
     }
 }
 
-/// Labels the themes and builds the JSON-shaped result.
+/// Labels the themes and builds the JSON-shaped result. The 2-D map, the slowest part, is
+/// computed beside the rest (Rayon); the result does not depend on the thread count.
 pub fn assemble(
     corpus: &Corpus,
     settings: &Settings,
@@ -347,9 +350,61 @@ pub fn assemble(
         vectors,
         embedding,
     } = prepared;
+    let n_units = units.kept.len();
+    let n_terms = vectors.vocab.len();
+    let (map, described) = rayon::join(
+        || reduce::project_2d(&embedding.vectors),
+        || describe(corpus, settings, cleaned, units, vectors, &clustering),
+    );
+    let analysis = Analysis {
+        schema_version: crate::SCHEMA_VERSION,
+        params: Params::new(
+            settings,
+            clustering.k,
+            embedding.singular_values.len(),
+            embedding.explained,
+            clustering.selection.clone(),
+        ),
+        corpus: CorpusCounts {
+            documents: corpus.articles.len(),
+            units: n_units,
+            dropped: described.dropped.len(),
+            terms: n_terms,
+        },
+        themes: described.themes,
+        documents: described.documents,
+        units: described.units,
+        dropped: described.dropped,
+        map,
+        warnings: corpus.warnings.clone(),
+    };
+    progress.finish(Stage::Label);
+    analysis
+}
+
+/// The parts of an [`Analysis`] that [`describe`] builds.
+struct Described {
+    themes: Vec<Theme>,
+    documents: Vec<Document>,
+    units: Vec<UnitOut>,
+    dropped: Vec<DroppedOut>,
+}
+
+/// Themes (labels, terms, representatives), documents (titles, theme mixes), units and
+/// dropped units for the report. Takes the units so their text moves into the report instead
+/// of being copied.
+fn describe(
+    corpus: &Corpus,
+    settings: &Settings,
+    cleaned: Vec<CleanArticle>,
+    units: Units,
+    vectors: Vectors,
+    clustering: &Clustering,
+) -> Described {
     let doc_id = |doc: usize| corpus.articles[doc].id.clone();
     let n_units = units.kept.len();
-    let labels = label::label_themes(&vectors, &clustering, settings.top_terms);
+    let labels = label::label_themes(&vectors, clustering, settings.top_terms);
+    drop(vectors);
     let themes: Vec<Theme> = labels
         .iter()
         .enumerate()
@@ -414,63 +469,45 @@ pub fn assemble(
             label: article.label.clone(),
         })
         .collect();
+    drop(cleaned);
 
-    let unit_out = units
+    let units_out = units
         .kept
-        .iter()
-        .enumerate()
-        .map(|(row, unit)| UnitOut {
+        .into_par_iter()
+        .zip(&clustering.labels)
+        .zip(&clustering.scores)
+        .map(|((unit, &theme), &score)| UnitOut {
             doc: doc_id(unit.doc),
             line: unit.line,
             part: unit.part,
-            theme: clustering.labels[row] + 1,
-            score: round4(clustering.scores[row]),
-            text: unit.text.clone(),
-            heading: unit.heading.clone(),
+            theme: theme + 1,
+            score: round4(score),
+            text: unit.text,
+            heading: unit.heading,
             heading_line: unit.heading_line,
         })
         .collect();
     let dropped: Vec<DroppedOut> = units
         .dropped
-        .iter()
+        .into_par_iter()
         .map(|d| DroppedOut {
             doc: doc_id(d.doc),
             line: d.line,
             part: d.part,
             reason: d.reason.as_str().to_string(),
-            text: d.text.clone(),
+            text: d.text,
             duplicate_of: d.duplicate_of.map(|(doc, line)| Location {
                 doc: doc_id(doc),
                 line,
             }),
         })
         .collect();
-
-    let map = reduce::project_2d(&embedding.vectors);
-    let analysis = Analysis {
-        schema_version: crate::SCHEMA_VERSION,
-        params: Params::new(
-            settings,
-            clustering.k,
-            embedding.singular_values.len(),
-            embedding.explained,
-            clustering.selection.clone(),
-        ),
-        corpus: CorpusCounts {
-            documents: corpus.articles.len(),
-            units: n_units,
-            dropped: dropped.len(),
-            terms: vectors.vocab.len(),
-        },
+    Described {
         themes,
         documents,
-        units: unit_out,
+        units: units_out,
         dropped,
-        map,
-        warnings: corpus.warnings.clone(),
-    };
-    progress.finish(Stage::Label);
-    analysis
+    }
 }
 
 /// An article's title: its first kept paragraph or heading, shortened to 40 characters.

@@ -255,34 +255,165 @@ const NOT_A_TERM: u32 = u32::MAX;
 /// The cached verdict on a jieba word: flag set when the word is written unlike its term.
 const OTHER_SURFACE: u32 = 1 << 31;
 
+/// A term's state while its part is segmented: 1 + the part-local index of the last unit that
+/// had the term, the term's entry in that unit, and the number of the part's units that had it.
+type TermState = [u32; 3];
+
+/// What a part's worker knows about one jieba word of up to 15 bytes (packed by [`pack`]):
+/// its verdict and, when the word is a term written as itself, that term's state. A slot is
+/// half a cache line, so a token costs one memory access rather than one per table.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct Slot {
+    /// The packed word; 0 marks an empty slot (a packed word holds its length, so is never 0).
+    key: u128,
+    /// The term's local id (`| OTHER_SURFACE`), or `NOT_A_TERM`.
+    verdict: u32,
+    /// The term's state, for a word written as its term (unused otherwise).
+    state: TermState,
+}
+
+/// An open-addressing table of [`Slot`]s keyed by packed words (linear probing, at most half
+/// full): a look-up touches one or two neighbouring slots and chases no pointer.
+struct SlotTable {
+    slots: Vec<Slot>,
+    /// `slots.len() - 1` (the length is a power of two).
+    mask: usize,
+    /// Occupied slots.
+    len: usize,
+}
+
+impl Default for SlotTable {
+    fn default() -> Self {
+        SlotTable::with_len(1 << 12)
+    }
+}
+
+impl SlotTable {
+    /// An empty table of `len` slots (a power of two).
+    fn with_len(len: usize) -> Self {
+        SlotTable {
+            slots: vec![Slot::default(); len],
+            mask: len - 1,
+            len: 0,
+        }
+    }
+
+    /// The index of `key`'s slot, or of the empty slot where it would go.
+    #[inline]
+    fn probe(&self, key: u128) -> usize {
+        let (lo, hi) = (key as u64, (key >> 64) as u64);
+        let hash =
+            (lo ^ hi.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        let mut at = (hash >> 32) as usize & self.mask;
+        loop {
+            let slot = &self.slots[at];
+            if slot.key == key || slot.key == 0 {
+                return at;
+            }
+            at = (at + 1) & self.mask;
+        }
+    }
+
+    /// Fills the empty slot `at` (found by [`SlotTable::probe`] for `key`) and returns the
+    /// slot's index, which changes when the table grows.
+    fn fill(&mut self, at: usize, key: u128, verdict: u32) -> usize {
+        self.slots[at] = Slot {
+            key,
+            verdict,
+            state: [0; 3],
+        };
+        self.len += 1;
+        if 2 * self.len <= self.slots.len() {
+            return at;
+        }
+        let old = std::mem::replace(self, SlotTable::with_len(2 * self.slots.len()));
+        self.len = old.len;
+        for slot in old.slots.into_iter().filter(|s| s.key != 0) {
+            let to = self.probe(slot.key);
+            self.slots[to] = slot;
+        }
+        self.probe(key)
+    }
+}
+
+/// Where a term's [`TermState`] is kept.
+enum StateAt {
+    /// In the slot of the term's own word (terms of up to 15 bytes).
+    Slot(usize),
+    /// In `PartBuilder::long_state` (longer terms).
+    Long(usize),
+}
+
 /// A part being segmented, with what its worker has learnt about jieba words: each distinct
 /// word is filtered and hashed into a term once per part, not once per occurrence.
 #[derive(Default)]
 struct PartBuilder<'a> {
     part: SegmentedPart<'a>,
-    /// Word as cut → its term's local id (`| OTHER_SURFACE`), or `NOT_A_TERM`: words of up
-    /// to 15 bytes (nearly all) keyed by their bytes packed in a `u128` (no pointer to chase),
-    /// longer ones by the word itself.
-    verdicts: FxHashMap<u128, u32>,
+    /// Words of up to 15 bytes (nearly all): verdicts, and the state of terms of that size.
+    table: SlotTable,
+    /// Longer words → verdict.
     long_verdicts: FxHashMap<&'a str, u32>,
-    /// Term → local id (two words can share a term: `GPU`, `gpu`).
-    ids: FxHashMap<Cow<'a, str>, u32>,
-    /// Per local id: 1 + index of the last unit that had the term, its entry there, and the
-    /// number of units that had it so far (together: one cache line per token).
-    last: Vec<[u32; 3]>,
+    /// Terms of more than 15 bytes → local id.
+    long_ids: FxHashMap<Cow<'a, str>, u32>,
+    /// Per local id: the state of a term of more than 15 bytes (unused for shorter ones).
+    long_state: Vec<TermState>,
     /// The current unit's entries whose first surface differs from the term.
     first_surfaces: Vec<(usize, &'a str)>,
 }
 
 impl<'a> PartBuilder<'a> {
-    /// The verdict on `word`, deciding (and remembering) it on first sight.
-    fn verdict(&mut self, word: &'a str, segmenter: &Segmenter) -> u32 {
-        let packed = pack(word);
-        let known = match packed {
-            Some(key) => self.verdicts.get(&key),
-            None => self.long_verdicts.get(word),
+    /// A new local id for `term`.
+    fn new_id(&mut self, term: Cow<'a, str>) -> u32 {
+        let id = self.part.terms.len() as u32;
+        self.part.terms.push(term);
+        self.long_state.push([0; 3]);
+        id
+    }
+
+    /// The slot of `word` (packed: `key`), deciding the word's verdict on first sight.
+    fn word_slot(&mut self, key: u128, word: &'a str, segmenter: &Segmenter) -> usize {
+        let at = self.table.probe(key);
+        if self.table.slots[at].key == key {
+            return at;
+        }
+        let verdict = match segmenter.term(word) {
+            None => NOT_A_TERM,
+            Some(term) if term.as_ref() == word => self.new_id(term),
+            Some(term) => self.verdict_of_term(term) | OTHER_SURFACE,
         };
-        if let Some(&verdict) = known {
+        // Deciding may have filled a slot for the term: probe again.
+        let at = self.table.probe(key);
+        self.table.fill(at, key, verdict)
+    }
+
+    /// The local id of `term`, new or known. A term is a term of itself, so a term of up to
+    /// 15 bytes gets (or has) the slot of the word written as it, which keeps its state.
+    fn verdict_of_term(&mut self, term: Cow<'a, str>) -> u32 {
+        match pack(&term) {
+            Some(key) => {
+                let at = self.table.probe(key);
+                if self.table.slots[at].key == key {
+                    return self.table.slots[at].verdict;
+                }
+                let id = self.new_id(term);
+                self.table.fill(at, key, id);
+                id
+            }
+            None => match self.long_ids.get(term.as_ref()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.new_id(term.clone());
+                    self.long_ids.insert(term, id);
+                    id
+                }
+            },
+        }
+    }
+
+    /// The verdict on `word` of more than 15 bytes, deciding it on first sight.
+    fn long_verdict(&mut self, word: &'a str, segmenter: &Segmenter) -> u32 {
+        if let Some(&verdict) = self.long_verdicts.get(word) {
             return verdict;
         }
         let verdict = match segmenter.term(word) {
@@ -293,25 +424,30 @@ impl<'a> PartBuilder<'a> {
                 } else {
                     0
                 };
-                let next = self.part.terms.len() as u32;
-                let id = *self.ids.entry(term).or_insert_with_key(|term| {
-                    self.part.terms.push(term.clone());
-                    self.last.push([0; 3]);
-                    next
-                });
-                id | other
+                self.verdict_of_term(term) | other
             }
         };
-        match packed {
-            Some(key) => self.verdicts.insert(key, verdict),
-            None => self.long_verdicts.insert(word, verdict),
-        };
+        self.long_verdicts.insert(word, verdict);
         verdict
+    }
+
+    /// Where the state of term `id` is kept (the slow path: long words, other surfaces).
+    fn state_of(&self, id: u32) -> StateAt {
+        match pack(&self.part.terms[id as usize]) {
+            Some(key) => StateAt::Slot(self.table.probe(key)),
+            None => StateAt::Long(id as usize),
+        }
     }
 
     /// The part, once all its units are in.
     fn finish(mut self) -> SegmentedPart<'a> {
-        self.part.df = self.last.iter().map(|state| state[2]).collect();
+        let mut df: Vec<u32> = self.long_state.iter().map(|state| state[2]).collect();
+        for slot in &self.table.slots {
+            if slot.key != 0 && slot.verdict & OTHER_SURFACE == 0 {
+                df[slot.verdict as usize] = slot.state[2];
+            }
+        }
+        self.part.df = df;
         self.part
     }
 
@@ -324,18 +460,38 @@ impl<'a> PartBuilder<'a> {
             if chars.next().is_none() || chars.next().is_none() {
                 continue;
             }
-            let verdict = self.verdict(word, segmenter);
-            if verdict == NOT_A_TERM {
-                continue;
-            }
+            let (verdict, at) = match pack(word) {
+                Some(key) => {
+                    let at = self.word_slot(key, word, segmenter);
+                    let verdict = self.table.slots[at].verdict;
+                    if verdict == NOT_A_TERM {
+                        continue;
+                    }
+                    if verdict & OTHER_SURFACE == 0 {
+                        (verdict, StateAt::Slot(at))
+                    } else {
+                        (verdict, self.state_of(verdict & !OTHER_SURFACE))
+                    }
+                }
+                None => {
+                    let verdict = self.long_verdict(word, segmenter);
+                    if verdict == NOT_A_TERM {
+                        continue;
+                    }
+                    (verdict, self.state_of(verdict & !OTHER_SURFACE))
+                }
+            };
             let id = verdict & !OTHER_SURFACE;
-            let last = &mut self.last[id as usize];
+            let state = match at {
+                StateAt::Slot(at) => &mut self.table.slots[at].state,
+                StateAt::Long(id) => &mut self.long_state[id],
+            };
             let entries = &mut self.part.entries;
-            if last[0] == stamp {
-                entries[last[1] as usize].1 += 1;
+            if state[0] == stamp {
+                entries[state[1] as usize].1 += 1;
                 continue;
             }
-            *last = [stamp, entries.len() as u32, last[2] + 1];
+            *state = [stamp, entries.len() as u32, state[2] + 1];
             if verdict & OTHER_SURFACE != 0 {
                 self.first_surfaces.push((entries.len(), word));
             }
@@ -350,15 +506,35 @@ impl<'a> PartBuilder<'a> {
 }
 
 /// A word of up to 15 bytes as one number: its bytes, zero-padded, and its length in the last
-/// byte (so `"a\0"` and `"a"` differ).
+/// byte (so `"a\0"` and `"a"` differ). Read with a few overlapping loads, not byte by byte.
+#[inline]
 fn pack(word: &str) -> Option<u128> {
-    let len = word.len();
-    (len < 16).then(|| {
-        let mut bytes = [0u8; 16];
-        bytes[..len].copy_from_slice(word.as_bytes());
-        bytes[15] = len as u8;
-        u128::from_le_bytes(bytes)
-    })
+    let bytes = word.as_bytes();
+    let len = bytes.len();
+    let le64 = |at: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(b)
+    };
+    let le32 = |at: usize| {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&bytes[at..at + 4]);
+        u64::from(u32::from_le_bytes(b))
+    };
+    let (lo, hi) = match len {
+        // Bytes 8.. come from the last eight, shifted past the ones the first eight hold.
+        8..=15 => (le64(0), (le64(len - 8) >> 8) >> (8 * (15 - len))),
+        4..=7 => (le32(0) | (le32(len - 4) >> (8 * (8 - len))) << 32, 0),
+        0..=3 => (
+            bytes
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| acc << 8 | u64::from(b)),
+            0,
+        ),
+        _ => return None,
+    };
+    Some(u128::from(lo) | u128::from(hi | (len as u64) << 56) << 64)
 }
 
 /// Units per progress report in [`segment_units`]: about 64 reports, between 8 and 2,048 units
@@ -410,8 +586,7 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
 
     // 1. Merge the part vocabularies in unit order: global ids follow first appearance.
     let most = parts.iter().map(|p| p.terms.len()).max().unwrap_or(0);
-    let mut index: FxHashMap<u128, u32> = FxHashMap::default();
-    index.reserve(2 * most);
+    let mut index = SlotTable::with_len((4 * most).next_power_of_two().max(1 << 12));
     let mut long_index: FxHashMap<String, u32> = FxHashMap::default();
     let mut terms: Vec<Cow<'_, str>> = Vec::with_capacity(2 * most);
     let mut df: Vec<u32> = Vec::new();
@@ -422,7 +597,15 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
         for (term, &d) in std::mem::take(&mut part.terms).into_iter().zip(&part.df) {
             let next = terms.len() as u32;
             let id = match pack(&term) {
-                Some(key) => *index.entry(key).or_insert(next),
+                Some(key) => {
+                    let at = index.probe(key);
+                    if index.slots[at].key == key {
+                        index.slots[at].verdict
+                    } else {
+                        index.fill(at, key, next);
+                        next
+                    }
+                }
                 None => match long_index.get(term.as_ref()) {
                     Some(&id) => id,
                     None => *long_index.entry(term.to_string()).or_insert(next),
@@ -462,11 +645,15 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
         }
     }
     drop((terms, df, display));
+    let background = match options.idf {
+        IdfWeighting::Blend => crate::background::idf_all(&vocab.terms),
+        IdfWeighting::Corpus => vec![None; vocab.len()],
+    };
     vocab.idf = vocab
         .df
         .iter()
-        .zip(&vocab.terms)
-        .map(|(&d, term)| term_idf(term, d, n_units, options.idf))
+        .zip(background)
+        .map(|(&d, background)| blend(corpus_idf(d, n_units), options.idf, background))
         .collect();
 
     // 3. Weight and normalise in parallel tasks of consecutive units, each writing straight
@@ -555,12 +742,23 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
 /// The idf of `term`, found in `df` of `n_units` units: smoothed corpus idf
 /// (`ln((1 + n) / (1 + df)) + 1`), times the background idf for [`IdfWeighting::Blend`].
 pub fn term_idf(term: &str, df: u32, n_units: usize, weighting: IdfWeighting) -> f32 {
-    let corpus = ((1.0 + n_units as f32) / (1.0 + df as f32)).ln() + 1.0;
+    let background = match weighting {
+        IdfWeighting::Blend => crate::background::idf(term),
+        IdfWeighting::Corpus => None,
+    };
+    blend(corpus_idf(df, n_units), weighting, background)
+}
+
+/// The smoothed corpus idf of a term found in `df` of `n_units` units.
+fn corpus_idf(df: u32, n_units: usize) -> f32 {
+    ((1.0 + n_units as f32) / (1.0 + df as f32)).ln() + 1.0
+}
+
+/// The idf from the corpus idf and the term's background idf (`None`: not in the table).
+fn blend(corpus: f32, weighting: IdfWeighting, background: Option<f32>) -> f32 {
     match weighting {
         IdfWeighting::Corpus => corpus,
-        IdfWeighting::Blend => {
-            corpus * crate::background::idf(term).unwrap_or(crate::background::MEDIAN_IDF)
-        }
+        IdfWeighting::Blend => corpus * background.unwrap_or(crate::background::MEDIAN_IDF),
     }
 }
 
@@ -845,6 +1043,71 @@ mod tests {
             term_idf("chatgpt", 1, 5, IdfWeighting::Blend),
             term_idf("chatgpt", 1, 5, IdfWeighting::Corpus) * crate::background::MEDIAN_IDF
         );
+    }
+
+    #[test]
+    fn pack_is_the_zero_padded_bytes_and_the_length() {
+        let reference = |word: &str| {
+            let mut bytes = [0u8; 16];
+            bytes[..word.len()].copy_from_slice(word.as_bytes());
+            bytes[15] = word.len() as u8;
+            u128::from_le_bytes(bytes)
+        };
+        let text = "ab芯片GPT-4 与 chatgpt，算力紧张的Z";
+        for start in 0..text.len() {
+            for end in start..=text.len() {
+                if let Some(word) = text.get(start..end) {
+                    let expected = (word.len() < 16).then(|| reference(word));
+                    assert_eq!(pack(word), expected, "{word:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn slot_table_finds_what_it_filled_as_it_grows() {
+        let mut table = SlotTable::default();
+        let keys: Vec<u128> = (1..20_000u128).map(|k| k * 0x1_0000_0001).collect();
+        for (i, &key) in keys.iter().enumerate() {
+            let at = table.probe(key);
+            assert_eq!(table.slots[at].key, 0);
+            let at = table.fill(at, key, i as u32);
+            assert_eq!(table.slots[at].key, key);
+        }
+        assert_eq!(table.len, keys.len());
+        assert!(2 * table.len <= table.slots.len());
+        for (i, &key) in keys.iter().enumerate() {
+            assert_eq!(table.slots[table.probe(key)].verdict, i as u32);
+        }
+    }
+
+    #[test]
+    fn long_words_and_long_terms_reproduce_the_reference() {
+        // Words of more than 15 bytes, some whose term is short (`GPU` trimmed of `-`), some
+        // written in capitals, beside the same terms in short words.
+        let texts = [
+            "INTERNATIONALIZATION 和 internationalization 以及 GPU",
+            "--------GPU-------- 与 gpu 与 Internationalization",
+            "internationalization 很长，GPU 很快",
+            "人工智能技术发展规划纲要 人工智能技术发展规划纲要",
+        ];
+        let segmenter = Segmenter::new();
+        let options = TfidfOptions {
+            min_df: 1,
+            max_df: 1.0,
+            ..TfidfOptions::default()
+        };
+        let expected = reference(&texts, &segmenter, &options);
+        assert!(expected.vocab.terms.iter().any(|t| t.len() > 15));
+        for chunk in [1, 2, 4] {
+            let got = in_pool(2, || {
+                tfidf(
+                    segment_in_chunks(&texts, &segmenter, &NoProgress, chunk),
+                    &options,
+                )
+            });
+            assert!(got == expected, "chunk {chunk}: differs from the reference");
+        }
     }
 
     #[test]

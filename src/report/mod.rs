@@ -64,6 +64,15 @@ pub fn check_output(path: &Path) -> Result<()> {
 /// A new file gets the usual permissions (0666 less the umask, like `>`), not the temporary
 /// file's private 0600; a replaced file keeps its permissions.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    write_atomic_with(path, |file| file.write_all(contents))
+}
+
+/// [`write_atomic`] with the contents written by `write` (e.g. [`json::write`], which streams
+/// a report too large to hold twice in memory).
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+) -> Result<()> {
     let write_err = |source: std::io::Error| Error::Write {
         path: path.to_path_buf(),
         source: plain_io_error(source),
@@ -82,7 +91,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         builder.permissions(std::fs::Permissions::from_mode(mode));
     }
     let mut tmp = builder.tempfile_in(dir).map_err(write_err)?;
-    tmp.write_all(contents).map_err(write_err)?;
+    write(tmp.as_file_mut()).map_err(write_err)?;
     tmp.as_file().sync_all().map_err(write_err)?;
     tmp.persist(path).map_err(|e| write_err(e.error))?;
     Ok(())
