@@ -407,10 +407,14 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
             Origin::TextFile => index + 1,
             Origin::JsonlRecord { line } => line,
         };
-        let text = normalize_line(raw, converter);
+        let (text, counts) = normalize_counted(raw, converter);
         // A paragraph too long to be one unit (say, a file without line breaks) is judged piece
         // by piece, so one furniture signal cannot drop it all; the pieces share its line.
-        let pieces = crate::units::split_long(&text);
+        let pieces = if text.len() > crate::units::MAX_UNIT_CHARS {
+            crate::units::split_long(&text)
+        } else {
+            Vec::new()
+        };
         if pieces.len() > 1 {
             let pieces: Vec<String> = pieces
                 .into_iter()
@@ -420,10 +424,75 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
                 .collect();
             lines.extend(pieces.into_iter().map(|text| Draft::new(line, text)));
         } else if !text.is_empty() {
-            lines.push(Draft::new(line, text));
+            lines.push(match counts {
+                Some((letters, sentence)) => Draft {
+                    line,
+                    text,
+                    rule: None,
+                    letters,
+                    sentence,
+                },
+                None => Draft::new(line, text),
+            });
         }
     }
     lines
+}
+
+/// What one pass over a raw line tells: its [`letter_count`] and sentence end, whether
+/// folding or gloss stripping would change it, and whether t2s might.
+struct LineScan {
+    letters: usize,
+    sentence: bool,
+    /// A character [`normalize::folds`] or a tone-marked letter (a possible gloss).
+    rewrite: bool,
+    /// A character t2s converts.
+    t2s_char: bool,
+    /// A character of some phrase t2s converts.
+    phrase_key: bool,
+}
+
+fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
+    let mut scan = LineScan {
+        letters: 0,
+        sentence: false,
+        rewrite: false,
+        t2s_char: false,
+        phrase_key: false,
+    };
+    let bits = !changes.chars.is_empty();
+    for c in text.chars() {
+        if c.is_ascii() {
+            scan.letters += usize::from(c.is_ascii_alphanumeric());
+            scan.sentence |= c == '!';
+            continue;
+        }
+        scan.letters += usize::from(normalize::is_letter_or_digit(c));
+        scan.sentence |= matches!(c, '。' | '！' | '；');
+        scan.rewrite |= normalize::folds(c) || normalize::is_tone_marked(c);
+        if bits {
+            scan.t2s_char |= has_bit(&changes.chars, c);
+            scan.phrase_key |= has_bit(&changes.phrase_keys, c);
+        }
+    }
+    scan
+}
+
+/// [`normalize_line`], plus the [`letter_count`] and sentence end of the result when one pass
+/// over the line found that no step changes it (the usual case: then the text is only
+/// trimmed, and trimming removes neither letters nor sentence ends).
+fn normalize_counted(raw: &str, converter: &Converter) -> (String, Option<(usize, bool)>) {
+    let body = raw.trim_start_matches('\u{feff}');
+    let scan = scan_line(body, &converter.changes);
+    // `T2sChanges::may_change` of `body` (its lists have no ASCII characters).
+    let t2s = converter.opencc.is_some()
+        && (scan.t2s_char
+            || (scan.phrase_key && converter.changes.phrases.iter().any(|p| body.contains(p))));
+    if scan.rewrite || t2s {
+        return (normalize_line(raw, converter), None);
+    }
+    let text = body.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    (text.to_string(), Some((scan.letters, scan.sentence)))
 }
 
 /// Normalises one raw line: fold full-width letters and digits to ASCII, strip pinyin
@@ -533,6 +602,35 @@ mod tests {
         assert!(!changes.may_change("覆盖全国的网络"));
         assert!(!changes.may_change("大模型正越来越多地针对特定垂直行业进行优化和应用。"));
         assert!(changes.may_change("服務"));
+    }
+
+    #[test]
+    fn the_one_pass_path_agrees_with_the_steps() {
+        let made_up = [
+            "  ＧＰＵ４ 服務(wù)。",
+            "\u{feff} 大模型！ ",
+            "覆盖全国的网络",
+            "我们已经回覆了",
+            "İstanbul 大模型; done!",
+            "abc",
+            "",
+            " \u{3000} ",
+            "国家（guó jiā）",
+        ];
+        let seeds = crate::seeds::SEED_ARTICLES
+            .iter()
+            .flat_map(|(_, t)| t.lines());
+        for enabled in [true, false] {
+            let converter = Converter::new(enabled);
+            for raw in made_up.into_iter().chain(seeds.clone()) {
+                let (text, counts) = normalize_counted(raw, &converter);
+                assert_eq!(text, normalize_line(raw, &converter), "{raw}");
+                if let Some((letters, sentence)) = counts {
+                    assert_eq!(letters, letter_count(&text), "{raw}");
+                    assert_eq!(sentence, furniture::has_sentence_end(&text), "{raw}");
+                }
+            }
+        }
     }
 
     fn article(text: &str) -> Article {
