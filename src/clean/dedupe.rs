@@ -26,6 +26,9 @@ pub const OVERLAP: f64 = 0.8;
 const SHINGLE: usize = 4;
 /// Shingles shared by more kept paragraphs than this are too common to find candidates with.
 const MAX_POSTINGS: usize = 64;
+/// Dropped paragraphs a list of candidates may hold before the postings reach past it (see
+/// [`mark`]).
+const SLACK: usize = 16;
 /// One shingle in this many (by hash) is used to find candidates.
 const SAMPLE: u32 = 4;
 
@@ -196,8 +199,8 @@ impl<'a> Unit<'a> {
 /// The verdicts of near-duplicate units: every kept line of a unit with a twin becomes
 /// [`Rule::Duplicate`] pointing at the twin's (article index, first kept line), as
 /// (article index, line index, rule).
-fn duplicates(units: &[Unit<'_>]) -> Vec<(usize, usize, Rule)> {
-    let twins = find_twins(units);
+fn duplicates(units: &[Unit<'_>], slack: usize) -> Vec<(usize, usize, Rule)> {
+    let twins = find_twins(units, slack);
     let mut verdicts = Vec::new();
     for (u, &twin) in units.iter().zip(&twins) {
         let Some(twin) = units.get(twin as usize) else {
@@ -283,6 +286,53 @@ fn scan(unit: Unit<'_>, index: usize, chunk: usize, buf: &mut Vec<u32>) -> Candi
     }
 }
 
+/// The paragraphs in at least `need` of the lists `short` and `long` into `alive`, where
+/// `short` are the `lists - need + 1` shortest (so every such paragraph is in one of them).
+/// `hits` counts the lists each paragraph was met in; those met are added to `touched`, and
+/// the caller sets their hits back to 0.
+fn count_hits(
+    short: &[&[u32]],
+    long: &[&[u32]],
+    need: u32,
+    hits: &mut [u32],
+    touched: &mut Vec<u32>,
+    alive: &mut Vec<u32>,
+) {
+    for list in short {
+        for &k in *list {
+            let h = &mut hits[k as usize];
+            if *h == 0 {
+                touched.push(k);
+            }
+            *h += 1;
+        }
+    }
+    // The longer lists, shortest first, only for paragraphs that can still reach `need`:
+    // most found in the short lists are out after a list or two.
+    alive.clear();
+    alive.extend_from_slice(touched);
+    for (j, list) in long.iter().enumerate() {
+        if alive.is_empty() {
+            break;
+        }
+        if alive.len() * 8 < list.len() {
+            for &k in alive.iter() {
+                if list.binary_search(&k).is_ok() {
+                    hits[k as usize] += 1;
+                }
+            }
+        } else {
+            for &k in *list {
+                if hits[k as usize] > 0 {
+                    hits[k as usize] += 1;
+                }
+            }
+        }
+        let left = (long.len() - j - 1) as u32;
+        alive.retain(|&k| hits[k as usize] + left >= need);
+    }
+}
+
 /// Sorts `v` by the high 32 bits, keeping the order of equal ones (LSD radix sort).
 fn radix_sort_high(v: &mut Vec<u64>) {
     const BITS: u32 = 11;
@@ -324,10 +374,17 @@ fn radix_sort_high(v: &mut Vec<u64>) {
 /// Paragraphs are decided one at a time in a fixed order (complete before truncated, longest
 /// first, then corpus order), each against the paragraphs kept before it. Everything that does
 /// not depend on those decisions — keys, shingles, which paragraphs have equal keys, which
-/// sampled shingles more than one paragraph has — is worked out first, in parallel and
+/// sampled shingles more than one paragraph has, and which earlier paragraphs could be a
+/// paragraph's twin if few enough were dropped — is worked out first, in parallel and
 /// collected in a fixed order, so the result does not depend on the number of threads and the
-/// one-at-a-time part only touches shingles that can find a twin.
+/// one-at-a-time part only checks those possible twins (or, where more than [`SLACK`] were
+/// dropped from a list, does the whole search).
 pub fn mark(docs: &mut [Vec<Draft>]) {
+    mark_with(docs, SLACK);
+}
+
+/// [`mark`] with `slack` in place of [`SLACK`] (tests try the slow path with little).
+fn mark_with(docs: &mut [Vec<Draft>], slack: usize) {
     let verdicts = {
         let units: Vec<Unit<'_>> = docs
             .iter()
@@ -342,7 +399,7 @@ pub fn mark(docs: &mut [Vec<Draft>]) {
                     })
             })
             .collect();
-        duplicates(&units)
+        duplicates(&units, slack)
     };
     for (doc, idx, rule) in verdicts {
         docs[doc][idx].rule = Some(rule);
@@ -350,7 +407,7 @@ pub fn mark(docs: &mut [Vec<Draft>]) {
 }
 
 /// For every unit, the index of its kept twin (`u32::MAX` for none): the decisions of [`mark`].
-fn find_twins(units: &[Unit<'_>]) -> Vec<u32> {
+fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
     use rayon::prelude::*;
     // Keys and shingles, in fixed chunks of units, each chunk's shingles in one buffer.
     let scanned: Vec<(Vec<Candidate>, Vec<u32>)> = units
@@ -429,6 +486,8 @@ fn find_twins(units: &[Unit<'_>]) -> Vec<u32> {
         .map(|(start, run)| (position(run[0]) as u32, start as u32, run.len() as u32))
         .collect();
     runs.par_sort_unstable();
+    // `lists[id]`: the positions with shingle `id` in their sample, ascending (`list(id)`);
+    // `shared(p)`: `p`'s shingles as (id, rank of `p` in the list).
     let mut offsets: Vec<usize> = vec![0; n + 1];
     for &(_, start, len) in &runs {
         for &x in &pairs[start as usize..(start + len) as usize] {
@@ -438,117 +497,177 @@ fn find_twins(units: &[Unit<'_>]) -> Vec<u32> {
     for p in 0..n {
         offsets[p + 1] += offsets[p];
     }
-    let mut shared_ids: Vec<u32> = vec![0; offsets[n]];
+    let mut shared_ids: Vec<(u32, u32)> = vec![(0, 0); offsets[n]];
     let mut fill = offsets.clone();
-    // Postings hold, per shared shingle, the first MAX_POSTINGS kept paragraphs with it in
-    // their sample: `posted[list_start[s]..][..list_len[s]]`, room for as many as have it.
     let mut list_start: Vec<u32> = Vec::with_capacity(runs.len() + 1);
-    let mut room = 0usize;
+    let mut listed: Vec<u32> = Vec::with_capacity(offsets[n]);
     for (id, &(_, start, len)) in runs.iter().enumerate() {
-        for &x in &pairs[start as usize..(start + len) as usize] {
-            shared_ids[fill[position(x)]] = id as u32;
+        list_start.push(listed.len() as u32);
+        for (rank, &x) in pairs[start as usize..(start + len) as usize]
+            .iter()
+            .enumerate()
+        {
+            shared_ids[fill[position(x)]] = (id as u32, rank as u32);
             fill[position(x)] += 1;
+            listed.push(position(x) as u32);
         }
-        list_start.push(room as u32);
-        room += (len as usize).min(MAX_POSTINGS);
     }
-    list_start.push(room as u32);
-    let shared = |p: usize| &shared_ids[offsets[p]..offsets[p + 1]];
-    let mut posted: Vec<u32> = vec![0; room];
-    let mut list_len: Vec<u8> = vec![0; runs.len()];
+    list_start.push(listed.len() as u32);
+    let n_lists = runs.len();
     drop(pairs);
     drop(fill);
     drop(runs);
+    let shared = |p: usize| &shared_ids[offsets[p]..offsets[p + 1]];
+    let list =
+        |id: u32| &listed[list_start[id as usize] as usize..list_start[id as usize + 1] as usize];
+
+    // The decisions depend on one another only through the postings: per shared shingle, the
+    // first MAX_POSTINGS paragraphs kept before. Paragraphs are seldom dropped, so the twins
+    // each paragraph could have are found first, in parallel, among the first
+    // MAX_POSTINGS + SLACK paragraphs of each list (which hold the postings as long as at
+    // most SLACK of them are dropped); then the decisions are made in order, checking only
+    // those twins against the postings as they really are.
+    let reach = MAX_POSTINGS + slack;
+    let need_of = |c: &Candidate<'_>| c.sampled.div_ceil(2).max(1);
+    let possible: Vec<(u32, u32, f64)> = (0..n)
+        .into_par_iter()
+        .map_init(
+            || (vec![0u32; n], Vec::new(), Vec::new(), Vec::new()),
+            |(hits, touched, alive, lists), p| {
+                let c = &candidates[p];
+                let need = need_of(c);
+                // Each list up to `p` (and up to `reach`), shortest first.
+                lists.clear();
+                lists.extend(shared(p).iter().filter_map(|&(id, rank)| {
+                    let seen = list(id);
+                    let len = (rank as usize).min(reach);
+                    (len > 0).then(|| &seen[..len])
+                }));
+                if lists.len() < need as usize {
+                    return Vec::new();
+                }
+                lists.sort_unstable_by_key(|l: &&[u32]| l.len());
+                let (short, long) = lists.split_at(lists.len() + 1 - need as usize);
+                count_hits(short, long, need, hits, touched, alive);
+                let found: Vec<(u32, u32, f64)> = alive
+                    .iter()
+                    .filter_map(|&k| {
+                        let o = overlap_reaching(c.shingles, candidates[k as usize].shingles)?;
+                        Some((p as u32, k, o))
+                    })
+                    .collect();
+                for &k in touched.iter() {
+                    hits[k as usize] = 0;
+                }
+                touched.clear();
+                found
+            },
+        )
+        .flat_map_iter(|found| found)
+        .collect();
 
     // One paragraph at a time.
     const NONE: u32 = u32::MAX;
     let mut kept_equal: Vec<u32> = vec![NONE; n]; // by `first_equal`: the kept one
     let mut twins: Vec<u32> = vec![NONE; n];
-    // Sampled shingles shared with each kept paragraph (by position), and which were hit.
+    let mut dropped: Vec<bool> = vec![false; n];
+    // Per list: dropped paragraphs within reach; lists with more than SLACK of them
+    // overflow (their postings may reach past `reach`: decided the slow way).
+    let mut dropped_in_reach: Vec<u8> = vec![0; n_lists];
     let mut hits: Vec<u32> = vec![0; n];
-    let mut touched: Vec<u32> = Vec::new();
-    let mut lists: Vec<u32> = Vec::new();
+    let (mut touched, mut alive, mut lists) = (Vec::new(), Vec::new(), Vec::<Vec<u32>>::new());
+    let mut next = 0;
     for (p, c) in candidates.iter().enumerate() {
-        let group = first_equal[p] as usize;
-        if kept_equal[group] != NONE {
-            twins[p] = kept_equal[group];
-            continue;
+        let start = next;
+        while possible.get(next).is_some_and(|&(q, _, _)| q as usize == p) {
+            next += 1;
         }
-        let need = c.sampled.div_ceil(2).max(1);
-        // A kept paragraph is only compared when it is in the postings of at least `need` of
-        // this one's sampled shingles, so it is in one of any `lists.len() - need + 1` of
-        // them: the shortest lists find every such paragraph, and the hits of those found
-        // are then completed from the longer lists.
-        lists.clear();
-        lists.extend(
-            shared(p)
-                .iter()
-                .copied()
-                .filter(|&s| list_len[s as usize] > 0),
-        );
-        if lists.len() >= need as usize {
-            let postings = |s: u32| {
-                let start = list_start[s as usize] as usize;
-                &posted[start..start + usize::from(list_len[s as usize])]
-            };
-            lists.sort_unstable_by_key(|&s| list_len[s as usize]);
-            let (short, long) = lists.split_at(lists.len() + 1 - need as usize);
-            for &s in short {
-                for &k in postings(s) {
-                    let h = &mut hits[k as usize];
-                    if *h == 0 {
-                        touched.push(k);
-                    }
-                    *h += 1;
-                }
+        let mine = &possible[start..next];
+        let group = first_equal[p] as usize;
+        let twin = if kept_equal[group] != NONE {
+            Some(kept_equal[group])
+        } else {
+            let need = need_of(c);
+            // The postings of list `id` when `p` is decided: its first MAX_POSTINGS kept
+            // paragraphs before `p`.
+            fn kept_before<'a>(
+                seen: &'a [u32],
+                rank: u32,
+                dropped: &'a [bool],
+            ) -> impl Iterator<Item = u32> + 'a {
+                seen[..rank as usize]
+                    .iter()
+                    .copied()
+                    .filter(|&k| !dropped[k as usize])
+                    .take(MAX_POSTINGS)
             }
-            let scan: usize = long
+            let postings = |id: u32, rank: u32, dropped: &'_ [bool]| {
+                kept_before(list(id), rank, dropped).collect::<Vec<u32>>()
+            };
+            let overflow = shared(p)
                 .iter()
-                .map(|&s| usize::from(list_len[s as usize]))
-                .sum();
-            if touched.len() * long.len() * 8 < scan {
-                for &k in &touched {
-                    let more = long
-                        .iter()
-                        .filter(|&&s| postings(s).binary_search(&k).is_ok());
-                    hits[k as usize] += more.count() as u32;
+                .any(|&(id, _)| usize::from(dropped_in_reach[id as usize]) > slack);
+            let mut best: Option<(f64, u32)> = None;
+            let mut consider = |o: f64, k: u32| {
+                // The highest overlap wins; on a tie, the one kept first.
+                if best.is_none_or(|(b, bk)| o > b || (o == b && k < bk)) {
+                    best = Some((o, k));
                 }
-            } else {
-                for &s in long {
-                    for &k in postings(s) {
-                        if hits[k as usize] > 0 {
-                            hits[k as usize] += 1;
+            };
+            if overflow {
+                lists.clear();
+                for &(id, rank) in shared(p) {
+                    let posted = postings(id, rank, &dropped);
+                    if !posted.is_empty() {
+                        lists.push(posted);
+                    }
+                }
+                if lists.len() >= need as usize {
+                    lists.sort_unstable_by_key(Vec::len);
+                    let lists: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+                    let (short, long) = lists.split_at(lists.len() + 1 - need as usize);
+                    count_hits(short, long, need, &mut hits, &mut touched, &mut alive);
+                    for &k in &alive {
+                        let other = candidates[k as usize].shingles;
+                        if let Some(o) = overlap_reaching(c.shingles, other) {
+                            consider(o, k);
                         }
                     }
+                    for &k in &touched {
+                        hits[k as usize] = 0;
+                    }
+                    touched.clear();
                 }
-            }
-        }
-        let mut twin: Option<(f64, u32)> = None;
-        for &k in &touched {
-            if hits[k as usize] >= need {
-                if let Some(o) = overlap_reaching(c.shingles, candidates[k as usize].shingles) {
-                    // The highest overlap wins; on a tie, the one kept first.
-                    if twin.is_none_or(|(best, b)| o > best || (o == best && k < b)) {
-                        twin = Some((o, k));
+            } else {
+                for &(_, k, o) in mine {
+                    if dropped[k as usize] {
+                        continue;
+                    }
+                    let in_postings = shared(p)
+                        .iter()
+                        .filter(|&&(id, rank)| {
+                            kept_before(list(id), rank, &dropped).any(|q| q == k)
+                        })
+                        .count();
+                    if in_postings >= need as usize {
+                        consider(o, k);
                     }
                 }
             }
-            hits[k as usize] = 0;
-        }
-        touched.clear();
+            best.map(|(_, k)| k)
+        };
         match twin {
-            Some((_, k)) => twins[p] = k,
-            None => {
-                for &s in shared(p) {
-                    let len = &mut list_len[s as usize];
-                    let start = list_start[s as usize] as usize;
-                    if start + usize::from(*len) < list_start[s as usize + 1] as usize {
-                        posted[start + usize::from(*len)] = p as u32;
-                        *len += 1;
+            Some(k) => {
+                twins[p] = k;
+                dropped[p] = true;
+                for &(id, rank) in shared(p) {
+                    if (rank as usize) < reach {
+                        let count = &mut dropped_in_reach[id as usize];
+                        *count = count.saturating_add(1);
                     }
                 }
-                kept_equal[group] = p as u32;
             }
+            None => kept_equal[group] = p as u32,
         }
     }
     // By unit: the unit of the twin.
@@ -596,7 +715,7 @@ fn mark_articles(docs: &mut [Vec<Draft>]) {
                 })
             })
             .collect();
-        duplicates(&units)
+        duplicates(&units, SLACK)
     };
     for (doc, idx, rule) in verdicts {
         docs[doc][idx].rule = Some(rule);
@@ -801,6 +920,19 @@ mod tests {
                     .any(|d| matches!(d.rule, Some(Rule::Duplicate(..))))
                     || seed % 7 == 0
             );
+        }
+    }
+
+    #[test]
+    fn little_slack_takes_the_slow_path_to_the_same_verdicts() {
+        for seed in 0..12 {
+            let mut slow = near_duplicates(seed, 200);
+            reference_mark(&mut slow);
+            for slack in [0, 1, 3] {
+                let mut fast = near_duplicates(seed, 200);
+                mark_with(&mut fast, slack);
+                assert_eq!(fast, slow, "seed {seed}, slack {slack}");
+            }
         }
     }
 
