@@ -333,37 +333,6 @@ fn count_hits(
     }
 }
 
-/// Sorts `v` by the high 32 bits, keeping the order of equal ones (LSD radix sort).
-fn radix_sort_high(v: &mut Vec<u64>) {
-    const BITS: u32 = 11;
-    if v.len() < 1 << 12 {
-        // Few: a comparison sort is quicker, and sorting by the whole value is the same order
-        // when the low bits were ascending.
-        v.sort_unstable();
-        return;
-    }
-    let mut other = vec![0u64; v.len()];
-    for shift in [32, 32 + BITS, 32 + 2 * BITS] {
-        let digit = |x: u64| ((x >> shift) & ((1 << BITS) - 1)) as usize;
-        let mut at = vec![0usize; 1 << BITS];
-        for &x in v.iter() {
-            at[digit(x)] += 1;
-        }
-        let mut sum = 0;
-        for slot in at.iter_mut() {
-            let count = *slot;
-            *slot = sum;
-            sum += count;
-        }
-        for &x in v.iter() {
-            let slot = &mut at[digit(x)];
-            other[*slot] = x;
-            *slot += 1;
-        }
-        std::mem::swap(v, &mut other);
-    }
-}
-
 /// Marks near-duplicate kept paragraphs (`rule == None`) across the whole corpus as
 /// [`Rule::Duplicate`] pointing at the kept twin's (article index, line).
 ///
@@ -466,55 +435,88 @@ fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
 
     // Sampled shingles that more than one paragraph has (the others cannot find a twin),
     // numbered in the order the decisions first meet them (so the lists the one-at-a-time
-    // part touches together sit together in memory); `shared(p)` lists the numbers of `p`'s.
-    let mut pairs: Vec<u64> = candidates
-        .par_iter()
+    // part touches together sit together in memory). The (shingle, position) pairs are
+    // spread over buckets by the shingle's top bits, from fixed stripes of positions, and
+    // each bucket is sorted on its own: all in parallel, the result independent of threads.
+    const BUCKET_BITS: u32 = 8;
+    const STRIPES: usize = 16;
+    let stripe = n.div_ceil(STRIPES).max(1);
+    let striped: Vec<Vec<Vec<u64>>> = candidates
+        .par_chunks(stripe)
         .enumerate()
-        .flat_map_iter(|(p, c)| sample(c.shingles).map(move |s| u64::from(s) << 32 | p as u64))
-        .collect();
-    radix_sort_high(&mut pairs);
-    let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
-    // Each shared shingle's run in `pairs` (sorted by position), by its first position.
-    let mut runs: Vec<(u32, u32, u32)> = pairs
-        .chunk_by(|a, b| a >> 32 == b >> 32)
-        .scan(0usize, |at, run| {
-            let start = *at;
-            *at += run.len();
-            Some((start, run))
+        .map(|(i, chunk)| {
+            let mut buckets = vec![Vec::new(); 1 << BUCKET_BITS];
+            for (j, c) in chunk.iter().enumerate() {
+                let p = (i * stripe + j) as u64;
+                for s in sample(c.shingles) {
+                    buckets[(s >> (32 - BUCKET_BITS)) as usize].push(u64::from(s) << 32 | p);
+                }
+            }
+            buckets
         })
-        .filter(|(_, run)| run.len() > 1)
-        .map(|(start, run)| (position(run[0]) as u32, start as u32, run.len() as u32))
+        .collect();
+    let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
+    // Per bucket: its pairs sorted, and the runs of a shingle more than one position has, as
+    // (first position, start, length).
+    type Runs = Vec<(u32, u32, u32)>;
+    let bucketed: Vec<(Vec<u64>, Runs)> = (0..1usize << BUCKET_BITS)
+        .into_par_iter()
+        .map(|b| {
+            let mut pairs: Vec<u64> = striped.iter().flat_map(|s| &s[b]).copied().collect();
+            pairs.sort_unstable();
+            let mut runs = Vec::new();
+            let mut start = 0;
+            for run in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {
+                if run.len() > 1 {
+                    runs.push((position(run[0]) as u32, start as u32, run.len() as u32));
+                }
+                start += run.len();
+            }
+            (pairs, runs)
+        })
+        .collect();
+    drop(striped);
+    let mut runs: Vec<(u32, u32, u32, u32)> = bucketed
+        .iter()
+        .enumerate()
+        .flat_map(|(b, (_, runs))| {
+            runs.iter()
+                .map(move |&(first, start, len)| (first, b as u32, start, len))
+        })
         .collect();
     runs.par_sort_unstable();
-    // `lists[id]`: the positions with shingle `id` in their sample, ascending (`list(id)`);
-    // `shared(p)`: `p`'s shingles as (id, rank of `p` in the list).
+    let members = |&(_, b, start, len): &(u32, u32, u32, u32)| {
+        bucketed[b as usize].0[start as usize..(start + len) as usize]
+            .iter()
+            .map(|&x| position(x))
+    };
+    // `list(id)`: the positions with shingle `id` in their sample, ascending; `shared(p)`:
+    // `p`'s shingles as (id, rank of `p` in the list).
     let mut offsets: Vec<usize> = vec![0; n + 1];
-    for &(_, start, len) in &runs {
-        for &x in &pairs[start as usize..(start + len) as usize] {
-            offsets[position(x) + 1] += 1;
+    let mut list_start: Vec<u32> = Vec::with_capacity(runs.len() + 1);
+    let mut listed: Vec<u32> = Vec::new();
+    for run in &runs {
+        list_start.push(listed.len() as u32);
+        for p in members(run) {
+            offsets[p + 1] += 1;
+            listed.push(p as u32);
         }
     }
+    list_start.push(listed.len() as u32);
+    drop(bucketed);
     for p in 0..n {
         offsets[p + 1] += offsets[p];
     }
     let mut shared_ids: Vec<(u32, u32)> = vec![(0, 0); offsets[n]];
     let mut fill = offsets.clone();
-    let mut list_start: Vec<u32> = Vec::with_capacity(runs.len() + 1);
-    let mut listed: Vec<u32> = Vec::with_capacity(offsets[n]);
-    for (id, &(_, start, len)) in runs.iter().enumerate() {
-        list_start.push(listed.len() as u32);
-        for (rank, &x) in pairs[start as usize..(start + len) as usize]
-            .iter()
-            .enumerate()
-        {
-            shared_ids[fill[position(x)]] = (id as u32, rank as u32);
-            fill[position(x)] += 1;
-            listed.push(position(x) as u32);
+    for id in 0..runs.len() {
+        let members = &listed[list_start[id] as usize..list_start[id + 1] as usize];
+        for (rank, &p) in members.iter().enumerate() {
+            shared_ids[fill[p as usize]] = (id as u32, rank as u32);
+            fill[p as usize] += 1;
         }
     }
-    list_start.push(listed.len() as u32);
     let n_lists = runs.len();
-    drop(pairs);
     drop(fill);
     drop(runs);
     let shared = |p: usize| &shared_ids[offsets[p]..offsets[p + 1]];
