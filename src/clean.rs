@@ -166,7 +166,19 @@ struct T2sChanges {
     /// that has its character, so text with none of them needs no substring search. (The
     /// character shared by most phrases is chosen — 覆, 藉, 瞭 — which common text lacks.)
     phrase_keys: Vec<u64>,
+    /// Both sets again for the common Han block U+4E00..=U+9FFF, one byte per character
+    /// ([`HAN_CHAR`], [`HAN_PHRASE_KEY`]): one small table read per character of most text.
+    han: Vec<u8>,
 }
+
+/// First code point of [`T2sChanges::han`].
+const HAN_FIRST: u32 = 0x4E00;
+/// One past the last code point of [`T2sChanges::han`].
+const HAN_END: u32 = 0xA000;
+/// [`T2sChanges::han`] bit: t2s changes the character.
+const HAN_CHAR: u8 = 1;
+/// [`T2sChanges::han`] bit: the character is a phrase key.
+const HAN_PHRASE_KEY: u8 = 2;
 
 /// The t2s lists, bundled.
 const T2S_CHANGES: &str = include_str!("../assets/t2s_changes.txt");
@@ -203,6 +215,19 @@ impl T2sChanges {
                 set_bit(&mut changes.phrase_keys, key);
             }
         }
+        changes.han = (HAN_FIRST..HAN_END)
+            .map(|c| {
+                let c = char::from_u32(c).unwrap_or_default();
+                let mut flags = 0;
+                if has_bit(&changes.chars, c) {
+                    flags |= HAN_CHAR;
+                }
+                if has_bit(&changes.phrase_keys, c) {
+                    flags |= HAN_PHRASE_KEY;
+                }
+                flags
+            })
+            .collect();
         changes
     }
 
@@ -343,22 +368,27 @@ fn explain(
     use rayon::prelude::*;
     let converter = Converter::new(options.t2s);
     // 1. Normalise (per article, in parallel).
-    let mut docs: Vec<Vec<Draft>> = articles
+    // 2a. Furniture signals of each line alone, and the keys of short lines (to find those
+    // repeated across the corpus), while each article's text is at hand.
+    let (mut docs, keys): (Vec<Vec<Draft>>, Vec<Vec<Option<String>>>) = articles
         .par_iter()
         .map(|article| {
-            let draft = normalize_article(article, &converter);
-            progress.advance(1);
-            draft
-        })
-        .collect();
-    // 2. Furniture: one line alone, then repeats across the corpus, then runs of short lines.
-    if options.boilerplate {
-        docs.par_iter_mut().for_each(|doc| {
-            for d in doc.iter_mut() {
-                d.rule = furniture::draft_signal(d).map(Rule::Furniture);
+            let mut draft = normalize_article(article, &converter);
+            let mut keys = Vec::new();
+            if options.boilerplate {
+                for d in draft.iter_mut() {
+                    d.rule = furniture::draft_signal(d).map(Rule::Furniture);
+                }
+                keys = furniture::repeat_keys(&draft);
             }
-        });
-        furniture::mark_repeated(&mut docs, options.min_chars);
+            progress.advance(1);
+            (draft, keys)
+        })
+        .unzip();
+    // 2b. Furniture: repeats across the corpus, then runs of short lines.
+    if options.boilerplate {
+        furniture::mark_repeated_keyed(&mut docs, &keys, options.min_chars);
+        drop(keys);
         docs.par_iter_mut()
             .for_each(|doc| furniture::mark_listings(doc, options.min_chars));
     }
@@ -461,10 +491,20 @@ fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
         phrase_key: false,
     };
     let bits = !changes.chars.is_empty();
+    let mut han = 0u8;
     for c in text.chars() {
         if c.is_ascii() {
             scan.letters += usize::from(c.is_ascii_alphanumeric());
             scan.sentence |= c == '!';
+            continue;
+        }
+        if let Some(i) = (c as u32)
+            .checked_sub(HAN_FIRST)
+            .filter(|_| (c as u32) < HAN_END)
+        {
+            // A Han character: a letter, nothing to fold or strip; only t2s may care.
+            scan.letters += 1;
+            han |= changes.han.get(i as usize).copied().unwrap_or(0);
             continue;
         }
         scan.letters += usize::from(normalize::is_letter_or_digit(c));
@@ -475,6 +515,8 @@ fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
             scan.phrase_key |= has_bit(&changes.phrase_keys, c);
         }
     }
+    scan.t2s_char |= han & HAN_CHAR != 0;
+    scan.phrase_key |= han & HAN_PHRASE_KEY != 0;
     scan
 }
 

@@ -729,24 +729,35 @@ fn kept_paragraph(d: &Draft, min_chars: usize) -> bool {
 /// part, and its result does not depend on the order.
 pub fn mark_repeated(docs: &mut [Vec<Draft>], min_chars: usize) {
     use rayon::prelude::*;
+    let keys: Vec<Vec<Option<String>>> = docs.par_iter().map(|doc| repeat_keys(doc)).collect();
+    mark_repeated_keyed(docs, &keys, min_chars);
+}
+
+/// Per line of `doc`: the [`line_key`] of a short line (the lines [`mark_repeated`] counts
+/// when they have no sentence end), else `None`. Made per article, while its text is at hand.
+pub(crate) fn repeat_keys(doc: &[Draft]) -> Vec<Option<String>> {
+    doc.iter()
+        .map(|d| (d.letters() <= SHORT_LINE_LETTERS).then(|| line_key(&d.text)))
+        .collect()
+}
+
+/// [`mark_repeated`] given every article's [`repeat_keys`].
+pub(crate) fn mark_repeated_keyed(
+    docs: &mut [Vec<Draft>],
+    keys: &[Vec<Option<String>>],
+    min_chars: usize,
+) {
+    use rayon::prelude::*;
     let short = |d: &Draft| d.letters() <= SHORT_LINE_LETTERS;
-    // Per line: the key of a short line (counted when it has no sentence end), else `None`.
-    let keys: Vec<Vec<Option<String>>> = docs
-        .par_iter()
-        .map(|doc| {
-            let key = |d: &Draft| short(d).then(|| line_key(&d.text));
-            doc.iter().map(key).collect()
-        })
-        .collect();
     let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
-    for (doc, keys) in docs.iter().zip(&keys) {
+    for (doc, keys) in docs.iter().zip(keys) {
         for (d, key) in doc.iter().zip(keys) {
             if let Some(key) = key.as_deref().filter(|_| !d.has_sentence_end()) {
                 *counts.entry(key).or_default() += 1;
             }
         }
     }
-    docs.par_iter_mut().zip(&keys).for_each(|(doc, keys)| {
+    docs.par_iter_mut().zip(keys).for_each(|(doc, keys)| {
         for i in 0..doc.len() {
             if doc[i].rule.is_some() || !short(&doc[i]) {
                 continue;
