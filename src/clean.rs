@@ -370,16 +370,16 @@ fn explain(
     // 1. Normalise (per article, in parallel).
     // 2a. Furniture signals of each line alone, and the keys of short lines (to find those
     // repeated across the corpus), while each article's text is at hand.
-    let (mut docs, keys): (Vec<Vec<Draft>>, Vec<Vec<Option<String>>>) = articles
+    let (mut docs, keys): (Vec<Vec<Draft>>, Vec<Option<furniture::RepeatKeys>>) = articles
         .par_iter()
         .map(|article| {
             let mut draft = normalize_article(article, &converter);
-            let mut keys = Vec::new();
+            let mut keys = None;
             if options.boilerplate {
                 for d in draft.iter_mut() {
                     d.rule = furniture::draft_signal(d).map(Rule::Furniture);
                 }
-                keys = furniture::repeat_keys(&draft);
+                keys = Some(furniture::repeat_keys(&draft));
             }
             progress.advance(1);
             (draft, keys)
@@ -387,6 +387,7 @@ fn explain(
         .unzip();
     // 2b. Furniture: repeats across the corpus, then runs of short lines.
     if options.boilerplate {
+        let keys: Vec<furniture::RepeatKeys> = keys.into_iter().flatten().collect();
         furniture::mark_repeated_keyed(&mut docs, &keys, options.min_chars);
         drop(keys);
         docs.par_iter_mut()

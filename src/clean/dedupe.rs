@@ -333,6 +333,37 @@ fn count_hits(
     }
 }
 
+/// Sorts one bucket of (shingle << 32 | position) pairs whose positions ascend: by the low
+/// `bits` of the shingle (the bucket fixes the rest), keeping the order of equal ones, which
+/// makes it the order of the values. Two stable counting passes.
+fn sort_bucket(pairs: &mut Vec<u64>, bits: u32) {
+    if pairs.len() < 1 << 10 {
+        pairs.sort_unstable();
+        return;
+    }
+    let low = bits / 2;
+    let mut other = vec![0u64; pairs.len()];
+    for (shift, width) in [(32, low), (32 + low, bits - low)] {
+        let digit = |x: u64| ((x >> shift) & ((1 << width) - 1)) as usize;
+        let mut at = vec![0usize; 1 << width];
+        for &x in pairs.iter() {
+            at[digit(x)] += 1;
+        }
+        let mut sum = 0;
+        for slot in at.iter_mut() {
+            let count = *slot;
+            *slot = sum;
+            sum += count;
+        }
+        for &x in pairs.iter() {
+            let slot = &mut at[digit(x)];
+            other[*slot] = x;
+            *slot += 1;
+        }
+        std::mem::swap(pairs, &mut other);
+    }
+}
+
 /// Marks near-duplicate kept paragraphs (`rule == None`) across the whole corpus as
 /// [`Rule::Duplicate`] pointing at the kept twin's (article index, line).
 ///
@@ -463,7 +494,7 @@ fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
         .into_par_iter()
         .map(|b| {
             let mut pairs: Vec<u64> = striped.iter().flat_map(|s| &s[b]).copied().collect();
-            pairs.sort_unstable();
+            sort_bucket(&mut pairs, 32 - BUCKET_BITS);
             let mut runs = Vec::new();
             let mut start = 0;
             for run in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {

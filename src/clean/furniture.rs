@@ -729,30 +729,52 @@ fn kept_paragraph(d: &Draft, min_chars: usize) -> bool {
 /// part, and its result does not depend on the order.
 pub fn mark_repeated(docs: &mut [Vec<Draft>], min_chars: usize) {
     use rayon::prelude::*;
-    let keys: Vec<Vec<Option<String>>> = docs.par_iter().map(|doc| repeat_keys(doc)).collect();
+    let keys: Vec<RepeatKeys> = docs.par_iter().map(|doc| repeat_keys(doc)).collect();
     mark_repeated_keyed(docs, &keys, min_chars);
 }
 
 /// Per line of `doc`: the [`line_key`] of a short line (the lines [`mark_repeated`] counts
 /// when they have no sentence end), else `None`. Made per article, while its text is at hand.
-pub(crate) fn repeat_keys(doc: &[Draft]) -> Vec<Option<String>> {
-    doc.iter()
-        .map(|d| (d.letters() <= SHORT_LINE_LETTERS).then(|| line_key(&d.text)))
-        .collect()
+pub(crate) fn repeat_keys(doc: &[Draft]) -> RepeatKeys {
+    let mut keys = RepeatKeys {
+        text: String::new(),
+        ends: Vec::with_capacity(doc.len()),
+    };
+    for d in doc {
+        let start = keys.text.len();
+        if d.letters() <= SHORT_LINE_LETTERS {
+            super::normalize::letter_key(&d.text, |c| keys.text.push(c));
+            keys.ends.push((start, keys.text.len()));
+        } else {
+            keys.ends.push((start, usize::MAX));
+        }
+    }
+    keys
+}
+
+/// One article's [`repeat_keys`]: every key in one string.
+pub(crate) struct RepeatKeys {
+    text: String,
+    /// Per line: where its key is in `text` (`usize::MAX` as the end: no key).
+    ends: Vec<(usize, usize)>,
+}
+
+impl RepeatKeys {
+    /// The key of line `i`, if it has one.
+    fn get(&self, i: usize) -> Option<&str> {
+        let &(start, end) = self.ends.get(i)?;
+        self.text.get(start..end)
+    }
 }
 
 /// [`mark_repeated`] given every article's [`repeat_keys`].
-pub(crate) fn mark_repeated_keyed(
-    docs: &mut [Vec<Draft>],
-    keys: &[Vec<Option<String>>],
-    min_chars: usize,
-) {
+pub(crate) fn mark_repeated_keyed(docs: &mut [Vec<Draft>], keys: &[RepeatKeys], min_chars: usize) {
     use rayon::prelude::*;
     let short = |d: &Draft| d.letters() <= SHORT_LINE_LETTERS;
     let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
     for (doc, keys) in docs.iter().zip(keys) {
-        for (d, key) in doc.iter().zip(keys) {
-            if let Some(key) = key.as_deref().filter(|_| !d.has_sentence_end()) {
+        for (i, d) in doc.iter().enumerate() {
+            if let Some(key) = keys.get(i).filter(|_| !d.has_sentence_end()) {
                 *counts.entry(key).or_default() += 1;
             }
         }
@@ -762,8 +784,8 @@ pub(crate) fn mark_repeated_keyed(
             if doc[i].rule.is_some() || !short(&doc[i]) {
                 continue;
             }
-            let repeated = keys[i]
-                .as_deref()
+            let repeated = keys
+                .get(i)
                 .and_then(|key| counts.get(key))
                 .is_some_and(|&n| n >= 2);
             let paragraph_next = doc.get(i + 1).is_some_and(|n| kept_paragraph(n, min_chars));
