@@ -207,15 +207,16 @@ pub fn has_sentence_end(text: &str) -> bool {
 
 /// Judges one normalised line on its own; `None` means "no furniture signal".
 pub fn line_signal(text: &str) -> Option<Signal> {
-    signal(text, letter_count(text))
+    signal(text, letter_count(text), has_sentence_end(text))
 }
 
 /// [`line_signal`] of a draft line, its letters counted already.
 pub fn draft_signal(d: &Draft) -> Option<Signal> {
-    signal(&d.text, d.letters())
+    signal(&d.text, d.letters(), d.has_sentence_end())
 }
 
-fn signal(text: &str, letters: usize) -> Option<Signal> {
+/// `letters` and `sentence`: the line's [`letter_count`] and [`has_sentence_end`].
+fn signal(text: &str, letters: usize, sentence: bool) -> Option<Signal> {
     let pipes = text.bytes().filter(|&b| b == b'|').count();
     if pipes >= 2 || (pipes == 1 && text.starts_with('|')) {
         return Some(Signal::Table);
@@ -244,17 +245,17 @@ fn signal(text: &str, letters: usize) -> Option<Signal> {
     if gate(GATE_LEGAL) && gate(GATE_ADDRESS) && is_legal_notice(text, letters) {
         return Some(Signal::LegalNotice);
     }
-    let sentence = has_sentence_end(text);
     if sentence {
         return None;
     }
-    if letters <= 60 && label_fields(text) >= 2 {
+    if letters <= 60 && facts.colon && label_fields(text) >= 2 {
         return Some(Signal::Metadata);
     }
     if letters <= 30 && is_byline(text, letters, gate(GATE_CREDIT)) {
         return Some(Signal::Byline);
     }
-    if letters <= 30 && (has_date(text) || has_time(text)) && letters - facts.digits <= 16 {
+    let dated = |text| (facts.digits > 0 && has_date(text)) || (facts.time && has_time(text));
+    if letters <= 30 && dated(text) && letters - facts.digits <= 16 {
         return Some(Signal::Dateline);
     }
     if letters <= 60 && is_teaser(text) {
@@ -282,6 +283,10 @@ struct Facts {
     /// Every character [`is_caseless`].
     caseless: bool,
     digits: usize,
+    /// A colon, ASCII or full-width (a `label:` field may follow).
+    colon: bool,
+    /// An ASCII colon (a clock time may be around it).
+    time: bool,
 }
 
 impl Facts {
@@ -290,14 +295,26 @@ impl Facts {
             gate: 0,
             caseless: true,
             digits: 0,
+            colon: false,
+            time: false,
         };
         let mut exotic = false;
         for c in text.chars() {
             facts.gate |= GATE[c as usize & 0xFFFF];
-            facts.digits += usize::from(c.is_ascii_digit());
+            if c.is_ascii() {
+                facts.digits += usize::from(c.is_ascii_digit());
+                facts.time |= c == ':';
+                facts.colon |= c == ':';
+                facts.caseless &= !c.is_ascii_uppercase();
+                continue;
+            }
+            if ('\u{3000}'..='\u{9FFF}').contains(&c) {
+                continue; // CJK: no case, digit or colon
+            }
+            facts.colon |= c == '：';
             let caseless = is_caseless(c);
             facts.caseless &= caseless;
-            exotic |= !caseless && !c.is_ascii();
+            exotic |= !caseless;
         }
         if exotic {
             facts.gate = u8::MAX;
