@@ -166,7 +166,19 @@ struct T2sChanges {
     /// that has its character, so text with none of them needs no substring search. (The
     /// character shared by most phrases is chosen — 覆, 藉, 瞭 — which common text lacks.)
     phrase_keys: Vec<u64>,
+    /// Both sets again for the common Han block U+4E00..=U+9FFF, one byte per character
+    /// ([`HAN_CHAR`], [`HAN_PHRASE_KEY`]): one small table read per character of most text.
+    han: Vec<u8>,
 }
+
+/// First code point of [`T2sChanges::han`].
+const HAN_FIRST: u32 = 0x4E00;
+/// One past the last code point of [`T2sChanges::han`].
+const HAN_END: u32 = 0xA000;
+/// [`T2sChanges::han`] bit: t2s changes the character.
+const HAN_CHAR: u8 = 1;
+/// [`T2sChanges::han`] bit: the character is a phrase key.
+const HAN_PHRASE_KEY: u8 = 2;
 
 /// The t2s lists, bundled.
 const T2S_CHANGES: &str = include_str!("../assets/t2s_changes.txt");
@@ -203,6 +215,19 @@ impl T2sChanges {
                 set_bit(&mut changes.phrase_keys, key);
             }
         }
+        changes.han = (HAN_FIRST..HAN_END)
+            .map(|c| {
+                let c = char::from_u32(c).unwrap_or_default();
+                let mut flags = 0;
+                if has_bit(&changes.chars, c) {
+                    flags |= HAN_CHAR;
+                }
+                if has_bit(&changes.phrase_keys, c) {
+                    flags |= HAN_PHRASE_KEY;
+                }
+                flags
+            })
+            .collect();
         changes
     }
 
@@ -343,22 +368,28 @@ fn explain(
     use rayon::prelude::*;
     let converter = Converter::new(options.t2s);
     // 1. Normalise (per article, in parallel).
-    let mut docs: Vec<Vec<Draft>> = articles
+    // 2a. Furniture signals of each line alone, and the keys of short lines (to find those
+    // repeated across the corpus), while each article's text is at hand.
+    let (mut docs, keys): (Vec<Vec<Draft>>, Vec<Option<furniture::RepeatKeys>>) = articles
         .par_iter()
         .map(|article| {
-            let draft = normalize_article(article, &converter);
-            progress.advance(1);
-            draft
-        })
-        .collect();
-    // 2. Furniture: one line alone, then repeats across the corpus, then runs of short lines.
-    if options.boilerplate {
-        docs.par_iter_mut().for_each(|doc| {
-            for d in doc.iter_mut() {
-                d.rule = furniture::draft_signal(d).map(Rule::Furniture);
+            let mut draft = normalize_article(article, &converter);
+            let mut keys = None;
+            if options.boilerplate {
+                for d in draft.iter_mut() {
+                    d.rule = furniture::draft_signal(d).map(Rule::Furniture);
+                }
+                keys = Some(furniture::repeat_keys(&draft));
             }
-        });
-        furniture::mark_repeated(&mut docs, options.min_chars);
+            progress.advance(1);
+            (draft, keys)
+        })
+        .unzip();
+    // 2b. Furniture: repeats across the corpus, then runs of short lines.
+    if options.boilerplate {
+        let keys: Vec<furniture::RepeatKeys> = keys.into_iter().flatten().collect();
+        furniture::mark_repeated_keyed(&mut docs, &keys, options.min_chars);
+        drop(keys);
         docs.par_iter_mut()
             .for_each(|doc| furniture::mark_listings(doc, options.min_chars));
     }
@@ -407,10 +438,14 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
             Origin::TextFile => index + 1,
             Origin::JsonlRecord { line } => line,
         };
-        let text = normalize_line(raw, converter);
+        let (text, counts) = normalize_counted(raw, converter);
         // A paragraph too long to be one unit (say, a file without line breaks) is judged piece
         // by piece, so one furniture signal cannot drop it all; the pieces share its line.
-        let pieces = crate::units::split_long(&text);
+        let pieces = if text.len() > crate::units::MAX_UNIT_CHARS {
+            crate::units::split_long(&text)
+        } else {
+            Vec::new()
+        };
         if pieces.len() > 1 {
             let pieces: Vec<String> = pieces
                 .into_iter()
@@ -420,10 +455,87 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
                 .collect();
             lines.extend(pieces.into_iter().map(|text| Draft::new(line, text)));
         } else if !text.is_empty() {
-            lines.push(Draft::new(line, text));
+            lines.push(match counts {
+                Some((letters, sentence)) => Draft {
+                    line,
+                    text,
+                    rule: None,
+                    letters,
+                    sentence,
+                },
+                None => Draft::new(line, text),
+            });
         }
     }
     lines
+}
+
+/// What one pass over a raw line tells: its [`letter_count`] and sentence end, whether
+/// folding or gloss stripping would change it, and whether t2s might.
+struct LineScan {
+    letters: usize,
+    sentence: bool,
+    /// A character [`normalize::folds`] or a tone-marked letter (a possible gloss).
+    rewrite: bool,
+    /// A character t2s converts.
+    t2s_char: bool,
+    /// A character of some phrase t2s converts.
+    phrase_key: bool,
+}
+
+fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
+    let mut scan = LineScan {
+        letters: 0,
+        sentence: false,
+        rewrite: false,
+        t2s_char: false,
+        phrase_key: false,
+    };
+    let bits = !changes.chars.is_empty();
+    let mut han = 0u8;
+    for c in text.chars() {
+        if c.is_ascii() {
+            scan.letters += usize::from(c.is_ascii_alphanumeric());
+            scan.sentence |= c == '!';
+            continue;
+        }
+        if let Some(i) = (c as u32)
+            .checked_sub(HAN_FIRST)
+            .filter(|_| (c as u32) < HAN_END)
+        {
+            // A Han character: a letter, nothing to fold or strip; only t2s may care.
+            scan.letters += 1;
+            han |= changes.han.get(i as usize).copied().unwrap_or(0);
+            continue;
+        }
+        scan.letters += usize::from(normalize::is_letter_or_digit(c));
+        scan.sentence |= matches!(c, '。' | '！' | '；');
+        scan.rewrite |= normalize::folds(c) || normalize::is_tone_marked(c);
+        if bits {
+            scan.t2s_char |= has_bit(&changes.chars, c);
+            scan.phrase_key |= has_bit(&changes.phrase_keys, c);
+        }
+    }
+    scan.t2s_char |= han & HAN_CHAR != 0;
+    scan.phrase_key |= han & HAN_PHRASE_KEY != 0;
+    scan
+}
+
+/// [`normalize_line`], plus the [`letter_count`] and sentence end of the result when one pass
+/// over the line found that no step changes it (the usual case: then the text is only
+/// trimmed, and trimming removes neither letters nor sentence ends).
+fn normalize_counted(raw: &str, converter: &Converter) -> (String, Option<(usize, bool)>) {
+    let body = raw.trim_start_matches('\u{feff}');
+    let scan = scan_line(body, &converter.changes);
+    // `T2sChanges::may_change` of `body` (its lists have no ASCII characters).
+    let t2s = converter.opencc.is_some()
+        && (scan.t2s_char
+            || (scan.phrase_key && converter.changes.phrases.iter().any(|p| body.contains(p))));
+    if scan.rewrite || t2s {
+        return (normalize_line(raw, converter), None);
+    }
+    let text = body.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    (text.to_string(), Some((scan.letters, scan.sentence)))
 }
 
 /// Normalises one raw line: fold full-width letters and digits to ASCII, strip pinyin
@@ -533,6 +645,35 @@ mod tests {
         assert!(!changes.may_change("覆盖全国的网络"));
         assert!(!changes.may_change("大模型正越来越多地针对特定垂直行业进行优化和应用。"));
         assert!(changes.may_change("服務"));
+    }
+
+    #[test]
+    fn the_one_pass_path_agrees_with_the_steps() {
+        let made_up = [
+            "  ＧＰＵ４ 服務(wù)。",
+            "\u{feff} 大模型！ ",
+            "覆盖全国的网络",
+            "我们已经回覆了",
+            "İstanbul 大模型; done!",
+            "abc",
+            "",
+            " \u{3000} ",
+            "国家（guó jiā）",
+        ];
+        let seeds = crate::seeds::SEED_ARTICLES
+            .iter()
+            .flat_map(|(_, t)| t.lines());
+        for enabled in [true, false] {
+            let converter = Converter::new(enabled);
+            for raw in made_up.into_iter().chain(seeds.clone()) {
+                let (text, counts) = normalize_counted(raw, &converter);
+                assert_eq!(text, normalize_line(raw, &converter), "{raw}");
+                if let Some((letters, sentence)) = counts {
+                    assert_eq!(letters, letter_count(&text), "{raw}");
+                    assert_eq!(sentence, furniture::has_sentence_end(&text), "{raw}");
+                }
+            }
+        }
     }
 
     fn article(text: &str) -> Article {

@@ -4,7 +4,7 @@
 // Input handling: no indexing that could panic on what users feed in.
 #![deny(clippy::indexing_slicing)]
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -71,13 +71,33 @@ pub struct Units {
     pub dropped: Vec<DroppedUnit>,
 }
 
-/// Builds units from cleaned articles.
+/// Builds units from cleaned articles (each article on its own, in parallel; the units come
+/// out in corpus order).
 pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
+    use rayon::prelude::*;
+    let per_article: Vec<Units> = articles
+        .par_iter()
+        .enumerate()
+        .map(|(doc, article)| build_article(doc, article, kind))
+        .collect();
+    let mut units = Units {
+        kept: Vec::with_capacity(per_article.iter().map(|u| u.kept.len()).sum()),
+        dropped: Vec::with_capacity(per_article.iter().map(|u| u.dropped.len()).sum()),
+    };
+    for article in per_article {
+        units.kept.extend(article.kept);
+        units.dropped.extend(article.dropped);
+    }
+    units
+}
+
+/// The units of article `doc`, its dropped ones sorted by (line, part).
+fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
     let mut units = Units::default();
-    for (doc, article) in articles.iter().enumerate() {
-        let (kept_from, dropped_from) = (units.kept.len(), units.dropped.len());
+    {
+        let (kept_from, dropped_from) = (0, 0);
         // Units given so far by each source line, to number the pieces of a line.
-        let mut pieces: HashMap<usize, usize> = HashMap::new();
+        let mut pieces: FxHashMap<usize, usize> = FxHashMap::default();
         let mut next_piece = |line: usize| {
             let n = pieces.entry(line).or_insert(0);
             *n += 1;
@@ -114,10 +134,15 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
                 Verdict::Keep => match kind {
                     UnitKind::Paragraph => {
                         // Pieces of a split paragraph are trimmed; blank ones are skipped.
-                        let parts = split_long(&line.text)
-                            .into_iter()
-                            .map(str::trim)
-                            .filter(|p| !p.is_empty());
+                        let text = line.text.as_str();
+                        let split;
+                        let parts: &[&str] = if text.len() <= MAX_UNIT_CHARS {
+                            std::slice::from_ref(&text)
+                        } else {
+                            split = split_long(text);
+                            &split
+                        };
+                        let parts = parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty());
                         for part in parts {
                             let head = heading.take();
                             units.kept.push(Unit {
@@ -173,7 +198,7 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
             });
         }
     }
-    units.dropped.sort_by_key(|d| (d.doc, d.line, d.part));
+    units.dropped.sort_by_key(|d| (d.line, d.part));
     units
 }
 

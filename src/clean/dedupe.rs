@@ -26,6 +26,9 @@ pub const OVERLAP: f64 = 0.8;
 const SHINGLE: usize = 4;
 /// Shingles shared by more kept paragraphs than this are too common to find candidates with.
 const MAX_POSTINGS: usize = 64;
+/// Dropped paragraphs a list of candidates may hold before the postings reach past it (see
+/// [`mark`]).
+const SLACK: usize = 16;
 /// One shingle in this many (by hash) is used to find candidates.
 const SAMPLE: u32 = 4;
 
@@ -81,38 +84,284 @@ pub fn overlap(a: &[u32], b: &[u32]) -> f64 {
 }
 
 /// [`overlap`] when it is at least [`OVERLAP`], else `None`; stops comparing as soon as the
-/// shingles left in `a` cannot bring it up to [`OVERLAP`] any more.
+/// shingles left in `a` cannot bring it up to [`OVERLAP`] any more. When `b` is much longer
+/// than `a` (a short paragraph against a long one), each shingle of `a` is looked up in `b` by
+/// galloping search instead of walking all of `b`.
 fn overlap_reaching(a: &[u32], b: &[u32]) -> Option<f64> {
     if a.is_empty() {
         return None;
     }
     let reaches = |shared: usize| shared as f64 / a.len() as f64 >= OVERLAP;
-    let (mut i, mut j, mut shared) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => {
-                i += 1;
-                // Every shingle skipped in `a` lowers the best overlap still possible.
-                if !reaches(shared + a.len() - i) {
+    let shared = if b.len() > 8 * a.len() {
+        let (mut j, mut missed) = (0, 0);
+        for &x in a {
+            j += gallop(&b[j..], x);
+            if b.get(j) == Some(&x) {
+                j += 1;
+            } else {
+                missed += 1;
+                // Every shingle missed in `a` lowers the best overlap still possible.
+                if !reaches(a.len() - missed) {
                     return None;
                 }
             }
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
+        }
+        a.len() - missed
+    } else {
+        let (mut i, mut j, mut shared) = (0, 0, 0usize);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => {
+                    i += 1;
+                    if !reaches(shared + a.len() - i) {
+                        return None;
+                    }
+                }
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
             }
         }
-    }
+        shared
+    };
     let o = shared as f64 / a.len() as f64;
     (o >= OVERLAP).then_some(o)
+}
+
+/// The first index of sorted `b` whose value is at least `x` (`b.len()` when none): steps of
+/// doubling length from the front, then a binary search in the last step.
+fn gallop(b: &[u32], x: u32) -> usize {
+    let mut step = 1;
+    let mut lo = 0;
+    while lo + step <= b.len() && b[lo + step - 1] < x {
+        lo += step;
+        step *= 2;
+    }
+    let hi = (lo + step).min(b.len());
+    lo + b[lo..hi].partition_point(|&v| v < x)
 }
 
 /// Shingles used to find candidates: a fixed quarter of them (by hash), so that a paragraph
 /// contained in another has its sample contained in the other's sample.
 fn sample(set: &[u32]) -> impl Iterator<Item = u32> + '_ {
     set.iter().copied().filter(|h| h % SAMPLE == 0)
+}
+
+/// FNV-1a of a run of key characters: the shingle hash (deterministic across runs and
+/// platforms; which shingles are sampled depends on it).
+#[inline]
+fn fnv(chars: &[u32]) -> u32 {
+    chars
+        .iter()
+        .fold(0x811c_9dc5_u32, |h, &c| (h ^ c).wrapping_mul(0x0100_0193))
+}
+
+/// A text to compare: the kept lines (`rule == None`) of `lines`, read one after another as
+/// one text (a paragraph is one line; a whole article is all of its lines). `lines[0]` is kept.
+#[derive(Clone, Copy)]
+struct Unit<'a> {
+    /// Article index.
+    doc: usize,
+    /// Index in the article of `lines[0]`.
+    first: usize,
+    lines: &'a [Draft],
+}
+
+impl<'a> Unit<'a> {
+    fn kept(self) -> impl DoubleEndedIterator<Item = &'a str> {
+        self.lines
+            .iter()
+            .filter(|d| d.rule.is_none())
+            .map(|d| d.text.as_str())
+    }
+
+    /// [`key`] of the kept lines joined by line breaks.
+    fn key(self) -> Vec<char> {
+        let mut key = Vec::new();
+        for text in self.kept() {
+            super::normalize::letter_key(text, |c| key.push(c));
+        }
+        key
+    }
+
+    /// [`is_truncated`] of the kept lines joined by line breaks.
+    fn truncated(self) -> bool {
+        self.kept()
+            .rev()
+            .find(|t| !t.trim_end().is_empty())
+            .is_some_and(is_truncated)
+    }
+}
+
+/// The verdicts of near-duplicate units: every kept line of a unit with a twin becomes
+/// [`Rule::Duplicate`] pointing at the twin's (article index, first kept line), as
+/// (article index, line index, rule).
+fn duplicates(units: &[Unit<'_>], slack: usize) -> Vec<(usize, usize, Rule)> {
+    let twins = find_twins(units, slack);
+    let mut verdicts = Vec::new();
+    for (u, &twin) in units.iter().zip(&twins) {
+        let Some(twin) = units.get(twin as usize) else {
+            continue;
+        };
+        let Some(twin_line) = twin.lines.first().map(|d| d.line) else {
+            continue;
+        };
+        let rule = Rule::Duplicate(twin.doc, twin_line);
+        for (i, d) in u.lines.iter().enumerate() {
+            if d.rule.is_none() {
+                verdicts.push((u.doc, u.first + i, rule));
+            }
+        }
+    }
+    verdicts
+}
+
+/// What the decisions need to know of one unit, worked out in parallel before them.
+struct Candidate<'s> {
+    /// Index in the units.
+    unit: u32,
+    truncated: bool,
+    /// Characters in the key.
+    len: usize,
+    /// A hash of the key (equal keys, equal hashes).
+    hash: u64,
+    /// The unit's [`shingles`] (empty while they are made: then `chunk` and `start..end` say
+    /// where they are in the scan's buffers).
+    shingles: &'s [u32],
+    chunk: u32,
+    start: usize,
+    end: usize,
+    /// How many of the shingles are in the sample.
+    sampled: u32,
+}
+
+/// Units per chunk of the parallel scan (each chunk keeps its shingles in one buffer).
+const SCAN_CHUNK: usize = 512;
+
+/// Appends `unit`'s sorted, deduplicated shingles to `buf` (exactly [`shingles`] of its
+/// [`key`], without building the key) and returns the candidate, its shingles at `start..`.
+fn scan(unit: Unit<'_>, index: usize, chunk: usize, buf: &mut Vec<u32>) -> Candidate<'static> {
+    use std::hash::Hasher;
+    let start = buf.len();
+    let mut hasher = rustc_hash::FxHasher::default();
+    let mut window = [0u32; SHINGLE];
+    let mut len = 0usize;
+    for text in unit.kept() {
+        super::normalize::letter_key(text, |c| {
+            hasher.write_u32(c as u32);
+            window.copy_within(1.., 0);
+            window[SHINGLE - 1] = c as u32;
+            len += 1;
+            if len >= SHINGLE {
+                buf.push(fnv(&window));
+            }
+        });
+    }
+    if len < SHINGLE {
+        // The whole (short) key is the one shingle; its characters end the window.
+        buf.push(fnv(&window[SHINGLE - len..]));
+    }
+    buf[start..].sort_unstable();
+    let mut end = start + 1;
+    for r in start + 1..buf.len() {
+        if buf[r] != buf[end - 1] {
+            buf[end] = buf[r];
+            end += 1;
+        }
+    }
+    buf.truncate(end);
+    Candidate {
+        unit: index as u32,
+        truncated: unit.truncated(),
+        len,
+        hash: hasher.finish(),
+        chunk: chunk as u32,
+        start,
+        end,
+        shingles: &[],
+        sampled: sample(&buf[start..end]).count() as u32,
+    }
+}
+
+/// The paragraphs in at least `need` of the lists `short` and `long` into `alive`, where
+/// `short` are the `lists - need + 1` shortest (so every such paragraph is in one of them).
+/// `hits` counts the lists each paragraph was met in; those met are added to `touched`, and
+/// the caller sets their hits back to 0.
+fn count_hits(
+    short: &[&[u32]],
+    long: &[&[u32]],
+    need: u32,
+    hits: &mut [u32],
+    touched: &mut Vec<u32>,
+    alive: &mut Vec<u32>,
+) {
+    for list in short {
+        for &k in *list {
+            let h = &mut hits[k as usize];
+            if *h == 0 {
+                touched.push(k);
+            }
+            *h += 1;
+        }
+    }
+    // The longer lists, shortest first, only for paragraphs that can still reach `need`:
+    // most found in the short lists are out after a list or two.
+    alive.clear();
+    alive.extend_from_slice(touched);
+    for (j, list) in long.iter().enumerate() {
+        if alive.is_empty() {
+            break;
+        }
+        if alive.len() * 8 < list.len() {
+            for &k in alive.iter() {
+                if list.binary_search(&k).is_ok() {
+                    hits[k as usize] += 1;
+                }
+            }
+        } else {
+            for &k in *list {
+                if hits[k as usize] > 0 {
+                    hits[k as usize] += 1;
+                }
+            }
+        }
+        let left = (long.len() - j - 1) as u32;
+        alive.retain(|&k| hits[k as usize] + left >= need);
+    }
+}
+
+/// Sorts one bucket of (shingle << 32 | position) pairs whose positions ascend: by the low
+/// `bits` of the shingle (the bucket fixes the rest), keeping the order of equal ones, which
+/// makes it the order of the values. Two stable counting passes.
+fn sort_bucket(pairs: &mut Vec<u64>, bits: u32) {
+    if pairs.len() < 1 << 10 {
+        pairs.sort_unstable();
+        return;
+    }
+    let low = bits / 2;
+    let mut other = vec![0u64; pairs.len()];
+    for (shift, width) in [(32, low), (32 + low, bits - low)] {
+        let digit = |x: u64| ((x >> shift) & ((1 << width) - 1)) as usize;
+        let mut at = vec![0usize; 1 << width];
+        for &x in pairs.iter() {
+            at[digit(x)] += 1;
+        }
+        let mut sum = 0;
+        for slot in at.iter_mut() {
+            let count = *slot;
+            *slot = sum;
+            sum += count;
+        }
+        for &x in pairs.iter() {
+            let slot = &mut at[digit(x)];
+            other[*slot] = x;
+            *slot += 1;
+        }
+        std::mem::swap(pairs, &mut other);
+    }
 }
 
 /// Marks near-duplicate kept paragraphs (`rule == None`) across the whole corpus as
@@ -125,203 +374,343 @@ fn sample(set: &[u32]) -> impl Iterator<Item = u32> + '_ {
 /// Paragraphs are decided one at a time in a fixed order (complete before truncated, longest
 /// first, then corpus order), each against the paragraphs kept before it. Everything that does
 /// not depend on those decisions — keys, shingles, which paragraphs have equal keys, which
-/// sampled shingles more than one paragraph has — is worked out first, in parallel and
+/// sampled shingles more than one paragraph has, and which earlier paragraphs could be a
+/// paragraph's twin if few enough were dropped — is worked out first, in parallel and
 /// collected in a fixed order, so the result does not depend on the number of threads and the
-/// one-at-a-time part only touches shingles that can find a twin.
+/// one-at-a-time part only checks those possible twins (or, where more than [`SLACK`] were
+/// dropped from a list, does the whole search).
 pub fn mark(docs: &mut [Vec<Draft>]) {
-    use rayon::prelude::*;
-    struct Candidate {
-        doc: usize,
-        idx: usize,
-        truncated: bool,
-        key: Vec<char>,
-        shingles: Vec<u32>,
-        /// How many of `shingles` are in the sample.
-        sampled: u32,
+    mark_with(docs, SLACK);
+}
+
+/// [`mark`] with `slack` in place of [`SLACK`] (tests try the slow path with little).
+fn mark_with(docs: &mut [Vec<Draft>], slack: usize) {
+    let verdicts = {
+        let units: Vec<Unit<'_>> = docs
+            .iter()
+            .enumerate()
+            .flat_map(|(doc, lines)| {
+                (0..lines.len())
+                    .filter(|&i| lines[i].rule.is_none())
+                    .map(move |first| Unit {
+                        doc,
+                        first,
+                        lines: &lines[first..first + 1],
+                    })
+            })
+            .collect();
+        duplicates(&units, slack)
+    };
+    for (doc, idx, rule) in verdicts {
+        docs[doc][idx].rule = Some(rule);
     }
-    let mut candidates: Vec<Candidate> = docs
-        .par_iter()
+}
+
+/// For every unit, the index of its kept twin (`u32::MAX` for none): the decisions of [`mark`].
+fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
+    use rayon::prelude::*;
+    // Keys and shingles, in fixed chunks of units, each chunk's shingles in one buffer.
+    let scanned: Vec<(Vec<Candidate>, Vec<u32>)> = units
+        .par_chunks(SCAN_CHUNK)
         .enumerate()
-        .flat_map_iter(|(doc, lines)| {
-            lines
+        .map(|(chunk, chunk_units)| {
+            let mut buf = Vec::new();
+            let candidates = chunk_units
                 .iter()
                 .enumerate()
-                .filter(|(_, d)| d.rule.is_none())
-                .map(move |(idx, d)| {
-                    let key = key(&d.text);
-                    let shingles = shingles(&key);
-                    Candidate {
-                        doc,
-                        idx,
-                        truncated: is_truncated(&d.text),
-                        sampled: sample(&shingles).count() as u32,
-                        shingles,
-                        key,
-                    }
-                })
+                .map(|(i, &u)| scan(u, chunk * SCAN_CHUNK + i, chunk, &mut buf))
+                .collect();
+            (candidates, buf)
+        })
+        .collect();
+    let (scanned, bufs): (Vec<Vec<Candidate<'_>>>, Vec<Vec<u32>>) = scanned.into_iter().unzip();
+    let mut candidates: Vec<Candidate<'_>> = scanned
+        .into_iter()
+        .flatten()
+        .map(|c| Candidate {
+            shingles: &bufs[c.chunk as usize][c.start..c.end],
+            ..c
         })
         .collect();
     // The order of decisions. The sort key is unique, so an unstable sort is deterministic.
     candidates.par_sort_unstable_by(|a, b| {
-        (a.truncated, b.key.len(), a.doc, a.idx).cmp(&(b.truncated, a.key.len(), b.doc, b.idx))
+        (a.truncated, b.len, a.unit).cmp(&(b.truncated, a.len, b.unit))
     });
     let n = candidates.len();
 
-    // Equal keys: `first_equal[p]` is the first position whose key equals `p`'s. Sorting by
-    // a hash of the key first keeps most comparisons off the (long) keys themselves.
-    let mut by_key: Vec<(u64, u32)> = candidates
+    // Equal keys: `first_equal[p]` is the first position whose key equals `p`'s. Positions are
+    // sorted by the key's hash and length; only within a run of equal hashes and lengths are
+    // keys compared, made again from the text (runs are the rare repeated paragraphs).
+    let mut by_key: Vec<(u64, usize, u32)> = candidates
         .par_iter()
         .enumerate()
-        .map(|(p, c)| {
-            use std::hash::{Hash, Hasher};
-            let mut hasher = rustc_hash::FxHasher::default();
-            c.key.hash(&mut hasher);
-            (hasher.finish(), p as u32)
-        })
+        .map(|(p, c)| (c.hash, c.len, p as u32))
         .collect();
-    let same_key = |a: &(u64, u32), b: &(u64, u32)| {
-        a.0 == b.0 && candidates[a.1 as usize].key == candidates[b.1 as usize].key
-    };
-    by_key.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| {
-                candidates[a.1 as usize]
-                    .key
-                    .cmp(&candidates[b.1 as usize].key)
-            })
-            .then(a.1.cmp(&b.1))
-    });
+    by_key.par_sort_unstable();
     let mut first_equal: Vec<u32> = (0..n as u32).collect();
-    for run in by_key.chunk_by(same_key) {
-        for &(_, p) in run {
-            first_equal[p as usize] = run[0].1;
+    for run in by_key.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        if run.len() < 2 {
+            continue;
+        }
+        // Distinct keys of the run with their first position (in practice, one).
+        let mut firsts: Vec<(Vec<char>, u32)> = Vec::new();
+        for &(_, _, p) in run {
+            let key = units[candidates[p as usize].unit as usize].key();
+            match firsts.iter().find(|(k, _)| *k == key) {
+                Some(&(_, first)) => first_equal[p as usize] = first,
+                None => firsts.push((key, p)),
+            }
         }
     }
     drop(by_key);
 
     // Sampled shingles that more than one paragraph has (the others cannot find a twin),
-    // numbered; `shared[p]` lists the numbers of `p`'s.
-    let mut pairs: Vec<(u32, u32)> = candidates
-        .par_iter()
+    // numbered in the order the decisions first meet them (so the lists the one-at-a-time
+    // part touches together sit together in memory). The (shingle, position) pairs are
+    // spread over buckets by the shingle's top bits, from fixed stripes of positions, and
+    // each bucket is sorted on its own: all in parallel, the result independent of threads.
+    const BUCKET_BITS: u32 = 8;
+    const STRIPES: usize = 16;
+    let stripe = n.div_ceil(STRIPES).max(1);
+    let striped: Vec<Vec<Vec<u64>>> = candidates
+        .par_chunks(stripe)
         .enumerate()
-        .flat_map_iter(|(p, c)| sample(&c.shingles).map(move |s| (s, p as u32)))
+        .map(|(i, chunk)| {
+            let mut buckets = vec![Vec::new(); 1 << BUCKET_BITS];
+            for (j, c) in chunk.iter().enumerate() {
+                let p = (i * stripe + j) as u64;
+                for s in sample(c.shingles) {
+                    buckets[(s >> (32 - BUCKET_BITS)) as usize].push(u64::from(s) << 32 | p);
+                }
+            }
+            buckets
+        })
         .collect();
-    pairs.par_sort_unstable();
-    let shared_runs = || {
-        pairs
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|run| run.len() > 1)
+    let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
+    // Per bucket: its pairs sorted, and the runs of a shingle more than one position has, as
+    // (first position, start, length).
+    type Runs = Vec<(u32, u32, u32)>;
+    let bucketed: Vec<(Vec<u64>, Runs)> = (0..1usize << BUCKET_BITS)
+        .into_par_iter()
+        .map(|b| {
+            let mut pairs: Vec<u64> = striped.iter().flat_map(|s| &s[b]).copied().collect();
+            sort_bucket(&mut pairs, 32 - BUCKET_BITS);
+            let mut runs = Vec::new();
+            let mut start = 0;
+            for run in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {
+                if run.len() > 1 {
+                    runs.push((position(run[0]) as u32, start as u32, run.len() as u32));
+                }
+                start += run.len();
+            }
+            (pairs, runs)
+        })
+        .collect();
+    drop(striped);
+    let mut runs: Vec<(u32, u32, u32, u32)> = bucketed
+        .iter()
+        .enumerate()
+        .flat_map(|(b, (_, runs))| {
+            runs.iter()
+                .map(move |&(first, start, len)| (first, b as u32, start, len))
+        })
+        .collect();
+    runs.par_sort_unstable();
+    let members = |&(_, b, start, len): &(u32, u32, u32, u32)| {
+        bucketed[b as usize].0[start as usize..(start + len) as usize]
+            .iter()
+            .map(|&x| position(x))
     };
+    // `list(id)`: the positions with shingle `id` in their sample, ascending; `shared(p)`:
+    // `p`'s shingles as (id, rank of `p` in the list).
     let mut offsets: Vec<usize> = vec![0; n + 1];
-    for &(_, p) in shared_runs().flatten() {
-        offsets[p as usize + 1] += 1;
+    let mut list_start: Vec<u32> = Vec::with_capacity(runs.len() + 1);
+    let mut listed: Vec<u32> = Vec::new();
+    for run in &runs {
+        list_start.push(listed.len() as u32);
+        for p in members(run) {
+            offsets[p + 1] += 1;
+            listed.push(p as u32);
+        }
     }
+    list_start.push(listed.len() as u32);
+    drop(bucketed);
     for p in 0..n {
         offsets[p + 1] += offsets[p];
     }
-    let mut shared_ids: Vec<u32> = vec![0; offsets[n]];
+    let mut shared_ids: Vec<(u32, u32)> = vec![(0, 0); offsets[n]];
     let mut fill = offsets.clone();
-    let mut n_shared = 0u32;
-    for run in shared_runs() {
-        for &(_, p) in run {
-            shared_ids[fill[p as usize]] = n_shared;
+    for id in 0..runs.len() {
+        let members = &listed[list_start[id] as usize..list_start[id + 1] as usize];
+        for (rank, &p) in members.iter().enumerate() {
+            shared_ids[fill[p as usize]] = (id as u32, rank as u32);
             fill[p as usize] += 1;
         }
-        n_shared += 1;
     }
+    let n_lists = runs.len();
+    drop(fill);
+    drop(runs);
     let shared = |p: usize| &shared_ids[offsets[p]..offsets[p + 1]];
-    drop(pairs);
+    let list =
+        |id: u32| &listed[list_start[id as usize] as usize..list_start[id as usize + 1] as usize];
 
-    // One paragraph at a time. Postings hold, per shared shingle, the first MAX_POSTINGS kept
-    // paragraphs with it in their sample.
+    // The decisions depend on one another only through the postings: per shared shingle, the
+    // first MAX_POSTINGS paragraphs kept before. Paragraphs are seldom dropped, so the twins
+    // each paragraph could have are found first, in parallel, among the first
+    // MAX_POSTINGS + SLACK paragraphs of each list (which hold the postings as long as at
+    // most SLACK of them are dropped); then the decisions are made in order, checking only
+    // those twins against the postings as they really are.
+    let reach = MAX_POSTINGS + slack;
+    let need_of = |c: &Candidate<'_>| c.sampled.div_ceil(2).max(1);
+    let possible: Vec<(u32, u32, f64)> = (0..n)
+        .into_par_iter()
+        .map_init(
+            || (vec![0u32; n], Vec::new(), Vec::new(), Vec::new()),
+            |(hits, touched, alive, lists), p| {
+                let c = &candidates[p];
+                let need = need_of(c);
+                // Each list up to `p` (and up to `reach`), shortest first.
+                lists.clear();
+                lists.extend(shared(p).iter().filter_map(|&(id, rank)| {
+                    let seen = list(id);
+                    let len = (rank as usize).min(reach);
+                    (len > 0).then(|| &seen[..len])
+                }));
+                if lists.len() < need as usize {
+                    return Vec::new();
+                }
+                lists.sort_unstable_by_key(|l: &&[u32]| l.len());
+                let (short, long) = lists.split_at(lists.len() + 1 - need as usize);
+                count_hits(short, long, need, hits, touched, alive);
+                let found: Vec<(u32, u32, f64)> = alive
+                    .iter()
+                    .filter_map(|&k| {
+                        let o = overlap_reaching(c.shingles, candidates[k as usize].shingles)?;
+                        Some((p as u32, k, o))
+                    })
+                    .collect();
+                for &k in touched.iter() {
+                    hits[k as usize] = 0;
+                }
+                touched.clear();
+                found
+            },
+        )
+        .flat_map_iter(|found| found)
+        .collect();
+
+    // One paragraph at a time.
     const NONE: u32 = u32::MAX;
     let mut kept_equal: Vec<u32> = vec![NONE; n]; // by `first_equal`: the kept one
-    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); n_shared as usize];
     let mut twins: Vec<u32> = vec![NONE; n];
-    // Sampled shingles shared with each kept paragraph (by position), and which were hit.
+    let mut dropped: Vec<bool> = vec![false; n];
+    // Per list: dropped paragraphs within reach; lists with more than SLACK of them
+    // overflow (their postings may reach past `reach`: decided the slow way).
+    let mut dropped_in_reach: Vec<u8> = vec![0; n_lists];
     let mut hits: Vec<u32> = vec![0; n];
-    let mut touched: Vec<u32> = Vec::new();
-    let mut lists: Vec<u32> = Vec::new();
+    let (mut touched, mut alive, mut lists) = (Vec::new(), Vec::new(), Vec::<Vec<u32>>::new());
+    let mut next = 0;
     for (p, c) in candidates.iter().enumerate() {
-        let group = first_equal[p] as usize;
-        if kept_equal[group] != NONE {
-            twins[p] = kept_equal[group];
-            continue;
+        let start = next;
+        while possible.get(next).is_some_and(|&(q, _, _)| q as usize == p) {
+            next += 1;
         }
-        let need = c.sampled.div_ceil(2).max(1);
-        // A kept paragraph is only compared when it is in the postings of at least `need` of
-        // this one's sampled shingles, so it is in one of any `lists.len() - need + 1` of
-        // them: the shortest lists find every such paragraph, and the hits of those found
-        // are then completed from the longer lists.
-        lists.clear();
-        lists.extend(
-            shared(p)
-                .iter()
-                .copied()
-                .filter(|&s| !postings[s as usize].is_empty()),
-        );
-        if lists.len() >= need as usize {
-            lists.sort_unstable_by_key(|&s| postings[s as usize].len());
-            let (short, long) = lists.split_at(lists.len() + 1 - need as usize);
-            for &s in short {
-                for &k in &postings[s as usize] {
-                    let h = &mut hits[k as usize];
-                    if *h == 0 {
-                        touched.push(k);
-                    }
-                    *h += 1;
-                }
+        let mine = &possible[start..next];
+        let group = first_equal[p] as usize;
+        let twin = if kept_equal[group] != NONE {
+            Some(kept_equal[group])
+        } else {
+            let need = need_of(c);
+            // The postings of list `id` when `p` is decided: its first MAX_POSTINGS kept
+            // paragraphs before `p`.
+            fn kept_before<'a>(
+                seen: &'a [u32],
+                rank: u32,
+                dropped: &'a [bool],
+            ) -> impl Iterator<Item = u32> + 'a {
+                seen[..rank as usize]
+                    .iter()
+                    .copied()
+                    .filter(|&k| !dropped[k as usize])
+                    .take(MAX_POSTINGS)
             }
-            let scan: usize = long.iter().map(|&s| postings[s as usize].len()).sum();
-            if touched.len() * long.len() * 8 < scan {
-                for &k in &touched {
-                    let more = long
-                        .iter()
-                        .filter(|&&s| postings[s as usize].binary_search(&k).is_ok());
-                    hits[k as usize] += more.count() as u32;
+            let postings = |id: u32, rank: u32, dropped: &'_ [bool]| {
+                kept_before(list(id), rank, dropped).collect::<Vec<u32>>()
+            };
+            let overflow = shared(p)
+                .iter()
+                .any(|&(id, _)| usize::from(dropped_in_reach[id as usize]) > slack);
+            let mut best: Option<(f64, u32)> = None;
+            let mut consider = |o: f64, k: u32| {
+                // The highest overlap wins; on a tie, the one kept first.
+                if best.is_none_or(|(b, bk)| o > b || (o == b && k < bk)) {
+                    best = Some((o, k));
                 }
-            } else {
-                for &s in long {
-                    for &k in &postings[s as usize] {
-                        if hits[k as usize] > 0 {
-                            hits[k as usize] += 1;
+            };
+            if overflow {
+                lists.clear();
+                for &(id, rank) in shared(p) {
+                    let posted = postings(id, rank, &dropped);
+                    if !posted.is_empty() {
+                        lists.push(posted);
+                    }
+                }
+                if lists.len() >= need as usize {
+                    lists.sort_unstable_by_key(Vec::len);
+                    let lists: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+                    let (short, long) = lists.split_at(lists.len() + 1 - need as usize);
+                    count_hits(short, long, need, &mut hits, &mut touched, &mut alive);
+                    for &k in &alive {
+                        let other = candidates[k as usize].shingles;
+                        if let Some(o) = overlap_reaching(c.shingles, other) {
+                            consider(o, k);
                         }
                     }
+                    for &k in &touched {
+                        hits[k as usize] = 0;
+                    }
+                    touched.clear();
                 }
-            }
-        }
-        let mut twin: Option<(f64, u32)> = None;
-        for &k in &touched {
-            if hits[k as usize] >= need {
-                if let Some(o) = overlap_reaching(&c.shingles, &candidates[k as usize].shingles) {
-                    // The highest overlap wins; on a tie, the one kept first.
-                    if twin.is_none_or(|(best, b)| o > best || (o == best && k < b)) {
-                        twin = Some((o, k));
+            } else {
+                for &(_, k, o) in mine {
+                    if dropped[k as usize] {
+                        continue;
+                    }
+                    let in_postings = shared(p)
+                        .iter()
+                        .filter(|&&(id, rank)| {
+                            kept_before(list(id), rank, &dropped).any(|q| q == k)
+                        })
+                        .count();
+                    if in_postings >= need as usize {
+                        consider(o, k);
                     }
                 }
             }
-            hits[k as usize] = 0;
-        }
-        touched.clear();
+            best.map(|(_, k)| k)
+        };
         match twin {
-            Some((_, k)) => twins[p] = k,
-            None => {
-                for &s in shared(p) {
-                    let list = &mut postings[s as usize];
-                    if list.len() < MAX_POSTINGS {
-                        list.push(p as u32);
+            Some(k) => {
+                twins[p] = k;
+                dropped[p] = true;
+                for &(id, rank) in shared(p) {
+                    if (rank as usize) < reach {
+                        let count = &mut dropped_in_reach[id as usize];
+                        *count = count.saturating_add(1);
                     }
                 }
-                kept_equal[group] = p as u32;
             }
+            None => kept_equal[group] = p as u32,
         }
     }
+    // By unit: the unit of the twin.
+    let mut by_unit = vec![NONE; n];
     for (c, &twin) in candidates.iter().zip(&twins) {
         if let Some(twin) = candidates.get(twin as usize) {
-            let twin_line = docs[twin.doc][twin.idx].line;
-            docs[c.doc][c.idx].rule = Some(Rule::Duplicate(twin.doc, twin_line));
+            by_unit[c.unit as usize] = twin.unit;
         }
     }
+    by_unit
 }
 
 /// [`mark`] in the given scope.
@@ -346,29 +735,24 @@ fn mark_articles(docs: &mut [Vec<Draft>]) {
         }
     });
     // Each article as one paragraph: its kept text, under its first kept line.
-    let mut whole: Vec<Vec<Draft>> = docs
-        .par_iter()
-        .map(|doc| {
-            let mut kept = doc.iter().filter(|d| d.rule.is_none());
-            let Some(first) = kept.next() else {
-                return Vec::new();
-            };
-            let mut text = first.text.clone();
-            for d in kept {
-                text.push('\n');
-                text.push_str(&d.text);
-            }
-            vec![Draft::new(first.line, text)]
-        })
-        .collect();
-    mark(&mut whole);
-    docs.par_iter_mut().zip(&whole).for_each(|(doc, whole)| {
-        if let Some(twin @ Rule::Duplicate(..)) = whole.first().and_then(|d| d.rule) {
-            for d in doc.iter_mut().filter(|d| d.rule.is_none()) {
-                d.rule = Some(twin);
-            }
-        }
-    });
+    let verdicts = {
+        let units: Vec<Unit<'_>> = docs
+            .iter()
+            .enumerate()
+            .filter_map(|(doc, lines)| {
+                let first = lines.iter().position(|d| d.rule.is_none())?;
+                Some(Unit {
+                    doc,
+                    first,
+                    lines: &lines[first..],
+                })
+            })
+            .collect();
+        duplicates(&units, SLACK)
+    };
+    for (doc, idx, rule) in verdicts {
+        docs[doc][idx].rule = Some(rule);
+    }
 }
 
 #[cfg(test)]
@@ -569,6 +953,19 @@ mod tests {
                     .any(|d| matches!(d.rule, Some(Rule::Duplicate(..))))
                     || seed % 7 == 0
             );
+        }
+    }
+
+    #[test]
+    fn little_slack_takes_the_slow_path_to_the_same_verdicts() {
+        for seed in 0..12 {
+            let mut slow = near_duplicates(seed, 200);
+            reference_mark(&mut slow);
+            for slack in [0, 1, 3] {
+                let mut fast = near_duplicates(seed, 200);
+                mark_with(&mut fast, slack);
+                assert_eq!(fast, slow, "seed {seed}, slack {slack}");
+            }
         }
     }
 

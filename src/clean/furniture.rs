@@ -6,8 +6,8 @@
 //! [`line_signal`] judges one line alone; [`mark_repeated`] and [`mark_listings`] look at
 //! lines in context (across articles, and runs of short lines within one).
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -128,19 +128,28 @@ impl Cues {
 
     /// The words that occur in `text`, each once, in list order.
     pub fn present_in<'t>(&'t self, text: &'t str) -> impl Iterator<Item = &'static str> + 't {
-        let mut found = vec![false; self.words.len()];
+        // One bit per word while there are at most 128 (every list here), else a vector.
+        let mut found = 0u128;
+        let mut more = vec![false; self.words.len().saturating_sub(128)];
         for (at, c) in text.char_indices() {
             if self.may_start(c) {
                 for (i, w) in self.words.iter().enumerate() {
-                    found[i] |= text[at..].starts_with(w);
+                    if text[at..].starts_with(w) {
+                        match more.get_mut(i.wrapping_sub(128)) {
+                            Some(f) => *f = true,
+                            None => found |= 1 << i,
+                        }
+                    }
                 }
             }
         }
-        self.words
-            .iter()
-            .zip(found)
-            .filter(|(_, f)| *f)
-            .map(|(w, _)| *w)
+        self.words.iter().enumerate().filter_map(move |(i, w)| {
+            let hit = match more.get(i.wrapping_sub(128)) {
+                Some(&f) => f,
+                None => found & (1 << i) != 0,
+            };
+            hit.then_some(*w)
+        })
     }
 }
 
@@ -198,50 +207,56 @@ pub fn has_sentence_end(text: &str) -> bool {
 
 /// Judges one normalised line on its own; `None` means "no furniture signal".
 pub fn line_signal(text: &str) -> Option<Signal> {
-    signal(text, letter_count(text))
+    signal(text, letter_count(text), has_sentence_end(text))
 }
 
 /// [`line_signal`] of a draft line, its letters counted already.
 pub fn draft_signal(d: &Draft) -> Option<Signal> {
-    signal(&d.text, d.letters())
+    signal(&d.text, d.letters(), d.has_sentence_end())
 }
 
-fn signal(text: &str, letters: usize) -> Option<Signal> {
-    let pipes = text.matches('|').count();
+/// `letters` and `sentence`: the line's [`letter_count`] and [`has_sentence_end`].
+fn signal(text: &str, letters: usize, sentence: bool) -> Option<Signal> {
+    let pipes = text.bytes().filter(|&b| b == b'|').count();
     if pipes >= 2 || (pipes == 1 && text.starts_with('|')) {
         return Some(Signal::Table);
     }
     if letters > MAX_FURNITURE_LETTERS {
         return None;
     }
-    let lower = lower_case(text);
-    if is_licence(&lower) {
+    let facts = Facts::of(text);
+    let lower = if facts.caseless {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
+    };
+    let gate = |bit: u8| facts.gate & bit != 0;
+    if gate(GATE_LICENCE) && is_licence(&lower) {
         return Some(Signal::Licence);
     }
-    if is_copyright(&lower) {
+    if gate(GATE_COPYRIGHT) && is_copyright(&lower) {
         return Some(Signal::Copyright);
     }
-    if has_phone(text) || has_email(text) || URLS.occurs_in(&lower) {
+    let phone =
+        facts.digits >= 5 && (phone_shaped(text) || (gate(GATE_PHONE) && phone_label(&lower)));
+    if phone || has_email(text) || (gate(GATE_URL) && URLS.occurs_in(&lower)) {
         return Some(Signal::Contact);
     }
-    if is_legal_notice(text, letters) {
+    if gate(GATE_LEGAL) && gate(GATE_ADDRESS) && is_legal_notice(text, letters) {
         return Some(Signal::LegalNotice);
     }
-    let sentence = has_sentence_end(text);
     if sentence {
         return None;
     }
-    if letters <= 60 && label_fields(text) >= 2 {
+    if letters <= 60 && facts.colon && label_fields(text) >= 2 {
         return Some(Signal::Metadata);
     }
-    if letters <= 30 && is_byline(text, letters) {
+    if letters <= 30 && is_byline(text, letters, gate(GATE_CREDIT)) {
         return Some(Signal::Byline);
     }
-    if letters <= 30 && (has_date(text) || has_time(text)) {
-        let digits = text.chars().filter(char::is_ascii_digit).count();
-        if letters - digits <= 16 {
-            return Some(Signal::Dateline);
-        }
+    let dated = |text| (facts.digits > 0 && has_date(text)) || (facts.time && has_time(text));
+    if letters <= 30 && dated(text) && letters - facts.digits <= 16 {
+        return Some(Signal::Dateline);
     }
     if letters <= 60 && is_teaser(text) {
         return Some(Signal::Teaser);
@@ -250,23 +265,117 @@ fn signal(text: &str, letters: usize) -> Option<Signal> {
     {
         return Some(Signal::Caption);
     }
-    if letters <= 16 && NAVIGATION.occurs_in(&lower) {
+    if letters <= 16 && gate(GATE_NAVIGATION) && NAVIGATION.occurs_in(&lower) {
         return Some(Signal::Navigation);
     }
-    if letters <= 60 && letters > 0 {
-        let digits = text.chars().filter(char::is_ascii_digit).count();
-        if digits * 2 >= letters {
-            return Some(Signal::Numeric);
-        }
+    if letters <= 60 && letters > 0 && facts.digits * 2 >= letters {
+        return Some(Signal::Numeric);
     }
     None
 }
 
+/// What one pass over a line tells the signals: which cue lists may have a word in it, whether
+/// lower-casing leaves it as it is, and how many ASCII digits it has.
+struct Facts {
+    /// [`GATE`] bits of its characters (all bits when a character outside ASCII has case: its
+    /// lower case might start a word).
+    gate: u8,
+    /// Every character [`is_caseless`].
+    caseless: bool,
+    digits: usize,
+    /// A colon, ASCII or full-width (a `label:` field may follow).
+    colon: bool,
+    /// An ASCII colon (a clock time may be around it).
+    time: bool,
+}
+
+impl Facts {
+    fn of(text: &str) -> Facts {
+        let mut facts = Facts {
+            gate: 0,
+            caseless: true,
+            digits: 0,
+            colon: false,
+            time: false,
+        };
+        let mut exotic = false;
+        for c in text.chars() {
+            facts.gate |= GATE[c as usize & 0xFFFF];
+            if c.is_ascii() {
+                facts.digits += usize::from(c.is_ascii_digit());
+                facts.time |= c == ':';
+                facts.colon |= c == ':';
+                facts.caseless &= !c.is_ascii_uppercase();
+                continue;
+            }
+            if ('\u{3000}'..='\u{9FFF}').contains(&c) {
+                continue; // CJK: no case, digit or colon
+            }
+            facts.colon |= c == '：';
+            let caseless = is_caseless(c);
+            facts.caseless &= caseless;
+            exotic |= !caseless;
+        }
+        if exotic {
+            facts.gate = u8::MAX;
+        }
+        facts
+    }
+}
+
+const GATE_LICENCE: u8 = 1;
+const GATE_COPYRIGHT: u8 = 1 << 1;
+const GATE_URL: u8 = 1 << 2;
+const GATE_PHONE: u8 = 1 << 3;
+const GATE_LEGAL: u8 = 1 << 4;
+const GATE_ADDRESS: u8 = 1 << 5;
+const GATE_CREDIT: u8 = 1 << 6;
+const GATE_NAVIGATION: u8 = 1 << 7;
+
+/// The cue lists behind each [`GATE`] bit.
+const GATED: [(&[&str], u8); 9] = [
+    (LICENCE_WORDS, GATE_LICENCE),
+    (&["许可证"], GATE_LICENCE),
+    (COPYRIGHT_WORDS, GATE_COPYRIGHT),
+    (URL_WORDS, GATE_URL),
+    (PHONE_LABELS, GATE_PHONE),
+    (LEGAL_WORDS, GATE_LEGAL),
+    (ADDRESS_WORDS, GATE_ADDRESS),
+    (CREDIT_WORDS, GATE_CREDIT),
+    (NAVIGATION_WORDS, GATE_NAVIGATION),
+];
+
+/// Per code point (modulo 2^16, like [`Cues`]): the bits of the cue lists with a word that
+/// starts with it (an ASCII letter in either case). A line none of whose characters has a
+/// list's bit holds none of its words, so the search for them is skipped.
+static GATE: [u8; 1 << 16] = gate_table();
+
+const fn gate_table() -> [u8; 1 << 16] {
+    let mut table = [0u8; 1 << 16];
+    let mut list = 0;
+    while list < GATED.len() {
+        let (words, bit) = GATED[list];
+        let mut i = 0;
+        while i < words.len() {
+            let c = first_code_point(words[i].as_bytes()) as usize & 0xFFFF;
+            table[c] |= bit;
+            if c >= b'a' as usize && c <= b'z' as usize {
+                table[c - 32] |= bit;
+            }
+            i += 1;
+        }
+        list += 1;
+    }
+    table
+}
+
 /// Link shapes.
-static URLS: Cues = Cues::new(&["http://", "https://", "www."]);
+const URL_WORDS: &[&str] = &["http://", "https://", "www."];
+static URLS: Cues = Cues::new(URL_WORDS);
 
 /// Widget and navigation words that make up short menu lines.
-static NAVIGATION: Cues = Cues::new(&[
+static NAVIGATION: Cues = Cues::new(NAVIGATION_WORDS);
+const NAVIGATION_WORDS: &[&str] = &[
     "展开",
     "收起",
     "更多",
@@ -299,10 +408,11 @@ static NAVIGATION: Cues = Cues::new(&[
     "转发",
     "订阅",
     "广告",
-]);
+];
 
 /// Cue words of reprint and disclaimer notices.
-static LEGAL_CUES: Cues = Cues::new(&[
+static LEGAL_CUES: Cues = Cues::new(LEGAL_WORDS);
+const LEGAL_WORDS: &[&str] = &[
     "版权",
     "转载",
     "授权",
@@ -324,10 +434,11 @@ static LEGAL_CUES: Cues = Cues::new(&[
     "投稿",
     "撤下",
     "联系",
-]);
+];
 
 /// Words by which a site addresses its reader or names itself.
-static ADDRESS_CUES: Cues = Cues::new(&[
+static ADDRESS_CUES: Cues = Cues::new(ADDRESS_WORDS);
+const ADDRESS_WORDS: &[&str] = &[
     "本站",
     "本网",
     "本报",
@@ -342,7 +453,7 @@ static ADDRESS_CUES: Cues = Cues::new(&[
     "欢迎",
     "任何",
     "您",
-]);
+];
 
 fn is_legal_notice(text: &str, letters: usize) -> bool {
     let cues: Vec<&str> = LEGAL_CUES.present_in(text).collect();
@@ -356,8 +467,11 @@ fn is_legal_notice(text: &str, letters: usize) -> bool {
     cue_chars * 8 >= letters
 }
 
+/// Licence and registration words.
+const LICENCE_WORDS: &[&str] = &["icp备", "icp证", "网安备", "备案号"];
+
 fn is_licence(lower: &str) -> bool {
-    static LICENCES: Cues = Cues::new(&["icp备", "icp证", "网安备", "备案号"]);
+    static LICENCES: Cues = Cues::new(LICENCE_WORDS);
     if LICENCES.occurs_in(lower) {
         return true;
     }
@@ -370,44 +484,20 @@ fn is_licence(lower: &str) -> bool {
     })
 }
 
-fn is_copyright(lower: &str) -> bool {
-    static COPYRIGHT: Cues = Cues::new(&[
-        "©",
-        "copyright",
-        "all rights reserved",
-        "版权所有",
-        "版权归",
-        "版权属",
-        "保留所有权利",
-    ]);
-    COPYRIGHT.occurs_in(lower)
-}
+/// Copyright words.
+const COPYRIGHT_WORDS: &[&str] = &[
+    "©",
+    "copyright",
+    "all rights reserved",
+    "版权所有",
+    "版权归",
+    "版权属",
+    "保留所有权利",
+];
 
-/// Runs of ASCII digits joined by `-` as (start char index, digits, groups).
-fn digit_tokens(chars: &[char]) -> Vec<Vec<String>> {
-    let mut tokens = Vec::new();
-    let mut groups: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_digit() {
-            current.push(c);
-        } else if c == '-'
-            && !current.is_empty()
-            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
-        {
-            groups.push(std::mem::take(&mut current));
-        } else if !current.is_empty() {
-            groups.push(std::mem::take(&mut current));
-            tokens.push(std::mem::take(&mut groups));
-        }
-    }
-    if !current.is_empty() {
-        groups.push(current);
-    }
-    if !groups.is_empty() {
-        tokens.push(groups);
-    }
-    tokens
+fn is_copyright(lower: &str) -> bool {
+    static COPYRIGHT: Cues = Cues::new(COPYRIGHT_WORDS);
+    COPYRIGHT.occurs_in(lower)
 }
 
 /// A phone number: `010-83251700`, `0755-1234567`, `400-889-0008`, `4008890008`, an
@@ -417,29 +507,63 @@ pub fn has_phone(text: &str) -> bool {
     if text.bytes().filter(u8::is_ascii_digit).count() < 5 {
         return false;
     }
-    let chars: Vec<char> = text.chars().collect();
-    let shaped = digit_tokens(&chars).iter().any(|groups| {
-        let joined: String = groups.concat();
-        let area = groups.len() == 2
-            && groups[0].starts_with('0')
-            && (3..=4).contains(&groups[0].len())
-            && (7..=8).contains(&groups[1].len());
-        let service =
-            (joined.starts_with("400") || joined.starts_with("800")) && joined.len() == 10;
-        let mobile = groups.len() == 1
-            && joined.len() == 11
-            && joined.starts_with('1')
-            && joined
-                .as_bytes()
-                .get(1)
-                .is_some_and(|d| (b'3'..=b'9').contains(d));
-        area || service || mobile
-    });
-    if shaped {
-        return true;
+    phone_shaped(text) || phone_label(&lower_case(text))
+}
+
+/// Labels a phone number follows.
+const PHONE_LABELS: &[&str] = &["电话", "热线", "传真", "手机", "tel"];
+
+/// A token of ASCII digit groups joined by single `-` (`010-83251700`) shaped like a phone
+/// number: area code and number, a 400/800 service number, or an 11-digit mobile number.
+fn phone_shaped(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        // One token: its groups, the lengths of the first two, and its digits joined (their
+        // count and the first three).
+        let (mut groups, mut first, mut second) = (0, 0, 0);
+        let leading_zero = b[i] == b'0';
+        let (mut joined, mut head) = (0, [0u8; 3]);
+        loop {
+            let start = i;
+            while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+                if let Some(h) = head.get_mut(joined) {
+                    *h = d;
+                }
+                joined += 1;
+                i += 1;
+            }
+            groups += 1;
+            match groups {
+                1 => first = i - start,
+                2 => second = i - start,
+                _ => {}
+            }
+            if b.get(i) == Some(&b'-') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let area =
+            groups == 2 && leading_zero && (3..=4).contains(&first) && (7..=8).contains(&second);
+        let service = (head == *b"400" || head == *b"800") && joined == 10;
+        let mobile =
+            groups == 1 && joined == 11 && head[0] == b'1' && (b'3'..=b'9').contains(&head[1]);
+        if area || service || mobile {
+            return true;
+        }
     }
-    let lower = lower_case(text);
-    ["电话", "热线", "传真", "手机", "tel"].iter().any(|label| {
+    false
+}
+
+/// Five or more digits right after a phone label in `lower` (lower-cased text).
+fn phone_label(lower: &str) -> bool {
+    PHONE_LABELS.iter().any(|label| {
         lower.match_indices(label).any(|(at, w)| {
             let digits = lower[at + w.len()..]
                 .chars()
@@ -544,7 +668,8 @@ fn is_han(c: char) -> bool {
 }
 
 /// Credit words of bylines.
-static CREDITS: Cues = Cues::new(&[
+static CREDITS: Cues = Cues::new(CREDIT_WORDS);
+const CREDIT_WORDS: &[&str] = &[
     "责任编辑",
     "图片来源",
     "记者",
@@ -564,13 +689,15 @@ static CREDITS: Cues = Cues::new(&[
     "策划",
     "来源",
     "原标题",
-]);
+];
 
-fn is_byline(text: &str, letters: usize) -> bool {
+/// `cues`: might a credit word occur (else they are not looked for)?
+fn is_byline(text: &str, letters: usize, cues: bool) -> bool {
     let separator = |c: Option<char>| matches!(c, Some(':' | '：' | '/' | '|' | ' ' | '丨'));
-    let credited = CREDITS
-        .occurrences(text)
-        .any(|(at, w)| separator(text[at + w.len()..].chars().next()));
+    let credited = cues
+        && CREDITS
+            .occurrences(text)
+            .any(|(at, w)| separator(text[at + w.len()..].chars().next()));
     let leading = ["文/", "图/", "文|", "图|", "文:", "图:"]
         .iter()
         .any(|p| text.starts_with(p));
@@ -619,30 +746,63 @@ fn kept_paragraph(d: &Draft, min_chars: usize) -> bool {
 /// part, and its result does not depend on the order.
 pub fn mark_repeated(docs: &mut [Vec<Draft>], min_chars: usize) {
     use rayon::prelude::*;
+    let keys: Vec<RepeatKeys> = docs.par_iter().map(|doc| repeat_keys(doc)).collect();
+    mark_repeated_keyed(docs, &keys, min_chars);
+}
+
+/// Per line of `doc`: the [`line_key`] of a short line (the lines [`mark_repeated`] counts
+/// when they have no sentence end), else `None`. Made per article, while its text is at hand.
+pub(crate) fn repeat_keys(doc: &[Draft]) -> RepeatKeys {
+    let mut keys = RepeatKeys {
+        text: String::new(),
+        ends: Vec::with_capacity(doc.len()),
+    };
+    for d in doc {
+        let start = keys.text.len();
+        if d.letters() <= SHORT_LINE_LETTERS {
+            super::normalize::letter_key(&d.text, |c| keys.text.push(c));
+            keys.ends.push((start, keys.text.len()));
+        } else {
+            keys.ends.push((start, usize::MAX));
+        }
+    }
+    keys
+}
+
+/// One article's [`repeat_keys`]: every key in one string.
+pub(crate) struct RepeatKeys {
+    text: String,
+    /// Per line: where its key is in `text` (`usize::MAX` as the end: no key).
+    ends: Vec<(usize, usize)>,
+}
+
+impl RepeatKeys {
+    /// The key of line `i`, if it has one.
+    fn get(&self, i: usize) -> Option<&str> {
+        let &(start, end) = self.ends.get(i)?;
+        self.text.get(start..end)
+    }
+}
+
+/// [`mark_repeated`] given every article's [`repeat_keys`].
+pub(crate) fn mark_repeated_keyed(docs: &mut [Vec<Draft>], keys: &[RepeatKeys], min_chars: usize) {
+    use rayon::prelude::*;
     let short = |d: &Draft| d.letters() <= SHORT_LINE_LETTERS;
-    // Per line: the key of a short line (counted when it has no sentence end), else `None`.
-    let keys: Vec<Vec<Option<String>>> = docs
-        .par_iter()
-        .map(|doc| {
-            let key = |d: &Draft| short(d).then(|| line_key(&d.text));
-            doc.iter().map(key).collect()
-        })
-        .collect();
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for (doc, keys) in docs.iter().zip(&keys) {
-        for (d, key) in doc.iter().zip(keys) {
-            if let Some(key) = key.as_deref().filter(|_| !d.has_sentence_end()) {
+    let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
+    for (doc, keys) in docs.iter().zip(keys) {
+        for (i, d) in doc.iter().enumerate() {
+            if let Some(key) = keys.get(i).filter(|_| !d.has_sentence_end()) {
                 *counts.entry(key).or_default() += 1;
             }
         }
     }
-    docs.par_iter_mut().zip(&keys).for_each(|(doc, keys)| {
+    docs.par_iter_mut().zip(keys).for_each(|(doc, keys)| {
         for i in 0..doc.len() {
             if doc[i].rule.is_some() || !short(&doc[i]) {
                 continue;
             }
-            let repeated = keys[i]
-                .as_deref()
+            let repeated = keys
+                .get(i)
                 .and_then(|key| counts.get(key))
                 .is_some_and(|&n| n >= 2);
             let paragraph_next = doc.get(i + 1).is_some_and(|n| kept_paragraph(n, min_chars));
@@ -841,6 +1001,95 @@ mod tests {
             "这家公司推出的新产品在市场上反响热烈,用户纷纷点赞并主动分享给身边的朋友。",
         ] {
             assert_eq!(sig(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn gated_checks_agree_with_ungated_ones() {
+        // The old `has_phone` shapes, with strings.
+        fn shaped_slow(text: &str) -> bool {
+            let chars: Vec<char> = text.chars().collect();
+            let mut tokens: Vec<Vec<String>> = Vec::new();
+            let (mut groups, mut current) = (Vec::new(), String::new());
+            for (i, &c) in chars.iter().enumerate() {
+                if c.is_ascii_digit() {
+                    current.push(c);
+                } else if c == '-'
+                    && !current.is_empty()
+                    && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+                {
+                    groups.push(std::mem::take(&mut current));
+                } else if !current.is_empty() {
+                    groups.push(std::mem::take(&mut current));
+                    tokens.push(std::mem::take(&mut groups));
+                }
+            }
+            if !current.is_empty() {
+                groups.push(current);
+            }
+            if !groups.is_empty() {
+                tokens.push(groups);
+            }
+            tokens.iter().any(|groups| {
+                let joined: String = groups.concat();
+                let area = groups.len() == 2
+                    && groups[0].starts_with('0')
+                    && (3..=4).contains(&groups[0].len())
+                    && (7..=8).contains(&groups[1].len());
+                let service =
+                    (joined.starts_with("400") || joined.starts_with("800")) && joined.len() == 10;
+                let mobile = groups.len() == 1
+                    && joined.len() == 11
+                    && joined.starts_with('1')
+                    && (b'3'..=b'9').contains(&joined.as_bytes()[1]);
+                area || service || mobile
+            })
+        }
+        let texts = [
+            "010-83251700",
+            "0755-1234567 和 400-889-0008",
+            "4008890008",
+            "8001234567",
+            "13812345678",
+            "12812345678",
+            "1-3812345678",
+            "--010-83251700-",
+            "2020-2021年",
+            "10120180014",
+            "电话:010 8325 1700",
+            "Tel: 12345",
+            "ICP备 京ICP备17054264号 Copyright WWW.EXAMPLE.CN HTTP://A",
+            "İcp备 xx",
+            "记者 王明",
+            "本站声明:转载请联系我们",
+        ];
+        let all: [&Cues; 7] = [
+            &URLS,
+            &NAVIGATION,
+            &LEGAL_CUES,
+            &ADDRESS_CUES,
+            &CREDITS,
+            &Cues::new(LICENCE_WORDS),
+            &Cues::new(COPYRIGHT_WORDS),
+        ];
+        for text in texts {
+            assert_eq!(phone_shaped(text), shaped_slow(text), "{text}");
+            // A list whose gate bit is off has no word in the line or its lower case.
+            let facts = Facts::of(text);
+            for (cues, bit) in all.iter().zip([
+                GATE_URL,
+                GATE_NAVIGATION,
+                GATE_LEGAL,
+                GATE_ADDRESS,
+                GATE_CREDIT,
+                GATE_LICENCE,
+                GATE_COPYRIGHT,
+            ]) {
+                if facts.gate & bit == 0 {
+                    assert!(!cues.occurs_in(text), "{text}");
+                    assert!(!cues.occurs_in(&text.to_lowercase()), "{text}");
+                }
+            }
         }
     }
 

@@ -215,7 +215,7 @@ pub fn letter_key(text: &str, mut push: impl FnMut(char)) {
             '\0'..='\x7f' if c.is_ascii_alphanumeric() => push(c.to_ascii_lowercase()),
             '\0'..='\x7f' => {}
             '\u{4E00}'..='\u{9FFF}' => push(c),
-            _ if c.is_alphanumeric() => c.to_lowercase().for_each(&mut push),
+            _ if is_letter_or_digit(c) => c.to_lowercase().for_each(&mut push),
             _ => {}
         }
     }
