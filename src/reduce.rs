@@ -913,6 +913,9 @@ fn sorted_eigh(matrix: &Array2<f64>) -> Result<(Array1<f64>, Array2<f64>)> {
     Ok((sorted_vals, sorted_vecs))
 }
 
+/// Rows per block of [`project_2d`]'s Gram matrix: blocks are multiplied in parallel.
+const GRAM_BLOCK_ROWS: usize = 32_768;
+
 /// Projects rows onto their first two principal directions (for a 2-D map of the units).
 /// Deterministic; rows of a one-dimensional input get `y = 0`. The covariance comes from the
 /// Gram matrix minus the mean's outer product, and each row is centred as it is projected, so
@@ -925,7 +928,16 @@ pub fn project_2d(vectors: &Array2<f64>) -> Vec<[f64; 2]> {
     let mean = vectors
         .mean_axis(Axis(0))
         .unwrap_or_else(|| Array1::zeros(vectors.ncols()));
-    let mut covariance = vectors.t().dot(vectors);
+    // The Gram matrix summed over fixed blocks of rows, in parallel and in block order, so it
+    // is the same at any thread count (and a single product for up to one block).
+    let mut covariance = vectors
+        .axis_chunks_iter(Axis(0), GRAM_BLOCK_ROWS)
+        .into_par_iter()
+        .map(|block| block.t().dot(&block))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .reduce(|sum, block| sum + block)
+        .unwrap_or_else(|| Array2::zeros((vectors.ncols(), vectors.ncols())));
     let outer = mean
         .view()
         .insert_axis(Axis(1))
@@ -939,6 +951,7 @@ pub fn project_2d(vectors: &Array2<f64>) -> Vec<[f64; 2]> {
     let offset = mean.dot(&directions);
     vectors
         .axis_iter(Axis(0))
+        .into_par_iter()
         .map(|row| {
             let p = row.dot(&directions);
             let x = p[0] - offset[0];
@@ -1152,6 +1165,31 @@ mod tests {
             assert_eq!(one.components, two.components);
             assert_eq!(one.singular_values, two.singular_values);
         }
+    }
+
+    #[test]
+    fn map_of_many_rows_is_the_same_at_any_thread_count() {
+        // More rows than one Gram block, so the blocks are summed.
+        let n = 2 * GRAM_BLOCK_ROWS + 123;
+        let vectors = Array2::from_shape_fn((n, 3), |(i, j)| {
+            let x = ((i * 7919 + j * 104_729) % 1000) as f64 / 1000.0;
+            x + if j == 0 { (i % 3) as f64 } else { 0.0 }
+        });
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| project_2d(&vectors))
+        };
+        let (one, two) = (run(1), run(2));
+        assert_eq!(one, two);
+        // The spread along the first direction is the largest variance: column 0 (three levels).
+        let mean = one.iter().map(|p| p[0]).sum::<f64>() / n as f64;
+        assert!(mean.abs() < 1e-9, "centred: {mean}");
+        let var0 = one.iter().map(|p| p[0] * p[0]).sum::<f64>() / n as f64;
+        let var1 = one.iter().map(|p| p[1] * p[1]).sum::<f64>() / n as f64;
+        assert!(var0 > 0.6 && var0 > 5.0 * var1, "{var0} vs {var1}");
     }
 
     #[test]
