@@ -6,7 +6,7 @@
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
-use zhuti::{clean, ingest, units};
+use zhuti::{clean, units};
 
 mod common;
 
@@ -19,13 +19,7 @@ fn main() {
         ..
     } = common::parse();
     let pool = common::pool(threads);
-    let corpus = match ingest::load(&paths) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-    };
+    let corpus = common::load(&paths);
     let options = settings.clean_options();
     let mut best = f64::INFINITY;
     for _ in 0..runs.max(1) {

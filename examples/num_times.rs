@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use zhuti::cluster;
 use zhuti::vectorize::CsrMatrix;
-use zhuti::{ingest, pipeline, reduce, refine};
+use zhuti::{pipeline, reduce, refine};
 
 mod common;
 
@@ -102,7 +102,7 @@ fn main() {
         let tfidf = match cached {
             Some(m) => m,
             None => {
-                let corpus = ingest::load(&paths).unwrap();
+                let corpus = common::load(&paths);
                 let segmenter = pipeline::shared_segmenter();
                 let prepared =
                     pipeline::prepare(&corpus, &settings, segmenter, &zhuti::NoProgress).unwrap();

@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use jieba_rs::Jieba;
 use rayon::prelude::*;
-use zhuti::ingest;
 
 mod common;
 
@@ -20,10 +19,7 @@ fn main() {
     let common::Args { paths, threads, .. } = common::parse();
     let pool = common::pool(threads);
     pool.install(|| {
-        let corpus = ingest::load(&paths).unwrap_or_else(|e| {
-            eprintln!("{e}");
-            std::process::exit(1);
-        });
+        let corpus = common::load(&paths);
         let read = start.elapsed().as_secs_f64();
         let t = Instant::now();
         let jieba = Jieba::new();

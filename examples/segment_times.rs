@@ -7,7 +7,6 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use zhuti::ingest;
 use zhuti::segment::Segmenter;
 use zhuti::vectorize::{self, Vectors};
 use zhuti::{clean, units, NoProgress};
@@ -62,7 +61,7 @@ fn main() {
     } = common::parse();
     let pool = common::pool(threads);
     pool.install(|| {
-        let corpus = ingest::load(&paths).expect("readable input");
+        let corpus = common::load(&paths);
         let cleaned = clean::clean_corpus(&corpus.articles, &settings.clean_options());
         drop(corpus);
         let unit_list = units::build(&cleaned, settings.unit);

@@ -74,3 +74,11 @@ pub fn pool(threads: Option<usize>) -> rayon::ThreadPool {
         std::process::exit(1);
     })
 }
+
+/// Reads `paths` as zhuti does; exits with the error message when they cannot be read.
+pub fn load(paths: &[Input]) -> zhuti::ingest::Corpus {
+    zhuti::ingest::load(paths).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    })
+}
