@@ -1407,6 +1407,24 @@ mod tests {
     use ndarray::array;
 
     #[test]
+    fn dot_is_ndarrays_dot_bit_for_bit_on_every_path() {
+        // Elkan's distances must equal what ndarray's `dot` gave, on CPUs with and without
+        // AVX2, for every remainder of the eight-way unrolling.
+        for len in 0..40 {
+            let x = Array1::from_shape_fn(len, |i| ((i * 37 % 11) as f64 - 5.3) / 7.0);
+            let y = Array1::from_shape_fn(len, |i| 1.0 / (i as f64 + 0.7));
+            let want = x.dot(&y).to_bits();
+            let (xs, ys) = (x.as_slice().unwrap(), y.as_slice().unwrap());
+            assert_eq!(dot_slices(xs, ys).to_bits(), want, "len {len}");
+            assert_eq!(dot(x.view(), y.view()).to_bits(), want, "len {len}");
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                assert_eq!(unsafe { dot_avx2(xs, ys) }.to_bits(), want, "len {len}");
+            }
+        }
+    }
+
+    #[test]
     fn auto_takes_the_smallest_k_within_one_standard_error_of_the_best() {
         let score = |k, silhouette, std_error| KScore {
             k,

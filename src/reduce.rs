@@ -610,6 +610,8 @@ fn gram_product(m: &Ordered, z: &Panel, out: &mut Panel, partials: &mut Vec<Alig
 /// per group rather than once per line; seven lines (a hundred dimensions plus oversampling)
 /// still fit the sixteen AVX2 registers.
 const GROUP_LINES: usize = 7;
+// The kernels are dispatched for groups of 1 to 7 lines; a larger group would be skipped.
+const _: () = assert!(GROUP_LINES <= 7);
 
 /// `lines` cache lines cut into as few groups of at most [`GROUP_LINES`] as possible, of
 /// nearly equal size.
@@ -1117,6 +1119,22 @@ mod tests {
                 assert!((x - y).abs() < 1e-3, "{p} vs {v}");
             }
         }
+    }
+
+    #[test]
+    fn wide_embeddings_run_in_several_line_groups_and_stay_exact() {
+        // 150 dims: the block is wider than GROUP_LINES cache lines, so the fused product is
+        // cut into two groups of lines (no default run is this wide).
+        let m = random_csr(400, 300, 30, 150, 12);
+        check_exact(&m, 150);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| lsa(&m, 150, 4).unwrap())
+        };
+        assert_eq!(run(1).vectors, run(2).vectors);
     }
 
     #[test]

@@ -141,7 +141,8 @@ fn write_pretty<W: Write, T: Serialize + ?Sized>(
     depth: usize,
 ) -> io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(out, Nested::at(depth));
-    value.serialize(&mut serializer).map_err(io::Error::other)
+    // `From` hands back the writer's own error (a closed pipe stays a closed pipe).
+    value.serialize(&mut serializer).map_err(io::Error::from)
 }
 
 /// serde_json's pretty layout (two-space indents) for a value that sits `depth` levels deep
@@ -284,6 +285,43 @@ mod tests {
         let expected = serde_json::to_string_pretty(&value).unwrap();
         assert_eq!(pretty(0), expected);
         assert_eq!(pretty(2), expected.replace('\n', "\n    "));
+    }
+
+    /// A writer that takes `room` bytes, then fails as a pipe closed by its reader does.
+    struct ClosedAfter {
+        room: usize,
+    }
+
+    impl Write for ClosedAfter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_reported_as_one_wherever_it_closes() {
+        // `zhuti --format json | head -c 100`: the CLI stays quiet only on BrokenPipe, which
+        // must come through the sections serde writes as well as the long lists.
+        let value = serde_json::json!({"terms": vec!["芯片"; 50_000]});
+        let mut out = ClosedAfter { room: 100 };
+        let err = write_pretty(&mut out, &value, 1).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        let corpus = crate::ingest::load(&crate::seeds::bundled()).unwrap();
+        let analysis =
+            crate::analyze(&corpus, &crate::Settings::default(), &crate::NoProgress).unwrap();
+        for room in [0, 100, 70_000] {
+            let err = write(&analysis, &mut ClosedAfter { room }).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "room {room}");
+        }
     }
 
     #[test]
