@@ -76,7 +76,9 @@ impl Segmenter {
 
     /// The term a jieba word stands for ([`normalize_term`], then the stop-word filter), or
     /// `None` when it names no theme. The same word always gives the same answer, so callers
-    /// may decide once per distinct word and remember it.
+    /// may decide once per distinct word and remember it; and a term is its own term
+    /// (`term(t) == Some(t)` for every `t` it returns), which [`crate::vectorize`]'s per-word
+    /// table relies on to keep a term's counts in the slot of the word written as the term.
     pub fn term<'a>(&self, word: &'a str) -> Option<Cow<'a, str>> {
         normalize_term(word).filter(|term| !self.stop_words.contains(term.as_ref()))
     }

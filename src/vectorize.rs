@@ -448,6 +448,7 @@ impl<'a> PartBuilder<'a> {
     fn finish(mut self) -> SegmentedPart<'a> {
         let mut df: Vec<u32> = self.long_state.iter().map(|state| state[2]).collect();
         for slot in &self.table.slots {
+            // NOT_A_TERM (u32::MAX) has the OTHER_SURFACE bit set, so it is skipped here too.
             if slot.key != 0 && slot.verdict & OTHER_SURFACE == 0 {
                 df[slot.verdict as usize] = slot.state[2];
             }
@@ -590,6 +591,8 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
     let n_units: usize = parts.iter().map(|p| p.ends.len()).sum();
 
     // 1. Merge the part vocabularies in unit order: global ids follow first appearance.
+    // `index` reuses the parts' slot table as a term → global id map (the id in `verdict`;
+    // `state` unused).
     let most = parts.iter().map(|p| p.terms.len()).max().unwrap_or(0);
     let mut index = SlotTable::with_len((4 * most).next_power_of_two().max(1 << 12));
     let mut long_index: FxHashMap<String, u32> = FxHashMap::default();
