@@ -26,6 +26,8 @@ pub const OVERLAP: f64 = 0.8;
 const SHINGLE: usize = 4;
 /// Shingles shared by more kept paragraphs than this are too common to find candidates with.
 const MAX_POSTINGS: usize = 64;
+// `find_twins` counts a list's postings in a `u8`.
+const _: () = assert!(MAX_POSTINGS <= u8::MAX as usize);
 /// Dropped paragraphs a list of candidates may hold before the postings reach past it (see
 /// [`mark`]).
 const SLACK: usize = 16;
@@ -606,9 +608,15 @@ fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
     let mut dropped: Vec<bool> = vec![false; n];
     // Per list: dropped paragraphs within reach; lists with more than SLACK of them
     // overflow (their postings may reach past `reach`: decided the slow way).
-    let mut dropped_in_reach: Vec<u8> = vec![0; n_lists];
+    let mut dropped_in_reach: Vec<u32> = vec![0; n_lists];
+    // The postings as they really are: list `id`'s first MAX_POSTINGS kept paragraphs so far,
+    // at the start of the list's own range (a kept paragraph's rank in the list is at least
+    // the number kept before it, so they fit). Kept up to date as paragraphs are kept, so a
+    // list whose early members were mostly dropped (templated copy) is never walked again.
+    let mut posted: Vec<u32> = vec![0; listed.len()];
+    let mut posted_len: Vec<u8> = vec![0; n_lists];
     let mut hits: Vec<u32> = vec![0; n];
-    let (mut touched, mut alive, mut lists) = (Vec::new(), Vec::new(), Vec::<Vec<u32>>::new());
+    let (mut touched, mut alive) = (Vec::new(), Vec::new());
     let mut next = 0;
     for (p, c) in candidates.iter().enumerate() {
         let start = next;
@@ -622,24 +630,14 @@ fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
         } else {
             let need = need_of(c);
             // The postings of list `id` when `p` is decided: its first MAX_POSTINGS kept
-            // paragraphs before `p`.
-            fn kept_before<'a>(
-                seen: &'a [u32],
-                rank: u32,
-                dropped: &'a [bool],
-            ) -> impl Iterator<Item = u32> + 'a {
-                seen[..rank as usize]
-                    .iter()
-                    .copied()
-                    .filter(|&k| !dropped[k as usize])
-                    .take(MAX_POSTINGS)
-            }
-            let postings = |id: u32, rank: u32, dropped: &'_ [bool]| {
-                kept_before(list(id), rank, dropped).collect::<Vec<u32>>()
+            // paragraphs before `p` (every paragraph before `p` is decided).
+            let postings = |id: u32| {
+                let start = list_start[id as usize] as usize;
+                &posted[start..start + usize::from(posted_len[id as usize])]
             };
             let overflow = shared(p)
                 .iter()
-                .any(|&(id, _)| usize::from(dropped_in_reach[id as usize]) > slack);
+                .any(|&(id, _)| dropped_in_reach[id as usize] as usize > slack);
             let mut best: Option<(f64, u32)> = None;
             let mut consider = |o: f64, k: u32| {
                 // The highest overlap wins; on a tie, the one kept first.
@@ -648,16 +646,13 @@ fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
                 }
             };
             if overflow {
-                lists.clear();
-                for &(id, rank) in shared(p) {
-                    let posted = postings(id, rank, &dropped);
-                    if !posted.is_empty() {
-                        lists.push(posted);
-                    }
-                }
+                let mut lists: Vec<&[u32]> = shared(p)
+                    .iter()
+                    .map(|&(id, _)| postings(id))
+                    .filter(|posted| !posted.is_empty())
+                    .collect();
                 if lists.len() >= need as usize {
-                    lists.sort_unstable_by_key(Vec::len);
-                    let lists: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+                    lists.sort_unstable_by_key(|l: &&[u32]| l.len());
                     let (short, long) = lists.split_at(lists.len() + 1 - need as usize);
                     count_hits(short, long, need, &mut hits, &mut touched, &mut alive);
                     for &k in &alive {
@@ -678,9 +673,7 @@ fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
                     }
                     let in_postings = shared(p)
                         .iter()
-                        .filter(|&&(id, rank)| {
-                            kept_before(list(id), rank, &dropped).any(|q| q == k)
-                        })
+                        .filter(|&&(id, _)| postings(id).contains(&k))
                         .count();
                     if in_postings >= need as usize {
                         consider(o, k);
@@ -695,12 +688,20 @@ fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
                 dropped[p] = true;
                 for &(id, rank) in shared(p) {
                     if (rank as usize) < reach {
-                        let count = &mut dropped_in_reach[id as usize];
-                        *count = count.saturating_add(1);
+                        dropped_in_reach[id as usize] += 1;
                     }
                 }
             }
-            None => kept_equal[group] = p as u32,
+            None => {
+                kept_equal[group] = p as u32;
+                for &(id, _) in shared(p) {
+                    let len = &mut posted_len[id as usize];
+                    if usize::from(*len) < MAX_POSTINGS {
+                        posted[list_start[id as usize] as usize + usize::from(*len)] = p as u32;
+                        *len += 1;
+                    }
+                }
+            }
         }
     }
     // By unit: the unit of the twin.
