@@ -1077,6 +1077,15 @@ mod tests {
         csr(&refs, n_cols)
     }
 
+    /// `f` run in a pool of `threads` workers.
+    fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
     fn dense(m: &CsrMatrix) -> Array2<f64> {
         let mut d = Array2::<f64>::zeros((m.n_rows, m.n_cols));
         for i in 0..m.n_rows {
@@ -1127,13 +1136,7 @@ mod tests {
         // cut into two groups of lines (no default run is this wide).
         let m = random_csr(400, 300, 30, 150, 12);
         check_exact(&m, 150);
-        let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| lsa(&m, 150, 4).unwrap())
-        };
+        let run = |threads: usize| with_threads(threads, || lsa(&m, 150, 4).unwrap());
         assert_eq!(run(1).vectors, run(2).vectors);
     }
 
@@ -1171,13 +1174,7 @@ mod tests {
             random_csr(6000, 2600, 10, 0, 8),
             random_csr(2600, 6000, 25, 0, 9),
         ] {
-            let run = |threads: usize| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap()
-                    .install(|| lsa(&m, 20, 4).unwrap())
-            };
+            let run = |threads: usize| with_threads(threads, || lsa(&m, 20, 4).unwrap());
             let (one, two) = (run(1), run(2));
             assert_eq!(one.vectors, two.vectors);
             assert_eq!(one.components, two.components);
@@ -1193,13 +1190,7 @@ mod tests {
             let x = ((i * 7919 + j * 104_729) % 1000) as f64 / 1000.0;
             x + if j == 0 { (i % 3) as f64 } else { 0.0 }
         });
-        let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| project_2d(&vectors))
-        };
+        let run = |threads: usize| with_threads(threads, || project_2d(&vectors));
         let (one, two) = (run(1), run(2));
         assert_eq!(one, two);
         // The spread along the first direction is the largest variance: column 0 (three levels).
