@@ -441,18 +441,22 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
         let (text, counts) = normalize_counted(raw, converter);
         // A paragraph too long to be one unit (say, a file without line breaks) is judged piece
         // by piece, so one furniture signal cannot drop it all; the pieces share its line.
-        let pieces = if text.len() > crate::units::MAX_UNIT_CHARS {
-            crate::units::split_long(&text)
-        } else {
-            Vec::new()
+        let split: Option<Vec<String>> = {
+            let mut pieces = crate::units::split_long(&text);
+            match (pieces.next(), pieces.next()) {
+                (Some(first), Some(second)) => Some(
+                    [first, second]
+                        .into_iter()
+                        .chain(pieces)
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                ),
+                _ => None,
+            }
         };
-        if pieces.len() > 1 {
-            let pieces: Vec<String> = pieces
-                .into_iter()
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_string)
-                .collect();
+        if let Some(pieces) = split {
             lines.extend(pieces.into_iter().map(|text| Draft::new(line, text)));
         } else if !text.is_empty() {
             lines.push(match counts {

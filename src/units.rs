@@ -94,109 +94,100 @@ pub fn build(articles: &[CleanArticle], kind: UnitKind) -> Units {
 /// The units of article `doc`, its dropped ones sorted by (line, part).
 fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
     let mut units = Units::default();
-    {
-        let (kept_from, dropped_from) = (0, 0);
-        // Units given so far by each source line, to number the pieces of a line.
-        let mut pieces: FxHashMap<usize, usize> = FxHashMap::default();
-        let mut next_piece = |line: usize| {
-            let n = pieces.entry(line).or_insert(0);
-            *n += 1;
-            Some(*n)
-        };
-        // A heading waits for the next kept paragraph, looking past dropped page furniture (a
-        // title followed by a dateline still heads the first paragraph); anything else in
-        // between orphans it, and it is reported as dropped (`short`) so every line stays
-        // accounted for.
-        let mut heading: Option<(usize, &str)> = None;
-        let mut document_parts: Vec<&str> = Vec::new();
-        let mut document_line = None;
-        // `None` marks the article's end, which orphans a waiting heading too.
-        for line in article.lines.iter().map(Some).chain(std::iter::once(None)) {
-            let orphans = line.is_none_or(|l| {
-                l.verdict != Verdict::Keep
-                    && !matches!(l.verdict, Verdict::Drop(DropReason::Boilerplate, _))
-            });
-            if orphans {
-                if let Some((orphan_line, text)) = heading.take() {
-                    units.dropped.push(DroppedUnit {
-                        doc,
-                        line: orphan_line,
-                        part: next_piece(orphan_line),
-                        reason: DropReason::Short,
-                        duplicate_of: None,
-                        text: text.to_string(),
-                    });
-                }
+    // Units given so far by each source line, to number the pieces of a line.
+    let mut pieces: FxHashMap<usize, usize> = FxHashMap::default();
+    let mut next_piece = |line: usize| {
+        let n = pieces.entry(line).or_insert(0);
+        *n += 1;
+        Some(*n)
+    };
+    // A heading waits for the next kept paragraph, looking past dropped page furniture (a
+    // title followed by a dateline still heads the first paragraph); anything else in
+    // between orphans it, and it is reported as dropped (`short`) so every line stays
+    // accounted for.
+    let mut heading: Option<(usize, &str)> = None;
+    let mut document_parts: Vec<&str> = Vec::new();
+    let mut document_line = None;
+    // `None` marks the article's end, which orphans a waiting heading too.
+    for line in article.lines.iter().map(Some).chain(std::iter::once(None)) {
+        let orphans = line.is_none_or(|l| {
+            l.verdict != Verdict::Keep
+                && !matches!(l.verdict, Verdict::Drop(DropReason::Boilerplate, _))
+        });
+        if orphans {
+            if let Some((orphan_line, text)) = heading.take() {
+                units.dropped.push(DroppedUnit {
+                    doc,
+                    line: orphan_line,
+                    part: next_piece(orphan_line),
+                    reason: DropReason::Short,
+                    duplicate_of: None,
+                    text: text.to_string(),
+                });
             }
-            let Some(line) = line else { break };
-            match &line.verdict {
-                Verdict::Heading => heading = Some((line.line, &line.text)),
-                Verdict::Keep => match kind {
-                    UnitKind::Paragraph => {
-                        // Pieces of a split paragraph are trimmed; blank ones are skipped.
-                        let text = line.text.as_str();
-                        let split;
-                        let parts: &[&str] = if text.len() <= MAX_UNIT_CHARS {
-                            std::slice::from_ref(&text)
-                        } else {
-                            split = split_long(text);
-                            &split
-                        };
-                        let parts = parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty());
-                        for part in parts {
-                            let head = heading.take();
-                            units.kept.push(Unit {
-                                doc,
-                                line: line.line,
-                                part: next_piece(line.line),
-                                text: part.to_string(),
-                                heading: head.map(|(_, h)| h.to_string()),
-                                heading_line: head.map(|(l, _)| l),
-                            });
-                        }
+        }
+        let Some(line) = line else { break };
+        match &line.verdict {
+            Verdict::Heading => heading = Some((line.line, &line.text)),
+            Verdict::Keep => match kind {
+                UnitKind::Paragraph => {
+                    // Pieces of a split paragraph are trimmed; blank ones are skipped.
+                    let parts = split_long(&line.text)
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty());
+                    for part in parts {
+                        let head = heading.take();
+                        units.kept.push(Unit {
+                            doc,
+                            line: line.line,
+                            part: next_piece(line.line),
+                            text: part.to_string(),
+                            heading: head.map(|(_, h)| h.to_string()),
+                            heading_line: head.map(|(l, _)| l),
+                        });
                     }
-                    UnitKind::Document => {
-                        if let Some((_, h)) = heading.take() {
-                            document_parts.push(h);
-                        }
-                        document_line.get_or_insert(line.line);
-                        document_parts.push(&line.text);
-                    }
-                },
-                Verdict::Drop(reason, duplicate_of) => {
-                    units.dropped.push(DroppedUnit {
-                        doc,
-                        line: line.line,
-                        part: next_piece(line.line),
-                        reason: *reason,
-                        duplicate_of: *duplicate_of,
-                        text: line.text.clone(),
-                    });
                 }
+                UnitKind::Document => {
+                    if let Some((_, h)) = heading.take() {
+                        document_parts.push(h);
+                    }
+                    document_line.get_or_insert(line.line);
+                    document_parts.push(&line.text);
+                }
+            },
+            Verdict::Drop(reason, duplicate_of) => {
+                units.dropped.push(DroppedUnit {
+                    doc,
+                    line: line.line,
+                    part: next_piece(line.line),
+                    reason: *reason,
+                    duplicate_of: *duplicate_of,
+                    text: line.text.clone(),
+                });
             }
         }
-        // A line that gave a single unit needs no part number.
-        let single = |line: usize| pieces.get(&line).is_some_and(|&n| n == 1);
-        for unit in units.kept.get_mut(kept_from..).unwrap_or_default() {
-            if single(unit.line) {
-                unit.part = None;
-            }
+    }
+    // A line that gave a single unit needs no part number.
+    let single = |line: usize| pieces.get(&line).is_some_and(|&n| n == 1);
+    for unit in &mut units.kept {
+        if single(unit.line) {
+            unit.part = None;
         }
-        for unit in units.dropped.get_mut(dropped_from..).unwrap_or_default() {
-            if single(unit.line) {
-                unit.part = None;
-            }
+    }
+    for unit in &mut units.dropped {
+        if single(unit.line) {
+            unit.part = None;
         }
-        if let Some(line) = document_line {
-            units.kept.push(Unit {
-                doc,
-                line,
-                part: None,
-                text: document_parts.join("\n"),
-                heading: None,
-                heading_line: None,
-            });
-        }
+    }
+    if let Some(line) = document_line {
+        units.kept.push(Unit {
+            doc,
+            line,
+            part: None,
+            text: document_parts.join("\n"),
+            heading: None,
+            heading_line: None,
+        });
     }
     units.dropped.sort_by_key(|d| (d.line, d.part));
     units
@@ -207,52 +198,54 @@ fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
 /// last clause break (，、：,: or a space), or failing that at the limit. A break in the first
 /// quarter of a piece is not used, so pieces stay paragraph-sized. Short text comes back
 /// whole. The pieces concatenate back to `text` exactly, none is empty, and the work is linear
-/// in the length of `text`.
-pub fn split_long(text: &str) -> Vec<&str> {
+/// in the length of `text`. Pieces come one at a time, so short text costs no allocation and
+/// callers need no length check of their own.
+pub fn split_long(text: &str) -> impl Iterator<Item = &str> {
+    let whole = text.len() <= MAX_UNIT_CHARS || text.chars().count() <= MAX_UNIT_CHARS;
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest.take()?;
+        if whole {
+            return Some(current);
+        }
+        let (piece, tail) = first_piece(current);
+        if !tail.is_empty() {
+            rest = Some(tail);
+        }
+        Some(piece)
+    })
+}
+
+/// The first piece [`split_long`] cuts from `rest`, and what follows it (empty when `rest`
+/// fits in one piece).
+fn first_piece(rest: &str) -> (&str, &str) {
     const MIN_PIECE: usize = MAX_UNIT_CHARS / 4;
-    if text.len() <= MAX_UNIT_CHARS || text.chars().count() <= MAX_UNIT_CHARS {
-        return vec![text];
+    // Byte offsets just after the last sentence end and clause break in `rest`'s first
+    // MAX_UNIT_CHARS characters (once at least MIN_PIECE characters in), and the limit.
+    let mut sentence = None;
+    let mut clause = None;
+    let mut limit = rest.len();
+    for (n, (offset, c)) in rest.char_indices().enumerate() {
+        if n == MAX_UNIT_CHARS {
+            limit = offset;
+            break;
+        }
+        if n + 1 < MIN_PIECE {
+            continue;
+        }
+        let after = offset + c.len_utf8();
+        if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
+            sentence = Some(after);
+        } else if matches!(c, '，' | '、' | '：' | ',' | ':') || c.is_whitespace() {
+            clause = Some(after);
+        }
     }
-    let mut parts = Vec::new();
-    let mut rest = text;
-    loop {
-        // Byte offsets just after the last sentence end and clause break in `rest`'s first
-        // MAX_UNIT_CHARS characters (once at least MIN_PIECE characters in), and the limit.
-        let mut sentence = None;
-        let mut clause = None;
-        let mut limit = rest.len();
-        for (n, (offset, c)) in rest.char_indices().enumerate() {
-            if n == MAX_UNIT_CHARS {
-                limit = offset;
-                break;
-            }
-            if n + 1 < MIN_PIECE {
-                continue;
-            }
-            let after = offset + c.len_utf8();
-            if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
-                sentence = Some(after);
-            } else if matches!(c, '，' | '、' | '：' | ',' | ':') || c.is_whitespace() {
-                clause = Some(after);
-            }
-        }
-        if limit == rest.len() {
-            parts.push(rest);
-            break;
-        }
-        let cut = sentence.or(clause).unwrap_or(limit);
-        let Some((piece, tail)) = rest.split_at_checked(cut) else {
-            // Unreachable: every candidate is a char boundary. Keep the rest whole.
-            parts.push(rest);
-            break;
-        };
-        parts.push(piece);
-        if tail.is_empty() {
-            break;
-        }
-        rest = tail;
+    if limit == rest.len() {
+        return (rest, "");
     }
-    parts
+    let cut = sentence.or(clause).unwrap_or(limit);
+    // Every candidate is a char boundary; were it not, the rest would stay whole.
+    rest.split_at_checked(cut).unwrap_or((rest, ""))
 }
 
 #[cfg(test)]
@@ -340,23 +333,24 @@ mod tests {
 
     #[test]
     fn long_text_splits_at_sentence_ends() {
+        let pieces = |text| split_long(text).collect::<Vec<&str>>();
         let sentence = "大模型需要算力。".repeat(400); // 3200 chars
-        let parts = split_long(&sentence);
+        let parts = pieces(&sentence);
         assert!(parts.len() >= 3);
         assert!(parts.iter().all(|p| p.chars().count() <= MAX_UNIT_CHARS));
         assert!(parts.iter().all(|p| p.ends_with('。')));
         assert_eq!(parts.concat(), sentence);
         // No sentence end: cut after the last clause break; none at all: cut at the limit.
         let clauses = "大模型需要算力，".repeat(400);
-        let parts = split_long(&clauses);
+        let parts = pieces(&clauses);
         assert!(parts.iter().all(|p| p.ends_with('，')), "{parts:?}");
         assert_eq!(parts.concat(), clauses);
         // A sentence end in the first quarter is not used: the piece would be tiny.
         let early = format!("短句。{}", "算".repeat(2000));
-        let parts = split_long(&early);
+        let parts = pieces(&early);
         assert_eq!(parts[0].chars().count(), MAX_UNIT_CHARS);
         let no_breaks = "算".repeat(2500);
-        assert_eq!(split_long(&no_breaks).concat(), no_breaks);
-        assert_eq!(split_long(&no_breaks).len(), 3);
+        assert_eq!(pieces(&no_breaks).concat(), no_breaks);
+        assert_eq!(pieces(&no_breaks).len(), 3);
     }
 }

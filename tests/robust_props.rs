@@ -172,7 +172,7 @@ proptest! {
 
     #[test]
     fn split_long_pieces_concatenate_back(text in long_text()) {
-        let parts = units::split_long(&text);
+        let parts: Vec<&str> = units::split_long(&text).collect();
         prop_assert_eq!(parts.concat(), text.clone());
         if text.chars().count() <= MAX_UNIT_CHARS {
             prop_assert_eq!(parts.len(), 1);
