@@ -49,12 +49,7 @@ pub fn is_truncated(text: &str) -> bool {
 
 /// The hashed character 4-grams of a key (the whole key when shorter), sorted and deduplicated.
 pub fn shingles(key: &[char]) -> Vec<u32> {
-    let hash = |w: &[char]| {
-        // FNV-1a: deterministic across runs and platforms.
-        w.iter().fold(0x811c_9dc5_u32, |h, &c| {
-            (h ^ c as u32).wrapping_mul(0x0100_0193)
-        })
-    };
+    let hash = |w: &[char]| fnv(w.iter().map(|&c| u32::from(c)));
     let mut out: Vec<u32> = if key.len() < SHINGLE {
         vec![hash(key)]
     } else {
@@ -155,10 +150,10 @@ fn sample(set: &[u32]) -> impl Iterator<Item = u32> + '_ {
 /// FNV-1a of a run of key characters: the shingle hash (deterministic across runs and
 /// platforms; which shingles are sampled depends on it).
 #[inline]
-fn fnv(chars: &[u32]) -> u32 {
+fn fnv(chars: impl IntoIterator<Item = u32>) -> u32 {
     chars
-        .iter()
-        .fold(0x811c_9dc5_u32, |h, &c| (h ^ c).wrapping_mul(0x0100_0193))
+        .into_iter()
+        .fold(0x811c_9dc5_u32, |h, c| (h ^ c).wrapping_mul(0x0100_0193))
 }
 
 /// A text to compare: the kept lines (`rule == None`) of `lines`, read one after another as
@@ -258,13 +253,13 @@ fn scan(unit: Unit<'_>, index: usize, chunk: usize, buf: &mut Vec<u32>) -> Candi
             window[SHINGLE - 1] = c as u32;
             len += 1;
             if len >= SHINGLE {
-                buf.push(fnv(&window));
+                buf.push(fnv(window));
             }
         });
     }
     if len < SHINGLE {
         // The whole (short) key is the one shingle; its characters end the window.
-        buf.push(fnv(&window[SHINGLE - len..]));
+        buf.push(fnv(window[SHINGLE - len..].iter().copied()));
     }
     buf[start..].sort_unstable();
     let mut end = start + 1;
