@@ -8,12 +8,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use zhuti::cluster;
 use zhuti::ingest::{self, Corpus, Input};
+use zhuti::kmeans;
 use zhuti::pipeline;
 use zhuti::segment::Segmenter;
 use zhuti::units::UnitKind;
-use zhuti::{clean, label, reduce, units, vectorize, NoProgress, Settings};
+use zhuti::{clean, label, lsa, tfidf, units, NoProgress, Settings};
 
 /// The corpora to measure: always the seeds, thucnews-dev when it is there.
 fn corpora() -> Vec<(&'static str, Vec<Input>, Settings)> {
@@ -23,7 +23,7 @@ fn corpora() -> Vec<(&'static str, Vec<Input>, Settings)> {
     if thucnews.exists() {
         let settings = Settings {
             unit: UnitKind::Document,
-            k: cluster::KChoice::Fixed(10),
+            k: kmeans::KChoice::Fixed(10),
             ..Settings::default()
         };
         out.push(("thucnews-dev", vec![Input::Path(thucnews)], settings));
@@ -72,7 +72,7 @@ fn stages(c: &mut Criterion) {
         });
         group.bench_function("dictionary (whole)", |b| b.iter(Segmenter::new));
         group.bench_function("segment", |b| {
-            b.iter(|| vectorize::segment_units(&texts, &segmenter, &NoProgress))
+            b.iter(|| tfidf::segment_units(&texts, &segmenter, &NoProgress))
         });
         group.bench_function("segment (raw jieba)", |b| {
             b.iter(|| {
@@ -85,8 +85,8 @@ fn stages(c: &mut Criterion) {
         });
         group.bench_function("tfidf", |b| {
             b.iter_batched(
-                || vectorize::segment_units(&texts, &segmenter, &NoProgress),
-                |segmented| vectorize::tfidf(segmented, &settings.tfidf),
+                || tfidf::segment_units(&texts, &segmenter, &NoProgress),
+                |segmented| tfidf::tfidf(segmented, &settings.tfidf),
                 BatchSize::LargeInput,
             )
         });
@@ -98,7 +98,7 @@ fn stages(c: &mut Criterion) {
         };
         group.bench_function("lsa", |b| {
             b.iter(|| {
-                reduce::lsa(
+                lsa::lsa(
                     &prepared.vectors.tfidf,
                     settings.dims.resolve(prepared.vectors.tfidf.n_rows),
                     settings.seed,
@@ -108,9 +108,9 @@ fn stages(c: &mut Criterion) {
         });
         let options = pipeline::cluster_options(&settings);
         group.bench_function("k-means", |b| {
-            b.iter(|| cluster::cluster(&prepared.embedding.vectors, &options).unwrap())
+            b.iter(|| kmeans::cluster(&prepared.embedding.vectors, &options).unwrap())
         });
-        let clustering = cluster::cluster(&prepared.embedding.vectors, &options).unwrap();
+        let clustering = kmeans::cluster(&prepared.embedding.vectors, &options).unwrap();
         group.bench_function("labelling", |b| {
             b.iter(|| label::label_themes(&prepared.vectors, &clustering, settings.top_terms))
         });

@@ -9,9 +9,9 @@ use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
 use std::time::Instant;
 
-use zhuti::cluster;
-use zhuti::vectorize::CsrMatrix;
-use zhuti::{pipeline, reduce, refine};
+use zhuti::kmeans;
+use zhuti::tfidf::CsrMatrix;
+use zhuti::{lsa, pipeline, refine};
 
 mod common;
 
@@ -123,7 +123,7 @@ fn main() {
         for _ in 0..runs {
             let (t, c) = (Instant::now(), cpu());
             let dims = settings.dims.resolve(tfidf.n_rows);
-            let embedding = reduce::lsa(&tfidf, dims, settings.seed).unwrap();
+            let embedding = lsa::lsa(&tfidf, dims, settings.seed).unwrap();
             let lsa = t.elapsed().as_secs_f64();
             let lsa_cpu = cpu() - c;
             let bits: Vec<u64> = embedding
@@ -139,7 +139,7 @@ fn main() {
             let (t, c) = (Instant::now(), cpu());
             let judge = refine::RefinedSilhouette { tfidf: &tfidf };
             let fitted =
-                cluster::cluster_judged(&embedding.vectors, &options, &judge).unwrap();
+                kmeans::cluster_judged(&embedding.vectors, &options, &judge).unwrap();
             let fit = t.elapsed().as_secs_f64();
             let fit_cpu = cpu() - c;
             let candidates = if fitted.restarts.is_empty() {
@@ -149,7 +149,7 @@ fn main() {
             };
             let k = candidates.iter().flatten().max().map_or(0, |&m| m + 1);
             let best = refine::best_refined(&tfidf, &candidates, k, refine::MAX_PASSES).unwrap();
-            let refined = cluster::from_labels(&embedding.vectors, &best.labels, None);
+            let refined = kmeans::from_labels(&embedding.vectors, &best.labels, None);
             let all = t.elapsed().as_secs_f64();
             let all_cpu = cpu() - c;
             let scores: Vec<u64> = refined.scores.iter().map(|x| x.to_bits()).collect();

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use zhuti::segment::Segmenter;
-use zhuti::vectorize::{self, Vectors};
+use zhuti::tfidf::{self, Vectors};
 use zhuti::{clean, units, NoProgress};
 
 mod common;
@@ -88,10 +88,10 @@ fn main() {
             reset_peak_rss();
             let base = peak_rss_mb();
             let t = Instant::now();
-            let segmented = vectorize::segment_units(&texts, &segmenter, &NoProgress);
+            let segmented = tfidf::segment_units(&texts, &segmenter, &NoProgress);
             let seg = t.elapsed().as_secs_f64();
             let t = Instant::now();
-            let vectors = vectorize::tfidf(segmented, &settings.tfidf);
+            let vectors = tfidf::tfidf(segmented, &settings.tfidf);
             let tf = t.elapsed().as_secs_f64();
             let peak = peak_rss_mb();
             println!(

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use zhuti::cluster::KChoice;
 use zhuti::guided::Guide;
 use zhuti::ingest::{self, Input};
-use zhuti::reduce::DimsChoice;
+use zhuti::kmeans::KChoice;
+use zhuti::lsa::DimsChoice;
 use zhuti::report::{self, Format};
+use zhuti::tfidf::IdfWeighting;
 use zhuti::units::UnitKind;
-use zhuti::vectorize::IdfWeighting;
 use zhuti::{Error, Settings};
 
 use crate::progress_bar::StderrProgress;

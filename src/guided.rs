@@ -23,11 +23,11 @@ use std::path::{Path, PathBuf};
 use ndarray::{Array1, Array2};
 use serde::Deserialize;
 
-use crate::cluster::{KChoice, SeededClustering};
 use crate::error::{Error, Result};
-use crate::reduce::Embedding;
-use crate::segment::normalize_term;
-use crate::vectorize::Vocabulary;
+use crate::stages::kmeans::{KChoice, SeededClustering};
+use crate::stages::lsa::Embedding;
+use crate::stages::segment::normalize_term;
+use crate::stages::tfidf::Vocabulary;
 
 /// The bundled themes for the bundled seed articles (`seeds/themes.toml`), used by a bare
 /// `--themes` so it works from any folder.
@@ -417,7 +417,7 @@ mod tests {
             warnings: Vec::new(),
         };
         // Theme 0: discovered; theme 1 from seed 0 (cosine 0.8); theme 2 from seed 1 (0.1).
-        let clustering = crate::cluster::Clustering {
+        let clustering = crate::stages::kmeans::Clustering {
             k: 3,
             labels: vec![0, 1, 2],
             centroids: ndarray::array![[0.5, 0.5], [0.8, 0.6], [0.995, 0.0998]],

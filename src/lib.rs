@@ -20,33 +20,23 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![warn(missing_docs)]
 
-pub mod background;
-mod choice;
-pub mod clean;
-pub mod cluster;
-mod dictionary;
+pub mod analysis;
 pub mod error;
 pub mod eval;
 pub mod guided;
-pub mod ingest;
-pub mod label;
-pub mod model;
 pub mod pipeline;
 pub mod progress;
-pub mod reduce;
-pub mod refine;
 pub mod report;
 pub mod seeds;
-pub mod segment;
 pub mod settings;
-pub mod units;
-pub mod vectorize;
+pub mod stages;
 
+pub use analysis::Analysis;
 pub use error::{Error, Result};
-pub use model::Analysis;
 pub use pipeline::{analyze, analyze_guided};
 pub use progress::{NoProgress, Progress, Stage};
 pub use settings::Settings;
+pub use stages::{clean, ingest, kmeans, label, lsa, refine, segment, tfidf, units};
 
 /// Version of the JSON document ([`Analysis`]); bumped only for incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;

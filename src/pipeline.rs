@@ -5,23 +5,23 @@ use std::sync::{Once, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::clean::{self, CleanArticle, DropReason, Verdict};
-use crate::cluster::{self, ClusterOptions, Clustering};
-use crate::error::{Error, Result};
-use crate::guided::{self, Guide};
-use crate::ingest::Corpus;
-use crate::label;
-use crate::model::{
+use crate::analysis::{
     round4, round6, Analysis, CorpusCounts, Document, DroppedOut, Location, MixOut, Params,
     Representative, TermOut, Theme, UnitOut,
 };
+use crate::error::{Error, Result};
+use crate::guided::{self, Guide};
 use crate::progress::{Progress, Stage};
-use crate::reduce::{self, DimsChoice};
-use crate::refine;
-use crate::segment::Segmenter;
 use crate::settings::Settings;
-use crate::units::{self, DroppedUnit, Units};
-use crate::vectorize::{self, Vectors};
+use crate::stages::clean::{self, CleanArticle, DropReason, Verdict};
+use crate::stages::ingest::Corpus;
+use crate::stages::kmeans::{self, ClusterOptions, Clustering};
+use crate::stages::label;
+use crate::stages::lsa::{self, DimsChoice};
+use crate::stages::refine;
+use crate::stages::segment::Segmenter;
+use crate::stages::tfidf::{self, Vectors};
+use crate::stages::units::{self, DroppedUnit, Units};
 
 /// jieba's whole dictionary, loaded once per process and shared by every analysis of a large
 /// corpus: loading it costs more than cleaning a thousand articles, and it never changes
@@ -89,10 +89,10 @@ pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) ->
         let judge = refine::RefinedSilhouette {
             tfidf: &prepared.vectors.tfidf,
         };
-        let fitted = cluster::cluster_judged(&prepared.embedding.vectors, &options, &judge)?;
+        let fitted = kmeans::cluster_judged(&prepared.embedding.vectors, &options, &judge)?;
         refine_themes(&prepared, fitted)
     } else {
-        cluster::cluster(&prepared.embedding.vectors, &options)?
+        kmeans::cluster(&prepared.embedding.vectors, &options)?
     };
     progress.finish(Stage::Cluster);
 
@@ -100,7 +100,7 @@ pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) ->
 }
 
 /// Refines the k-means themes on the TF-IDF rows ([`refine`]): every restart of the final fit
-/// is refined and the tightest wins (on corpora above [`cluster::FIT_SAMPLE`] units, whose
+/// is refined and the tightest wins (on corpora above [`kmeans::FIT_SAMPLE`] units, whose
 /// restarts run on a sample, the chosen fit alone is refined).
 fn refine_themes(prepared: &Prepared, clustering: Clustering) -> Clustering {
     let candidates = if clustering.restarts.is_empty() {
@@ -111,7 +111,7 @@ fn refine_themes(prepared: &Prepared, clustering: Clustering) -> Clustering {
     // Restarts number their themes up to the fitted k, which may exceed the non-empty ones.
     let k = candidates.iter().flatten().max().map_or(0, |&m| m + 1);
     match refine::best_refined(&prepared.vectors.tfidf, candidates, k, refine::MAX_PASSES) {
-        Some(best) => cluster::from_labels(
+        Some(best) => kmeans::from_labels(
             &prepared.embedding.vectors,
             &best.labels,
             clustering.selection,
@@ -140,7 +140,7 @@ pub fn analyze_guided(
     let guided_settings;
     let settings = if settings.dims == DimsChoice::Auto {
         guided_settings = Settings {
-            dims: DimsChoice::Fixed(reduce::MAX_AUTO_DIMS),
+            dims: DimsChoice::Fixed(lsa::MAX_AUTO_DIMS),
             ..settings.clone()
         };
         &guided_settings
@@ -159,7 +159,7 @@ pub fn analyze_guided(
 
     progress.start(Stage::Cluster, None);
     let options = cluster_options(settings);
-    let seeded = cluster::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
+    let seeded = kmeans::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
     progress.finish(Stage::Cluster);
 
     let (names, drift_warnings) = guided::name_themes(guide, &seeds, &seeded);
@@ -183,7 +183,7 @@ pub struct Prepared {
     /// TF-IDF of the kept units (row `i` is `units.kept[i]`).
     pub vectors: Vectors,
     /// LSA vectors of the kept units.
-    pub embedding: reduce::Embedding,
+    pub embedding: lsa::Embedding,
 }
 
 /// Cleans, splits, vectorises and reduces the corpus.
@@ -224,8 +224,8 @@ fn vectorize_units(
 ) -> Result<Prepared> {
     progress.start(Stage::Vectorize, Some(units.kept.len() as u64));
     let texts: Vec<&str> = units.kept.iter().map(|u| u.text.as_str()).collect();
-    let segmented = vectorize::segment_units(&texts, segmenter, progress);
-    let vectors = vectorize::tfidf(segmented, &settings.tfidf);
+    let segmented = tfidf::segment_units(&texts, segmenter, progress);
+    let vectors = tfidf::tfidf(segmented, &settings.tfidf);
     progress.finish(Stage::Vectorize);
 
     // Units without any kept term cannot be placed: they join the dropped list.
@@ -265,7 +265,7 @@ fn vectorize_units(
     }
 
     progress.start(Stage::Reduce, None);
-    let embedding = reduce::lsa(
+    let embedding = lsa::lsa(
         &vectors.tfidf,
         settings.dims.resolve(vectors.tfidf.n_rows),
         settings.seed,
@@ -353,7 +353,7 @@ pub fn assemble(
     let n_units = units.kept.len();
     let n_terms = vectors.vocab.len();
     let (map, described) = rayon::join(
-        || reduce::project_2d(&embedding.vectors),
+        || lsa::project_2d(&embedding.vectors),
         || describe(corpus, settings, cleaned, units, vectors, &clustering),
     );
     let analysis = Analysis {

@@ -1,7 +1,7 @@
 //! The five bundled seed articles, embedded in the binary so `zhuti` with no arguments works
 //! from any folder.
 
-use crate::ingest::Input;
+use crate::stages::ingest::Input;
 
 /// `(id, text)` of every bundled article, in file-name order.
 pub const SEED_ARTICLES: [(&str, &str); 5] = [

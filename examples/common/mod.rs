@@ -3,8 +3,8 @@
 //! each example reads the options it uses.
 #![allow(dead_code)]
 
-use zhuti::cluster::KChoice;
 use zhuti::ingest::Input;
+use zhuti::kmeans::KChoice;
 use zhuti::units::UnitKind;
 use zhuti::Settings;
 

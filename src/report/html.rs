@@ -13,9 +13,9 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 
-use crate::model::{Analysis, Theme};
-use crate::units::UnitKind;
-use crate::vectorize::IdfWeighting;
+use crate::analysis::{Analysis, Theme};
+use crate::stages::tfidf::IdfWeighting;
+use crate::stages::units::UnitKind;
 
 /// At most this many paragraphs are drawn on the map (evenly spaced in corpus order).
 const MAP_MAX_POINTS: usize = 4000;
@@ -1112,10 +1112,10 @@ mod tests {
         }
     }
 
-    use crate::cluster::{KScore, KSelection};
-    use crate::model::{
+    use crate::analysis::{
         CorpusCounts, Document, DroppedOut, MixOut, Params, Representative, TermOut, UnitOut,
     };
+    use crate::stages::kmeans::{KScore, KSelection};
     use crate::Settings;
 
     /// A small analysis whose every text field carries markup, quotes and ampersands.

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::ser::Formatter;
 
+use crate::analysis::Analysis;
 use crate::error::{Error, Result};
-use crate::model::Analysis;
 
 /// Elements per parallel chunk of a long list.
 const CHUNK: usize = 1024;
@@ -315,7 +315,7 @@ mod tests {
         let mut out = ClosedAfter { room: 100 };
         let err = write_pretty(&mut out, &value, 1).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
-        let corpus = crate::ingest::load(&crate::seeds::bundled()).unwrap();
+        let corpus = crate::stages::ingest::load(&crate::seeds::bundled()).unwrap();
         let analysis =
             crate::analyze(&corpus, &crate::Settings::default(), &crate::NoProgress).unwrap();
         for room in [0, 100, 70_000] {
@@ -326,7 +326,7 @@ mod tests {
 
     #[test]
     fn the_report_is_serde_json_pretty_plus_a_newline() {
-        let corpus = crate::ingest::load(&crate::seeds::bundled()).unwrap();
+        let corpus = crate::stages::ingest::load(&crate::seeds::bundled()).unwrap();
         let analysis =
             crate::analyze(&corpus, &crate::Settings::default(), &crate::NoProgress).unwrap();
         assert!(!analysis.units.is_empty() && !analysis.dropped.is_empty());

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::analysis::Analysis;
 use crate::error::{Error, Result};
-use crate::model::Analysis;
 
 pub mod html;
 pub mod json;

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::model::Analysis;
+use crate::analysis::Analysis;
 
 /// Representative paragraphs are trimmed to this many display columns.
 const QUOTE_WIDTH: usize = 100;
@@ -24,8 +24,8 @@ pub fn render(a: &Analysis) -> String {
 
 fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
     let unit_word = match a.params.unit {
-        crate::units::UnitKind::Paragraph => "paragraphs",
-        crate::units::UnitKind::Document => "articles",
+        crate::stages::units::UnitKind::Paragraph => "paragraphs",
+        crate::stages::units::UnitKind::Document => "articles",
     };
     writeln!(
         out,

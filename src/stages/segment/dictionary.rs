@@ -24,7 +24,10 @@ use jieba_rs::Jieba;
 use rayon::prelude::*;
 
 /// jieba-rs's dictionary (`word freq tag` lines, no duplicate words).
-const DICT: &str = include_str!("../assets/jieba_dict.txt");
+const DICT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/jieba_dict.txt"
+));
 
 /// The sum of all frequencies in [`DICT`] (a test checks it).
 const DICT_TOTAL: usize = 60_101_964;

@@ -1,15 +1,17 @@
 //! Every setting of an analysis in one struct, checked once before any work starts (as linfa
 //! checks its hyper-parameters), so stages receive only valid settings.
 
+pub(crate) mod choice;
+
 use serde::Serialize;
 
-use crate::clean::dedupe::DedupeScope;
-use crate::clean::CleanOptions;
-use crate::cluster::KChoice;
 use crate::error::{Error, Result};
-use crate::reduce::DimsChoice;
-use crate::units::UnitKind;
-use crate::vectorize::TfidfOptions;
+use crate::stages::clean::dedupe::DedupeScope;
+use crate::stages::clean::CleanOptions;
+use crate::stages::kmeans::KChoice;
+use crate::stages::lsa::DimsChoice;
+use crate::stages::tfidf::TfidfOptions;
+use crate::stages::units::UnitKind;
 
 /// All settings of an analysis. `Settings::default()` is what `zhuti` runs with no flags.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -22,7 +24,7 @@ pub struct Settings {
     pub unit: UnitKind,
     /// LSA dimensions asked for (capped by the corpus), or `auto` (grow with the corpus).
     pub dims: DimsChoice,
-    /// Refine the LSA k-means themes by spherical k-means on the TF-IDF rows ([`crate::refine`]).
+    /// Refine the LSA k-means themes by spherical k-means on the TF-IDF rows ([`crate::stages::refine`]).
     pub refine: bool,
     /// Top terms listed per theme.
     pub top_terms: usize,

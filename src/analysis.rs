@@ -7,11 +7,11 @@
 
 use serde::Serialize;
 
-use crate::cluster::{KChoice, KSelection};
-use crate::reduce::DimsChoice;
 use crate::settings::Settings;
-use crate::units::UnitKind;
-use crate::vectorize::IdfWeighting;
+use crate::stages::kmeans::{KChoice, KSelection};
+use crate::stages::lsa::DimsChoice;
+use crate::stages::tfidf::IdfWeighting;
+use crate::stages::units::UnitKind;
 
 /// The whole analysis: what `--format json` prints.
 #[derive(Debug, Clone, Serialize)]

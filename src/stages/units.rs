@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
-use crate::clean::{CleanArticle, DropReason, Verdict};
+use crate::stages::clean::{CleanArticle, DropReason, Verdict};
 
 /// What one clustered unit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -252,7 +252,7 @@ fn first_piece(rest: &str) -> (&str, &str) {
 #[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::clean::CleanLine;
+    use crate::stages::clean::CleanLine;
 
     fn line(line: usize, text: &str, verdict: Verdict) -> CleanLine {
         CleanLine {

@@ -23,7 +23,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::vectorize::CsrMatrix;
+use crate::stages::tfidf::CsrMatrix;
 
 /// The reduced corpus.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ pub struct Embedding {
     pub components: Array2<f64>,
 }
 
-crate::choice::number_or_auto! {
+crate::settings::choice::number_or_auto! {
     /// How many LSA dimensions to keep (fewer than 2 are refused by settings validation, with
     /// a hint).
     pub enum DimsChoice {

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-crate::choice::number_or_auto! {
+crate::settings::choice::number_or_auto! {
     /// How many themes to find.
     pub enum KChoice {
         fixed: "Exactly this many.",
@@ -85,7 +85,7 @@ pub struct KSelection {
 
 /// Judges a candidate partition when `auto` chooses k: the mean of a per-unit score and its
 /// standard error (see [`KScore`]). [`LsaSilhouette`] judges in the LSA space; the pipeline
-/// judges the themes as refined on TF-IDF ([`crate::refine::RefinedSilhouette`]).
+/// judges the themes as refined on TF-IDF ([`crate::stages::refine::RefinedSilhouette`]).
 pub trait KJudge: Sync {
     /// The criterion, as reports name it.
     fn method(&self) -> String;
@@ -135,7 +135,7 @@ pub struct Clustering {
     /// The raw theme of every unit in each k-means restart of the final fit, in the order the
     /// restarts were drawn, when the restarts ran on every unit (corpora up to
     /// [`FIT_SAMPLE`] units); empty otherwise. The refinement on TF-IDF
-    /// ([`crate::refine::best_refined`]) picks among them.
+    /// ([`crate::stages::refine::best_refined`]) picks among them.
     pub restarts: Vec<Vec<usize>>,
 }
 
@@ -1041,7 +1041,7 @@ fn finish_ordered(
 
 /// The clustering given by `labels` (any theme numbers): themes are renumbered by size and
 /// each centre is the mean of its units' vectors. Used after the TF-IDF refinement
-/// ([`crate::refine`]), which moves units without moving LSA centres.
+/// ([`crate::stages::refine`]), which moves units without moving LSA centres.
 pub fn from_labels(
     vectors: &Array2<f64>,
     labels: &[usize],
@@ -1487,7 +1487,7 @@ mod tests {
         for (i, mut row) in v.rows_mut().into_iter().enumerate() {
             row[i % groups] += 1.0;
         }
-        crate::reduce::normalize_rows(&mut v);
+        crate::stages::lsa::normalize_rows(&mut v);
         v
     }
 
@@ -1697,7 +1697,7 @@ mod tests {
         }
         rows.extend_from_slice(&[1.0, 0.02, 0.0]); // group 0 is the largest
         let mut vectors = Array2::from_shape_vec((31, 3), rows).unwrap();
-        crate::reduce::normalize_rows(&mut vectors);
+        crate::stages::lsa::normalize_rows(&mut vectors);
         let clustering = cluster(&vectors, &ClusterOptions::default()).unwrap();
         assert_eq!(clustering.k, 3);
         assert_eq!(clustering.selection.as_ref().unwrap().candidates[1].k, 3);
@@ -1721,7 +1721,7 @@ mod tests {
             }
         }
         let mut vectors = Array2::from_shape_vec((12, 3), rows).unwrap();
-        crate::reduce::normalize_rows(&mut vectors);
+        crate::stages::lsa::normalize_rows(&mut vectors);
         let seeds = array![[0.1, 0.0, 1.0]];
         let options = ClusterOptions {
             k: KChoice::Fixed(3),

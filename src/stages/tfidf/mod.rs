@@ -1,9 +1,11 @@
 //! Stage 5, vectorize: segment every unit in parallel (Rayon) and build a sparse TF-IDF matrix.
 //!
 //! Sublinear tf (`1 + ln tf`), smoothed idf (`ln((1 + n) / (1 + df)) + 1`) times the term's
-//! background idf ([`crate::background`], `--idf blend`), rows L2-normalised, vocabulary pruned
+//! background idf ([`crate::stages::tfidf::background`], `--idf blend`), rows L2-normalised, vocabulary pruned
 //! by document frequency. Terms are interned to `u32` ids; the matrix is CSR
 //! with `f32` values, so memory grows with the number of non-zeros, never with units × terms.
+
+pub mod background;
 
 use std::borrow::Cow;
 
@@ -13,7 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::progress::{NoProgress, Progress};
-use crate::segment::Segmenter;
+use crate::stages::segment::Segmenter;
 
 /// Vocabulary pruning and weighting options.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,7 +42,7 @@ impl Default for TfidfOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum IdfWeighting {
-    /// The corpus idf times the background idf of jieba's table ([`crate::background`]): a
+    /// The corpus idf times the background idf of jieba's table ([`crate::stages::tfidf::background`]): a
     /// term weighs much when it is rare both here and in Chinese at large.
     #[default]
     Blend,
@@ -654,7 +656,7 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
     }
     drop((terms, df, display));
     let background = match options.idf {
-        IdfWeighting::Blend => crate::background::idf_all(&vocab.terms),
+        IdfWeighting::Blend => background::idf_all(&vocab.terms),
         IdfWeighting::Corpus => vec![None; vocab.len()],
     };
     vocab.idf = vocab
@@ -751,7 +753,7 @@ pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
 /// (`ln((1 + n) / (1 + df)) + 1`), times the background idf for [`IdfWeighting::Blend`].
 pub fn term_idf(term: &str, df: u32, n_units: usize, weighting: IdfWeighting) -> f32 {
     let background = match weighting {
-        IdfWeighting::Blend => crate::background::idf(term),
+        IdfWeighting::Blend => background::idf(term),
         IdfWeighting::Corpus => None,
     };
     blend(corpus_idf(df, n_units), weighting, background)
@@ -766,7 +768,7 @@ fn corpus_idf(df: u32, n_units: usize) -> f32 {
 fn blend(corpus: f32, weighting: IdfWeighting, background: Option<f32>) -> f32 {
     match weighting {
         IdfWeighting::Corpus => corpus,
-        IdfWeighting::Blend => corpus * background.unwrap_or(crate::background::MEDIAN_IDF),
+        IdfWeighting::Blend => corpus * background.unwrap_or(background::MEDIAN_IDF),
     }
 }
 
@@ -1069,7 +1071,7 @@ mod tests {
         // A term jieba's table lacks gets its median, like jieba's own keyword extraction.
         assert_eq!(
             term_idf("chatgpt", 1, 5, IdfWeighting::Blend),
-            term_idf("chatgpt", 1, 5, IdfWeighting::Corpus) * crate::background::MEDIAN_IDF
+            term_idf("chatgpt", 1, 5, IdfWeighting::Corpus) * background::MEDIAN_IDF
         );
     }
 

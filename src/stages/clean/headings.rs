@@ -47,7 +47,7 @@ pub fn mark(doc: &mut [Draft], min_chars: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clean::furniture::Signal;
+    use crate::stages::clean::furniture::Signal;
 
     fn doc(lines: &[(&str, Option<Rule>)]) -> Vec<Draft> {
         lines

@@ -8,8 +8,8 @@
 
 use rayon::prelude::*;
 
-use crate::cluster::Clustering;
-use crate::vectorize::Vectors;
+use crate::stages::kmeans::Clustering;
+use crate::stages::tfidf::Vectors;
 
 /// How many representative paragraphs each theme shows.
 pub const REPRESENTATIVES: usize = 3;

@@ -30,7 +30,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::ingest::{Article, Origin};
+use crate::stages::ingest::{Article, Origin};
 
 /// Why a line or unit was left out of clustering. Serialised in snake_case for JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -181,7 +181,10 @@ const HAN_CHAR: u8 = 1;
 const HAN_PHRASE_KEY: u8 = 2;
 
 /// The t2s lists, bundled.
-const T2S_CHANGES: &str = include_str!("../assets/t2s_changes.txt");
+const T2S_CHANGES: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/t2s_changes.txt"
+));
 /// Code points covered by the character bit sets (all Unicode planes).
 const T2S_BITS: usize = 0x11_0000;
 
@@ -442,7 +445,7 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
         // A paragraph too long to be one unit (say, a file without line breaks) is judged piece
         // by piece, so one furniture signal cannot drop it all; the pieces share its line.
         let split: Option<Vec<String>> = {
-            let mut pieces = crate::units::split_long(&text);
+            let mut pieces = crate::stages::units::split_long(&text);
             match (pieces.next(), pieces.next()) {
                 (Some(first), Some(second)) => Some(
                     [first, second]

@@ -27,8 +27,8 @@ use std::hash::Hash;
 
 use serde::Serialize;
 
+use crate::analysis::Analysis;
 use crate::error::{Error, Result};
-use crate::model::Analysis;
 
 /// Counts of (true class, predicted cluster) pairs. Classes and clusters are numbered in order
 /// of first appearance, so the table does not depend on how labels are spelled.
@@ -454,7 +454,7 @@ pub fn summarize(runs: Vec<Run>, predictions: &[Vec<usize>]) -> Result<Summary> 
 /// `settings` and that seed — and scores each run against the articles' gold labels. One seed
 /// gives a single run; several give a [`Summary`] with the stability between seeds.
 pub fn evaluate(
-    corpus: &crate::ingest::Corpus,
+    corpus: &crate::stages::ingest::Corpus,
     settings: &crate::Settings,
     seeds: &[u64],
     progress: &dyn crate::Progress,
@@ -474,7 +474,7 @@ pub fn evaluate(
     };
     let mut runs = Vec::with_capacity(seeds.len());
     let mut predictions = Vec::with_capacity(seeds.len());
-    let mut first: Option<(crate::model::Params, Labelled)> = None;
+    let mut first: Option<(crate::analysis::Params, Labelled)> = None;
     for &seed in &seeds {
         let settings = crate::Settings {
             seed,
@@ -563,7 +563,7 @@ pub struct Report {
     /// Labelled articles with no clustered unit (not scored).
     pub unclustered: usize,
     /// The analysis parameters of the first run (including how k was chosen for `auto`).
-    pub params: crate::model::Params,
+    pub params: crate::analysis::Params,
     /// Theme × label counts of the first run.
     pub contingency: Vec<ThemeLabels>,
 }
@@ -574,10 +574,10 @@ pub fn render_text(report: &Report) -> String {
     let mut out = String::new();
     let p = &report.params;
     let unit = match p.unit {
-        crate::units::UnitKind::Paragraph => {
+        crate::stages::units::UnitKind::Paragraph => {
             "paragraph units, each article scored by its main theme"
         }
-        crate::units::UnitKind::Document => "document units",
+        crate::stages::units::UnitKind::Document => "document units",
     };
     let n = match (&report.single, &report.summary) {
         (Some(run), _) => run.scores.n,

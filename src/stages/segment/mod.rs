@@ -10,10 +10,13 @@ use std::borrow::Cow;
 
 use jieba_rs::Jieba;
 
-use crate::dictionary;
+pub(crate) mod dictionary;
 
 /// Extra Chinese stop words bundled with zhuti (news filler such as 记者, 表示, 目前).
-const EXTRA_STOP_WORDS: &str = include_str!("../assets/stopwords_zh_extra.txt");
+const EXTRA_STOP_WORDS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/stopwords_zh_extra.txt"
+));
 
 /// A jieba segmenter with zhuti's token filters. Build once, share across threads (it is
 /// `Sync`). [`Segmenter::new`] loads the whole dictionary (a fraction of a second) and cuts any
@@ -77,7 +80,7 @@ impl Segmenter {
     /// The term a jieba word stands for ([`normalize_term`], then the stop-word filter), or
     /// `None` when it names no theme. The same word always gives the same answer, so callers
     /// may decide once per distinct word and remember it; and a term is its own term
-    /// (`term(t) == Some(t)` for every `t` it returns), which [`crate::vectorize`]'s per-word
+    /// (`term(t) == Some(t)` for every `t` it returns), which [`crate::stages::tfidf`]'s per-word
     /// table relies on to keep a term's counts in the slot of the word written as the term.
     pub fn term<'a>(&self, word: &'a str) -> Option<Cow<'a, str>> {
         normalize_term(word).filter(|term| !self.stop_words.contains(term.as_ref()))

@@ -3,7 +3,7 @@
 //!
 //! A corpus of a few hundred articles sees most words once or twice, so its own document
 //! frequencies say little about which words are specific: 新浪 and 拜纳姆 can have the same df.
-//! [`crate::vectorize`] multiplies the corpus idf by this one (`--idf blend`), so a term must be
+//! [`crate::stages::tfidf`] multiplies the corpus idf by this one (`--idf blend`), so a term must be
 //! rare both in the corpus and in the language to weigh much.
 //!
 //! The table is embedded as text sorted by the terms' UTF-8 bytes (`term idf` per line) and
@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 
 /// jieba's idf table, one `term idf` line per word, sorted by the terms' bytes.
-const TABLE: &str = include_str!("../assets/jieba_idf.txt");
+const TABLE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/jieba_idf.txt"));
 
 /// Vocabularies of at least this many terms are looked up by one pass over the table: about
 /// where a search per term (some 18 line comparisons each) starts to cost more.
@@ -23,7 +23,7 @@ const MERGE_MIN_TERMS: usize = 4096;
 /// names it never saw), used the same way here.
 pub const MEDIAN_IDF: f32 = 11.9548;
 
-/// The background idf of `term` (lower-cased as [`crate::segment`] emits it), or `None` when
+/// The background idf of `term` (lower-cased as [`crate::stages::segment`] emits it), or `None` when
 /// jieba's table does not list it.
 pub fn idf(term: &str) -> Option<f32> {
     let bytes = TABLE.as_bytes();

@@ -1,0 +1,16 @@
+//! The pipeline's stages, one module or folder each, in the order data flows through them:
+//!
+//! [`ingest`] → [`clean`] → [`units`] → [`segment`] → [`tfidf`] → [`lsa`] → [`kmeans`] →
+//! [`refine`] → [`label`].
+//!
+//! A stage reads only the output of the stages before it. [`crate::model`] composes them.
+
+pub mod clean;
+pub mod ingest;
+pub mod kmeans;
+pub mod label;
+pub mod lsa;
+pub mod refine;
+pub mod segment;
+pub mod tfidf;
+pub mod units;
