@@ -10,7 +10,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use zhuti::ingest::{self, Corpus, Input};
 use zhuti::kmeans;
-use zhuti::pipeline;
+use zhuti::model;
 use zhuti::segment::Segmenter;
 use zhuti::units::UnitKind;
 use zhuti::{clean, label, lsa, tfidf, units, NoProgress, Settings};
@@ -91,7 +91,7 @@ fn stages(c: &mut Criterion) {
             )
         });
 
-        let Ok(prepared) = pipeline::prepare(&corpus, &settings, &segmenter, &NoProgress) else {
+        let Ok(prepared) = model::prepare(&corpus, &settings, &segmenter, &NoProgress) else {
             eprintln!("bench: skipping the later stages of {name}: nothing to cluster");
             group.finish();
             continue;
@@ -106,7 +106,7 @@ fn stages(c: &mut Criterion) {
                 .unwrap()
             })
         });
-        let options = pipeline::cluster_options(&settings);
+        let options = model::cluster_options(&settings);
         group.bench_function("k-means", |b| {
             b.iter(|| kmeans::cluster(&prepared.embedding.vectors, &options).unwrap())
         });

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use zhuti::kmeans;
 use zhuti::tfidf::CsrMatrix;
-use zhuti::{lsa, pipeline, refine};
+use zhuti::{lsa, model, refine};
 
 mod common;
 
@@ -103,9 +103,9 @@ fn main() {
             Some(m) => m,
             None => {
                 let corpus = common::load(&paths);
-                let segmenter = pipeline::shared_segmenter();
+                let segmenter = model::shared_segmenter();
                 let prepared =
-                    pipeline::prepare(&corpus, &settings, segmenter, &zhuti::NoProgress).unwrap();
+                    model::prepare(&corpus, &settings, segmenter, &zhuti::NoProgress).unwrap();
                 let m = prepared.vectors.tfidf;
                 if let Some(p) = cache.as_deref() {
                     save(&m, p).unwrap();
@@ -119,7 +119,7 @@ fn main() {
             tfidf.n_cols,
             tfidf.values.len()
         );
-        let options = pipeline::cluster_options(&settings);
+        let options = model::cluster_options(&settings);
         for _ in 0..runs {
             let (t, c) = (Instant::now(), cpu());
             let dims = settings.dims.resolve(tfidf.n_rows);

@@ -381,6 +381,7 @@ mod tests {
             singular_values: vec![1.0, 1.0],
             explained: 1.0,
             components: ndarray::array![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+            projection: None,
         };
         let g = parse(
             "[[theme]]\nname = \"算力\"\nwords = [\"算力\", \"GPU\", \"禁运\"]\n\

@@ -24,7 +24,7 @@ pub mod analysis;
 pub mod error;
 pub mod eval;
 pub mod guided;
-pub mod pipeline;
+pub mod model;
 pub mod progress;
 pub mod report;
 pub mod seeds;
@@ -33,7 +33,7 @@ pub mod stages;
 
 pub use analysis::Analysis;
 pub use error::{Error, Result};
-pub use pipeline::{analyze, analyze_guided};
+pub use model::{analyze, analyze_guided, ThemeModel};
 pub use progress::{NoProgress, Progress, Stage};
 pub use settings::Settings;
 pub use stages::{clean, ingest, kmeans, label, lsa, refine, segment, tfidf, units};

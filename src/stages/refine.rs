@@ -367,6 +367,66 @@ fn assign_rows(
     }
 }
 
+/// The fitted refinement: each theme's L2-normalised term centroid in the TF-IDF space, as
+/// the last pass of [`spherical_kmeans`] compares units with. [`TermCentroids::assign`] places
+/// new TF-IDF rows by the same cosine (ties to the lower theme), so a training row gets the
+/// theme the refinement gave it whenever the refinement converged.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TermCentroids {
+    k: usize,
+    terms: usize,
+    /// Term-major `terms ×` [`centroid_stride`]`(k)` (the layout `assign` reads).
+    centroids: Vec<f32>,
+}
+
+impl TermCentroids {
+    /// The centroids of the themes `labels` gives the rows of `tfidf` (themes `0..k`).
+    pub fn fit(tfidf: &CsrMatrix, labels: &[usize], k: usize) -> TermCentroids {
+        let mut buffers = Buffers::default();
+        let centroids = term_centroids(tfidf, labels, k, &mut buffers).to_vec();
+        TermCentroids {
+            k,
+            terms: tfidf.n_cols,
+            centroids,
+        }
+    }
+
+    /// Number of themes.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Number of terms of the TF-IDF space.
+    pub fn terms(&self) -> usize {
+        self.terms
+    }
+
+    /// The most similar theme of every row of `tfidf` (same space, same terms).
+    pub fn assign(&self, tfidf: &CsrMatrix) -> Vec<usize> {
+        let start = vec![0usize; tfidf.n_rows];
+        if self.k == 0 {
+            return start;
+        }
+        assign(tfidf, &self.centroids, self.k, &start)
+    }
+
+    /// The cosine of one row (`(term, weight)` entries, L2-normalised) to every theme.
+    pub fn similarities(&self, row: impl IntoIterator<Item = (usize, f32)>) -> Vec<f32> {
+        let stride = centroid_stride(self.k);
+        let mut scores = vec![0f32; stride];
+        for (term, value) in row {
+            let Some(centroid) = self.centroids.get(term * stride..(term + 1) * stride) else {
+                continue;
+            };
+            for (s, &c) in scores.iter_mut().zip(centroid) {
+                *s += value * c;
+            }
+        }
+        scores.truncate(self.k);
+        scores
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

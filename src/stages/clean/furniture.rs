@@ -6,7 +6,7 @@
 //! [`line_signal`] judges one line alone; [`mark_repeated`] and [`mark_listings`] look at
 //! lines in context (across articles, and runs of short lines within one).
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 
 use serde::Serialize;
@@ -747,7 +747,7 @@ fn kept_paragraph(d: &Draft, min_chars: usize) -> bool {
 pub fn mark_repeated(docs: &mut [Vec<Draft>], min_chars: usize) {
     use rayon::prelude::*;
     let keys: Vec<RepeatKeys> = docs.par_iter().map(|doc| repeat_keys(doc)).collect();
-    mark_repeated_keyed(docs, &keys, min_chars);
+    mark_repeated_keyed(docs, &keys, min_chars, None);
 }
 
 /// Per line of `doc`: the [`line_key`] of a short line (the lines [`mark_repeated`] counts
@@ -785,7 +785,15 @@ impl RepeatKeys {
 }
 
 /// [`mark_repeated`] given every article's [`repeat_keys`].
-pub(crate) fn mark_repeated_keyed(docs: &mut [Vec<Draft>], keys: &[RepeatKeys], min_chars: usize) {
+///
+/// Keys in `known` count as repeated too (a training corpus's repeated lines, when cleaning new
+/// articles). Returns the keys found repeated (twice or more, or known), sorted.
+pub(crate) fn mark_repeated_keyed(
+    docs: &mut [Vec<Draft>],
+    keys: &[RepeatKeys],
+    min_chars: usize,
+    known: Option<&FxHashSet<String>>,
+) -> Vec<String> {
     use rayon::prelude::*;
     let short = |d: &Draft| d.letters() <= SHORT_LINE_LETTERS;
     let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
@@ -801,16 +809,23 @@ pub(crate) fn mark_repeated_keyed(docs: &mut [Vec<Draft>], keys: &[RepeatKeys], 
             if doc[i].rule.is_some() || !short(&doc[i]) {
                 continue;
             }
-            let repeated = keys
-                .get(i)
-                .and_then(|key| counts.get(key))
-                .is_some_and(|&n| n >= 2);
+            let repeated = keys.get(i).is_some_and(|key| {
+                counts.get(key).is_some_and(|&n| n >= 2)
+                    || known.is_some_and(|known| known.contains(key))
+            });
             let paragraph_next = doc.get(i + 1).is_some_and(|n| kept_paragraph(n, min_chars));
             if repeated && !paragraph_next {
                 doc[i].rule = Some(Rule::Furniture(Signal::Repeated));
             }
         }
     });
+    let mut repeated: Vec<String> = counts
+        .into_iter()
+        .filter(|&(_, n)| n >= 2)
+        .map(|(key, _)| key.to_string())
+        .collect();
+    repeated.sort_unstable();
+    repeated
 }
 
 /// Marks runs of short, sentence-less lines as [`Signal::Listing`] when they hold two or more

@@ -59,7 +59,7 @@ impl DropReason {
 }
 
 /// Cleaning switches, all on by default.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CleanOptions {
     /// Convert traditional characters to simplified (OpenCC t2s, phrase-aware).
     pub t2s: bool,
@@ -127,6 +127,11 @@ pub struct Converter {
 }
 
 impl Converter {
+    /// The identity converter (no t2s), built at no cost.
+    pub(crate) fn disabled() -> Self {
+        Converter::new(false)
+    }
+
     /// Builds the converter; `enabled = false` makes [`Converter::convert`] the identity.
     pub fn new(enabled: bool) -> Self {
         let opencc = if enabled {
@@ -368,15 +373,28 @@ fn explain(
     options: &CleanOptions,
     progress: &dyn crate::Progress,
 ) -> Vec<(CleanArticle, Vec<Rule>)> {
-    use rayon::prelude::*;
     let converter = Converter::new(options.t2s);
+    explain_with(articles, options, &converter, None, progress).0
+}
+
+/// The cleaning steps of [`clean_corpus_explained`] with a given converter. Lines repeated
+/// across `articles` are furniture, and so are those in `known` (the repeated keys of a
+/// training corpus, [`Cleaner`]). Also returns the keys found repeated, sorted.
+fn explain_with(
+    articles: &[Article],
+    options: &CleanOptions,
+    converter: &Converter,
+    known: Option<&rustc_hash::FxHashSet<String>>,
+    progress: &dyn crate::Progress,
+) -> (Vec<(CleanArticle, Vec<Rule>)>, Vec<String>) {
+    use rayon::prelude::*;
     // 1. Normalise (per article, in parallel).
     // 2a. Furniture signals of each line alone, and the keys of short lines (to find those
     // repeated across the corpus), while each article's text is at hand.
     let (mut docs, keys): (Vec<Vec<Draft>>, Vec<Option<furniture::RepeatKeys>>) = articles
         .par_iter()
         .map(|article| {
-            let mut draft = normalize_article(article, &converter);
+            let mut draft = normalize_article(article, converter);
             let mut keys = None;
             if options.boilerplate {
                 for d in draft.iter_mut() {
@@ -389,9 +407,10 @@ fn explain(
         })
         .unzip();
     // 2b. Furniture: repeats across the corpus, then runs of short lines.
+    let mut repeated = Vec::new();
     if options.boilerplate {
         let keys: Vec<furniture::RepeatKeys> = keys.into_iter().flatten().collect();
-        furniture::mark_repeated_keyed(&mut docs, &keys, options.min_chars);
+        repeated = furniture::mark_repeated_keyed(&mut docs, &keys, options.min_chars, known);
         drop(keys);
         docs.par_iter_mut()
             .for_each(|doc| furniture::mark_listings(doc, options.min_chars));
@@ -417,7 +436,8 @@ fn explain(
     if options.dedupe {
         dedupe::mark_in(&mut docs, options.dedupe_scope);
     }
-    docs.into_iter()
+    let explained = docs
+        .into_iter()
         .map(|doc| {
             let rules: Vec<Rule> = doc.iter().map(|d| d.rule.unwrap_or(Rule::Keep)).collect();
             let lines = doc
@@ -431,7 +451,90 @@ fn explain(
                 .collect();
             (CleanArticle { lines }, rules)
         })
-        .collect()
+        .collect();
+    (explained, repeated)
+}
+
+/// The fitted cleaning stage. The per-line rules are pure; what cleaning learns from a corpus
+/// is which short lines repeat across its articles (site names, share prompts, widget labels):
+/// [`Cleaner::fit`] keeps their keys, and [`Cleaner::transform`] cleans a new article alone,
+/// judging its lines by the same rules, with the training corpus's repeated lines (and lines
+/// repeated within the article) as furniture and duplicates looked for within the article
+/// only, so an article's verdicts never depend on the other articles cleaned beside it.
+#[derive(Serialize, serde::Deserialize)]
+pub struct Cleaner {
+    options: CleanOptions,
+    /// Keys ([`furniture::line_key`]) of the short lines found repeated in training, sorted.
+    repeated: Vec<String>,
+    #[serde(skip)]
+    known: rustc_hash::FxHashSet<String>,
+    #[serde(skip, default = "Converter::disabled")]
+    converter: Converter,
+}
+
+impl std::fmt::Debug for Cleaner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cleaner")
+            .field("options", &self.options)
+            .field("repeated", &self.repeated.len())
+            .finish()
+    }
+}
+
+impl Cleaner {
+    /// Cleans the training corpus (exactly as [`clean_corpus_with_progress`]) and keeps what
+    /// it learnt.
+    pub fn fit(
+        articles: &[Article],
+        options: &CleanOptions,
+        progress: &dyn crate::Progress,
+    ) -> (Cleaner, Vec<CleanArticle>) {
+        let converter = Converter::new(options.t2s);
+        let (explained, repeated) = explain_with(articles, options, &converter, None, progress);
+        let cleaned = explained.into_iter().map(|(article, _)| article).collect();
+        let mut cleaner = Cleaner {
+            options: options.clone(),
+            repeated,
+            known: Default::default(),
+            converter,
+        };
+        cleaner.rebuild();
+        (cleaner, cleaned)
+    }
+
+    /// Rebuilds what is not stored (the key set, the converter) after deserialising.
+    pub(crate) fn rebuild(&mut self) {
+        self.known = self.repeated.iter().cloned().collect();
+        if self.converter.opencc.is_none() && self.options.t2s {
+            self.converter = Converter::new(true);
+        }
+    }
+
+    /// The options it cleans with.
+    pub fn options(&self) -> &CleanOptions {
+        &self.options
+    }
+
+    /// Number of repeated-line keys learnt from the training corpus.
+    pub fn repeated_lines(&self) -> usize {
+        self.repeated.len()
+    }
+
+    /// Cleans one new article alone (see [`Cleaner`]).
+    pub fn transform(&self, article: &Article) -> CleanArticle {
+        let options = CleanOptions {
+            dedupe_scope: dedupe::DedupeScope::Articles,
+            ..self.options.clone()
+        };
+        let (mut explained, _) = explain_with(
+            std::slice::from_ref(article),
+            &options,
+            &self.converter,
+            Some(&self.known),
+            &crate::progress::NoProgress,
+        );
+        explained.pop().map(|(a, _)| a).unwrap_or_default()
+    }
 }
 
 fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {

@@ -7,6 +7,10 @@
 //! stays linear in the corpus. Corpora above [`FIT_SAMPLE`] units are first clustered on a
 //! sample and then refined on every unit from those centres, which keeps k-means linear too.
 
+mod fitted;
+
+pub use fitted::KMeans;
+
 use std::ops::RangeInclusive;
 
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};

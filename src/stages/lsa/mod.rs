@@ -12,6 +12,10 @@
 //! Output rows are L2-normalised, so Euclidean k-means on them behaves like cosine (spherical)
 //! k-means.
 
+mod fitted;
+
+pub use fitted::Lsa;
+
 use std::ops::Range;
 
 use linfa_linalg::eigh::Eigh;
@@ -36,6 +40,10 @@ pub struct Embedding {
     pub explained: f64,
     /// Right singular vectors as rows (`dims × terms`): maps a TF-IDF row into this space.
     pub components: Array2<f64>,
+    /// The map the unit vectors were computed with (`terms × dims`, before row normalisation):
+    /// `vectors = normalise(tfidf · projection)`. Kept only when asked ([`lsa_keeping`]),
+    /// for the fitted stage ([`Lsa`]) that projects new rows as the training rows were.
+    pub projection: Option<Array2<f64>>,
 }
 
 crate::settings::choice::number_or_auto! {
@@ -102,6 +110,17 @@ const QUICK_RATIO: f64 = 1e-5;
 /// Reduces `matrix` (units × terms) to `dims` dimensions. `dims` is capped by the matrix
 /// shape; the seed fixes the random projection.
 pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
+    lsa_keeping(matrix, dims, seed, false)
+}
+
+/// [`lsa`], also keeping [`Embedding::projection`] when `keep_projection` is set (it costs a
+/// `terms × dims` matrix).
+pub fn lsa_keeping(
+    matrix: &CsrMatrix,
+    dims: usize,
+    seed: u64,
+    keep_projection: bool,
+) -> Result<Embedding> {
     let max_rank = matrix.n_rows.min(matrix.n_cols);
     if max_rank == 0 {
         return Err(Error::Numeric {
@@ -160,12 +179,17 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
     let mut left = z.times(&coefficients)?;
     drop(z);
 
+    let mut projection = None;
     let (mut vectors, components) = if by_units {
         // M = Aᵀ: the units' coordinates U Σ are M's V Σ; the components are M's Q U_B.
         let vectors = v_sigma.to_f64(&m.rank);
         drop(v_sigma);
-        let components = sparse_times(m, &left).reversed_axes();
-        (vectors, components)
+        let components = sparse_times(m, &left);
+        if keep_projection {
+            // V Σ = Y T U_B = A (Aᵀ Z T U_B): the units' coordinates are A times the components.
+            projection = Some(components.clone());
+        }
+        (vectors, components.reversed_axes())
     } else {
         // M = A: the units' coordinates are Q U_B Σ = A (Z T U_B Σ); the components are V.
         let inverse: Vec<f64> = singular_values
@@ -180,6 +204,10 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
             }
         }
         left.scale_columns(&singular_values);
+        if keep_projection {
+            // The units' coordinates are A (Z T U_B Σ): the projection is that panel.
+            projection = Some(left.to_f64(&m.rank));
+        }
         (sparse_times(m, &left), components.reversed_axes())
     };
     normalize_rows(&mut vectors);
@@ -191,6 +219,7 @@ pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
         singular_values,
         explained: if total > 0.0 { kept / total } else { 0.0 },
         components,
+        projection,
     })
 }
 

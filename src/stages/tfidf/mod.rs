@@ -6,6 +6,9 @@
 //! with `f32` values, so memory grows with the number of non-zeros, never with units × terms.
 
 pub mod background;
+mod fitted;
+
+pub use fitted::TermSpace;
 
 use std::borrow::Cow;
 
@@ -810,10 +813,10 @@ impl WeighTask<'_, '_> {
         counts: &mut [f32],
     ) -> Vec<u32> {
         // Sublinear tf, `1 + ln tf`, looked up for the common small counts.
-        let tf: [f32; 32] = std::array::from_fn(|c| 1.0 + (c as f32).ln());
+        let tf: [f32; 32] = std::array::from_fn(|c| sublinear_tf(c as u32));
         let tf = |c: u32| match tf.get(c as usize) {
             Some(&w) => w,
-            None => 1.0 + (c as f32).ln(),
+            None => sublinear_tf(c),
         };
         let mut lens = Vec::with_capacity(self.units.len());
         // Kept entries as `id << 32 | count`: sorting the numbers sorts by id.
@@ -833,18 +836,24 @@ impl WeighTask<'_, '_> {
                 values[slot] = tf(c) * idf[id as usize];
                 counts[slot] = c as f32;
             }
-            let norm = values[row.clone()]
-                .iter()
-                .map(|v| v * v)
-                .sum::<f32>()
-                .sqrt();
-            if norm > 0.0 {
-                values[row].iter_mut().for_each(|v| *v /= norm);
-            }
+            normalize_l2(&mut values[row]);
             at += kept.len();
             lens.push(kept.len() as u32);
         }
         lens
+    }
+}
+
+/// The sublinear term frequency `1 + ln tf` of a term counted `count` times in a unit.
+pub(crate) fn sublinear_tf(count: u32) -> f32 {
+    1.0 + (count as f32).ln()
+}
+
+/// Scales `values` to unit length (squares summed in order, in `f32`); all-zero rows stay.
+pub(crate) fn normalize_l2(values: &mut [f32]) {
+    let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        values.iter_mut().for_each(|v| *v /= norm);
     }
 }
 

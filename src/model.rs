@@ -1,0 +1,957 @@
+//! The theme model: the stages composed in one visible place.
+//!
+//! [`ThemeModel::fit`] runs clean → units → segment → TF-IDF → LSA → k-means → refine → label
+//! on a corpus, keeps every fitted stage ([`Cleaner`], [`TermSpace`], [`Lsa`], [`KMeans`],
+//! [`TermCentroids`]) and the training report ([`ThemeModel::analysis`]); the fitted stages
+//! place the units of new articles into the same themes ([`ThemeModel::assign`]).
+//! [`analyze`] is the one-shot run: the report alone, without keeping the model.
+
+use std::sync::{Once, OnceLock};
+
+use rayon::prelude::*;
+
+use crate::analysis::{
+    round4, round6, Analysis, CorpusCounts, Document, DroppedOut, Location, MixOut, Params,
+    Representative, TermOut, Theme, UnitOut,
+};
+use crate::error::{Error, Result};
+use crate::guided::{self, Guide};
+use crate::progress::{Progress, Stage};
+use crate::settings::Settings;
+use crate::stages::clean::{self, CleanArticle, Cleaner, DropReason, Verdict};
+use crate::stages::ingest::{Article, Corpus};
+use crate::stages::kmeans::{self, ClusterOptions, Clustering, KMeans};
+use crate::stages::label;
+use crate::stages::lsa::{self, DimsChoice, Lsa};
+use crate::stages::refine::{self, TermCentroids};
+use crate::stages::segment::Segmenter;
+use crate::stages::tfidf::{self, TermSpace, Vectors};
+use crate::stages::units::{self, DroppedUnit, Units};
+
+/// jieba's whole dictionary, loaded once per process and shared by every analysis of a large
+/// corpus: loading it costs more than cleaning a thousand articles, and it never changes
+/// (guided runs, which add words, build their own).
+static SEGMENTER: OnceLock<Segmenter> = OnceLock::new();
+static PRELOAD: Once = Once::new();
+
+/// Corpora with more article text than this (bytes) are cut with the whole dictionary, loaded
+/// on a side thread while cleaning runs; smaller ones with a dictionary scoped to their units
+/// ([`Segmenter::for_texts`]), which builds faster than the whole one loads. Both cut the same.
+const SCOPED_DICTIONARY_MAX_BYTES: usize = 16 << 20;
+
+/// The shared segmenter, loaded on first use (waiting for a load already under way).
+pub fn shared_segmenter() -> &'static Segmenter {
+    SEGMENTER.get_or_init(Segmenter::new)
+}
+
+/// Starts loading the [`shared_segmenter`] on a background thread and returns at once, so the
+/// load overlaps with other work. [`analyze`] calls it for large corpora. Only the first call
+/// does anything.
+pub fn preload_segmenter() {
+    PRELOAD.call_once(|| {
+        // If no thread can be started, the first use loads it instead.
+        let _ = std::thread::Builder::new()
+            .name("zhuti-jieba".into())
+            .spawn(|| {
+                shared_segmenter();
+            });
+    });
+}
+
+/// Is `corpus` large enough that the whole dictionary is cheaper than a scoped one?
+fn wants_whole_dictionary(corpus: &Corpus) -> bool {
+    corpus.articles.iter().map(|a| a.text.len()).sum::<usize>() > SCOPED_DICTIONARY_MAX_BYTES
+}
+
+/// The texts the segmenter will cut: the kept units' cleaned text.
+fn unit_texts(units: &Units) -> impl Iterator<Item = &str> {
+    units.kept.iter().map(|u| u.text.as_str())
+}
+
+/// Runs the whole pipeline on `corpus` and returns the report. Deterministic: the same corpus
+/// and settings give the same [`Analysis`] at any thread count. The same as
+/// [`ThemeModel::fit`] followed by [`ThemeModel::into_analysis`], without the cost of keeping
+/// the fitted stages.
+pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) -> Result<Analysis> {
+    fit(corpus, settings, progress, Keep::ReportOnly).map(|(analysis, _)| analysis)
+}
+
+/// Runs the pipeline guided by named themes (`--themes`); see [`ThemeModel::fit_guided`].
+pub fn analyze_guided(
+    corpus: &Corpus,
+    settings: &Settings,
+    guide: &Guide,
+    progress: &dyn Progress,
+) -> Result<Analysis> {
+    fit_guided(corpus, settings, guide, progress, Keep::ReportOnly).map(|(analysis, _)| analysis)
+}
+
+/// Whether a fit keeps its fitted stages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    ReportOnly,
+    Model,
+}
+
+/// A fitted theme model: every stage that learnt from the training corpus, plus what the
+/// themes are. Built by [`ThemeModel::fit`]; places new articles with [`ThemeModel::assign`].
+#[derive(Debug)]
+pub struct ThemeModel {
+    /// The settings it was fitted with.
+    pub(crate) settings: Settings,
+    /// Cleaning's corpus-level state.
+    pub(crate) cleaner: Cleaner,
+    /// Words added to jieba's dictionary (guided-theme seed words).
+    pub(crate) words: Vec<String>,
+    /// The TF-IDF space.
+    pub(crate) space: TermSpace,
+    /// The LSA basis.
+    pub(crate) lsa: Lsa,
+    /// Theme centres in the LSA space.
+    pub(crate) kmeans: KMeans,
+    /// Theme term centroids, when the themes were refined on TF-IDF (they then decide).
+    pub(crate) refine: Option<TermCentroids>,
+    /// The training report (absent on a model read back from a file).
+    pub(crate) analysis: Option<Analysis>,
+}
+
+/// The fitted parts a fit hands to [`ThemeModel`].
+struct Parts {
+    cleaner: Cleaner,
+    space: TermSpace,
+    lsa: Lsa,
+    kmeans: KMeans,
+    refine: Option<TermCentroids>,
+}
+
+/// One unit of a new article, placed by [`ThemeModel::assign`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignedUnit {
+    /// 1-based line of the unit in its source.
+    pub line: usize,
+    /// Piece of a long line (`None` for a whole line).
+    pub part: Option<usize>,
+    /// The unit's cleaned text.
+    pub text: String,
+    /// Its theme, 0-based in the model's theme order.
+    pub theme: usize,
+    /// Cosine between the unit and its theme's centre in the LSA space.
+    pub score: f64,
+}
+
+/// What [`ThemeModel::assign`] makes of one article.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AssignedArticle {
+    /// The units placed into themes, in source order.
+    pub units: Vec<AssignedUnit>,
+    /// The units left out: (line, part, reason).
+    pub dropped: Vec<(usize, Option<usize>, DropReason)>,
+}
+
+impl ThemeModel {
+    /// Fits every stage on `corpus` and keeps them (see the module comment). The report is the
+    /// same as [`analyze`]'s.
+    pub fn fit(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) -> Result<Self> {
+        let (analysis, parts) = fit(corpus, settings, progress, Keep::Model)?;
+        ThemeModel::new(settings.clone(), Vec::new(), analysis, parts)
+    }
+
+    /// [`ThemeModel::fit`] guided by named themes: seed words join jieba's dictionary, each named
+    /// theme seeds a k-means centre, and themes that stay close to their seed carry its name
+    /// (see [`crate::guided`]).
+    pub fn fit_guided(
+        corpus: &Corpus,
+        settings: &Settings,
+        guide: &Guide,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
+        let (analysis, parts) = fit_guided(corpus, settings, guide, progress, Keep::Model)?;
+        let words = guide.words().map(str::to_string).collect();
+        ThemeModel::new(settings.clone(), words, analysis, parts)
+    }
+
+    fn new(
+        settings: Settings,
+        words: Vec<String>,
+        analysis: Analysis,
+        parts: Option<Parts>,
+    ) -> Result<Self> {
+        let Some(Parts {
+            cleaner,
+            space,
+            lsa,
+            kmeans,
+            refine,
+        }) = parts
+        else {
+            return Err(Error::Numeric {
+                stage: "model",
+                reason: "the fit kept no fitted stages (a bug)".into(),
+            });
+        };
+        Ok(ThemeModel {
+            settings,
+            cleaner,
+            words,
+            space,
+            lsa,
+            kmeans,
+            refine,
+            analysis: Some(analysis),
+        })
+    }
+
+    /// The training report, as [`analyze`] gives it (`None` on a model read from a file).
+    pub fn analysis(&self) -> Option<&Analysis> {
+        self.analysis.as_ref()
+    }
+
+    /// The training report, taken out of the model.
+    pub fn into_analysis(self) -> Option<Analysis> {
+        self.analysis
+    }
+
+    /// The settings the model was fitted with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Number of themes.
+    pub fn k(&self) -> usize {
+        self.kmeans.k()
+    }
+
+    /// The segmenter new articles are cut with: jieba's dictionary plus the model's words.
+    pub fn segmenter(&self) -> Segmenter {
+        let mut segmenter = Segmenter::new();
+        segmenter.add_words(self.words.iter().map(String::as_str));
+        segmenter
+    }
+
+    /// Places the units of one new article into the model's themes. The article is cleaned,
+    /// split and weighed alone, with the fitted stages, so the result does not depend on any
+    /// other article (nor on the thread count). `segmenter` is [`ThemeModel::segmenter`]'s.
+    pub fn assign(&self, article: &Article, segmenter: &Segmenter) -> AssignedArticle {
+        let cleaned = self.cleaner.transform(article);
+        let built = units::build(std::slice::from_ref(&cleaned), self.settings.unit);
+        let mut out = AssignedArticle {
+            units: Vec::new(),
+            dropped: built
+                .dropped
+                .iter()
+                .map(|d| (d.line, d.part, d.reason))
+                .collect(),
+        };
+        let texts: Vec<&str> = built.kept.iter().map(|u| u.text.as_str()).collect();
+        let rows = self.space.transform(&texts, segmenter);
+        let placed = self.place(&rows);
+        for (i, unit) in built.kept.into_iter().enumerate() {
+            match placed[i] {
+                Some((theme, score)) => out.units.push(AssignedUnit {
+                    line: unit.line,
+                    part: unit.part,
+                    text: unit.text,
+                    theme,
+                    score,
+                }),
+                None => out
+                    .dropped
+                    .push((unit.line, unit.part, DropReason::NoTerms)),
+            }
+        }
+        out.dropped.sort_by_key(|&(line, part, _)| (line, part));
+        out
+    }
+
+    /// The theme and score of every row of `rows` (a TF-IDF matrix of this model's space);
+    /// `None` for an empty row.
+    pub(crate) fn place(&self, rows: &tfidf::CsrMatrix) -> Vec<Option<(usize, f64)>> {
+        let vectors = self.lsa.transform(rows);
+        let themes = match &self.refine {
+            Some(centroids) => centroids.assign(rows),
+            None => self.kmeans.predict(&vectors),
+        };
+        (0..rows.n_rows)
+            .map(|i| {
+                (rows.indptr[i + 1] > rows.indptr[i]).then(|| {
+                    let theme = themes[i];
+                    (theme, self.kmeans.score(vectors.row(i), theme))
+                })
+            })
+            .collect()
+    }
+}
+
+/// The pipeline behind [`analyze`] and [`ThemeModel::fit`]: the report, and the fitted stages
+/// when asked to keep them.
+fn fit(
+    corpus: &Corpus,
+    settings: &Settings,
+    progress: &dyn Progress,
+    keep: Keep,
+) -> Result<(Analysis, Option<Parts>)> {
+    settings.validate()?;
+    let whole = wants_whole_dictionary(corpus);
+    if whole {
+        // Loading the whole dictionary takes a while: it runs on a side thread during cleaning.
+        preload_segmenter();
+    }
+    let (cleaner, cleaned) = clean_units(corpus, settings, progress)?;
+    let scoped;
+    let segmenter = if whole {
+        shared_segmenter()
+    } else {
+        scoped = Segmenter::for_texts(unit_texts(&cleaned.1));
+        &scoped
+    };
+    let (space, mut prepared) =
+        vectorize_units(corpus, settings, cleaned, segmenter, progress, keep)?;
+
+    progress.start(Stage::Cluster, None);
+    let options = cluster_options(settings);
+    let clustering = if settings.refine {
+        // `auto` judges each k by the themes it would report: refined on TF-IDF.
+        let judge = refine::RefinedSilhouette {
+            tfidf: &prepared.vectors.tfidf,
+        };
+        let fitted = kmeans::cluster_judged(&prepared.embedding.vectors, &options, &judge)?;
+        refine_themes(&prepared, fitted)
+    } else {
+        kmeans::cluster(&prepared.embedding.vectors, &options)?
+    };
+    progress.finish(Stage::Cluster);
+
+    let parts = (keep == Keep::Model).then(|| Parts {
+        cleaner,
+        space,
+        lsa: Lsa::from_embedding(&prepared.embedding),
+        kmeans: KMeans::from_clustering(&clustering),
+        refine: settings
+            .refine
+            .then(|| TermCentroids::fit(&prepared.vectors.tfidf, &clustering.labels, clustering.k)),
+    });
+    prepared.embedding.projection = None;
+    Ok((
+        assemble(corpus, settings, prepared, clustering, progress),
+        parts,
+    ))
+}
+
+/// Refines the k-means themes on the TF-IDF rows ([`refine`]): every restart of the final fit
+/// is refined and the tightest wins (on corpora above [`kmeans::FIT_SAMPLE`] units, whose
+/// restarts run on a sample, the chosen fit alone is refined).
+fn refine_themes(prepared: &Prepared, clustering: Clustering) -> Clustering {
+    let candidates = if clustering.restarts.is_empty() {
+        std::slice::from_ref(&clustering.labels)
+    } else {
+        clustering.restarts.as_slice()
+    };
+    // Restarts number their themes up to the fitted k, which may exceed the non-empty ones.
+    let k = candidates.iter().flatten().max().map_or(0, |&m| m + 1);
+    match refine::best_refined(&prepared.vectors.tfidf, candidates, k, refine::MAX_PASSES) {
+        Some(best) => kmeans::from_labels(
+            &prepared.embedding.vectors,
+            &best.labels,
+            clustering.selection,
+        ),
+        None => clustering,
+    }
+}
+
+/// The guided pipeline behind [`analyze_guided`] and [`ThemeModel::fit_guided`]: seed words
+/// join jieba's dictionary, each named theme seeds a k-means centre, and themes that stay close
+/// to their seed carry its name (see [`crate::guided`]). `settings.k` is the total, named plus
+/// discovered. Warnings about seed words and drifted themes go to [`Analysis::warnings`].
+fn fit_guided(
+    corpus: &Corpus,
+    settings: &Settings,
+    guide: &Guide,
+    progress: &dyn Progress,
+    keep: Keep,
+) -> Result<(Analysis, Option<Parts>)> {
+    settings.validate()?;
+    guide.check_k(settings.k)?;
+    // Seed words are specific terms: a low-rank space blurs them into the corpus's broad
+    // directions (on the seeds, the regulation paragraphs then join the chips theme), so guided
+    // runs resolve `--dims auto` to the full 100 dimensions. The report keeps what was asked
+    // (`params.dims`) beside what was used (`params.dims_used`).
+    let asked = settings;
+    let guided_settings;
+    let settings = if settings.dims == DimsChoice::Auto {
+        guided_settings = Settings {
+            dims: DimsChoice::Fixed(lsa::MAX_AUTO_DIMS),
+            ..settings.clone()
+        };
+        &guided_settings
+    } else {
+        settings
+    };
+    let (cleaner, cleaned) = clean_units(corpus, settings, progress)?;
+    let mut segmenter = if wants_whole_dictionary(corpus) {
+        Segmenter::new()
+    } else {
+        Segmenter::for_texts(unit_texts(&cleaned.1).chain(guide.words()))
+    };
+    segmenter.add_words(guide.words());
+    let (space, mut prepared) =
+        vectorize_units(corpus, settings, cleaned, &segmenter, progress, keep)?;
+    let seeds = guided::seed_centres(guide, &prepared.vectors.vocab, &prepared.embedding)?;
+
+    progress.start(Stage::Cluster, None);
+    let options = cluster_options(settings);
+    let seeded = kmeans::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
+    progress.finish(Stage::Cluster);
+
+    let parts = (keep == Keep::Model).then(|| Parts {
+        cleaner,
+        space,
+        lsa: Lsa::from_embedding(&prepared.embedding),
+        kmeans: KMeans::from_clustering(&seeded.clustering),
+        refine: None,
+    });
+    prepared.embedding.projection = None;
+    let (names, drift_warnings) = guided::name_themes(guide, &seeds, &seeded);
+    let mut analysis = assemble(corpus, asked, prepared, seeded.clustering, progress);
+    for (theme, named) in analysis.themes.iter_mut().zip(names) {
+        theme.name = named.name;
+        theme.guided = named.guided;
+    }
+    analysis.params.themes_file = Some(guide.path.display().to_string());
+    analysis.warnings.extend(seeds.warnings);
+    analysis.warnings.extend(drift_warnings);
+    Ok((analysis, parts))
+}
+
+/// Everything before clustering: the units and their vectors.
+pub struct Prepared {
+    /// Cleaned articles (line verdicts), one per corpus article.
+    pub cleaned: Vec<CleanArticle>,
+    /// Units kept for clustering (only those with terms) and dropped.
+    pub units: Units,
+    /// TF-IDF of the kept units (row `i` is `units.kept[i]`).
+    pub vectors: Vectors,
+    /// LSA vectors of the kept units.
+    pub embedding: lsa::Embedding,
+}
+
+/// Cleans, splits, vectorises and reduces the corpus.
+pub fn prepare(
+    corpus: &Corpus,
+    settings: &Settings,
+    segmenter: &Segmenter,
+    progress: &dyn Progress,
+) -> Result<Prepared> {
+    let (_, cleaned) = clean_units(corpus, settings, progress)?;
+    vectorize_units(
+        corpus,
+        settings,
+        cleaned,
+        segmenter,
+        progress,
+        Keep::ReportOnly,
+    )
+    .map(|(_, prepared)| prepared)
+}
+
+/// The first half of [`prepare`]: the fitted cleaner, cleaned articles and their units.
+fn clean_units(
+    corpus: &Corpus,
+    settings: &Settings,
+    progress: &dyn Progress,
+) -> Result<(Cleaner, (Vec<CleanArticle>, Units))> {
+    progress.start(Stage::Clean, Some(corpus.articles.len() as u64));
+    let (cleaner, cleaned) = Cleaner::fit(&corpus.articles, &settings.clean_options(), progress);
+    let units = units::build(&cleaned, settings.unit);
+    progress.finish(Stage::Clean);
+    if units.kept.is_empty() {
+        return Err(nothing_to_cluster(corpus, &units));
+    }
+    Ok((cleaner, (cleaned, units)))
+}
+
+/// The second half of [`prepare`]: segmentation, TF-IDF and LSA of the units, with the fitted
+/// TF-IDF space.
+fn vectorize_units(
+    corpus: &Corpus,
+    settings: &Settings,
+    (cleaned, mut units): (Vec<CleanArticle>, Units),
+    segmenter: &Segmenter,
+    progress: &dyn Progress,
+    keep: Keep,
+) -> Result<(TermSpace, Prepared)> {
+    progress.start(Stage::Vectorize, Some(units.kept.len() as u64));
+    let texts: Vec<&str> = units.kept.iter().map(|u| u.text.as_str()).collect();
+    let segmented = tfidf::segment_units(&texts, segmenter, progress);
+    let (space, vectors) = TermSpace::fit(segmented, &settings.tfidf);
+    progress.finish(Stage::Vectorize);
+
+    // Units without any kept term cannot be placed: they join the dropped list.
+    if !vectors.empty_units.is_empty() {
+        let mut kept = Vec::with_capacity(vectors.row_units.len());
+        let mut empty = vectors.empty_units.iter().peekable();
+        for (i, unit) in std::mem::take(&mut units.kept).into_iter().enumerate() {
+            if empty.peek() == Some(&&i) {
+                empty.next();
+                if let (Some(text), Some(line)) = (unit.heading, unit.heading_line) {
+                    units.dropped.push(DroppedUnit {
+                        doc: unit.doc,
+                        line,
+                        part: None,
+                        reason: DropReason::Short,
+                        duplicate_of: None,
+                        text,
+                    });
+                }
+                units.dropped.push(DroppedUnit {
+                    doc: unit.doc,
+                    line: unit.line,
+                    part: unit.part,
+                    reason: DropReason::NoTerms,
+                    duplicate_of: None,
+                    text: unit.text,
+                });
+            } else {
+                kept.push(unit);
+            }
+        }
+        units.kept = kept;
+        units.dropped.sort_by_key(|d| (d.doc, d.line, d.part));
+    }
+    if units.kept.is_empty() {
+        return Err(nothing_to_cluster(corpus, &units));
+    }
+
+    progress.start(Stage::Reduce, None);
+    let embedding = lsa::lsa_keeping(
+        &vectors.tfidf,
+        settings.dims.resolve(vectors.tfidf.n_rows),
+        settings.seed,
+        keep == Keep::Model,
+    )?;
+    progress.finish(Stage::Reduce);
+    Ok((
+        space,
+        Prepared {
+            cleaned,
+            units,
+            vectors,
+            embedding,
+        },
+    ))
+}
+
+/// The k-means options that `settings` imply.
+pub fn cluster_options(settings: &Settings) -> ClusterOptions {
+    ClusterOptions {
+        k: settings.k,
+        seed: settings.seed,
+        n_runs: settings.n_runs,
+        k_max: settings.k_max,
+        ..ClusterOptions::default()
+    }
+}
+
+fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
+    let mut counts = std::collections::BTreeMap::new();
+    for d in &units.dropped {
+        *counts.entry(d.reason).or_insert(0usize) += 1;
+    }
+    let reasons = if counts.is_empty() {
+        "every article is empty".to_string()
+    } else {
+        counts
+            .iter()
+            .map(|(r, c)| format!("{c} {}", r.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let main = counts.iter().max_by_key(|(_, &c)| c).map(|(&r, _)| r);
+    let hint = match main {
+        None => "give zhuti files that contain text",
+        Some(DropReason::Short) => {
+            "the paragraphs are too short: try `--min-chars 5`, or `--unit document`"
+        }
+        Some(DropReason::NoTerms) => {
+            "no term occurs in enough paragraphs: try `--min-df 1`, or give more articles"
+        }
+        Some(DropReason::Duplicate) => "every paragraph repeats another: give different articles",
+        Some(DropReason::Boilerplate) => "only page furniture was found: check the input",
+    };
+    let mut names: Vec<&str> = corpus
+        .articles
+        .iter()
+        .take(3)
+        .map(|a| a.id.as_str())
+        .collect();
+    if corpus.articles.len() > 3 {
+        names.push("…");
+    }
+    Error::NothingToCluster {
+        what: names.join(", "),
+        documents: corpus.articles.len(),
+        dropped: units.dropped.len(),
+        reasons,
+        hint,
+    }
+}
+
+/// Labels the themes and builds the JSON-shaped result. The 2-D map, the slowest part, is
+/// computed beside the rest (Rayon); the result does not depend on the thread count.
+pub fn assemble(
+    corpus: &Corpus,
+    settings: &Settings,
+    prepared: Prepared,
+    clustering: Clustering,
+    progress: &dyn Progress,
+) -> Analysis {
+    progress.start(Stage::Label, None);
+    let Prepared {
+        cleaned,
+        units,
+        vectors,
+        embedding,
+    } = prepared;
+    let n_units = units.kept.len();
+    let n_terms = vectors.vocab.len();
+    let (map, described) = rayon::join(
+        || lsa::project_2d(&embedding.vectors),
+        || describe(corpus, settings, cleaned, units, vectors, &clustering),
+    );
+    let analysis = Analysis {
+        schema_version: crate::SCHEMA_VERSION,
+        params: Params::new(
+            settings,
+            clustering.k,
+            embedding.singular_values.len(),
+            embedding.explained,
+            clustering.selection.clone(),
+        ),
+        corpus: CorpusCounts {
+            documents: corpus.articles.len(),
+            units: n_units,
+            dropped: described.dropped.len(),
+            terms: n_terms,
+        },
+        themes: described.themes,
+        documents: described.documents,
+        units: described.units,
+        dropped: described.dropped,
+        map,
+        warnings: corpus.warnings.clone(),
+    };
+    progress.finish(Stage::Label);
+    analysis
+}
+
+/// The parts of an [`Analysis`] that [`describe`] builds.
+struct Described {
+    themes: Vec<Theme>,
+    documents: Vec<Document>,
+    units: Vec<UnitOut>,
+    dropped: Vec<DroppedOut>,
+}
+
+/// Themes (labels, terms, representatives), documents (titles, theme mixes), units and
+/// dropped units for the report. Takes the units so their text moves into the report instead
+/// of being copied.
+fn describe(
+    corpus: &Corpus,
+    settings: &Settings,
+    cleaned: Vec<CleanArticle>,
+    units: Units,
+    vectors: Vectors,
+    clustering: &Clustering,
+) -> Described {
+    let doc_id = |doc: usize| corpus.articles[doc].id.clone();
+    let n_units = units.kept.len();
+    let labels = label::label_themes(&vectors, clustering, settings.top_terms);
+    drop(vectors);
+    let themes: Vec<Theme> = labels
+        .iter()
+        .enumerate()
+        .map(|(theme, l)| Theme {
+            id: theme + 1,
+            name: None,
+            guided: false,
+            label: l.label.clone(),
+            size: l.size,
+            share: round4(l.size as f64 / n_units as f64),
+            terms: l
+                .terms
+                .iter()
+                .map(|t| TermOut {
+                    term: t.term.clone(),
+                    weight: round6(t.weight),
+                })
+                .collect(),
+            representatives: l
+                .representatives
+                .iter()
+                .map(|&row| {
+                    let unit = &units.kept[row];
+                    Representative {
+                        doc: doc_id(unit.doc),
+                        line: unit.line,
+                        part: unit.part,
+                        text: unit.text.clone(),
+                        score: round4(clustering.scores[row]),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+
+    let unit_docs: Vec<usize> = units.kept.iter().map(|u| u.doc).collect();
+    let mixes = label::theme_mix(&unit_docs, &clustering.labels, corpus.articles.len());
+    let mut units_per_doc = vec![0usize; corpus.articles.len()];
+    for &doc in &unit_docs {
+        units_per_doc[doc] += 1;
+    }
+    let documents = corpus
+        .articles
+        .iter()
+        .zip(&cleaned)
+        .zip(mixes)
+        .zip(units_per_doc)
+        .map(|(((article, clean), mix), units)| Document {
+            id: article.id.clone(),
+            title: article
+                .title
+                .clone()
+                .unwrap_or_else(|| title_of(clean).unwrap_or_else(|| article.id.clone())),
+            units,
+            theme_mix: mix
+                .into_iter()
+                .map(|(theme, share)| MixOut {
+                    theme: theme + 1,
+                    share: round4(share),
+                })
+                .collect(),
+            label: article.label.clone(),
+        })
+        .collect();
+    drop(cleaned);
+
+    let units_out = units
+        .kept
+        .into_par_iter()
+        .zip(&clustering.labels)
+        .zip(&clustering.scores)
+        .map(|((unit, &theme), &score)| UnitOut {
+            doc: doc_id(unit.doc),
+            line: unit.line,
+            part: unit.part,
+            theme: theme + 1,
+            score: round4(score),
+            text: unit.text,
+            heading: unit.heading,
+            heading_line: unit.heading_line,
+        })
+        .collect();
+    let dropped: Vec<DroppedOut> = units
+        .dropped
+        .into_par_iter()
+        .map(|d| DroppedOut {
+            doc: doc_id(d.doc),
+            line: d.line,
+            part: d.part,
+            reason: d.reason.as_str().to_string(),
+            text: d.text,
+            duplicate_of: d.duplicate_of.map(|(doc, line)| Location {
+                doc: doc_id(doc),
+                line,
+            }),
+        })
+        .collect();
+    Described {
+        themes,
+        documents,
+        units: units_out,
+        dropped,
+    }
+}
+
+/// An article's title: its first kept paragraph or heading, shortened to 40 characters.
+fn title_of(article: &CleanArticle) -> Option<String> {
+    let line = article.lines.iter().find(|l| {
+        !matches!(l.verdict, Verdict::Drop(DropReason::Boilerplate, _))
+            && clean::letter_count(&l.text) >= 6
+    })?;
+    let mut title: String = line.text.chars().take(40).collect();
+    if line.text.chars().count() > 40 {
+        title.push('…');
+    }
+    Some(title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+    use crate::stages::ingest::{self, Input};
+    use crate::stages::kmeans::KChoice;
+
+    /// A corpus file in ../shared/data; under CI a missing file fails the test.
+    fn shared(name: &str) -> Option<Corpus> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data")
+            .join(name);
+        if !path.exists() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{} is missing (CI has ../shared)",
+                path.display()
+            );
+            eprintln!("skipping: {} not found", path.display());
+            return None;
+        }
+        Some(ingest::load(&[Input::Path(path)]).expect("corpus loads"))
+    }
+
+    /// The training rows a fit computes (the same steps as [`fit`], deterministic).
+    fn training_rows(corpus: &Corpus, settings: &Settings) -> Prepared {
+        let (_, cleaned) = clean_units(corpus, settings, &NoProgress).expect("cleans");
+        let segmenter = Segmenter::for_texts(unit_texts(&cleaned.1));
+        vectorize_units(
+            corpus,
+            settings,
+            cleaned,
+            &segmenter,
+            &NoProgress,
+            Keep::ReportOnly,
+        )
+        .expect("vectorises")
+        .1
+    }
+
+    /// Fits `corpus`, transforms its training units again with the fitted stages and checks:
+    /// TF-IDF rows bit for bit, LSA rows to `1e-5`, and every unit in the theme fit gave it.
+    fn check_transform_reproduces_fit(
+        corpus: &Corpus,
+        settings: &Settings,
+        max_moved_per_mille: usize,
+    ) {
+        let model = ThemeModel::fit(corpus, settings, &NoProgress).expect("fits");
+        let prepared = training_rows(corpus, settings);
+        let texts: Vec<&str> = prepared
+            .units
+            .kept
+            .iter()
+            .map(|u| u.text.as_str())
+            .collect();
+        let rows = model.space.transform(&texts, &model.segmenter());
+        assert_eq!(
+            rows, prepared.vectors.tfidf,
+            "TF-IDF rows differ from training"
+        );
+
+        let vectors = model.lsa.transform(&rows);
+        let worst = vectors
+            .iter()
+            .zip(prepared.embedding.vectors.iter())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f64, f64::max);
+        assert!(worst < 1e-5, "LSA rows differ from training by {worst}");
+
+        let analysis = model.analysis().expect("a fitted model has its report");
+        let placed = model.place(&rows);
+        let mut moved = 0;
+        for (unit, placed) in analysis.units.iter().zip(&placed) {
+            let (theme, score) = placed.expect("training rows are not empty");
+            if theme + 1 != unit.theme {
+                moved += 1;
+                continue;
+            }
+            assert!(
+                (round4(score) - unit.score).abs() <= 2e-4,
+                "score {score} vs {}",
+                unit.score
+            );
+        }
+        // A refinement that stops at its pass cap before converging leaves a few units beside
+        // a closer centroid; the fitted stage places them by the final centroids.
+        let n = analysis.units.len();
+        assert!(
+            moved * 1000 <= n * max_moved_per_mille,
+            "{moved} of {n} units changed theme"
+        );
+        eprintln!("{moved} of {n} units changed theme");
+    }
+
+    #[test]
+    fn fitted_stages_reproduce_the_seed_fit() {
+        let corpus = ingest::load(&crate::seeds::bundled()).expect("seeds load");
+        check_transform_reproduces_fit(&corpus, &Settings::default(), 0);
+        let unrefined = Settings {
+            refine: false,
+            ..Settings::default()
+        };
+        check_transform_reproduces_fit(&corpus, &unrefined, 0);
+    }
+
+    #[test]
+    fn fitted_stages_reproduce_document_units_with_fewer_units_than_terms() {
+        let Some(corpus) = shared("thucnews-dev.jsonl") else {
+            return;
+        };
+        let settings = Settings {
+            unit: crate::stages::units::UnitKind::Document,
+            k: KChoice::Fixed(10),
+            ..Settings::default()
+        };
+        check_transform_reproduces_fit(&corpus, &settings, 0);
+    }
+
+    #[test]
+    fn fitted_stages_reproduce_headlines_with_more_units_than_terms() {
+        let Some(corpus) = shared("thucnews-titles-dev.jsonl") else {
+            return;
+        };
+        let settings = Settings {
+            k: KChoice::Fixed(10),
+            ..Settings::default()
+        };
+        check_transform_reproduces_fit(&corpus, &settings, 10);
+    }
+
+    #[test]
+    fn analyze_gives_the_fitted_models_report() {
+        let corpus = ingest::load(&crate::seeds::bundled()).expect("seeds load");
+        let settings = Settings::default();
+        let report = analyze(&corpus, &settings, &NoProgress).expect("analyses");
+        let model = ThemeModel::fit(&corpus, &settings, &NoProgress).expect("fits");
+        let fitted = model.into_analysis().expect("report kept");
+        assert_eq!(
+            serde_json::to_string(&report).expect("json"),
+            serde_json::to_string(&fitted).expect("json")
+        );
+    }
+
+    #[test]
+    fn an_article_is_assigned_alone_with_training_furniture() {
+        let corpus = ingest::load(&crate::seeds::bundled()).expect("seeds load");
+        let model = ThemeModel::fit(&corpus, &Settings::default(), &NoProgress).expect("fits");
+        let segmenter = model.segmenter();
+        let analysis = model.analysis().expect("report");
+        // Each training article assigned alone: its units land where the fit put them.
+        for (doc, article) in corpus.articles.iter().enumerate() {
+            let assigned = model.assign(article, &segmenter);
+            let fitted: Vec<&UnitOut> = analysis
+                .units
+                .iter()
+                .filter(|u| u.doc == analysis.documents[doc].id)
+                .collect();
+            for unit in &fitted {
+                let found = assigned
+                    .units
+                    .iter()
+                    .find(|a| a.line == unit.line && a.part == unit.part)
+                    .unwrap_or_else(|| panic!("{}:{} not assigned", unit.doc, unit.line));
+                assert_eq!(found.theme + 1, unit.theme, "{}:{}", unit.doc, unit.line);
+            }
+        }
+        // Assigning the same article twice, or beside others, gives the same answer.
+        let one = model.assign(&corpus.articles[0], &segmenter);
+        assert_eq!(one, model.assign(&corpus.articles[0], &segmenter));
+    }
+}

@@ -1,0 +1,113 @@
+//! The fitted LSA stage: the basis learnt from the training TF-IDF matrix ([`Lsa::fit`]),
+//! which projects any row of the same TF-IDF space into the reduced space
+//! ([`Lsa::transform`]).
+//!
+//! A row `x` maps to `x W`, L2-normalised, where `W` ([`Embedding::projection`]) is the map
+//! the training rows were computed with (the right singular vectors times Σ on corpora with
+//! more units than terms; the components on the others), so a training text transformed again
+//! gives its training row up to rounding (`W` is kept in `f32`; a test checks `1e-5`).
+
+use ndarray::Array2;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{lsa_keeping, Embedding};
+use crate::error::Result;
+use crate::stages::tfidf::CsrMatrix;
+
+/// The fitted LSA basis: `terms × dims`, term-major, so projecting a sparse row reads one
+/// contiguous `dims`-long slice per term.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lsa {
+    dims: usize,
+    terms: usize,
+    /// `basis[term * dims + d]` = component `d` of `term`.
+    basis: Vec<f32>,
+    /// Singular values, largest first.
+    singular_values: Vec<f64>,
+}
+
+impl Lsa {
+    /// Fits the basis on `matrix` (units × terms) with `dims` dimensions (capped by its
+    /// shape) and returns it with the training embedding, exactly as [`super::lsa`] computes it.
+    pub fn fit(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<(Lsa, Embedding)> {
+        let mut embedding = lsa_keeping(matrix, dims, seed, true)?;
+        let fitted = Lsa::from_embedding(&embedding);
+        embedding.projection = None;
+        Ok((fitted, embedding))
+    }
+
+    /// The basis of a training embedding computed with its projection kept
+    /// ([`lsa_keeping`]); without one, the components (the folding-in map `x Vᵀ`).
+    pub(crate) fn from_embedding(embedding: &Embedding) -> Lsa {
+        let (dims, terms) = embedding.components.dim();
+        let mut basis = vec![0f32; dims * terms];
+        match &embedding.projection {
+            Some(projection) => {
+                // terms × dims, row-major: the layout of `basis`.
+                for ((t, d), &x) in projection.indexed_iter() {
+                    basis[t * dims + d] = x as f32;
+                }
+            }
+            None => {
+                for ((d, t), &x) in embedding.components.indexed_iter() {
+                    basis[t * dims + d] = x as f32;
+                }
+            }
+        }
+        Lsa {
+            dims,
+            terms,
+            basis,
+            singular_values: embedding.singular_values.clone(),
+        }
+    }
+
+    /// Number of dimensions.
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    /// Number of terms of the TF-IDF space it projects from.
+    pub fn terms(&self) -> usize {
+        self.terms
+    }
+
+    /// Singular values of the training matrix, largest first.
+    pub fn singular_values(&self) -> &[f64] {
+        &self.singular_values
+    }
+
+    /// The reduced, L2-normalised vector of one TF-IDF row (`(term, weight)` entries); all
+    /// zeros for an empty row.
+    pub fn project(&self, row: impl IntoIterator<Item = (usize, f32)>) -> Vec<f64> {
+        let mut out = vec![0f64; self.dims];
+        for (term, value) in row {
+            let Some(slice) = self.basis.get(term * self.dims..(term + 1) * self.dims) else {
+                continue;
+            };
+            let value = f64::from(value);
+            for (o, &b) in out.iter_mut().zip(slice) {
+                *o += value * f64::from(b);
+            }
+        }
+        let norm = out.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            out.iter_mut().for_each(|x| *x /= norm);
+        }
+        out
+    }
+
+    /// The reduced vectors of every row of `matrix` (`rows × dims`), in parallel.
+    pub fn transform(&self, matrix: &CsrMatrix) -> Array2<f64> {
+        let rows: Vec<Vec<f64>> = (0..matrix.n_rows)
+            .into_par_iter()
+            .map(|i| self.project(matrix.row(i)))
+            .collect();
+        let mut out = Array2::<f64>::zeros((rows.len(), self.dims));
+        for (mut dst, src) in out.outer_iter_mut().zip(rows) {
+            dst.assign(&ndarray::ArrayView1::from(&src[..]));
+        }
+        out
+    }
+}

@@ -1,0 +1,116 @@
+//! The fitted TF-IDF stage: the vocabulary and idf learnt from a corpus ([`TermSpace::fit`]),
+//! which maps any new text into rows of the same space ([`TermSpace::transform`]).
+//!
+//! A new text is weighed exactly as a training unit is (sublinear tf times the fitted idf, terms
+//! by ascending id, L2-normalised in `f32` in the same order), so transforming a training text
+//! gives its training row bit for bit; terms the corpus did not keep are ignored.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use super::{normalize_l2, sublinear_tf, tfidf, CsrMatrix, Segmented, TfidfOptions, Vectors};
+use crate::stages::segment::Segmenter;
+
+/// The fitted TF-IDF space: kept terms (normal form) with their idf, by term id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TermSpace {
+    /// Term text (normal form) by id.
+    terms: Vec<String>,
+    /// The idf of each term, as fitted (corpus idf, blended with the background idf when asked).
+    idf: Vec<f32>,
+    /// Term → id, rebuilt from `terms` (not stored).
+    #[serde(skip)]
+    index: FxHashMap<String, u32>,
+}
+
+impl TermSpace {
+    /// Fits the space on segmented units and returns it with the units' rows (the training
+    /// matrix, exactly as [`tfidf`] builds it).
+    pub fn fit(segmented: Segmented<'_>, options: &TfidfOptions) -> (TermSpace, Vectors) {
+        let vectors = tfidf(segmented, options);
+        let space = TermSpace::new(vectors.vocab.terms.clone(), vectors.vocab.idf.clone());
+        (space, vectors)
+    }
+
+    /// A space of `terms` with their `idf` (same length).
+    pub(crate) fn new(terms: Vec<String>, idf: Vec<f32>) -> TermSpace {
+        let mut space = TermSpace {
+            terms,
+            idf,
+            index: FxHashMap::default(),
+        };
+        space.rebuild_index();
+        space
+    }
+
+    /// Rebuilds the term index (after deserialising).
+    pub(crate) fn rebuild_index(&mut self) {
+        self.index = self
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(id, t)| (t.clone(), id as u32))
+            .collect();
+    }
+
+    /// Number of terms.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// True when the space has no term.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// The terms by id.
+    pub fn terms(&self) -> &[String] {
+        &self.terms
+    }
+
+    /// The idf of each term, by id.
+    pub fn idf(&self) -> &[f32] {
+        &self.idf
+    }
+
+    /// The row of one text: `(term id, weight)` by ascending id, L2-normalised; empty when no
+    /// term of the text is in the space.
+    pub fn row(&self, text: &str, segmenter: &Segmenter) -> Vec<(u32, f32)> {
+        let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
+        for word in segmenter.words(text) {
+            // One character is never a term (as in training).
+            let mut chars = word.chars();
+            if chars.next().is_none() || chars.next().is_none() {
+                continue;
+            }
+            if let Some(term) = segmenter.term(word) {
+                if let Some(&id) = self.index.get(term.as_ref()) {
+                    *counts.entry(id).or_default() += 1;
+                }
+            }
+        }
+        let mut entries: Vec<(u32, u32)> = counts.into_iter().collect();
+        entries.sort_unstable();
+        let mut values: Vec<f32> = entries
+            .iter()
+            .map(|&(id, c)| sublinear_tf(c) * self.idf[id as usize])
+            .collect();
+        normalize_l2(&mut values);
+        entries
+            .iter()
+            .zip(values)
+            .map(|(&(id, _), v)| (id, v))
+            .collect()
+    }
+
+    /// The rows of `texts` (in parallel; one row per text, empty rows included).
+    pub fn transform(&self, texts: &[&str], segmenter: &Segmenter) -> CsrMatrix {
+        let rows: Vec<Vec<(u32, f32)>> = texts
+            .par_iter()
+            .map(|text| self.row(text, segmenter))
+            .collect();
+        let refs: Vec<&[(u32, f32)]> = rows.iter().map(Vec::as_slice).collect();
+        CsrMatrix::from_rows(&refs, self.terms.len())
+    }
+}
