@@ -64,6 +64,14 @@ pub enum Command {
     /// labels (NMI, ARI, homogeneity, completeness, V-measure, purity).
     #[command(after_help = EVAL_EXAMPLES)]
     Eval(EvalArgs),
+    /// Fit a theme model as `zhuti` analyses, and save it (`-o MODEL`) to assign new articles.
+    #[command(after_help = crate::cli_model::FIT_EXAMPLES)]
+    Fit(crate::cli_model::FitArgs),
+    /// Place the units of new articles into a saved model's themes (JSON Lines by default).
+    #[command(after_help = crate::cli_model::FIT_EXAMPLES)]
+    Assign(crate::cli_model::AssignArgs),
+    /// Show what a saved model holds: format, version, settings, themes, vocabulary.
+    Inspect(crate::cli_model::InspectArgs),
 }
 
 const EVAL_EXAMPLES: &str = "\
@@ -294,13 +302,17 @@ impl TuningArgs {
 
     /// A thread pool of the requested size (all cores by default).
     fn pool(&self) -> Result<rayon::ThreadPool, Error> {
-        if self.threads == Some(0) {
+        Self::pool_of(self.threads)
+    }
+
+    fn pool_of(threads: Option<usize>) -> Result<rayon::ThreadPool, Error> {
+        if threads == Some(0) {
             return Err(Error::Settings(
                 "--threads 0: need at least one thread; leave it out to use all cores".into(),
             ));
         }
         let mut builder = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = self.threads {
+        if let Some(n) = threads {
             builder = builder.num_threads(n);
         }
         builder
@@ -331,6 +343,9 @@ impl RunArgs {
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Some(Command::Eval(args)) => run_eval(args),
+        Some(Command::Fit(args)) => crate::cli_model::run_fit(args),
+        Some(Command::Assign(args)) => crate::cli_model::run_assign(args),
+        Some(Command::Inspect(args)) => crate::cli_model::run_inspect(args),
         None => run_analysis(cli.run),
     }
 }
@@ -384,6 +399,65 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
     written
 }
 
+/// Fits a [`zhuti::ThemeModel`] as `zhuti` analyses, hands it to `keep` (which saves it), then
+/// writes the report when `args.output` names a file.
+pub(crate) fn run_analysis_with(
+    args: RunArgs,
+    keep: impl FnOnce(&zhuti::ThemeModel) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let settings = args.settings();
+    settings.validate()?;
+    let guide = match &args.themes {
+        None => None,
+        Some(None) => Some(Guide::bundled()?),
+        Some(Some(path)) => Some(Guide::load(path)?),
+    };
+    if let Some(guide) = &guide {
+        guide.check_k(settings.k)?;
+    }
+    let pool = args.tuning.pool()?;
+    if let Some(path) = &args.output {
+        report::check_output(path)?;
+    }
+    let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
+    let model = pool.install(|| {
+        let corpus = ingest::load(&args.inputs())?;
+        match &guide {
+            Some(guide) => zhuti::ThemeModel::fit_guided(&corpus, &settings, guide, &progress),
+            None => zhuti::ThemeModel::fit(&corpus, &settings, &progress),
+        }
+    })?;
+    progress.clear();
+    keep(&model)?;
+    let Some(analysis) = model.analysis() else {
+        return Ok(());
+    };
+    if !args.tuning.quiet {
+        for warning in &analysis.warnings {
+            eprintln!("zhuti: warning: {warning}");
+        }
+    }
+    let Some(output) = args.output.as_deref() else {
+        return Ok(());
+    };
+    let format = match args.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+        FormatArg::Html => Format::Html,
+    };
+    match format {
+        Format::Json => {
+            pool.install(|| emit_with(Some(output), |out| report::json::write(analysis, out)))
+        }
+        _ => emit(&report::render(analysis, format)?, Some(output)),
+    }
+}
+
+/// A thread pool of `threads` threads (all cores by default).
+pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Error> {
+    TuningArgs::pool_of(threads)
+}
+
 fn run_eval(args: EvalArgs) -> Result<(), Error> {
     let settings = args.tuning.settings(args.k, args.seed, args.unit);
     settings.validate()?;
@@ -419,12 +493,12 @@ fn run_eval(args: EvalArgs) -> Result<(), Error> {
 }
 
 /// Writes `rendered` to `output` (atomically) or to stdout.
-fn emit(rendered: &str, output: Option<&std::path::Path>) -> Result<(), Error> {
+pub(crate) fn emit(rendered: &str, output: Option<&std::path::Path>) -> Result<(), Error> {
     emit_with(output, |out| out.write_all(rendered.as_bytes()))
 }
 
 /// Writes what `write` writes to `output` (atomically) or to stdout.
-fn emit_with(
+pub(crate) fn emit_with(
     output: Option<&std::path::Path>,
     write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<(), Error> {

@@ -113,6 +113,15 @@ pub enum Error {
     #[error("cannot write the report to stdout: {0}; check the file or pipe it goes to")]
     Stdout(std::io::Error),
 
+    /// A saved theme model that cannot be used.
+    #[error("{path}: {problem}")]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: ModelProblem,
+    },
+
     /// A numerical stage failed in a way the input explains (e.g. a degenerate matrix).
     #[error("{stage} failed: {reason}")]
     Numeric {
@@ -121,6 +130,63 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// What is wrong with a saved theme model file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelProblem {
+    /// Shorter than its header says: cut off while copying or writing.
+    Truncated,
+    /// The checksum does not match, or the content does not decode.
+    Corrupt,
+    /// Not a zhuti model at all (e.g. a JSON report, or another file).
+    NotAModel,
+    /// Written by a newer zhuti, in a model format this one cannot read.
+    NewerVersion {
+        /// The file's format version.
+        found: u32,
+        /// The newest version this zhuti reads.
+        supported: u32,
+    },
+    /// Written in an older model format this zhuti no longer reads.
+    OlderVersion {
+        /// The file's format version.
+        found: u32,
+        /// The version this zhuti reads.
+        supported: u32,
+    },
+}
+
+impl std::fmt::Display for ModelProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelProblem::Truncated => write!(
+                f,
+                "the file is truncated (cut off while being copied or written); fit the model again \
+                 with `zhuti fit` or copy it again"
+            ),
+            ModelProblem::Corrupt => write!(
+                f,
+                "the file is corrupted (its checksum does not match); fit the model again with \
+                 `zhuti fit` or copy it again"
+            ),
+            ModelProblem::NotAModel => write!(
+                f,
+                "not a zhuti theme model (a report or another file?); make one with \
+                 `zhuti fit PATHS -o MODEL`"
+            ),
+            ModelProblem::NewerVersion { found, supported } => write!(
+                f,
+                "model format {found} is newer than this zhuti reads (up to {supported}); \
+                 upgrade zhuti, or fit the model again with this one"
+            ),
+            ModelProblem::OlderVersion { found, supported } => write!(
+                f,
+                "model format {found} is older than this zhuti reads ({supported}); fit the \
+                 model again with `zhuti fit`"
+            ),
+        }
+    }
 }
 
 /// The library's result type.

@@ -25,6 +25,7 @@ pub mod error;
 pub mod eval;
 pub mod guided;
 pub mod model;
+pub mod model_file;
 pub mod progress;
 pub mod report;
 pub mod seeds;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod cli_model;
 mod progress_bar;
 
 fn main() -> ExitCode {

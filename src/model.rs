@@ -111,8 +111,68 @@ pub struct ThemeModel {
     pub(crate) kmeans: KMeans,
     /// Theme term centroids, when the themes were refined on TF-IDF (they then decide).
     pub(crate) refine: Option<TermCentroids>,
+    /// What the themes are (ids, labels, sizes, novelty thresholds), in theme order.
+    pub(crate) themes: Vec<ThemeInfo>,
+    /// Articles and units of the training corpus.
+    pub(crate) trained_on: (usize, usize),
+    /// The zhuti version that fitted it, and when (seconds since the Unix epoch).
+    pub(crate) made_by: (String, u64),
+    /// The settings as the report's `params` shows them (JSON), for `zhuti inspect`.
+    pub(crate) settings_json: String,
     /// The training report (absent on a model read back from a file).
     pub(crate) analysis: Option<Analysis>,
+}
+
+/// Share of a theme's training units whose score falls below its novelty threshold: a new unit
+/// scoring lower than all but this share of the theme's own training units is `novel`.
+pub const NOVELTY_QUANTILE: f64 = 0.025;
+
+/// One theme of a [`ThemeModel`], as assign reports it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ThemeInfo {
+    /// 1-based id (the report's `themes[].id`).
+    pub id: usize,
+    /// The label (top terms joined by `·`).
+    pub label: String,
+    /// The user's name of a guided theme.
+    pub name: Option<String>,
+    /// Training units in the theme.
+    pub size: usize,
+    /// Share of the training units.
+    pub share: f64,
+    /// Top terms, best first.
+    pub terms: Vec<String>,
+    /// Units scoring below this are `novel` (the [`NOVELTY_QUANTILE`] of the theme's training
+    /// scores).
+    pub novelty_threshold: f64,
+}
+
+/// The themes of a training report, with novelty thresholds from their units' scores.
+fn theme_infos(analysis: &Analysis) -> Vec<ThemeInfo> {
+    let mut scores: Vec<Vec<f64>> = vec![Vec::new(); analysis.themes.len()];
+    for unit in &analysis.units {
+        if let Some(s) = scores.get_mut(unit.theme.wrapping_sub(1)) {
+            s.push(unit.score);
+        }
+    }
+    analysis
+        .themes
+        .iter()
+        .zip(&mut scores)
+        .map(|(theme, scores)| {
+            scores.sort_by(f64::total_cmp);
+            let at = ((scores.len() as f64) * NOVELTY_QUANTILE).floor() as usize;
+            ThemeInfo {
+                id: theme.id,
+                label: theme.label.clone(),
+                name: theme.name.clone(),
+                size: theme.size,
+                share: theme.share,
+                terms: theme.terms.iter().map(|t| t.term.clone()).collect(),
+                novelty_threshold: scores.get(at).copied().unwrap_or(0.0),
+            }
+        })
+        .collect()
 }
 
 /// The fitted parts a fit hands to [`ThemeModel`].
@@ -137,11 +197,15 @@ pub struct AssignedUnit {
     pub theme: usize,
     /// Cosine between the unit and its theme's centre in the LSA space.
     pub score: f64,
+    /// The score is below the theme's novelty threshold: the unit fits no theme well.
+    pub novel: bool,
 }
 
 /// What [`ThemeModel::assign`] makes of one article.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssignedArticle {
+    /// The article's title: its own, else its first kept paragraph or heading, else `None`.
+    pub title: Option<String>,
     /// The units placed into themes, in source order.
     pub units: Vec<AssignedUnit>,
     /// The units left out: (line, part, reason).
@@ -189,6 +253,9 @@ impl ThemeModel {
                 reason: "the fit kept no fitted stages (a bug)".into(),
             });
         };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         Ok(ThemeModel {
             settings,
             cleaner,
@@ -197,8 +264,98 @@ impl ThemeModel {
             lsa,
             kmeans,
             refine,
+            themes: theme_infos(&analysis),
+            trained_on: (analysis.corpus.documents, analysis.corpus.units),
+            made_by: (env!("CARGO_PKG_VERSION").to_string(), now),
+            settings_json: serde_json::to_string(&analysis.params).unwrap_or_default(),
             analysis: Some(analysis),
         })
+    }
+
+    /// The model as its file holds it.
+    pub(crate) fn to_saved(&self) -> crate::model_file::Saved {
+        crate::model_file::Saved {
+            zhuti_version: self.made_by.0.clone(),
+            created_at: self.made_by.1,
+            settings_json: self.settings_json.clone(),
+            unit: self.settings.unit,
+            documents: self.trained_on.0,
+            units: self.trained_on.1,
+            themes: self.themes.clone(),
+            words: self.words.clone(),
+            cleaner: self.cleaner.clone(),
+            space: self.space.clone(),
+            lsa: self.lsa.clone(),
+            kmeans: self.kmeans.clone(),
+            refine: self.refine.clone(),
+        }
+    }
+
+    /// The model a file held.
+    pub(crate) fn from_saved(saved: crate::model_file::Saved) -> ThemeModel {
+        let mut cleaner = saved.cleaner;
+        cleaner.rebuild();
+        let mut space = saved.space;
+        space.rebuild_index();
+        let settings = Settings {
+            unit: saved.unit,
+            clean: cleaner.options().clone(),
+            ..Settings::default()
+        };
+        ThemeModel {
+            settings,
+            cleaner,
+            words: saved.words,
+            space,
+            lsa: saved.lsa,
+            kmeans: saved.kmeans,
+            refine: saved.refine,
+            themes: saved.themes,
+            trained_on: (saved.documents, saved.units),
+            made_by: (saved.zhuti_version, saved.created_at),
+            settings_json: saved.settings_json,
+            analysis: None,
+        }
+    }
+
+    /// The themes, in theme order (index = id − 1).
+    pub fn themes(&self) -> &[ThemeInfo] {
+        &self.themes
+    }
+
+    /// Articles and units of the training corpus.
+    pub fn trained_on(&self) -> (usize, usize) {
+        self.trained_on
+    }
+
+    /// The settings it was fitted with, as the report's `params` shows them.
+    pub fn settings_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.settings_json).unwrap_or_default()
+    }
+
+    /// Number of terms in the TF-IDF space.
+    pub fn vocabulary_size(&self) -> usize {
+        self.space.len()
+    }
+
+    /// Words added to jieba's dictionary.
+    pub fn added_words(&self) -> &[String] {
+        &self.words
+    }
+
+    /// The zhuti version that fitted the model, and when (seconds since the Unix epoch).
+    pub fn made_by(&self) -> (&str, u64) {
+        (&self.made_by.0, self.made_by.1)
+    }
+
+    /// Writes the model to `path` atomically ([`crate::model_file`]).
+    pub fn save(&self, path: &std::path::Path) -> Result<()> {
+        crate::model_file::save(self, path)
+    }
+
+    /// Reads a model written by [`ThemeModel::save`].
+    pub fn load(path: &std::path::Path) -> Result<ThemeModel> {
+        crate::model_file::load(path)
     }
 
     /// The training report, as [`analyze`] gives it (`None` on a model read from a file).
@@ -235,6 +392,7 @@ impl ThemeModel {
         let cleaned = self.cleaner.transform(article);
         let built = units::build(std::slice::from_ref(&cleaned), self.settings.unit);
         let mut out = AssignedArticle {
+            title: article.title.clone().or_else(|| title_of(&cleaned)),
             units: Vec::new(),
             dropped: built
                 .dropped
@@ -253,6 +411,10 @@ impl ThemeModel {
                     text: unit.text,
                     theme,
                     score,
+                    novel: self
+                        .themes
+                        .get(theme)
+                        .is_some_and(|t| score < t.novelty_threshold),
                 }),
                 None => out
                     .dropped
@@ -279,6 +441,17 @@ impl ThemeModel {
                 })
             })
             .collect()
+    }
+}
+
+impl AssignedArticle {
+    /// The article's theme mix: `(theme, share of its units)`, largest first (ties by theme).
+    pub fn theme_mix(&self) -> Vec<(usize, f64)> {
+        let themes: Vec<usize> = self.units.iter().map(|u| u.theme).collect();
+        let docs = vec![0; themes.len()];
+        label::theme_mix(&docs, &themes, 1)
+            .pop()
+            .unwrap_or_default()
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::analysis::Analysis;
 use crate::error::{Error, Result};
 
+pub mod assigned;
 pub mod html;
 pub mod json;
 pub mod text;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::stages::clean::{CleanArticle, DropReason, Verdict};
 
 /// What one clustered unit is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// Each kept paragraph is a unit (the default).

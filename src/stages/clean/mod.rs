@@ -472,6 +472,19 @@ pub struct Cleaner {
     converter: Converter,
 }
 
+impl Clone for Cleaner {
+    fn clone(&self) -> Self {
+        let mut cleaner = Cleaner {
+            options: self.options.clone(),
+            repeated: self.repeated.clone(),
+            known: Default::default(),
+            converter: Converter::disabled(),
+        };
+        cleaner.rebuild();
+        cleaner
+    }
+}
+
 impl std::fmt::Debug for Cleaner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cleaner")

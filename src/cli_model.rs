@@ -1,0 +1,214 @@
+//! The model subcommands: `zhuti fit`, `zhuti assign`, `zhuti inspect`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use rayon::prelude::*;
+
+use zhuti::ingest::{self, Input};
+use zhuti::report::assigned::{ArticleOut, AssignReport, BatchSummary};
+use zhuti::{Error, ThemeModel};
+
+use crate::cli::RunArgs;
+use crate::progress_bar::StderrProgress;
+
+pub const FIT_EXAMPLES: &str = "\
+Examples:
+  zhuti fit news/ -o news.zhuti                     fit on a folder, save the model
+  zhuti fit news/ -o news.zhuti --report themes.json --format json
+  zhuti assign --model news.zhuti today/            place today's articles into its themes
+  zhuti inspect news.zhuti                          what the model holds";
+
+/// Flags of `zhuti fit`: the analysis flags of `zhuti`, with `-o` naming the model file.
+#[derive(Debug, Args)]
+#[command(mut_arg("output", |a| a
+    .required(true)
+    .value_name("MODEL")
+    .help("Write the model to MODEL (atomically)")))]
+pub struct FitArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Also write the usual report (in --format) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// Output formats of `zhuti assign`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssignFormat {
+    /// One JSON object per article and line, streamed in input order.
+    Jsonl,
+    /// One JSON document: the batch summary and every article.
+    Json,
+    /// The batch summary for people.
+    Text,
+}
+
+/// Flags of `zhuti assign`.
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// The model file (`zhuti fit ... -o MODEL`).
+    #[arg(long, value_name = "MODEL", required = true)]
+    pub model: PathBuf,
+
+    /// Files or folders of new articles, or `-` for stdin.
+    #[arg(value_name = "PATHS", required = true)]
+    pub paths: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AssignFormat::Jsonl)]
+    pub format: AssignFormat,
+
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Worker threads (default: all cores). Output does not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Flags of `zhuti inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The model file.
+    #[arg(value_name = "MODEL")]
+    pub model: PathBuf,
+
+    /// Print it as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run_fit(args: FitArgs) -> Result<(), Error> {
+    let FitArgs { run, report } = args;
+    let model_path = run.output.clone().unwrap_or_default();
+    // The report goes to --report; the model to -o.
+    let run = RunArgs {
+        output: report,
+        ..run
+    };
+    zhuti::report::check_output(&model_path)?;
+    crate::cli::run_analysis_with(run, |model: &ThemeModel| model.save(&model_path))
+}
+
+/// Articles assigned per parallel batch: lines are written in input order after each batch,
+/// so memory holds one batch of results at a time.
+const BATCH: usize = 256;
+
+pub fn run_assign(args: AssignArgs) -> Result<(), Error> {
+    let model = ThemeModel::load(&args.model)?;
+    if let Some(path) = &args.output {
+        zhuti::report::check_output(path)?;
+    }
+    let pool = crate::cli::thread_pool(args.threads)?;
+    let progress = StderrProgress::new(!args.quiet && std::io::stderr().is_terminal());
+    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
+    let corpus = pool.install(|| ingest::load(&inputs))?;
+    progress.clear();
+    if !args.quiet {
+        for warning in &corpus.warnings {
+            eprintln!("zhuti: warning: {warning}");
+        }
+    }
+    let segmenter = model.segmenter();
+    let assign_batch = |articles: &[ingest::Article]| -> Vec<ArticleOut> {
+        pool.install(|| {
+            articles
+                .par_iter()
+                .map(|a| ArticleOut::new(&a.id, &model.assign(a, &segmenter)))
+                .collect()
+        })
+    };
+    let json_err = |e: serde_json::Error| std::io::Error::other(e.to_string());
+    match args.format {
+        AssignFormat::Jsonl => crate::cli::emit_with(args.output.as_deref(), |out| {
+            for chunk in corpus.articles.chunks(BATCH) {
+                for line in assign_batch(chunk) {
+                    serde_json::to_writer(&mut *out, &line).map_err(json_err)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            Ok(())
+        }),
+        AssignFormat::Json | AssignFormat::Text => {
+            let articles: Vec<ArticleOut> = corpus
+                .articles
+                .chunks(BATCH)
+                .flat_map(assign_batch)
+                .collect();
+            let summary = BatchSummary::new(&model, &articles);
+            let rendered = if args.format == AssignFormat::Text {
+                summary.render_text()
+            } else {
+                let report = AssignReport {
+                    summary,
+                    articles: &articles,
+                };
+                let mut json =
+                    serde_json::to_string_pretty(&report).map_err(|e| Error::Numeric {
+                        stage: "JSON output",
+                        reason: e.to_string(),
+                    })?;
+                json.push('\n');
+                json
+            };
+            crate::cli::emit(&rendered, args.output.as_deref())
+        }
+    }
+}
+
+pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
+    let model = ThemeModel::load(&args.model)?;
+    let (version, created) = model.made_by();
+    let (documents, units) = model.trained_on();
+    let size = std::fs::metadata(&args.model).map_or(0, |m| m.len());
+    let info = serde_json::json!({
+        "format_version": zhuti::model_file::FORMAT_VERSION,
+        "zhuti_version": version,
+        "created_at": created,
+        "file_bytes": size,
+        "settings": model.settings_json(),
+        "training": {"documents": documents, "units": units},
+        "vocabulary": model.vocabulary_size(),
+        "added_words": model.added_words(),
+        "themes": model.themes(),
+    });
+    let rendered = if args.json {
+        let mut s = serde_json::to_string_pretty(&info).unwrap_or_default();
+        s.push('\n');
+        s
+    } else {
+        let mut s = format!(
+            "{}: zhuti theme model, format {}, written by zhuti {version} at {created} (Unix time)\n\
+             trained on {documents} articles, {units} units; {} terms; {} added words; {} bytes\n\n",
+            args.model.display(),
+            zhuti::model_file::FORMAT_VERSION,
+            model.vocabulary_size(),
+            model.added_words().len(),
+            size,
+        );
+        for t in model.themes() {
+            s.push_str(&format!(
+                "{:>3}  {:>5.1}%  {:>6} units  novel below {:.3}  {}{}\n",
+                t.id,
+                t.share * 100.0,
+                t.size,
+                t.novelty_threshold,
+                t.label,
+                t.name
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ));
+        }
+        s
+    };
+    crate::cli::emit(&rendered, None)
+}

@@ -1,0 +1,230 @@
+//! The saved theme model: one file holding what [`ThemeModel::assign`] needs, and nothing else
+//! (no training texts, no report).
+//!
+//! Layout: an 8-byte magic `ZHUTIMDL`, the format version (`u32`, little-endian), the payload
+//! length (`u64`), the payload's CRC-32 (`u32`), then the payload: [`postcard`] encoding of
+//! [`Saved`]. postcard is serde's compact binary format with a documented, frozen wire format
+//! (1.0): varint integers, no field names, so a model is about as small as its numbers and
+//! loads at memory speed; bincode was the other candidate, but its 1.x/2.x formats differ and
+//! its maintenance has stalled. The header is read first, so a report, a foreign file, a
+//! truncated copy, a flipped bit or a newer format each get their own clear error
+//! ([`ModelProblem`]) before anything is decoded. Writing goes through a temporary file and a
+//! rename, so a model is never half-written.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ModelProblem, Result};
+use crate::model::{ThemeInfo, ThemeModel};
+use crate::stages::clean::Cleaner;
+use crate::stages::kmeans::KMeans;
+use crate::stages::lsa::Lsa;
+use crate::stages::refine::TermCentroids;
+use crate::stages::tfidf::TermSpace;
+use crate::stages::units::UnitKind;
+
+/// The first bytes of every model file.
+pub const MAGIC: &[u8; 8] = b"ZHUTIMDL";
+/// The model format this zhuti writes and reads. Bumped for any change of [`Saved`].
+pub const FORMAT_VERSION: u32 = 1;
+/// Magic, version, length, checksum.
+const HEADER_LEN: usize = 8 + 4 + 8 + 4;
+
+/// Everything a model file holds.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Saved {
+    /// The zhuti version that wrote it.
+    pub zhuti_version: String,
+    /// When it was written (seconds since the Unix epoch).
+    pub created_at: u64,
+    /// The settings it was fitted with, as the report's `params` shows them (JSON).
+    pub settings_json: String,
+    /// What one unit is.
+    pub unit: UnitKind,
+    /// Articles, units and terms of the training corpus.
+    pub documents: usize,
+    /// Units clustered in training.
+    pub units: usize,
+    /// Themes: ids, labels, sizes, top terms, novelty thresholds.
+    pub themes: Vec<ThemeInfo>,
+    /// Words added to jieba's dictionary.
+    pub words: Vec<String>,
+    /// The fitted stages.
+    pub cleaner: Cleaner,
+    /// TF-IDF space.
+    pub space: TermSpace,
+    /// LSA basis.
+    pub lsa: Lsa,
+    /// LSA theme centres.
+    pub kmeans: KMeans,
+    /// Term centroids of refined themes.
+    pub refine: Option<TermCentroids>,
+}
+
+/// Writes `model` to `path` atomically.
+pub fn save(model: &ThemeModel, path: &Path) -> Result<()> {
+    let payload = postcard::to_stdvec(&model.to_saved()).map_err(|e| Error::Numeric {
+        stage: "model file",
+        reason: e.to_string(),
+    })?;
+    let mut header = Vec::with_capacity(HEADER_LEN);
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    header.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    header.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    crate::report::write_atomic_with(path, |out| {
+        out.write_all(&header)?;
+        out.write_all(&payload)
+    })
+}
+
+/// Reads a model written by [`save`].
+pub fn load(path: &Path) -> Result<ThemeModel> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let fail = |problem| Error::Model {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let saved = decode(&bytes).map_err(fail)?;
+    Ok(ThemeModel::from_saved(saved))
+}
+
+/// Checks the header and decodes the payload.
+fn decode(bytes: &[u8]) -> std::result::Result<Saved, ModelProblem> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(if MAGIC.starts_with(bytes) && !bytes.is_empty() {
+            ModelProblem::Truncated
+        } else {
+            ModelProblem::NotAModel
+        });
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(ModelProblem::Truncated);
+    }
+    let word =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let version = word(8);
+    match version.cmp(&FORMAT_VERSION) {
+        std::cmp::Ordering::Greater => {
+            return Err(ModelProblem::NewerVersion {
+                found: version,
+                supported: FORMAT_VERSION,
+            })
+        }
+        std::cmp::Ordering::Less => {
+            return Err(ModelProblem::OlderVersion {
+                found: version,
+                supported: FORMAT_VERSION,
+            })
+        }
+        std::cmp::Ordering::Equal => {}
+    }
+    let mut len = [0u8; 8];
+    len.copy_from_slice(&bytes[12..20]);
+    let len = u64::from_le_bytes(len);
+    let payload = &bytes[HEADER_LEN..];
+    if (payload.len() as u64) < len {
+        return Err(ModelProblem::Truncated);
+    }
+    if payload.len() as u64 > len || crc32fast::hash(payload) != word(20) {
+        return Err(ModelProblem::Corrupt);
+    }
+    postcard::from_bytes(payload).map_err(|_| ModelProblem::Corrupt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+    use crate::settings::Settings;
+    use crate::stages::ingest;
+
+    fn seed_model() -> ThemeModel {
+        let corpus = ingest::load(&crate::seeds::bundled()).expect("seeds load");
+        ThemeModel::fit(&corpus, &Settings::default(), &NoProgress).expect("fits")
+    }
+
+    #[test]
+    fn a_saved_model_assigns_as_the_fitted_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("seeds.zhuti");
+        let model = seed_model();
+        save(&model, &path).expect("saves");
+        let loaded = load(&path).expect("loads");
+        assert!(loaded.analysis().is_none());
+        assert_eq!(loaded.themes(), model.themes());
+        let corpus = ingest::load(&crate::seeds::bundled()).expect("seeds load");
+        let (a, b) = (model.segmenter(), loaded.segmenter());
+        for article in &corpus.articles {
+            assert_eq!(model.assign(article, &a), loaded.assign(article, &b));
+        }
+        // Saving the loaded model gives the same bytes but for the time stamp.
+        let again = dir.path().join("again.zhuti");
+        save(&loaded, &again).expect("saves again");
+        let (x, y) = (
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&again).unwrap(),
+        );
+        assert_eq!(x.len(), y.len());
+    }
+
+    #[test]
+    fn bad_model_files_say_what_is_wrong() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("m.zhuti");
+        save(&seed_model(), &path).expect("saves");
+        let good = std::fs::read(&path).expect("reads");
+        let check = |bytes: &[u8], want: ModelProblem, words: &str| {
+            let bad = dir.path().join("bad.zhuti");
+            std::fs::write(&bad, bytes).expect("writes");
+            match load(&bad) {
+                Err(Error::Model { problem, path }) => {
+                    assert_eq!(problem, want);
+                    assert_eq!(path, bad);
+                    let message = Error::Model { path, problem }.to_string();
+                    assert!(message.contains(words), "{message}");
+                }
+                other => panic!("expected a model error, got {other:?}"),
+            }
+        };
+        check(
+            &good[..good.len() / 2],
+            ModelProblem::Truncated,
+            "truncated",
+        );
+        check(&good[..5], ModelProblem::Truncated, "truncated");
+        let mut flipped = good.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x40;
+        check(&flipped, ModelProblem::Corrupt, "checksum");
+        check(
+            b"{\"schema_version\": 1}",
+            ModelProblem::NotAModel,
+            "zhuti fit",
+        );
+        let mut newer = good.clone();
+        newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        check(
+            &newer,
+            ModelProblem::NewerVersion {
+                found: FORMAT_VERSION + 1,
+                supported: FORMAT_VERSION,
+            },
+            "upgrade zhuti",
+        );
+        let mut older = good;
+        older[8..12].copy_from_slice(&0u32.to_le_bytes());
+        check(
+            &older,
+            ModelProblem::OlderVersion {
+                found: 0,
+                supported: FORMAT_VERSION,
+            },
+            "fit the model again",
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! `zhuti fit`, `zhuti assign`, `zhuti inspect` on real runs: a saved model places the
+//! training articles where the fit put them, alone or together, at any thread count; bad model
+//! files are refused with a message that says what is wrong.
+
+mod common;
+
+use std::path::Path;
+
+use common::{run, run_with_stdin};
+use serde_json::Value;
+
+fn seed_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+/// Fits the seeds into `dir/seeds.zhuti` with the report beside it; returns the report.
+fn fit_seeds(dir: &Path) -> Value {
+    let model = dir.join("seeds.zhuti");
+    let report = dir.join("report.json");
+    let out = run(&[
+        "fit",
+        "-q",
+        "-o",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "fit prints no report without --report"
+    );
+    serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap()
+}
+
+fn lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+#[test]
+fn fit_report_is_the_analysis_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = fit_seeds(dir.path());
+    let plain = common::run_json(&["--format", "json", "-q"]);
+    assert_eq!(report, plain);
+}
+
+#[test]
+fn assign_places_training_articles_where_fit_did_alone_and_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = fit_seeds(dir.path());
+    let model = dir.path().join("seeds.zhuti");
+    let model = model.to_str().unwrap();
+    let seeds = seed_dir();
+    let together = run(&[
+        "assign",
+        "--model",
+        model,
+        seeds.to_str().unwrap(),
+        "--threads",
+        "2",
+    ]);
+    assert!(
+        together.status.success(),
+        "{}",
+        String::from_utf8_lossy(&together.stderr)
+    );
+    let one_thread = run(&[
+        "assign",
+        "--model",
+        model,
+        seeds.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(
+        together.stdout, one_thread.stdout,
+        "--threads changes nothing"
+    );
+    let articles = lines(&together.stdout);
+    assert_eq!(articles.len(), 5);
+
+    let (mut same, mut total) = (0, 0);
+    for (article, doc) in articles.iter().zip(report["documents"].as_array().unwrap()) {
+        let name = |v: &Value| {
+            Path::new(v.as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(name(&article["id"]), name(&doc["id"]));
+        assert!(article["title"].is_string());
+        // Each article alone gives its line byte for byte.
+        let path = seeds.join(
+            Path::new(article["id"].as_str().unwrap())
+                .file_name()
+                .unwrap(),
+        );
+        let alone = run(&["assign", "--model", model, path.to_str().unwrap()]);
+        assert_eq!(lines(&alone.stdout), vec![article.clone()]);
+        for unit in article["units"].as_array().unwrap() {
+            let fitted = report["units"].as_array().unwrap().iter().find(|u| {
+                u["doc"] == doc["id"] && u["line"] == unit["line"] && u["part"] == unit["part"]
+            });
+            if let Some(fitted) = fitted {
+                total += 1;
+                same += usize::from(fitted["theme"] == unit["theme"]);
+            }
+            assert!(unit["novel"].is_boolean());
+            assert!(unit["score"].as_f64().unwrap() <= 1.0);
+        }
+    }
+    assert!(total > 50, "most fitted units are assigned again ({total})");
+    assert!(
+        same * 100 >= total * 99,
+        "{same} of {total} units kept their theme"
+    );
+}
+
+#[test]
+fn assign_summary_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = fit_seeds(dir.path());
+    let model = dir.path().join("seeds.zhuti");
+    let seeds = seed_dir();
+    let out = run(&[
+        "assign",
+        "--model",
+        model.to_str().unwrap(),
+        seeds.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["articles"], 5);
+    assert_eq!(doc["articles"].as_array().unwrap().len(), 5);
+    let themes = doc["summary"]["themes"].as_array().unwrap();
+    assert_eq!(themes.len(), report["themes"].as_array().unwrap().len());
+    assert_eq!(themes[0]["label"], report["themes"][0]["label"]);
+    let text = run(&[
+        "assign",
+        "--model",
+        model.to_str().unwrap(),
+        seeds.to_str().unwrap(),
+        "--format",
+        "text",
+    ]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.starts_with("5 articles, "), "{text}");
+    assert!(text.contains(report["themes"][0]["label"].as_str().unwrap()));
+}
+
+#[test]
+fn inspect_shows_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = fit_seeds(dir.path());
+    let model = dir.path().join("seeds.zhuti");
+    let out = run(&["inspect", model.to_str().unwrap(), "--json"]);
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["format_version"], 1);
+    assert_eq!(info["zhuti_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["training"]["documents"], 5);
+    assert_eq!(info["training"]["units"], report["corpus"]["units"]);
+    assert_eq!(info["vocabulary"], report["corpus"]["terms"]);
+    assert_eq!(info["settings"], report["params"]);
+    assert_eq!(info["themes"][0]["label"], report["themes"][0]["label"]);
+    let text = String::from_utf8(run(&["inspect", model.to_str().unwrap()]).stdout).unwrap();
+    assert!(text.contains("zhuti theme model, format 1"), "{text}");
+}
+
+#[test]
+fn bad_models_and_inputs_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    fit_seeds(dir.path());
+    let report = dir.path().join("report.json");
+    let out_file = dir.path().join("out.jsonl");
+    let seeds = seed_dir();
+    let out = run(&[
+        "assign",
+        "--model",
+        report.to_str().unwrap(),
+        seeds.to_str().unwrap(),
+        "-o",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a zhuti theme model") && err.contains("zhuti fit"),
+        "{err}"
+    );
+    assert!(!out_file.exists());
+
+    let model = dir.path().join("seeds.zhuti");
+    let bytes = std::fs::read(&model).unwrap();
+    let cut = dir.path().join("cut.zhuti");
+    std::fs::write(&cut, &bytes[..bytes.len() - 10]).unwrap();
+    let out = run(&["inspect", cut.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("truncated"));
+
+    // Input with no usable text: a one-line article (kept whole, as fit keeps headlines)
+    // whose words are all outside the model's vocabulary is placed nowhere.
+    let out = run_with_stdin(
+        dir.path(),
+        &["assign", "--model", model.to_str().unwrap(), "-"],
+        "短。\n".as_bytes(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = &lines(&out.stdout)[0];
+    assert_eq!(line["units"].as_array().unwrap().len(), 0);
+    assert_eq!(line["dropped"][0]["reason"], "no_terms");
+
+    // fit without -o is a usage error.
+    let out = run(&["fit"]);
+    assert_eq!(out.status.code(), Some(2));
+}
