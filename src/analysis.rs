@@ -33,6 +33,10 @@ pub struct Analysis {
     /// 2-D coordinates of every unit (same order as `units`) for maps; not part of the JSON.
     #[serde(skip)]
     pub map: Vec<[f64; 2]>,
+    /// How the themes descend from a previous model's (`zhuti fit --previous`); absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<crate::lineage::Lineage>,
     /// Warnings for the user (skipped files, unknown seed words); not part of the JSON.
     #[serde(skip)]
     pub warnings: Vec<String>,

@@ -403,7 +403,7 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
 /// writes the report when `args.output` names a file.
 pub(crate) fn run_analysis_with(
     args: RunArgs,
-    keep: impl FnOnce(&zhuti::ThemeModel) -> Result<(), Error>,
+    keep: impl FnOnce(&mut zhuti::ThemeModel) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let settings = args.settings();
     settings.validate()?;
@@ -420,7 +420,7 @@ pub(crate) fn run_analysis_with(
         report::check_output(path)?;
     }
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
-    let model = pool.install(|| {
+    let mut model = pool.install(|| {
         let corpus = ingest::load(&args.inputs())?;
         match &guide {
             Some(guide) => zhuti::ThemeModel::fit_guided(&corpus, &settings, guide, &progress),
@@ -428,7 +428,7 @@ pub(crate) fn run_analysis_with(
         }
     })?;
     progress.clear();
-    keep(&model)?;
+    keep(&mut model)?;
     let Some(analysis) = model.analysis() else {
         return Ok(());
     };

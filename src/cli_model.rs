@@ -33,6 +33,12 @@ pub struct FitArgs {
     /// Also write the usual report (in --format) to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+
+    /// The model this one replaces: themes that match one of its themes keep its id and name,
+    /// new themes get fresh ids, and the model and report carry the lineage (matched, new,
+    /// ended, split, merged themes).
+    #[arg(long, value_name = "OLD_MODEL")]
+    pub previous: Option<PathBuf>,
 }
 
 /// Output formats of `zhuti assign`.
@@ -87,7 +93,13 @@ pub struct InspectArgs {
 }
 
 pub fn run_fit(args: FitArgs) -> Result<(), Error> {
-    let FitArgs { run, report } = args;
+    let FitArgs {
+        run,
+        report,
+        previous,
+    } = args;
+    // A bad previous model is refused before any work.
+    let previous = previous.map(|p| ThemeModel::load(&p)).transpose()?;
     let model_path = run.output.clone().unwrap_or_default();
     // The report goes to --report; the model to -o.
     let run = RunArgs {
@@ -95,7 +107,12 @@ pub fn run_fit(args: FitArgs) -> Result<(), Error> {
         ..run
     };
     zhuti::report::check_output(&model_path)?;
-    crate::cli::run_analysis_with(run, |model: &ThemeModel| model.save(&model_path))
+    crate::cli::run_analysis_with(run, |model: &mut ThemeModel| {
+        if let Some(previous) = &previous {
+            model.link_to(previous);
+        }
+        model.save(&model_path)
+    })
 }
 
 /// Articles assigned per parallel batch: lines are written in input order after each batch,
@@ -122,7 +139,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Error> {
         pool.install(|| {
             articles
                 .par_iter()
-                .map(|a| ArticleOut::new(&a.id, &model.assign(a, &segmenter)))
+                .map(|a| ArticleOut::new(&model, &a.id, &model.assign(a, &segmenter)))
                 .collect()
         })
     };
@@ -178,7 +195,11 @@ pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
         "training": {"documents": documents, "units": units},
         "vocabulary": model.vocabulary_size(),
         "added_words": model.added_words(),
-        "themes": model.themes(),
+        "themes": model.themes().iter().map(|t| serde_json::json!({
+            "id": t.id, "label": t.label, "name": t.name, "size": t.size, "share": t.share,
+            "terms": t.terms, "novelty_threshold": t.novelty_threshold,
+        })).collect::<Vec<_>>(),
+        "lineage": model.lineage(),
     });
     let rendered = if args.json {
         let mut s = serde_json::to_string_pretty(&info).unwrap_or_default();

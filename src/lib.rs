@@ -24,6 +24,7 @@ pub mod analysis;
 pub mod error;
 pub mod eval;
 pub mod guided;
+pub mod lineage;
 pub mod model;
 pub mod model_file;
 pub mod progress;

@@ -113,6 +113,10 @@ pub struct ThemeModel {
     pub(crate) refine: Option<TermCentroids>,
     /// What the themes are (ids, labels, sizes, novelty thresholds), in theme order.
     pub(crate) themes: Vec<ThemeInfo>,
+    /// The id the next new theme gets (ids are never reused across refits).
+    pub(crate) next_id: usize,
+    /// How the themes descend from a previous model's (`--previous`).
+    pub(crate) lineage: Option<crate::lineage::Lineage>,
     /// Articles and units of the training corpus.
     pub(crate) trained_on: (usize, usize),
     /// The zhuti version that fitted it, and when (seconds since the Unix epoch).
@@ -145,7 +149,14 @@ pub struct ThemeInfo {
     /// Units scoring below this are `novel` (the [`NOVELTY_QUANTILE`] of the theme's training
     /// scores).
     pub novelty_threshold: f64,
+    /// The heaviest terms of the theme's TF-IDF centroid (up to [`PROFILE_TERMS`]), for matching
+    /// themes between fits ([`crate::lineage`]).
+    #[serde(default)]
+    pub profile: Vec<(String, f32)>,
 }
+
+/// Terms kept in a theme's [`ThemeInfo::profile`].
+pub const PROFILE_TERMS: usize = 200;
 
 /// The themes of a training report, with novelty thresholds from their units' scores.
 fn theme_infos(analysis: &Analysis) -> Vec<ThemeInfo> {
@@ -170,6 +181,7 @@ fn theme_infos(analysis: &Analysis) -> Vec<ThemeInfo> {
                 share: theme.share,
                 terms: theme.terms.iter().map(|t| t.term.clone()).collect(),
                 novelty_threshold: scores.get(at).copied().unwrap_or(0.0),
+                profile: Vec::new(),
             }
         })
         .collect()
@@ -177,6 +189,8 @@ fn theme_infos(analysis: &Analysis) -> Vec<ThemeInfo> {
 
 /// The fitted parts a fit hands to [`ThemeModel`].
 struct Parts {
+    /// Each theme's heaviest centroid terms.
+    profiles: Vec<Vec<(String, f32)>>,
     cleaner: Cleaner,
     space: TermSpace,
     lsa: Lsa,
@@ -241,6 +255,7 @@ impl ThemeModel {
         parts: Option<Parts>,
     ) -> Result<Self> {
         let Some(Parts {
+            profiles,
             cleaner,
             space,
             lsa,
@@ -264,7 +279,13 @@ impl ThemeModel {
             lsa,
             kmeans,
             refine,
-            themes: theme_infos(&analysis),
+            themes: theme_infos(&analysis)
+                .into_iter()
+                .zip(profiles)
+                .map(|(theme, profile)| ThemeInfo { profile, ..theme })
+                .collect(),
+            next_id: analysis.themes.len() + 1,
+            lineage: None,
             trained_on: (analysis.corpus.documents, analysis.corpus.units),
             made_by: (env!("CARGO_PKG_VERSION").to_string(), now),
             settings_json: serde_json::to_string(&analysis.params).unwrap_or_default(),
@@ -282,6 +303,8 @@ impl ThemeModel {
             documents: self.trained_on.0,
             units: self.trained_on.1,
             themes: self.themes.clone(),
+            next_id: self.next_id,
+            lineage: self.lineage.clone(),
             words: self.words.clone(),
             cleaner: self.cleaner.clone(),
             space: self.space.clone(),
@@ -311,6 +334,8 @@ impl ThemeModel {
             kmeans: saved.kmeans,
             refine: saved.refine,
             themes: saved.themes,
+            next_id: saved.next_id,
+            lineage: saved.lineage,
             trained_on: (saved.documents, saved.units),
             made_by: (saved.zhuti_version, saved.created_at),
             settings_json: saved.settings_json,
@@ -346,6 +371,29 @@ impl ThemeModel {
     /// The zhuti version that fitted the model, and when (seconds since the Unix epoch).
     pub fn made_by(&self) -> (&str, u64) {
         (&self.made_by.0, self.made_by.1)
+    }
+
+    /// Matches this model's themes with `previous`'s ([`crate::lineage`]): matched themes take
+    /// their old ids and names, new ones fresh ids (never one `previous` or its ancestors
+    /// used); the lineage goes into the model and its report.
+    pub fn link_to(&mut self, previous: &ThemeModel) {
+        let mut next_id = previous.next_id;
+        let lineage = crate::lineage::link(&previous.themes, &mut self.themes, &mut next_id);
+        self.next_id = next_id;
+        if let Some(analysis) = &mut self.analysis {
+            for (theme, info) in analysis.themes.iter_mut().zip(&self.themes) {
+                if theme.name.is_none() {
+                    theme.name.clone_from(&info.name);
+                }
+            }
+            analysis.lineage = Some(lineage.clone());
+        }
+        self.lineage = Some(lineage);
+    }
+
+    /// How the themes descend from the previous model's, when fitted with one.
+    pub fn lineage(&self) -> Option<&crate::lineage::Lineage> {
+        self.lineage.as_ref()
     }
 
     /// Writes the model to `path` atomically ([`crate::model_file`]).
@@ -494,20 +542,36 @@ fn fit(
     };
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model).then(|| Parts {
-        cleaner,
-        space,
-        lsa: Lsa::from_embedding(&prepared.embedding),
-        kmeans: KMeans::from_clustering(&clustering),
-        refine: settings
-            .refine
-            .then(|| TermCentroids::fit(&prepared.vectors.tfidf, &clustering.labels, clustering.k)),
+    let parts = (keep == Keep::Model).then(|| {
+        let centroids =
+            TermCentroids::fit(&prepared.vectors.tfidf, &clustering.labels, clustering.k);
+        Parts {
+            profiles: profiles(&centroids, &space),
+            cleaner,
+            space,
+            lsa: Lsa::from_embedding(&prepared.embedding),
+            kmeans: KMeans::from_clustering(&clustering),
+            refine: settings.refine.then_some(centroids),
+        }
     });
     prepared.embedding.projection = None;
     Ok((
         assemble(corpus, settings, prepared, clustering, progress),
         parts,
     ))
+}
+
+/// Each theme's [`PROFILE_TERMS`] heaviest centroid terms, by term text.
+fn profiles(centroids: &TermCentroids, space: &TermSpace) -> Vec<Vec<(String, f32)>> {
+    (0..centroids.k())
+        .map(|theme| {
+            centroids
+                .top_terms(theme, PROFILE_TERMS)
+                .into_iter()
+                .map(|(t, w)| (space.terms()[t].clone(), w))
+                .collect()
+        })
+        .collect()
 }
 
 /// Refines the k-means themes on the TF-IDF rows ([`refine`]): every restart of the final fit
@@ -575,12 +639,18 @@ fn fit_guided(
     let seeded = kmeans::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model).then(|| Parts {
-        cleaner,
-        space,
-        lsa: Lsa::from_embedding(&prepared.embedding),
-        kmeans: KMeans::from_clustering(&seeded.clustering),
-        refine: None,
+    let parts = (keep == Keep::Model).then(|| {
+        let clustering = &seeded.clustering;
+        let centroids =
+            TermCentroids::fit(&prepared.vectors.tfidf, &clustering.labels, clustering.k);
+        Parts {
+            profiles: profiles(&centroids, &space),
+            cleaner,
+            space,
+            lsa: Lsa::from_embedding(&prepared.embedding),
+            kmeans: KMeans::from_clustering(clustering),
+            refine: None,
+        }
     });
     prepared.embedding.projection = None;
     let (names, drift_warnings) = guided::name_themes(guide, &seeds, &seeded);
@@ -810,6 +880,7 @@ pub fn assemble(
         units: described.units,
         dropped: described.dropped,
         map,
+        lineage: None,
         warnings: corpus.warnings.clone(),
     };
     progress.finish(Stage::Label);

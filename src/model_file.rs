@@ -48,6 +48,10 @@ pub(crate) struct Saved {
     pub units: usize,
     /// Themes: ids, labels, sizes, top terms, novelty thresholds.
     pub themes: Vec<ThemeInfo>,
+    /// The id the next new theme gets.
+    pub next_id: usize,
+    /// Descent from the previous model's themes.
+    pub lineage: Option<crate::lineage::Lineage>,
     /// Words added to jieba's dictionary.
     pub words: Vec<String>,
     /// The fitted stages.

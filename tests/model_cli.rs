@@ -228,3 +228,132 @@ fn bad_models_and_inputs_are_refused_and_nothing_is_written() {
     let out = run(&["fit"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The majority gold label of each theme's documents in a `--unit document` report, by the
+/// theme's stable id (from `lineage` when present, else the report id).
+fn majority_labels(report: &Value, corpus: &Path) -> std::collections::BTreeMap<u64, String> {
+    use std::collections::{BTreeMap, HashMap};
+    let gold: HashMap<String, String> = std::fs::read_to_string(corpus)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["label"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let stable = |position: u64| -> u64 {
+        report["lineage"]["themes"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["position"] == position))
+            .map_or(position, |t| t["id"].as_u64().unwrap())
+    };
+    let mut counts: BTreeMap<u64, HashMap<String, usize>> = BTreeMap::new();
+    for unit in report["units"].as_array().unwrap() {
+        let id = unit["doc"].as_str().unwrap();
+        let theme = stable(unit["theme"].as_u64().unwrap());
+        *counts
+            .entry(theme)
+            .or_default()
+            .entry(gold[id].clone())
+            .or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(theme, labels)| {
+            let best = labels
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                .unwrap();
+            (theme, best.0)
+        })
+        .collect()
+}
+
+#[test]
+fn refit_with_previous_keeps_ids_of_matching_themes() {
+    let Some(corpus) = common::shared_data("thucnews-dev.jsonl") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have ../shared/data"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let fit = |seed: &str, name: &str, previous: Option<&Path>| -> Value {
+        let model = dir.path().join(format!("{name}.zhuti"));
+        let report = dir.path().join(format!("{name}.json"));
+        let mut args = vec![
+            "fit".to_string(),
+            corpus.to_str().unwrap().into(),
+            "--unit".into(),
+            "document".into(),
+            "--k".into(),
+            "10".into(),
+            "--seed".into(),
+            seed.into(),
+            "-q".into(),
+            "-o".into(),
+            model.to_str().unwrap().into(),
+            "--report".into(),
+            report.to_str().unwrap().into(),
+            "--format".into(),
+            "json".into(),
+        ];
+        if let Some(p) = previous {
+            args.push("--previous".into());
+            args.push(p.to_str().unwrap().into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap()
+    };
+    let first = fit("1", "first", None);
+    let second = fit("2", "second", Some(&dir.path().join("first.zhuti")));
+    let lineage = &second["lineage"];
+    let old = majority_labels(&first, &corpus);
+    let new = majority_labels(&second, &corpus);
+    let mut matched = 0;
+    for theme in lineage["themes"].as_array().unwrap() {
+        if theme["status"] == "continued" {
+            matched += 1;
+            let id = theme["id"].as_u64().unwrap();
+            assert_eq!(new[&id], old[&id], "theme {id} changed its majority label");
+        } else {
+            assert!(
+                theme["id"].as_u64().unwrap() > 10,
+                "fresh ids are never reused"
+            );
+        }
+    }
+    assert!(matched >= 8, "{matched} of 10 themes matched");
+    // The model carries the lineage too.
+    let info = run(&[
+        "inspect",
+        dir.path().join("second.zhuti").to_str().unwrap(),
+        "--json",
+    ]);
+    let info: Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(info["lineage"], *lineage);
+
+    // A previous "model" that is a report is refused before any work; nothing is written.
+    let out_model = dir.path().join("third.zhuti");
+    let out = run(&[
+        "fit",
+        corpus.to_str().unwrap(),
+        "-o",
+        out_model.to_str().unwrap(),
+        "--previous",
+        dir.path().join("first.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a zhuti theme model"));
+    assert!(!out_model.exists());
+}

@@ -14,7 +14,7 @@ pub struct ArticleOut {
     pub id: String,
     /// Its title.
     pub title: Option<String>,
-    /// Share of its units in each theme (1-based ids), largest first.
+    /// Share of its units in each theme (the model's stable theme ids), largest first.
     pub theme_mix: Vec<MixOut>,
     /// Every placed unit, in source order.
     pub units: Vec<UnitOut>,
@@ -30,7 +30,7 @@ pub struct UnitOut {
     /// Piece of a long line (absent for a whole line).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<usize>,
-    /// 1-based theme id.
+    /// The model's stable theme id ([`crate::model::ThemeInfo::id`]).
     pub theme: usize,
     /// Cosine to the theme centre.
     pub score: f64,
@@ -48,8 +48,9 @@ pub struct DroppedOut {
 }
 
 impl ArticleOut {
-    /// The line for article `id`.
-    pub fn new(id: &str, assigned: &AssignedArticle) -> ArticleOut {
+    /// The line for article `id`, assigned with `model`.
+    pub fn new(model: &ThemeModel, id: &str, assigned: &AssignedArticle) -> ArticleOut {
+        let theme_id = |theme: usize| model.themes().get(theme).map_or(theme + 1, |t| t.id);
         ArticleOut {
             id: id.to_string(),
             title: assigned.title.clone(),
@@ -57,7 +58,7 @@ impl ArticleOut {
                 .theme_mix()
                 .into_iter()
                 .map(|(theme, share)| MixOut {
-                    theme: theme + 1,
+                    theme: theme_id(theme),
                     share: round4(share),
                 })
                 .collect(),
@@ -67,7 +68,7 @@ impl ArticleOut {
                 .map(|u| UnitOut {
                     line: u.line,
                     part: u.part,
-                    theme: u.theme + 1,
+                    theme: theme_id(u.theme),
                     score: round4(u.score),
                     novel: u.novel,
                 })
@@ -124,13 +125,19 @@ impl BatchSummary {
         let k = model.themes().len();
         let mut units = vec![0usize; k];
         let mut novel = vec![0usize; k];
+        let index: std::collections::HashMap<usize, usize> = model
+            .themes()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id, i))
+            .collect();
         let mut dropped = 0;
         for article in articles {
             dropped += article.dropped.len();
             for unit in &article.units {
-                if let Some(n) = units.get_mut(unit.theme - 1) {
-                    *n += 1;
-                    novel[unit.theme - 1] += usize::from(unit.novel);
+                if let Some(&i) = index.get(&unit.theme) {
+                    units[i] += 1;
+                    novel[i] += usize::from(unit.novel);
                 }
             }
         }

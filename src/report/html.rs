@@ -1219,6 +1219,7 @@ mod tests {
                 })
                 .collect(),
             map: (0..units).map(|i| [i as f64, (i % 7) as f64]).collect(),
+            lineage: None,
             warnings: vec![],
         }
     }

@@ -47,6 +47,7 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
         units,
         dropped,
         map: _,
+        lineage,
         warnings: _,
     } = analysis;
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
@@ -65,6 +66,10 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
     write_list(&mut out, units, &mut buffers)?;
     out.write_all(b",\n  \"dropped\": ")?;
     write_list(&mut out, dropped, &mut buffers)?;
+    if let Some(lineage) = lineage {
+        out.write_all(b",\n  \"lineage\": ")?;
+        write_pretty(&mut out, lineage, 1)?;
+    }
     out.write_all(b"\n}\n")?;
     out.flush()
 }

@@ -410,6 +410,19 @@ impl TermCentroids {
         assign(tfidf, &self.centroids, self.k, &start)
     }
 
+    /// The `n` heaviest terms of `theme`'s centroid: `(term, weight)`, heaviest first (ties by
+    /// term id).
+    pub fn top_terms(&self, theme: usize, n: usize) -> Vec<(usize, f32)> {
+        let stride = centroid_stride(self.k);
+        let mut terms: Vec<(usize, f32)> = (0..self.terms)
+            .map(|t| (t, self.centroids[t * stride + theme]))
+            .filter(|&(_, w)| w > 0.0)
+            .collect();
+        terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        terms.truncate(n);
+        terms
+    }
+
     /// The cosine of one row (`(term, weight)` entries, L2-normalised) to every theme.
     pub fn similarities(&self, row: impl IntoIterator<Item = (usize, f32)>) -> Vec<f32> {
         let stride = centroid_stride(self.k);
