@@ -882,44 +882,6 @@ fn sparse_times(m: &Ordered, p: &Panel) -> Array2<f64> {
     out
 }
 
-/// Sparse (rows × k) times dense (k × width), one output row per Rayon task.
-pub fn spmm(sparse: &CsrMatrix, dense: &Array2<f64>) -> Array2<f64> {
-    let width = dense.ncols();
-    let mut out = Array2::<f64>::zeros((sparse.n_rows, width));
-    let Some(dense) = dense.as_slice() else {
-        // Not in standard layout: the general (slower) path.
-        out.axis_iter_mut(Axis(0))
-            .into_par_iter()
-            .enumerate()
-            .for_each(|(i, mut row)| {
-                for (col, value) in sparse.row(i) {
-                    row.scaled_add(value as f64, &dense.row(col));
-                }
-            });
-        return out;
-    };
-    if width == 0 {
-        return out;
-    }
-    // The same sums as `scaled_add`, in the same order, on plain slices.
-    if let Some(out_slice) = out.as_slice_mut() {
-        out_slice
-            .par_chunks_mut(width)
-            .with_min_len(16)
-            .enumerate()
-            .for_each(|(i, row)| {
-                for (col, value) in sparse.row(i) {
-                    let value = value as f64;
-                    let source = &dense[col * width..(col + 1) * width];
-                    for (o, &d) in row.iter_mut().zip(source) {
-                        *o += value * d;
-                    }
-                }
-            });
-    }
-    out
-}
-
 /// Symmetric eigen-decomposition with eigenvalues in descending order and a fixed sign per
 /// eigenvector (largest-magnitude entry positive), so output is reproducible.
 fn sorted_eigh(matrix: &Array2<f64>) -> Result<(Array1<f64>, Array2<f64>)> {
