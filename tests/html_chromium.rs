@@ -1,8 +1,8 @@
 //! The seed report rendered by a real browser: headless Chromium loads the page (running its
 //! script), and the rendered DOM must hold every theme label and every chart. Markup inside
-//! articles must not run. Skipped, with the reason printed, when Chromium is not installed
-//! (`.ci/run` installs Debian's `chromium` package when it can); set `ZHUTI_CHROMIUM` to use
-//! another binary.
+//! articles must not run. Without Chromium the tests fail under CI (`CI=true`; `.ci/run`
+//! installs Debian's `chromium` package) and skip with the reason printed elsewhere; set
+//! `ZHUTI_CHROMIUM` to use another binary.
 
 mod common;
 
@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use common::{fixture, run, run_json};
 
-/// The Chromium binary, or `None` (with the reason on stderr).
+/// The Chromium binary; when there is none, `None` with the reason on stderr outside CI, and a
+/// failed test under CI ([`common::missing`]).
 fn chromium() -> Option<String> {
     let candidates: Vec<String> = match std::env::var("ZHUTI_CHROMIUM") {
         Ok(path) if !path.is_empty() => vec![path],
@@ -33,10 +34,9 @@ fn chromium() -> Option<String> {
             return Some(candidate.clone());
         }
     }
-    eprintln!(
-        "skipping: headless Chromium not found (tried {}); install Debian's `chromium` package \
-         (apt-get install -y chromium) or set ZHUTI_CHROMIUM to run this test",
-        candidates.join(", ")
+    common::missing(
+        &format!("headless Chromium (tried {})", candidates.join(", ")),
+        "install Debian's `chromium` package, as .ci/run does, or set ZHUTI_CHROMIUM",
     );
     None
 }

@@ -1,6 +1,7 @@
 //! Theme quality on real labelled news (issue 4): the default representation (LSA dimensions
 //! that grow with the corpus, greedy k-means++ restarts, spherical refinement on TF-IDF) must
-//! keep its lead. Reads ../shared/data; skipped with a note when it is absent.
+//! keep its lead. Reads ../shared/data: when it is absent the tests fail under CI (`CI=true`)
+//! and skip with a note elsewhere ([`common::shared_data`]).
 
 mod common;
 

@@ -9,9 +9,9 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 
 use zhuti::clean::dedupe::DedupeScope;
-use zhuti::clean::{self, CleanOptions, Converter, Verdict};
+use zhuti::clean::{self, CleanOptions, Converter, Verdict, MAX_UNIT_CHARS};
 use zhuti::ingest::{self, Article, FileKind, Origin};
-use zhuti::units::{self, UnitKind, MAX_UNIT_CHARS};
+use zhuti::units::{self, UnitKind};
 
 fn converter() -> &'static Converter {
     static CONVERTER: OnceLock<Converter> = OnceLock::new();
@@ -172,7 +172,7 @@ proptest! {
 
     #[test]
     fn split_long_pieces_concatenate_back(text in long_text()) {
-        let parts: Vec<&str> = units::split_long(&text).collect();
+        let parts: Vec<&str> = clean::split_long(&text).collect();
         prop_assert_eq!(parts.concat(), text.clone());
         if text.chars().count() <= MAX_UNIT_CHARS {
             prop_assert_eq!(parts.len(), 1);

@@ -1,4 +1,4 @@
-//! Stage 10, eval: score a clustering against gold labels, as scikit-learn's
+//! Evaluation: score a clustering against gold labels, as scikit-learn's
 //! `sklearn.metrics` does, with plain functions over label slices.
 //!
 //! Every metric is computed from the [`Contingency`] table of true class × predicted cluster:

@@ -1,4 +1,4 @@
-//! Stage 9, report: render an [`Analysis`] for people (terminal text, a self-contained HTML
+//! The report: render an [`Analysis`] for people (terminal text, a self-contained HTML
 //! page) or programs (JSON), and write files atomically so a failed run never leaves a half-written report.
 
 use std::io::Write;

@@ -1,4 +1,4 @@
-//! Stage 1, ingest: turn paths (files, folders, `-` for stdin) into [`Article`]s.
+//! The ingest stage: turn paths (files, folders, `-` for stdin) into [`Article`]s.
 //!
 //! `.txt` and `.md` files are one article each; `.jsonl` files hold one article per line
 //! (`{"id", "text"}` plus optional `title`, `label`, `date`, `source`). Any of them may be

@@ -1,4 +1,4 @@
-//! Stage 8, label: describe each theme — top terms by class-based TF-IDF, a short label from
+//! The label stage: describe each theme — top terms by class-based TF-IDF, a short label from
 //! them, the paragraphs nearest its centre — and each article's theme mix.
 //!
 //! Class-based TF-IDF (as in BERTopic): a term's weight in a theme is its frequency in the

@@ -1,4 +1,4 @@
-//! Stage 7b, refine: spherical k-means in the full TF-IDF space (Dhillon & Modha 2001),
+//! The refine stage: spherical k-means in the full TF-IDF space (Dhillon & Modha 2001),
 //! started from the k-means clustering found in the LSA space.
 //!
 //! LSA keeps the broad directions of the corpus and is where k-means finds a good partition

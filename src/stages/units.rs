@@ -1,4 +1,4 @@
-//! Stage 3, units: turn cleaned articles into the units that are clustered — paragraphs (one
+//! The units stage: turn cleaned articles into the units that are clustered — paragraphs (one
 //! per kept line, with its heading) or whole articles (`--unit document`) — and collect
 //! everything left out into [`DroppedUnit`]s.
 // Input handling: no indexing that could panic on what users feed in.
@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
-use crate::stages::clean::{CleanArticle, DropReason, Verdict};
+use crate::stages::clean::{split_long, CleanArticle, DropReason, Verdict};
 
 /// What one clustered unit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
@@ -21,10 +21,6 @@ pub enum UnitKind {
     Document,
 }
 
-/// Paragraphs longer than this many characters are split at sentence ends, so a file with no
-/// line breaks still gives paragraph-sized units.
-pub const MAX_UNIT_CHARS: usize = 1200;
-
 /// One unit to cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unit {
@@ -32,10 +28,11 @@ pub struct Unit {
     pub doc: usize,
     /// 1-based source line where the unit starts.
     pub line: usize,
-    /// When one source line gives several units — a paragraph longer than [`MAX_UNIT_CHARS`]
-    /// split at sentence ends, or a JSON Lines record (one line) holding several paragraphs —
-    /// which of them this is, 1-based and counted over kept and dropped units alike, so
-    /// `(doc, line, part)` names every unit exactly once. `None` when the line gave one unit.
+    /// When one source line gives several units — a paragraph longer than
+    /// [`MAX_UNIT_CHARS`](crate::clean::MAX_UNIT_CHARS) split at sentence ends, or a JSON
+    /// Lines record (one line) holding several paragraphs — which of them this is, 1-based and
+    /// counted over kept and dropped units alike, so `(doc, line, part)` names every unit
+    /// exactly once. `None` when the line gave one unit.
     pub part: Option<usize>,
     /// The cleaned text.
     pub text: String,
@@ -193,61 +190,6 @@ fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
     units
 }
 
-/// Splits text longer than [`MAX_UNIT_CHARS`] into pieces of at most that many characters,
-/// cutting after the last sentence end (。！？!?；;) of each piece, or failing that after the
-/// last clause break (，、：,: or a space), or failing that at the limit. A break in the first
-/// quarter of a piece is not used, so pieces stay paragraph-sized. Short text comes back
-/// whole. The pieces concatenate back to `text` exactly, none is empty, and the work is linear
-/// in the length of `text`. Pieces come one at a time, so short text costs no allocation and
-/// callers need no length check of their own.
-pub fn split_long(text: &str) -> impl Iterator<Item = &str> {
-    let whole = text.len() <= MAX_UNIT_CHARS || text.chars().count() <= MAX_UNIT_CHARS;
-    let mut rest = Some(text);
-    std::iter::from_fn(move || {
-        let current = rest.take()?;
-        if whole {
-            return Some(current);
-        }
-        let (piece, tail) = first_piece(current);
-        if !tail.is_empty() {
-            rest = Some(tail);
-        }
-        Some(piece)
-    })
-}
-
-/// The first piece [`split_long`] cuts from `rest`, and what follows it (empty when `rest`
-/// fits in one piece).
-fn first_piece(rest: &str) -> (&str, &str) {
-    const MIN_PIECE: usize = MAX_UNIT_CHARS / 4;
-    // Byte offsets just after the last sentence end and clause break in `rest`'s first
-    // MAX_UNIT_CHARS characters (once at least MIN_PIECE characters in), and the limit.
-    let mut sentence = None;
-    let mut clause = None;
-    let mut limit = rest.len();
-    for (n, (offset, c)) in rest.char_indices().enumerate() {
-        if n == MAX_UNIT_CHARS {
-            limit = offset;
-            break;
-        }
-        if n + 1 < MIN_PIECE {
-            continue;
-        }
-        let after = offset + c.len_utf8();
-        if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
-            sentence = Some(after);
-        } else if matches!(c, '，' | '、' | '：' | ',' | ':') || c.is_whitespace() {
-            clause = Some(after);
-        }
-    }
-    if limit == rest.len() {
-        return (rest, "");
-    }
-    let cut = sentence.or(clause).unwrap_or(limit);
-    // Every candidate is a char boundary; were it not, the rest would stay whole.
-    rest.split_at_checked(cut).unwrap_or((rest, ""))
-}
-
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]
 mod tests {
@@ -329,28 +271,5 @@ mod tests {
         assert_eq!(units.kept[0].heading.as_deref(), Some("大模型向钱进"));
         assert_eq!(units.kept[0].heading_line, Some(1));
         assert_eq!(units.dropped.len(), 1);
-    }
-
-    #[test]
-    fn long_text_splits_at_sentence_ends() {
-        let pieces = |text| split_long(text).collect::<Vec<&str>>();
-        let sentence = "大模型需要算力。".repeat(400); // 3200 chars
-        let parts = pieces(&sentence);
-        assert!(parts.len() >= 3);
-        assert!(parts.iter().all(|p| p.chars().count() <= MAX_UNIT_CHARS));
-        assert!(parts.iter().all(|p| p.ends_with('。')));
-        assert_eq!(parts.concat(), sentence);
-        // No sentence end: cut after the last clause break; none at all: cut at the limit.
-        let clauses = "大模型需要算力，".repeat(400);
-        let parts = pieces(&clauses);
-        assert!(parts.iter().all(|p| p.ends_with('，')), "{parts:?}");
-        assert_eq!(parts.concat(), clauses);
-        // A sentence end in the first quarter is not used: the piece would be tiny.
-        let early = format!("短句。{}", "算".repeat(2000));
-        let parts = pieces(&early);
-        assert_eq!(parts[0].chars().count(), MAX_UNIT_CHARS);
-        let no_breaks = "算".repeat(2500);
-        assert_eq!(pieces(&no_breaks).concat(), no_breaks);
-        assert_eq!(pieces(&no_breaks).len(), 3);
     }
 }

@@ -49,17 +49,37 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A file in ../shared/data, or `None` (with a note on stderr) when ../shared is absent.
+/// Is this a CI run (`CI=true`, as `.ci/run` is run)? There a test whose data or tool is
+/// missing must fail, not skip: a skipped test cannot catch anything.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// `what` (a file, a tool) that a test needs is missing, because of `why`: under CI
+/// ([`in_ci`]) this panics with a message naming it, so the test fails; outside CI it prints a
+/// note and returns, and the caller skips the test.
+pub fn missing(what: &str, why: &str) {
+    if in_ci() {
+        panic!("{what} is missing ({why}); CI=true, so this test fails instead of skipping");
+    }
+    eprintln!("skipping: {what} is missing ({why}); under CI=true this test would fail");
+}
+
+/// A file in ../shared/data. When it is absent: outside CI, `None` with a note on stderr (the
+/// test skips); under CI ([`in_ci`]), a panic naming the file (the test fails).
 pub fn shared_data(name: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("shared")
         .join("data")
         .join(name);
-    if path.exists() {
+    if path.is_file() {
         Some(path)
     } else {
-        eprintln!("skipping: {} not found", path.display());
+        missing(
+            &path.display().to_string(),
+            "the labelled corpora live in ../shared/data beside the repository",
+        );
         None
     }
 }

@@ -1,19 +1,24 @@
-//! Stage 2, clean: normalise every line of every article and decide what it is — a paragraph
+//! The clean stage: normalise every line of every article and decide what it is — a paragraph
 //! to keep, a heading to attach to the next paragraph, or something to drop (with a reason).
 //!
 //! Cleaning is a chain of small named steps, composed in one place ([`clean_corpus_explained`]):
 //!
 //! 1. [`normalize`]: strip pinyin glosses, traditional → simplified ([`Converter`]), fold
-//!    full-width letters and digits ([`normalize_line`]).
+//!    full-width letters and digits ([`normalize_line`]); a line too long to be one unit is
+//!    cut into paragraph-sized pieces ([`split`]), each judged on its own from here on.
 //! 2. [`furniture`]: drop page furniture (copyright, licences, contacts, bylines, datelines,
 //!    tickers, navigation, related-reading lists, lines repeated across articles) as
-//!    `boilerplate`; then lines with too few letters as `short`. An article of one line (a
-//!    headline, a post) is exempt: that line is the whole article.
-//! 3. [`headings`]: short title-like lines followed by a paragraph become that paragraph's
+//!    `boilerplate`.
+//! 3. Short lines: lines with too few letters become `short`. An article of one line (a
+//!    headline, a post) is exempt from steps 2 and 3: that line is the whole article.
+//! 4. [`headings`]: short title-like lines followed by a paragraph become that paragraph's
 //!    heading.
-//! 4. [`dedupe`]: near-duplicate paragraphs are kept once; the others become `duplicate`. For
+//! 5. [`dedupe`]: near-duplicate paragraphs are kept once; the others become `duplicate`. For
 //!    document units the comparison is within each article, then between whole articles
 //!    ([`dedupe::DedupeScope`]).
+//!
+//! [`DropReason::NoTerms`] is not decided here: the pipeline gives it after the tfidf stage, to
+//! units left without a kept term.
 //!
 //! Nothing here knows about the seed articles: the rules are general, and each step is
 //! unit-tested alone.
@@ -22,9 +27,11 @@ pub mod dedupe;
 pub mod furniture;
 pub mod headings;
 pub mod normalize;
+pub mod split;
 
 pub use furniture::Signal;
 pub use normalize::{fold_width, letter_count, strip_pinyin_glosses};
+pub use split::{split_long, MAX_UNIT_CHARS};
 
 use std::borrow::Cow;
 
@@ -561,7 +568,7 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
         // A paragraph too long to be one unit (say, a file without line breaks) is judged piece
         // by piece, so one furniture signal cannot drop it all; the pieces share its line.
         let split: Option<Vec<String>> = {
-            let mut pieces = crate::stages::units::split_long(&text);
+            let mut pieces = split_long(&text);
             match (pieces.next(), pieces.next()) {
                 (Some(first), Some(second)) => Some(
                     [first, second]

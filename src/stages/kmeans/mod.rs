@@ -1,4 +1,4 @@
-//! Stage 7, k-means: k-means (k-means++, seeded, several restarts; checked against
+//! The kmeans stage: k-means (k-means++, seeded, several restarts; checked against
 //! linfa-clustering) on the LSA vectors, and an honest choice of k when the user asks for
 //! `--k auto`.
 //!

@@ -1,4 +1,4 @@
-//! Stage 6, reduce: latent semantic analysis by randomised truncated SVD (Halko, Martinsson &
+//! The lsa stage: latent semantic analysis by randomised truncated SVD (Halko, Martinsson &
 //! Tropp 2011) of the sparse TF-IDF matrix, in pure Rust.
 //!
 //! The power iterations run in the smaller of the two spaces (terms for paragraph corpora,

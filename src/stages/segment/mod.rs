@@ -1,4 +1,4 @@
-//! Stage 4, segment: cut cleaned text into words with jieba-rs and keep the words that can
+//! The segment stage: cut cleaned text into words with jieba-rs and keep the words that can
 //! name a theme.
 //!
 //! The chain: jieba `cut` (HMM on) → keep words with Han characters (two or more, no digits)

@@ -1,4 +1,4 @@
-//! Stage 5, vectorize: segment every unit in parallel (Rayon) and build a sparse TF-IDF matrix.
+//! The tfidf stage: segment every unit in parallel (Rayon) and build a sparse TF-IDF matrix.
 //!
 //! Sublinear tf (`1 + ln tf`), smoothed idf (`ln((1 + n) / (1 + df)) + 1`) times the term's
 //! background idf ([`crate::stages::tfidf::background`], `--idf blend`), rows L2-normalised, vocabulary pruned
@@ -554,7 +554,7 @@ fn chunk_len(n_units: usize) -> usize {
     n_units.div_ceil(64).clamp(8, 2048)
 }
 
-/// Stage 4: segments `texts` in parallel (Rayon), reporting [`Progress::advance`] with the
+/// Segments `texts` in parallel (Rayon), reporting [`Progress::advance`] with the
 /// number of units done after every chunk of them.
 pub fn segment_units<'a>(
     texts: &[&'a str],
@@ -590,7 +590,7 @@ fn segment_in_chunks<'a>(
 /// Units per parallel task when weighing rows in [`tfidf`].
 const WEIGH_TASK: usize = 4096;
 
-/// Stage 5: the TF-IDF matrix of segmented units.
+/// The TF-IDF matrix of segmented units.
 pub fn tfidf(segmented: Segmented<'_>, options: &TfidfOptions) -> Vectors {
     let mut parts = segmented.parts;
     let n_units: usize = parts.iter().map(|p| p.ends.len()).sum();
