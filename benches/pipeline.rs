@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use zhuti::ingest::{self, Corpus, Input};
-use zhuti::kmeans;
+use zhuti::internals::kmeans;
+use zhuti::internals::segment::Segmenter;
+use zhuti::internals::units::UnitKind;
+use zhuti::internals::{clean, label, lsa, tfidf, units};
 use zhuti::model;
-use zhuti::segment::Segmenter;
-use zhuti::units::UnitKind;
-use zhuti::{clean, label, lsa, tfidf, units, NoProgress, Settings};
+use zhuti::{NoProgress, Settings};
 
 /// The corpora to measure: always the seeds, thucnews-dev when it is there.
 fn corpora() -> Vec<(&'static str, Vec<Input>, Settings)> {

@@ -6,7 +6,7 @@
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
-use zhuti::{clean, units};
+use zhuti::internals::{clean, units};
 
 mod common;
 

@@ -9,9 +9,10 @@ use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
 use std::time::Instant;
 
-use zhuti::kmeans;
-use zhuti::tfidf::CsrMatrix;
-use zhuti::{lsa, model, refine};
+use zhuti::internals::kmeans;
+use zhuti::internals::tfidf::CsrMatrix;
+use zhuti::internals::{lsa, refine};
+use zhuti::model;
 
 mod common;
 

@@ -7,9 +7,10 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use zhuti::segment::Segmenter;
-use zhuti::tfidf::{self, Vectors};
-use zhuti::{clean, units, NoProgress};
+use zhuti::internals::segment::Segmenter;
+use zhuti::internals::tfidf::{self, Vectors};
+use zhuti::internals::{clean, units};
+use zhuti::NoProgress;
 
 mod common;
 

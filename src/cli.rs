@@ -8,11 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use zhuti::guided::Guide;
 use zhuti::ingest::{self, Input};
-use zhuti::kmeans::KChoice;
-use zhuti::lsa::DimsChoice;
 use zhuti::report::{self, Format};
-use zhuti::tfidf::IdfWeighting;
-use zhuti::units::UnitKind;
+use zhuti::settings::{DimsChoice, IdfWeighting, KChoice, UnitKind};
 use zhuti::{Error, Settings};
 
 use crate::progress_bar::StderrProgress;

@@ -1,21 +1,34 @@
 //! # zhuti (主题): find the themes in a pile of Chinese articles
 //!
-//! The library behind the `zhuti` command. The pipeline is one module per stage, data flowing
-//! one way:
+//! The library behind the `zhuti` command. Articles are read ([`ingest`]), cleaned, split into
+//! paragraphs, segmented with jieba, weighed by TF-IDF, reduced by LSA and grouped into themes by
+//! k-means refined on TF-IDF; each theme gets a label, top terms and representative paragraphs.
+//! The stages live in `src/stages/` (see docs/architecture.md); this crate's public API is small:
 //!
-//! [`ingest`] → [`clean`] → [`units`] → [`segment`] + [`vectorize`] → [`reduce`] →
-//! [`cluster`] → [`label`] → [`report`]; [`eval`] scores themes against gold labels.
+//! - [`ingest::load`] reads files, folders or stdin into a [`ingest::Corpus`];
+//! - [`Settings`] holds every setting ([`Settings::check`]s them once);
+//! - [`ThemeModel::fit`] fits every stage and keeps them: [`ThemeModel::analysis`] is the report,
+//!   [`ThemeModel::assign`] places new articles into the same themes, [`ThemeModel::save`] /
+//!   [`ThemeModel::load`] keep it in a file; [`analyze`] is the one-shot report alone;
+//! - [`Analysis`] is the versioned JSON document dashboards read; [`report`] renders it as text,
+//!   JSON or HTML;
+//! - [`eval`] scores themes against gold labels; [`Error`] says what failed.
 //!
-//! [`analyze`] runs the whole pipeline on a [`ingest::Corpus`] with checked [`Settings`] and
-//! returns an [`Analysis`], which is also the versioned JSON document dashboards read.
+//! ```
+//! use zhuti::{ingest, NoProgress, Settings, ThemeModel};
 //!
-//! ```no_run
-//! use zhuti::{analyze, ingest, Settings};
-//! let corpus = ingest::load(&zhuti::seeds::bundled()).unwrap();
-//! let analysis = analyze(&corpus, &Settings::default(), &zhuti::NoProgress).unwrap();
+//! let corpus = ingest::load(&zhuti::seeds::bundled())?;
+//! let model = ThemeModel::fit(&corpus, &Settings::default(), &NoProgress)?;
+//! let analysis = model.analysis().expect("a model just fitted has its report");
 //! for theme in &analysis.themes {
 //!     println!("{} {} ({} paragraphs)", theme.id, theme.label, theme.size);
 //! }
+//! // The same themes for an article the model has not seen.
+//! let segmenter = model.segmenter();
+//! let article = ingest::Article::text("new", "国产芯片与算力:大模型训练需要更多GPU,算力紧缺成为行业共识。");
+//! let assigned = model.assign(&article, &segmenter);
+//! assert_eq!(assigned.units.len(), 1);
+//! # Ok::<(), zhuti::Error>(())
 //! ```
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![warn(missing_docs)]
@@ -31,14 +44,26 @@ pub mod progress;
 pub mod report;
 pub mod seeds;
 pub mod settings;
-pub mod stages;
+mod stages;
 
 pub use analysis::Analysis;
 pub use error::{Error, Result};
 pub use model::{analyze, analyze_guided, ThemeModel};
 pub use progress::{NoProgress, Progress, Stage};
 pub use settings::Settings;
-pub use stages::{clean, ingest, kmeans, label, lsa, refine, segment, tfidf, units};
+
+/// Reading articles: files, folders (recursive), JSON Lines, `.gz`, stdin.
+pub mod ingest {
+    pub use crate::stages::ingest::{load, Article, Corpus, Input, Origin};
+}
+
+/// The stages themselves, for this crate's benches, examples, tests and fuzz target. Not part of
+/// the public API: anything here may change in any release.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::stages::{clean, ingest, kmeans, label, lsa, refine, segment, tfidf, units};
+}
 
 /// Version of the JSON document ([`Analysis`]); bumped only for incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use zhuti::clean::{self, CleanOptions, Converter, Rule, Verdict};
 use zhuti::ingest;
+use zhuti::internals::clean::{self, CleanOptions, Converter, Rule, Verdict};
 
 mod common;
 
@@ -129,7 +129,9 @@ fn kept_seed_text_has_no_gloss_and_no_traditional_character() {
     let t2s = Converter::new(true);
     for text in &m.kept_texts {
         assert!(
-            !text.chars().any(zhuti::clean::normalize::is_tone_marked),
+            !text
+                .chars()
+                .any(zhuti::internals::clean::normalize::is_tone_marked),
             "pinyin left in: {text}"
         );
         for c in text.chars().filter(|c| !c.is_ascii()) {

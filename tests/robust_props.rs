@@ -8,10 +8,10 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 
-use zhuti::clean::dedupe::DedupeScope;
-use zhuti::clean::{self, CleanOptions, Converter, Verdict, MAX_UNIT_CHARS};
-use zhuti::ingest::{self, Article, FileKind, Origin};
-use zhuti::units::{self, UnitKind};
+use zhuti::internals::clean::dedupe::DedupeScope;
+use zhuti::internals::clean::{self, CleanOptions, Converter, Verdict, MAX_UNIT_CHARS};
+use zhuti::internals::ingest::{self, Article, FileKind, Origin};
+use zhuti::internals::units::{self, UnitKind};
 
 fn converter() -> &'static Converter {
     static CONVERTER: OnceLock<Converter> = OnceLock::new();

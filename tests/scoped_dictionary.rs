@@ -9,11 +9,11 @@ use std::sync::LazyLock;
 
 use jieba_rs::Jieba;
 use proptest::prelude::*;
-use zhuti::clean::{self, CleanOptions};
 use zhuti::guided::Guide;
 use zhuti::ingest::{self, Input};
-use zhuti::segment::Segmenter;
-use zhuti::units::{self, UnitKind};
+use zhuti::internals::clean::{self, CleanOptions};
+use zhuti::internals::segment::Segmenter;
+use zhuti::internals::units::{self, UnitKind};
 
 /// jieba-rs with its own embedded dictionary: the reference.
 static REFERENCE: LazyLock<Jieba> = LazyLock::new(Jieba::new);
@@ -95,7 +95,7 @@ fn mixed_text_cuts_as_with_the_whole_dictionary() {
     }
     let hmm_words = words
         .iter()
-        .filter(|w| w.chars().count() > 1 && w.chars().all(zhuti::segment::is_han))
+        .filter(|w| w.chars().count() > 1 && w.chars().all(zhuti::internals::segment::is_han))
         .filter(|w| !REFERENCE.has_word(w))
         .count();
     assert!(hmm_words >= 3, "{words:?}");

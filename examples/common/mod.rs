@@ -4,8 +4,8 @@
 #![allow(dead_code)]
 
 use zhuti::ingest::Input;
-use zhuti::kmeans::KChoice;
-use zhuti::units::UnitKind;
+use zhuti::internals::kmeans::KChoice;
+use zhuti::internals::units::UnitKind;
 use zhuti::Settings;
 
 /// What the command line asked for.

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use zhuti::clean::{self, CleanOptions, Converter, Verdict};
-use zhuti::ingest::{self, FileKind};
-use zhuti::segment::Segmenter;
-use zhuti::units::{self, UnitKind};
+use zhuti::internals::clean::{self, CleanOptions, Converter, Verdict};
+use zhuti::internals::ingest::{self, FileKind};
+use zhuti::internals::segment::Segmenter;
+use zhuti::internals::units::{self, UnitKind};
 
 fn converter() -> &'static Converter {
     static CONVERTER: OnceLock<Converter> = OnceLock::new();

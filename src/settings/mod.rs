@@ -3,15 +3,16 @@
 
 pub(crate) mod choice;
 
+pub use crate::stages::clean::CleanOptions;
+pub use crate::stages::kmeans::KChoice;
+pub use crate::stages::lsa::DimsChoice;
+pub use crate::stages::tfidf::{IdfWeighting, TfidfOptions};
+pub use crate::stages::units::UnitKind;
+
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::stages::clean::dedupe::DedupeScope;
-use crate::stages::clean::CleanOptions;
-use crate::stages::kmeans::KChoice;
-use crate::stages::lsa::DimsChoice;
-use crate::stages::tfidf::TfidfOptions;
-use crate::stages::units::UnitKind;
 
 /// All settings of an analysis. `Settings::default()` is what `zhuti` runs with no flags.
 #[derive(Debug, Clone, PartialEq, Serialize)]

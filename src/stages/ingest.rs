@@ -33,6 +33,21 @@ pub struct Article {
     pub origin: Origin,
 }
 
+impl Article {
+    /// An article of plain text (as a `.txt` file holds it), named `id`.
+    pub fn text(id: impl Into<String>, text: impl Into<String>) -> Article {
+        Article {
+            id: id.into(),
+            title: None,
+            label: None,
+            date: None,
+            source: None,
+            text: text.into(),
+            origin: Origin::TextFile,
+        }
+    }
+}
+
 /// Where an article's text came from, and so what "line" means for its paragraphs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
