@@ -32,10 +32,10 @@ pub mod settings;
 pub mod stages;
 
 pub use analysis::Analysis;
-pub use error::{Error, Result};
+pub use error::{Error, ModelProblem, Result, SettingProblem};
 pub use pipeline::{analyze, analyze_guided};
 pub use progress::{NoProgress, Progress, Stage};
-pub use settings::Settings;
+pub use settings::{Settings, ValidSettings};
 pub use stages::{clean, ingest, kmeans, label, lsa, refine, segment, tfidf, units};
 
 /// Version of the JSON document ([`Analysis`]); bumped only for incompatible changes.

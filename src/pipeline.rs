@@ -12,10 +12,10 @@ use crate::analysis::{
 use crate::error::{Error, Result};
 use crate::guided::{self, Guide};
 use crate::progress::{Progress, Stage};
-use crate::settings::Settings;
+use crate::settings::{Settings, ValidSettings};
 use crate::stages::clean::{self, CleanArticle, DropReason, Verdict};
 use crate::stages::ingest::Corpus;
-use crate::stages::kmeans::{self, ClusterOptions, Clustering};
+use crate::stages::kmeans::{self, Clustering};
 use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice};
 use crate::stages::refine;
@@ -66,7 +66,7 @@ fn unit_texts(units: &Units) -> impl Iterator<Item = &str> {
 /// Runs the whole pipeline on `corpus`. Deterministic: the same corpus and settings give the
 /// same [`Analysis`] at any thread count.
 pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) -> Result<Analysis> {
-    settings.validate()?;
+    let settings = &settings.check()?;
     let whole = wants_whole_dictionary(corpus);
     if whole {
         // Loading the whole dictionary takes a while: it runs on a side thread during cleaning.
@@ -83,7 +83,7 @@ pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) ->
     let prepared = vectorize_units(corpus, settings, cleaned, segmenter, progress)?;
 
     progress.start(Stage::Cluster, None);
-    let options = cluster_options(settings);
+    let options = settings.cluster_options();
     let clustering = if settings.refine {
         // `auto` judges each k by the themes it would report: refined on TF-IDF.
         let judge = refine::RefinedSilhouette {
@@ -130,7 +130,7 @@ pub fn analyze_guided(
     guide: &Guide,
     progress: &dyn Progress,
 ) -> Result<Analysis> {
-    settings.validate()?;
+    let settings = &settings.check()?;
     guide.check_k(settings.k)?;
     // Seed words are specific terms: a low-rank space blurs them into the corpus's broad
     // directions (on the seeds, the regulation paragraphs then join the chips theme), so guided
@@ -139,10 +139,7 @@ pub fn analyze_guided(
     let asked = settings;
     let guided_settings;
     let settings = if settings.dims == DimsChoice::Auto {
-        guided_settings = Settings {
-            dims: DimsChoice::Fixed(lsa::MAX_AUTO_DIMS),
-            ..settings.clone()
-        };
+        guided_settings = settings.with_dims(DimsChoice::Fixed(lsa::MAX_AUTO_DIMS))?;
         &guided_settings
     } else {
         settings
@@ -158,7 +155,7 @@ pub fn analyze_guided(
     let seeds = guided::seed_centres(guide, &prepared.vectors.vocab, &prepared.embedding)?;
 
     progress.start(Stage::Cluster, None);
-    let options = cluster_options(settings);
+    let options = settings.cluster_options();
     let seeded = kmeans::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
     progress.finish(Stage::Cluster);
 
@@ -189,7 +186,7 @@ pub struct Prepared {
 /// Cleans, splits, vectorises and reduces the corpus.
 pub fn prepare(
     corpus: &Corpus,
-    settings: &Settings,
+    settings: &ValidSettings,
     segmenter: &Segmenter,
     progress: &dyn Progress,
 ) -> Result<Prepared> {
@@ -200,7 +197,7 @@ pub fn prepare(
 /// The first half of [`prepare`]: cleaned articles and their units.
 fn clean_units(
     corpus: &Corpus,
-    settings: &Settings,
+    settings: &ValidSettings,
     progress: &dyn Progress,
 ) -> Result<(Vec<CleanArticle>, Units)> {
     progress.start(Stage::Clean, Some(corpus.articles.len() as u64));
@@ -217,7 +214,7 @@ fn clean_units(
 /// The second half of [`prepare`]: segmentation, TF-IDF and LSA of the units.
 fn vectorize_units(
     corpus: &Corpus,
-    settings: &Settings,
+    settings: &ValidSettings,
     (cleaned, mut units): (Vec<CleanArticle>, Units),
     segmenter: &Segmenter,
     progress: &dyn Progress,
@@ -279,17 +276,6 @@ fn vectorize_units(
     })
 }
 
-/// The k-means options that `settings` imply.
-pub fn cluster_options(settings: &Settings) -> ClusterOptions {
-    ClusterOptions {
-        k: settings.k,
-        seed: settings.seed,
-        n_runs: settings.n_runs,
-        k_max: settings.k_max,
-        ..ClusterOptions::default()
-    }
-}
-
 fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
     let mut counts = std::collections::BTreeMap::new();
     for d in &units.dropped {
@@ -338,7 +324,7 @@ fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
 /// computed beside the rest (Rayon); the result does not depend on the thread count.
 pub fn assemble(
     corpus: &Corpus,
-    settings: &Settings,
+    settings: &ValidSettings,
     prepared: Prepared,
     clustering: Clustering,
     progress: &dyn Progress,
@@ -395,7 +381,7 @@ struct Described {
 /// of being copied.
 fn describe(
     corpus: &Corpus,
-    settings: &Settings,
+    settings: &ValidSettings,
     cleaned: Vec<CleanArticle>,
     units: Units,
     vectors: Vectors,

@@ -11,11 +11,10 @@ use serde::Serialize;
 use crate::stages::clean::{CleanArticle, DropReason, Verdict};
 
 /// What one clustered unit is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
-    /// Each kept paragraph is a unit (the default).
-    #[default]
+    /// Each kept paragraph is a unit (the default: [`crate::settings::defs::UNIT`]).
     Paragraph,
     /// Each article is a unit: its kept paragraphs joined (short articles, evaluation).
     Document,
