@@ -531,7 +531,9 @@ mod tests {
     use super::*;
 
     fn parse(argv: &[&str]) -> Cli {
-        let full: Vec<&str> = std::iter::once("zhuti").chain(argv.iter().copied()).collect();
+        let full: Vec<&str> = std::iter::once("zhuti")
+            .chain(argv.iter().copied())
+            .collect();
         Cli::try_parse_from(full).unwrap_or_else(|e| panic!("{argv:?}: {e}"))
     }
 
@@ -698,7 +700,10 @@ mod tests {
             (&["--max-df", "1.5"], "must be a share of units"),
             (&["--max-df", "0"], "must be a share of units"),
             (&["--threads", "0"], "need at least one thread"),
-            (&["--k", "many"], "expected a whole number or `auto`, got `many`"),
+            (
+                &["--k", "many"],
+                "expected a whole number or `auto`, got `many`",
+            ),
             (&["--min-chars", "x"], "invalid digit"),
         ];
         for (argv, reason) in cases {
@@ -712,12 +717,19 @@ mod tests {
                 }
                 full.extend(argv.iter());
                 let err = Cli::try_parse_from(&full).unwrap_err();
-                assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{full:?}");
+                assert_eq!(
+                    err.kind(),
+                    clap::error::ErrorKind::ValueValidation,
+                    "{full:?}"
+                );
                 assert_eq!(err.exit_code(), 2);
                 let message = err.to_string();
                 let flag = format!("invalid value '{}' for '{} <", argv[1], argv[0]);
                 assert!(message.contains(&flag), "{flag:?} missing from {message}");
-                assert!(message.contains(reason), "{reason:?} missing from {message}");
+                assert!(
+                    message.contains(reason),
+                    "{reason:?} missing from {message}"
+                );
             }
         }
     }
@@ -763,7 +775,11 @@ mod tests {
                     let mut end = start;
                     while end < chars.len()
                         && !(chars[end] == '"'
-                            && chars[end + 1..].iter().take(hashes).filter(|&&c| c == '#').count()
+                            && chars[end + 1..]
+                                .iter()
+                                .take(hashes)
+                                .filter(|&&c| c == '#')
+                                .count()
                                 == hashes)
                     {
                         end += 1;
@@ -825,7 +841,10 @@ mod tests {
             /* "§§in-block" */ let x = r"§§dims"; let e = "§§{k} auto, `§§k-max 20`";
         "##
         .replace('§', "-");
-        let flags: Vec<String> = string_literals(&code).iter().flat_map(|s| flags_named(s)).collect();
+        let flags: Vec<String> = string_literals(&code)
+            .iter()
+            .flat_map(|s| flags_named(s))
+            .collect();
         assert_eq!(flags, ["k", "min-df", "seed", "dims", "k-max"]);
     }
 
@@ -853,6 +872,10 @@ mod tests {
             }
         }
         // The messages of src/ name dozens of flags: the scan did find them.
-        assert!(checked > 30, "only {checked} flags found in {}", src.display());
+        assert!(
+            checked > 30,
+            "only {checked} flags found in {}",
+            src.display()
+        );
     }
 }

@@ -266,10 +266,9 @@ impl std::fmt::Display for SettingProblem {
                 defs::MIN_DF.name,
                 defs::MIN_DF.default
             ),
-            SettingProblem::NoThreads => write!(
-                f,
-                "need at least one thread; leave it out to use all cores"
-            ),
+            SettingProblem::NoThreads => {
+                write!(f, "need at least one thread; leave it out to use all cores")
+            }
             SettingProblem::MoreThemesThanUnits { units } => write!(
                 f,
                 "asks for more themes than there are units to cluster ({units}); use --{k} \
@@ -337,13 +336,12 @@ impl std::fmt::Display for ModelProblem {
                 "the saved model is cut short; save it again (the file may not have been \
                  copied completely)",
             ),
-            ModelProblem::Corrupt { detail } => write!(
-                f,
-                "the saved model is damaged ({detail}); save it again"
-            ),
-            ModelProblem::NotAModel => f.write_str(
-                "not a saved zhuti model; give a file that zhuti saved",
-            ),
+            ModelProblem::Corrupt { detail } => {
+                write!(f, "the saved model is damaged ({detail}); save it again")
+            }
+            ModelProblem::NotAModel => {
+                f.write_str("not a saved zhuti model; give a file that zhuti saved")
+            }
             ModelProblem::NewerVersion { found, supported } => write!(
                 f,
                 "the model was saved by a newer zhuti (format {found}; this one reads up to \

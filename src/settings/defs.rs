@@ -145,9 +145,7 @@ pub const DIMS: Setting<DimsChoice> = Setting {
     help: "LSA dimensions, or `auto`: one per 32 units, between 16 and 100 (small corpora \
            cannot support many directions); 100 for guided runs (`--themes`). Capped by the \
            corpus size",
-    problem: |dims| {
-        matches!(dims, DimsChoice::Fixed(0..=1)).then_some(SettingProblem::TooFewDims)
-    },
+    problem: |dims| matches!(dims, DimsChoice::Fixed(0..=1)).then_some(SettingProblem::TooFewDims),
 };
 
 /// Refinement of the themes on TF-IDF (a switch: `--no-refine` turns it off).

@@ -197,7 +197,10 @@ mod tests {
 
     #[test]
     fn defaults_are_valid_and_bad_values_say_how_to_fix() {
-        assert_eq!(Settings::default().check().unwrap(), ValidSettings::default());
+        assert_eq!(
+            Settings::default().check().unwrap(),
+            ValidSettings::default()
+        );
         assert_eq!(
             Settings::eval_default().check().unwrap().unit,
             UnitKind::Document
@@ -304,11 +307,34 @@ mod tests {
             (options.k, options.seed, options.n_runs, options.k_max),
             (KChoice::Fixed(4), 7, 3, 9)
         );
-        assert_eq!(options.max_iterations, kmeans::MAX_ITERATIONS);
+        assert_eq!(
+            options.max_iterations,
+            crate::stages::kmeans::MAX_ITERATIONS
+        );
         assert!(valid.with_dims(DimsChoice::Fixed(1)).is_err());
         assert_eq!(
             valid.with_dims(DimsChoice::Fixed(50)).unwrap().dims,
             DimsChoice::Fixed(50)
         );
+    }
+
+    #[test]
+    fn every_setting_is_in_the_json_params_in_registry_order() {
+        let params = crate::analysis::Params::new(&Settings::default(), 3, 16, 0.5, None);
+        let json = serde_json::to_value(&params).unwrap();
+        let text = serde_json::to_string(&params).unwrap();
+        let settings = serde_json::to_value(Settings::default()).unwrap();
+        let mut last = 0;
+        for info in defs::ALL {
+            let Some(key) = info.param else { continue };
+            // The value reported is the setting's (Settings serialises `k` as `k`).
+            let field = if key == "k_requested" { "k" } else { key };
+            assert_eq!(json[key], settings[field], "params.{key}");
+            let at = text
+                .find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("params has no {key}"));
+            assert!(at > last, "params.{key} is out of the registry's order");
+            last = at;
+        }
     }
 }
