@@ -44,6 +44,7 @@ fn text_bytes(corpus: &Corpus) -> u64 {
 fn stages(c: &mut Criterion) {
     let segmenter = Segmenter::new();
     for (name, inputs, settings) in corpora() {
+        let settings = settings.check().expect("the bench settings are valid");
         let Ok(corpus) = ingest::load(&inputs) else {
             eprintln!("bench: skipping {name}: cannot read it");
             continue;
@@ -107,7 +108,7 @@ fn stages(c: &mut Criterion) {
                 .unwrap()
             })
         });
-        let options = model::cluster_options(&settings);
+        let options = settings.cluster_options();
         group.bench_function("k-means", |b| {
             b.iter(|| kmeans::cluster(&prepared.embedding.vectors, &options).unwrap())
         });

@@ -96,6 +96,7 @@ fn main() {
         runs,
         ..
     } = common::parse();
+    let settings = settings.check().expect("valid settings");
     let pool = common::pool(threads);
     let cache = std::env::var("ZHUTI_CSR_CACHE").ok();
     pool.install(|| {
@@ -120,7 +121,7 @@ fn main() {
             tfidf.n_cols,
             tfidf.values.len()
         );
-        let options = model::cluster_options(&settings);
+        let options = settings.cluster_options();
         for _ in 0..runs {
             let (t, c) = (Instant::now(), cpu());
             let dims = settings.dims.resolve(tfidf.n_rows);

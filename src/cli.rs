@@ -1,15 +1,21 @@
-//! Command-line flags (each defined once, here, with its help) and the glue that turns them
-//! into library calls.
+//! Command-line flags and the glue that turns them into library calls. Every flag that sets a
+//! setting takes its name, default, check and help from the library's registry
+//! ([`zhuti::settings::defs`]); only the flags of the command itself (paths, `-o`, `-q`,
+//! `--themes`, `--seeds`) are documented here.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use std::str::FromStr;
+
 use zhuti::guided::Guide;
 use zhuti::ingest::{self, Input};
 use zhuti::report::{self, Format};
-use zhuti::settings::{DimsChoice, IdfWeighting, KChoice, UnitKind};
+use zhuti::settings::defs::{self, Setting};
+use zhuti::settings::Threads;
+use zhuti::settings::{CleanOptions, DimsChoice, IdfWeighting, KChoice, TfidfOptions, UnitKind};
 use zhuti::{Error, Settings};
 
 use crate::progress_bar::StderrProgress;
@@ -87,24 +93,25 @@ pub struct EvalArgs {
     #[arg(value_name = "FILES", required = true)]
     pub files: Vec<String>,
 
-    /// Number of themes, or `auto` to choose by silhouette.
-    #[arg(long, default_value = "auto", value_parser = parse_k)]
+    #[arg(long = defs::K.name, help = defs::K.help, default_value_t = defs::K.default,
+          value_parser = checked(defs::K))]
     pub k: KChoice,
 
-    /// Random seed of a single run.
-    #[arg(long, default_value_t = 42, conflicts_with = "seeds")]
+    #[arg(long = defs::SEED.name, help = defs::SEED.help, default_value_t = defs::SEED.default,
+          conflicts_with = "seeds")]
     pub seed: u64,
 
     /// Several seeds, comma-separated (e.g. 0,1,2,3,4): reports mean, min, max and stability.
     #[arg(long, value_delimiter = ',', value_name = "SEEDS")]
     pub seeds: Vec<u64>,
 
-    /// What one clustered unit is.
-    #[arg(long, value_enum, default_value_t = UnitArg::Document)]
+    // The one default that differs from `zhuti`'s: see `defs::EVAL_UNIT`.
+    #[arg(long = defs::UNIT.name, help = defs::EVAL_UNIT_HELP, value_enum,
+          default_value_t = UnitArg::from(defs::EVAL_UNIT))]
     pub unit: UnitArg,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    #[arg(long = defs::FORMAT.name, help = defs::FORMAT.help, value_enum,
+          default_value_t = EvalFormat::from(defs::FORMAT.default))]
     pub format: EvalFormat,
 
     /// Write the scores to FILE (atomically) instead of stdout.
@@ -124,6 +131,16 @@ pub enum EvalFormat {
     Json,
 }
 
+impl From<Format> for EvalFormat {
+    /// The scores have no HTML page: the text table stands in for it.
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Json => EvalFormat::Json,
+            Format::Text | Format::Html => EvalFormat::Text,
+        }
+    }
+}
+
 /// Output formats as the CLI spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -135,6 +152,26 @@ pub enum FormatArg {
     Html,
 }
 
+impl From<Format> for FormatArg {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Text => FormatArg::Text,
+            Format::Json => FormatArg::Json,
+            Format::Html => FormatArg::Html,
+        }
+    }
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Html => Format::Html,
+        }
+    }
+}
+
 /// Unit kinds as the CLI spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum UnitArg {
@@ -142,6 +179,24 @@ pub enum UnitArg {
     Paragraph,
     /// Each article is clustered as a whole.
     Document,
+}
+
+impl From<UnitKind> for UnitArg {
+    fn from(unit: UnitKind) -> Self {
+        match unit {
+            UnitKind::Paragraph => UnitArg::Paragraph,
+            UnitKind::Document => UnitArg::Document,
+        }
+    }
+}
+
+impl From<UnitArg> for UnitKind {
+    fn from(unit: UnitArg) -> Self {
+        match unit {
+            UnitArg::Paragraph => UnitKind::Paragraph,
+            UnitArg::Document => UnitKind::Document,
+        }
+    }
 }
 
 /// Flags of an analysis run.
@@ -152,28 +207,27 @@ pub struct RunArgs {
     #[arg(value_name = "PATHS")]
     pub paths: Vec<String>,
 
-    /// Number of themes, or `auto` to choose by silhouette.
-    #[arg(long, default_value = "auto", value_parser = parse_k)]
+    #[arg(long = defs::K.name, help = defs::K.help, default_value_t = defs::K.default,
+          value_parser = checked(defs::K))]
     pub k: KChoice,
 
-    /// Random seed: the same input and seed give the same result.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long = defs::SEED.name, help = defs::SEED.help, default_value_t = defs::SEED.default)]
     pub seed: u64,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    #[arg(long = defs::FORMAT.name, help = defs::FORMAT.help, value_enum,
+          default_value_t = FormatArg::from(defs::FORMAT.default))]
     pub format: FormatArg,
 
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// What one clustered unit is.
-    #[arg(long, value_enum, default_value_t = UnitArg::Paragraph)]
+    #[arg(long = defs::UNIT.name, help = defs::UNIT.help, value_enum,
+          default_value_t = UnitArg::from(defs::UNIT.default))]
     pub unit: UnitArg,
 
-    /// Top terms listed per theme.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long = defs::TOP_TERMS.name, help = defs::TOP_TERMS.help, value_name = "N",
+          default_value_t = defs::TOP_TERMS.default, value_parser = checked(defs::TOP_TERMS))]
     pub top_terms: usize,
 
     /// Named themes to track (TOML: `[[theme]]` tables with `name` and `words`); each seeds
@@ -187,61 +241,58 @@ pub struct RunArgs {
 }
 
 /// Flags shared by `zhuti` and `zhuti eval`: how the corpus is cleaned, vectorised and run.
+/// Names, defaults, checks and help come from the library's registry ([`defs`]).
 #[derive(Debug, Args)]
 pub struct TuningArgs {
-    /// LSA dimensions, or `auto`: one per 32 units, between 16 and 100 (small corpora
-    /// cannot support many directions); 100 for guided runs (`--themes`). Capped by the
-    /// corpus size.
-    #[arg(long, default_value = "auto", value_name = "N|auto", value_parser = parse_dims)]
+    #[arg(long = defs::DIMS.name, help = defs::DIMS.help, value_name = "N|auto",
+          default_value_t = defs::DIMS.default, value_parser = checked(defs::DIMS))]
     pub dims: DimsChoice,
 
-    /// Keep the themes k-means finds in the LSA space as they are, without the refinement by
-    /// spherical k-means on the full TF-IDF vectors.
-    #[arg(long)]
+    #[arg(long = defs::REFINE.name, help = defs::REFINE.help)]
     pub no_refine: bool,
 
-    /// Worker threads (default: all cores). Output does not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    #[arg(long = defs::N_RUNS.name, help = defs::N_RUNS.help, value_name = "N",
+          default_value_t = defs::N_RUNS.default, value_parser = checked(defs::N_RUNS))]
+    pub n_runs: usize,
+
+    #[arg(long = defs::K_MAX.name, help = defs::K_MAX.help, value_name = "N",
+          default_value_t = defs::K_MAX.default, value_parser = checked(defs::K_MAX))]
+    pub k_max: usize,
+
+    #[arg(long = defs::THREADS.name, help = defs::THREADS.help, value_name = "N|auto",
+          default_value_t = defs::THREADS.default, value_parser = checked(defs::THREADS))]
+    pub threads: Threads,
 
     /// Print nothing on stderr but errors (no progress, no warnings).
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Keep traditional characters (no traditional→simplified conversion).
-    #[arg(long)]
+    #[arg(long = defs::T2S.name, help = defs::T2S.help)]
     pub no_t2s: bool,
 
-    /// Keep page furniture (copyright, licence and contact lines, bylines, datelines, tickers,
-    /// navigation, related-reading lists, lines repeated across articles) instead of dropping
-    /// it as `boilerplate`.
-    #[arg(long)]
+    #[arg(long = defs::BOILERPLATE.name, help = defs::BOILERPLATE.help)]
     pub keep_boilerplate: bool,
 
-    /// Keep near-duplicate paragraphs (pull-quotes, summaries repeating a paragraph) instead of
-    /// dropping all but the fullest copy as `duplicate`.
-    #[arg(long)]
+    #[arg(long = defs::DEDUPE.name, help = defs::DEDUPE.help)]
     pub no_dedupe: bool,
 
-    /// Treat short title-like lines as ordinary lines instead of headings of the next
-    /// paragraph.
-    #[arg(long)]
+    #[arg(long = defs::HEADINGS.name, help = defs::HEADINGS.help)]
     pub no_headings: bool,
 
-    /// Paragraphs with fewer letters than this are dropped as `short`.
-    #[arg(long, default_value_t = 15, value_name = "N")]
+    #[arg(long = defs::MIN_CHARS.name, help = defs::MIN_CHARS.help, value_name = "N",
+          default_value_t = defs::MIN_CHARS.default, value_parser = checked(defs::MIN_CHARS))]
     pub min_chars: usize,
 
-    /// Terms in fewer units than this are ignored.
-    #[arg(long, default_value_t = 2, value_name = "N")]
+    #[arg(long = defs::MIN_DF.name, help = defs::MIN_DF.help, value_name = "N",
+          default_value_t = defs::MIN_DF.default, value_parser = checked(defs::MIN_DF))]
     pub min_df: usize,
 
-    /// Terms in more than this share of units are ignored.
-    #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
+    #[arg(long = defs::MAX_DF.name, help = defs::MAX_DF.help, value_name = "SHARE",
+          default_value_t = defs::MAX_DF.default, value_parser = checked(defs::MAX_DF))]
     pub max_df: f64,
 
-    /// Where a term's idf (how specific it is) comes from.
-    #[arg(long, value_enum, default_value_t = IdfArg::Blend)]
+    #[arg(long = defs::IDF.name, help = defs::IDF.help, value_enum,
+          default_value_t = IdfArg::from(defs::IDF.default))]
     pub idf: IdfArg,
 }
 
@@ -255,66 +306,67 @@ pub enum IdfArg {
     Corpus,
 }
 
-fn parse_k(s: &str) -> Result<KChoice, String> {
-    s.parse()
-}
-
-fn parse_dims(s: &str) -> Result<DimsChoice, String> {
-    s.parse()
-}
-
-impl UnitArg {
-    fn kind(self) -> UnitKind {
-        match self {
-            UnitArg::Paragraph => UnitKind::Paragraph,
-            UnitArg::Document => UnitKind::Document,
+impl From<IdfWeighting> for IdfArg {
+    fn from(idf: IdfWeighting) -> Self {
+        match idf {
+            IdfWeighting::Blend => IdfArg::Blend,
+            IdfWeighting::Corpus => IdfArg::Corpus,
         }
     }
+}
+
+impl From<IdfArg> for IdfWeighting {
+    fn from(idf: IdfArg) -> Self {
+        match idf {
+            IdfArg::Blend => IdfWeighting::Blend,
+            IdfArg::Corpus => IdfWeighting::Corpus,
+        }
+    }
+}
+
+/// A value parser for `setting`: parses and checks with the library's own check, so a value
+/// that cannot work is a usage error (exit 2) naming the flag, as clap reports it.
+pub(crate) fn checked<T>(
+    setting: Setting<T>,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: Copy + FromStr + Send + Sync + 'static,
+    T::Err: std::fmt::Display,
+{
+    move |text: &str| setting.parse(text)
 }
 
 impl TuningArgs {
     /// The library settings these flags ask for, with the given k, seed and unit.
     pub fn settings(&self, k: KChoice, seed: u64, unit: UnitArg) -> Settings {
-        let mut settings = Settings {
+        Settings {
             k,
             seed,
-            unit: unit.kind(),
+            unit: unit.into(),
             dims: self.dims,
-            refine: !self.no_refine,
+            refine: defs::REFINE.switched(self.no_refine),
+            n_runs: self.n_runs,
+            k_max: self.k_max,
+            clean: CleanOptions {
+                t2s: defs::T2S.switched(self.no_t2s),
+                min_chars: self.min_chars,
+                dedupe: defs::DEDUPE.switched(self.no_dedupe),
+                boilerplate: defs::BOILERPLATE.switched(self.keep_boilerplate),
+                headings: defs::HEADINGS.switched(self.no_headings),
+                ..CleanOptions::default()
+            },
+            tfidf: TfidfOptions {
+                min_df: self.min_df,
+                max_df: self.max_df,
+                idf: self.idf.into(),
+            },
             ..Settings::default()
-        };
-        settings.clean.t2s = !self.no_t2s;
-        settings.clean.min_chars = self.min_chars;
-        settings.clean.boilerplate = !self.keep_boilerplate;
-        settings.clean.dedupe = !self.no_dedupe;
-        settings.clean.headings = !self.no_headings;
-        settings.tfidf.min_df = self.min_df;
-        settings.tfidf.max_df = self.max_df;
-        settings.tfidf.idf = match self.idf {
-            IdfArg::Blend => IdfWeighting::Blend,
-            IdfArg::Corpus => IdfWeighting::Corpus,
-        };
-        settings
+        }
     }
 
     /// A thread pool of the requested size (all cores by default).
-    fn pool(&self) -> Result<rayon::ThreadPool, Error> {
-        Self::pool_of(self.threads)
-    }
-
-    fn pool_of(threads: Option<usize>) -> Result<rayon::ThreadPool, Error> {
-        if threads == Some(0) {
-            return Err(Error::Settings(
-                "--threads 0: need at least one thread; leave it out to use all cores".into(),
-            ));
-        }
-        let mut builder = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = threads {
-            builder = builder.num_threads(n);
-        }
-        builder
-            .build()
-            .map_err(|e| Error::Settings(format!("cannot start threads: {e}")))
+    fn pool(&self) -> Result<rayon::ThreadPool, Failure> {
+        thread_pool(self.threads)
     }
 }
 
@@ -336,20 +388,39 @@ impl RunArgs {
     }
 }
 
+impl EvalArgs {
+    /// The library settings these flags ask for.
+    pub fn settings(&self) -> Settings {
+        self.tuning.settings(self.k, self.seed, self.unit)
+    }
+}
+
+/// Why a run of the command line failed: the library's error, or the system's refusal of
+/// threads.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The library's error, whose message is complete.
+    #[error(transparent)]
+    Zhuti(#[from] Error),
+    /// The thread pool could not start.
+    #[error("cannot start threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+}
+
 /// Runs the command line.
-pub fn run(cli: Cli) -> Result<(), Error> {
+pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Eval(args)) => run_eval(args),
         Some(Command::Fit(args)) => crate::cli_model::run_fit(args),
         Some(Command::Assign(args)) => crate::cli_model::run_assign(args),
-        Some(Command::Inspect(args)) => crate::cli_model::run_inspect(args),
+        Some(Command::Inspect(args)) => Ok(crate::cli_model::run_inspect(args)?),
         None => run_analysis(cli.run),
     }
 }
 
-fn run_analysis(args: RunArgs) -> Result<(), Error> {
+fn run_analysis(args: RunArgs) -> Result<(), Failure> {
     let settings = args.settings();
-    settings.validate()?;
+    settings.check()?;
     let guide = match &args.themes {
         None => None,
         Some(None) => Some(Guide::bundled()?),
@@ -376,11 +447,7 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
             eprintln!("zhuti: warning: {warning}");
         }
     }
-    let format = match args.format {
-        FormatArg::Text => Format::Text,
-        FormatArg::Json => Format::Json,
-        FormatArg::Html => Format::Html,
-    };
+    let format = Format::from(args.format);
     // JSON is streamed (rendered in parallel in the --threads pool); the others are small.
     let written = match format {
         Format::Json => pool.install(|| {
@@ -393,7 +460,16 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
     // The process ends next and the system takes its memory back at once: freeing a large
     // analysis (a string per unit) piece by piece would only make the user wait.
     std::mem::forget(analysis);
-    written
+    Ok(written?)
+}
+
+/// A thread pool of the size `--threads` asks for.
+pub(crate) fn thread_pool(threads: Threads) -> Result<rayon::ThreadPool, Failure> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = defs::THREADS.check(threads)?.count() {
+        builder = builder.num_threads(n);
+    }
+    Ok(builder.build()?)
 }
 
 /// Fits a [`zhuti::ThemeModel`] as `zhuti` analyses, hands it to `keep` (which saves it), then
@@ -401,9 +477,9 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
 pub(crate) fn run_analysis_with(
     args: RunArgs,
     keep: impl FnOnce(&mut zhuti::ThemeModel) -> Result<(), Error>,
-) -> Result<(), Error> {
+) -> Result<(), Failure> {
     let settings = args.settings();
-    settings.validate()?;
+    settings.check()?;
     let guide = match &args.themes {
         None => None,
         Some(None) => Some(Guide::bundled()?),
@@ -442,22 +518,17 @@ pub(crate) fn run_analysis_with(
         FormatArg::Json => Format::Json,
         FormatArg::Html => Format::Html,
     };
-    match format {
+    Ok(match format {
         Format::Json => {
             pool.install(|| emit_with(Some(output), |out| report::json::write(analysis, out)))
         }
         _ => emit(&report::render(analysis, format)?, Some(output)),
-    }
+    }?)
 }
 
-/// A thread pool of `threads` threads (all cores by default).
-pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Error> {
-    TuningArgs::pool_of(threads)
-}
-
-fn run_eval(args: EvalArgs) -> Result<(), Error> {
-    let settings = args.tuning.settings(args.k, args.seed, args.unit);
-    settings.validate()?;
+fn run_eval(args: EvalArgs) -> Result<(), Failure> {
+    let settings = args.settings();
+    settings.check()?;
     let pool = args.tuning.pool()?;
     if let Some(path) = &args.output {
         report::check_output(path)?;
@@ -486,7 +557,7 @@ fn run_eval(args: EvalArgs) -> Result<(), Error> {
             json
         }
     };
-    emit(&rendered, args.output.as_deref())
+    Ok(emit(&rendered, args.output.as_deref())?)
 }
 
 /// Writes `rendered` to `output` (atomically) or to stdout.
@@ -514,4 +585,363 @@ pub(crate) fn emit_with(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use clap::{CommandFactory, Parser};
+    use zhuti::settings::defs;
+
+    use super::*;
+
+    fn parse(argv: &[&str]) -> Cli {
+        let full: Vec<&str> = std::iter::once("zhuti")
+            .chain(argv.iter().copied())
+            .collect();
+        Cli::try_parse_from(full).unwrap_or_else(|e| panic!("{argv:?}: {e}"))
+    }
+
+    fn run_settings(argv: &[&str]) -> Settings {
+        let cli = parse(argv);
+        assert!(cli.command.is_none());
+        cli.run.settings()
+    }
+
+    fn eval_args(argv: &[&str]) -> EvalArgs {
+        let full: Vec<&str> = ["eval", "x.jsonl"].iter().chain(argv).copied().collect();
+        match parse(&full).command {
+            Some(Command::Eval(args)) => args,
+            None => panic!("no eval subcommand"),
+        }
+    }
+
+    /// Every long flag of `zhuti` and of `zhuti eval`, with clap's own `help` and `version`.
+    fn long_flags() -> BTreeSet<String> {
+        let command = Cli::command();
+        let eval = command.find_subcommand("eval").cloned();
+        let mut flags: BTreeSet<String> = [command]
+            .into_iter()
+            .chain(eval)
+            .flat_map(|c| {
+                c.get_arguments()
+                    .filter_map(|a| a.get_long().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        flags.extend(["help".to_string(), "version".to_string()]);
+        flags
+    }
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_flags_give_the_library_defaults() {
+        let cli = parse(&[]);
+        assert_eq!(cli.run.settings(), Settings::default());
+        assert_eq!(cli.run.tuning.threads, defs::THREADS.default);
+        assert_eq!(Format::from(cli.run.format), defs::FORMAT.default);
+        assert!(cli.run.paths.is_empty() && cli.run.output.is_none() && !cli.run.tuning.quiet);
+        assert_eq!(cli.run.themes, None);
+
+        // `zhuti eval` too, except its unit (whole articles carry the gold labels).
+        let eval = eval_args(&[]);
+        assert_eq!(eval.settings(), Settings::eval_default());
+        assert_eq!(eval.settings().unit, defs::EVAL_UNIT);
+        assert_eq!(
+            Settings {
+                unit: defs::UNIT.default,
+                ..eval.settings()
+            },
+            Settings::default()
+        );
+        assert_eq!(eval.tuning.threads, defs::THREADS.default);
+        assert_eq!(eval.format, EvalFormat::Text);
+        assert!(eval.seeds.is_empty());
+    }
+
+    /// Every setting's flag, given real argv, and what it must change in the defaults.
+    type Case = (&'static [&'static str], fn(&mut Settings));
+
+    const CASES: &[Case] = &[
+        (&["--k", "4"], |s| s.k = KChoice::Fixed(4)),
+        (&["--k", "AUTO"], |s| s.k = KChoice::Auto),
+        (&["--seed", "7"], |s| s.seed = 7),
+        (&["--unit", "document"], |s| s.unit = UnitKind::Document),
+        (&["--unit", "paragraph"], |s| s.unit = UnitKind::Paragraph),
+        (&["--dims", "50"], |s| s.dims = DimsChoice::Fixed(50)),
+        (&["--dims", "auto"], |s| s.dims = DimsChoice::Auto),
+        (&["--no-refine"], |s| s.refine = false),
+        (&["--n-runs", "5"], |s| s.n_runs = 5),
+        (&["--k-max", "12"], |s| s.k_max = 12),
+        (&["--no-t2s"], |s| s.clean.t2s = false),
+        (&["--min-chars", "5"], |s| s.clean.min_chars = 5),
+        (&["--no-dedupe"], |s| s.clean.dedupe = false),
+        (&["--keep-boilerplate"], |s| s.clean.boilerplate = false),
+        (&["--no-headings"], |s| s.clean.headings = false),
+        (&["--min-df", "1"], |s| s.tfidf.min_df = 1),
+        (&["--max-df", "0.8"], |s| s.tfidf.max_df = 0.8),
+        (&["--idf", "corpus"], |s| s.tfidf.idf = IdfWeighting::Corpus),
+        (&["--top-terms", "3"], |s| s.top_terms = 3),
+    ];
+
+    #[test]
+    fn every_flag_sets_its_setting() {
+        for (argv, change) in CASES {
+            let mut want = Settings::default();
+            change(&mut want);
+            assert_eq!(run_settings(argv), want, "zhuti {argv:?}");
+            // `zhuti eval` shares every flag but --top-terms.
+            if argv[0] != "--top-terms" {
+                let mut want = Settings::eval_default();
+                change(&mut want);
+                assert_eq!(eval_args(argv).settings(), want, "zhuti eval {argv:?}");
+            }
+        }
+        let all = run_settings(&["--k", "3", "--no-refine", "--min-df=3", "--seed", "1"]);
+        assert_eq!(
+            (all.k, all.refine, all.tfidf.min_df, all.seed),
+            (KChoice::Fixed(3), false, 3, 1)
+        );
+        // The options of the run.
+        let cli = parse(&["--threads", "3", "--format", "json", "-o", "out.json", "-q"]);
+        assert_eq!(cli.run.tuning.threads, Threads::Fixed(3));
+        assert_eq!(cli.run.format, FormatArg::Json);
+        assert_eq!(cli.run.output, Some(PathBuf::from("out.json")));
+        assert!(cli.run.tuning.quiet);
+        assert_eq!(parse(&["--themes"]).run.themes, Some(None));
+        let eval = eval_args(&["--seeds", "0,1,2", "--format", "json"]);
+        assert_eq!(eval.seeds, [0, 1, 2]);
+        assert_eq!(eval.format, EvalFormat::Json);
+
+        // Every setting of the registry has a case here.
+        let tested: BTreeSet<&str> = CASES
+            .iter()
+            .map(|(argv, _)| argv[0].trim_start_matches("--"))
+            .chain(["threads", "format"])
+            .collect();
+        for info in defs::ALL {
+            assert!(tested.contains(info.name), "no case for --{}", info.name);
+        }
+    }
+
+    #[test]
+    fn the_registry_names_and_documents_the_flags() {
+        let command = Cli::command();
+        let eval = command.find_subcommand("eval").unwrap();
+        for info in defs::ALL {
+            // Scores list no terms: `zhuti eval` has no --top-terms.
+            let commands = if info.name == defs::TOP_TERMS.name {
+                vec![&command]
+            } else {
+                vec![&command, eval]
+            };
+            for c in commands {
+                let arg = c
+                    .get_arguments()
+                    .find(|a| a.get_long() == Some(info.name))
+                    .unwrap_or_else(|| panic!("`{}` has no --{}", c.get_name(), info.name));
+                // `zhuti eval --unit` says why its default differs.
+                if !(c.get_name() == "eval" && info.name == defs::UNIT.name) {
+                    let help = arg.get_help().map(|h| h.to_string());
+                    assert_eq!(help.as_deref(), Some(info.help), "--{}", info.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors_naming_the_flag() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--k", "0"], "there must be at least one theme"),
+            (&["--dims", "1"], "LSA needs at least 2 dimensions"),
+            (&["--top-terms", "0"], "each theme needs at least one term"),
+            (&["--n-runs", "0"], "k-means needs at least one run"),
+            (&["--k-max", "1"], "`auto` needs at least k = 2"),
+            (&["--min-df", "0"], "a term must occur in at least one unit"),
+            (&["--max-df", "1.5"], "must be a share of units"),
+            (&["--max-df", "0"], "must be a share of units"),
+            (&["--threads", "0"], "need at least one thread"),
+            (
+                &["--k", "many"],
+                "expected a whole number or `auto`, got `many`",
+            ),
+            (&["--min-chars", "x"], "invalid digit"),
+        ];
+        for (argv, reason) in cases {
+            for eval in [false, true] {
+                if eval && argv[0] == "--top-terms" {
+                    continue;
+                }
+                let mut full = vec!["zhuti"];
+                if eval {
+                    full.extend(["eval", "x.jsonl"]);
+                }
+                full.extend(argv.iter());
+                let err = Cli::try_parse_from(&full).unwrap_err();
+                assert_eq!(
+                    err.kind(),
+                    clap::error::ErrorKind::ValueValidation,
+                    "{full:?}"
+                );
+                assert_eq!(err.exit_code(), 2);
+                let message = err.to_string();
+                let flag = format!("invalid value '{}' for '{} <", argv[1], argv[0]);
+                assert!(message.contains(&flag), "{flag:?} missing from {message}");
+                assert!(
+                    message.contains(reason),
+                    "{reason:?} missing from {message}"
+                );
+            }
+        }
+    }
+
+    /// The string literals of Rust source `code` (plain, raw and byte strings; not comments).
+    fn string_literals(code: &str) -> Vec<String> {
+        let chars: Vec<char> = code.chars().collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let rest = |n: usize| chars.get(i + n).copied();
+            match chars[i] {
+                '/' if rest(1) == Some('/') => {
+                    while i < chars.len() && chars[i] != '\n' {
+                        i += 1;
+                    }
+                }
+                '/' if rest(1) == Some('*') => {
+                    i += 2;
+                    while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                        i += 1;
+                    }
+                    i += 2;
+                }
+                // A char literal ('"', '\'', 'x'); a lifetime ('a) has no closing quote.
+                '\'' if rest(1) == Some('\\') => {
+                    i += 2;
+                    while i < chars.len() && chars[i] != '\'' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                '\'' if rest(2) == Some('\'') => i += 3,
+                'r' if (rest(1) == Some('#') || rest(1) == Some('"'))
+                    && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_')) =>
+                {
+                    let hashes = chars[i + 1..].iter().take_while(|&&c| c == '#').count();
+                    if rest(1 + hashes) != Some('"') {
+                        i += 1;
+                        continue;
+                    }
+                    let start = i + 2 + hashes;
+                    let mut end = start;
+                    while end < chars.len()
+                        && !(chars[end] == '"'
+                            && chars[end + 1..]
+                                .iter()
+                                .take(hashes)
+                                .filter(|&&c| c == '#')
+                                .count()
+                                == hashes)
+                    {
+                        end += 1;
+                    }
+                    out.push(chars[start..end.min(chars.len())].iter().collect());
+                    i = end + 1 + hashes;
+                }
+                '"' => {
+                    let mut text = String::new();
+                    i += 1;
+                    while i < chars.len() && chars[i] != '"' {
+                        if chars[i] == '\\' {
+                            i += 1;
+                        }
+                        if let Some(&c) = chars.get(i) {
+                            text.push(c);
+                        }
+                        i += 1;
+                    }
+                    out.push(text);
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        out
+    }
+
+    /// The `--flag`s a string names, leaving out CSS custom properties (`var(--ink)`,
+    /// `{--c:…}`, `;--mut:`).
+    fn flags_named(text: &str) -> Vec<String> {
+        let mut flags = Vec::new();
+        let mut rest = text;
+        while let Some(at) = rest.find("--") {
+            let before = rest[..at].chars().next_back();
+            let after = &rest[at + 2..];
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+                .collect();
+            let css = matches!(before, Some('(' | '{' | ';' | '-'))
+                || after[name.len()..].starts_with(':');
+            let starts_with_letter = name.starts_with(|c: char| c.is_ascii_lowercase());
+            if !css && starts_with_letter {
+                flags.push(name.trim_end_matches('-').to_string());
+            }
+            rest = &after[name.len()..];
+        }
+        flags
+    }
+
+    #[test]
+    fn the_string_scanner_finds_flags_in_strings_only() {
+        // `§` stands for `-`, so that this sample names no flag itself.
+        let code = r##"
+            // not "§§in-comment"
+            let a = "use §§k 1 or \"§§min-df 2\""; let c = '"'; let l: &'a str = "§§seed";
+            let css = r#":root{§§ink:#1d;} a{color:var(§§mut)} b{§§c:red;§§line:1}"#;
+            /* "§§in-block" */ let x = r"§§dims"; let e = "§§{k} auto, `§§k-max 20`";
+        "##
+        .replace('§', "-");
+        let flags: Vec<String> = string_literals(&code)
+            .iter()
+            .flat_map(|s| flags_named(s))
+            .collect();
+        assert_eq!(flags, ["k", "min-df", "seed", "dims", "k-max"]);
+    }
+
+    #[test]
+    fn no_message_names_a_flag_that_does_not_exist() {
+        let known = long_flags();
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut checked = 0;
+        for entry in walkdir::WalkDir::new(&src).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if entry.path().extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let code = std::fs::read_to_string(entry.path()).unwrap();
+            for literal in string_literals(&code) {
+                for flag in flags_named(&literal) {
+                    checked += 1;
+                    assert!(
+                        known.contains(&flag),
+                        "{}: \"{literal}\" names --{flag}, which is not a flag of zhuti or \
+                         zhuti eval",
+                        entry.path().display()
+                    );
+                }
+            }
+        }
+        // The messages of src/ name dozens of flags: the scan did find them.
+        assert!(
+            checked > 30,
+            "only {checked} flags found in {}",
+            src.display()
+        );
+    }
 }

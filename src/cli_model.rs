@@ -10,7 +10,10 @@ use zhuti::ingest::{self, Input};
 use zhuti::report::assigned::{ArticleOut, AssignReport, BatchSummary};
 use zhuti::{Error, ThemeModel};
 
-use crate::cli::RunArgs;
+use zhuti::settings::defs;
+use zhuti::settings::Threads;
+
+use crate::cli::{checked, Failure, RunArgs};
 use crate::progress_bar::StderrProgress;
 
 pub const FIT_EXAMPLES: &str = "\
@@ -71,9 +74,9 @@ pub struct AssignArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Worker threads (default: all cores). Output does not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    #[arg(long = defs::THREADS.name, help = defs::THREADS.help, value_name = "N|auto",
+          default_value_t = defs::THREADS.default, value_parser = checked(defs::THREADS))]
+    pub threads: Threads,
 
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
@@ -92,7 +95,7 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
-pub fn run_fit(args: FitArgs) -> Result<(), Error> {
+pub fn run_fit(args: FitArgs) -> Result<(), Failure> {
     let FitArgs {
         run,
         report,
@@ -119,7 +122,7 @@ pub fn run_fit(args: FitArgs) -> Result<(), Error> {
 /// so memory holds one batch of results at a time.
 const BATCH: usize = 256;
 
-pub fn run_assign(args: AssignArgs) -> Result<(), Error> {
+pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     let model = ThemeModel::load(&args.model)?;
     if let Some(path) = &args.output {
         zhuti::report::check_output(path)?;
@@ -145,7 +148,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Error> {
     };
     let json_err = |e: serde_json::Error| std::io::Error::other(e.to_string());
     match args.format {
-        AssignFormat::Jsonl => crate::cli::emit_with(args.output.as_deref(), |out| {
+        AssignFormat::Jsonl => Ok(crate::cli::emit_with(args.output.as_deref(), |out| {
             for chunk in corpus.articles.chunks(BATCH) {
                 for line in assign_batch(chunk) {
                     serde_json::to_writer(&mut *out, &line).map_err(json_err)?;
@@ -153,7 +156,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Error> {
                 }
             }
             Ok(())
-        }),
+        })?),
         AssignFormat::Json | AssignFormat::Text => {
             let articles: Vec<ArticleOut> = corpus
                 .articles
@@ -176,7 +179,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Error> {
                 json.push('\n');
                 json
             };
-            crate::cli::emit(&rendered, args.output.as_deref())
+            Ok(crate::cli::emit(&rendered, args.output.as_deref())?)
         }
     }
 }

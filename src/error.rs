@@ -3,9 +3,13 @@
 
 use std::path::PathBuf;
 
+use crate::settings::defs;
+
 /// Everything that can stop an analysis. Each variant's message is complete on its own: the
-/// CLI prints it as `zhuti: error: {message}` and exits with status 1.
+/// CLI prints it as `zhuti: error: {message}` and exits with status 1. New variants may be
+/// added, so a `match` needs a `_` arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A path given on the command line (or found in a folder) could not be read.
     #[error("cannot read {path}: {source}; check that it exists and that you may read it")]
@@ -87,9 +91,65 @@ pub enum Error {
         hint: &'static str,
     },
 
-    /// A setting that cannot work (e.g. `--k 0`, or more themes than paragraphs).
-    #[error("{0}")]
-    Settings(String),
+    /// A setting whose value cannot work, on its own (`--k 0`, `--max-df 1.5`) or for this
+    /// input (more themes than units). `setting` is the setting's name in
+    /// [`crate::settings::defs`], which is also its command-line flag: the message names the
+    /// flag as the CLI spells it.
+    #[error("{}", setting_message(setting, value, problem))]
+    Setting {
+        /// The setting's name (its flag without the dashes), e.g. `"k"` or `"max-df"`.
+        setting: &'static str,
+        /// The value given, as written on the command line.
+        value: String,
+        /// What is wrong with it.
+        problem: SettingProblem,
+    },
+
+    /// More named themes (`--themes`) than units to cluster.
+    #[error(
+        "{named} named themes but only {units} unit(s) to cluster; name at most {units} themes"
+    )]
+    TooManyNamedThemes {
+        /// Themes in the themes file.
+        named: usize,
+        /// Units the corpus gave.
+        units: usize,
+    },
+
+    /// `-` (stdin) among the inputs more than once.
+    #[error("`-` is given more than once, but stdin can be read only once; give it once")]
+    StdinTwice,
+
+    /// `zhuti eval` on articles none of which has a gold label.
+    #[error(
+        "none of the {articles} article(s) has a gold label; `zhuti eval` needs JSON Lines \
+         records such as {{\"id\": \"a1\", \"label\": \"体育\", \"text\": \"...\"}}"
+    )]
+    NoGoldLabels {
+        /// Articles read.
+        articles: usize,
+    },
+
+    /// Label slices of different lengths given to a metric ([`crate::eval`]).
+    #[error(
+        "cannot compare {truth} true labels with {predicted} predicted ones; give one of each \
+         per item"
+    )]
+    LabelCounts {
+        /// Number of true labels.
+        truth: usize,
+        /// Number of predicted labels.
+        predicted: usize,
+    },
+
+    /// A saved theme model that cannot be used.
+    #[error("{path}: {problem}", path = path.display())]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: ModelProblem,
+    },
 
     /// A themes file (`--themes`) that cannot be used.
     #[error("{path}: {reason}")]
@@ -191,3 +251,173 @@ impl std::fmt::Display for ModelProblem {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What is wrong with a setting's value ([`Error::Setting`]). Displayed, it is the part of the
+/// message after the flag and value: what cannot work and what to give instead. The
+/// command line shows it as clap's reason for an invalid value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SettingProblem {
+    /// `k` is 0: no theme to find.
+    NoThemes,
+    /// Fewer than 2 LSA dimensions.
+    TooFewDims,
+    /// `top-terms` is 0.
+    NoTopTerms,
+    /// `n-runs` is 0: k-means needs a run.
+    NoRuns,
+    /// `k-max` below 2: `auto` has nothing to compare.
+    TooFewCandidates,
+    /// `max-df` not a share in (0, 1].
+    NotAShare,
+    /// `min-df` is 0.
+    NoMinDf,
+    /// `threads` is 0.
+    NoThreads,
+    /// A fixed k above the number of units the corpus gave.
+    MoreThemesThanUnits {
+        /// Units to cluster.
+        units: usize,
+    },
+    /// A fixed k below the number of named themes (`--themes`).
+    FewerThanNamedThemes {
+        /// Named themes.
+        named: usize,
+        /// The themes file, when known.
+        file: Option<PathBuf>,
+    },
+}
+
+impl std::fmt::Display for SettingProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let k = defs::K.name;
+        match self {
+            SettingProblem::NoThemes => write!(
+                f,
+                "there must be at least one theme; use --{k} 1 or more, or --{k} auto"
+            ),
+            SettingProblem::TooFewDims => write!(
+                f,
+                "LSA needs at least 2 dimensions; try --{name} {most} or --{name} auto",
+                name = defs::DIMS.name,
+                most = crate::stages::lsa::MAX_AUTO_DIMS
+            ),
+            SettingProblem::NoTopTerms => write!(
+                f,
+                "each theme needs at least one term; try --{} {}",
+                defs::TOP_TERMS.name,
+                defs::TOP_TERMS.default
+            ),
+            SettingProblem::NoRuns => write!(
+                f,
+                "k-means needs at least one run; try --{} {}",
+                defs::N_RUNS.name,
+                defs::N_RUNS.default
+            ),
+            SettingProblem::TooFewCandidates => write!(
+                f,
+                "`auto` needs at least k = 2 to compare; try --{} {}",
+                defs::K_MAX.name,
+                defs::K_MAX.default
+            ),
+            SettingProblem::NotAShare => write!(
+                f,
+                "must be a share of units above 0 and at most 1, e.g. --{} {}",
+                defs::MAX_DF.name,
+                defs::MAX_DF.default
+            ),
+            SettingProblem::NoMinDf => write!(
+                f,
+                "a term must occur in at least one unit; try --{} {}",
+                defs::MIN_DF.name,
+                defs::MIN_DF.default
+            ),
+            SettingProblem::NoThreads => {
+                write!(f, "need at least one thread; leave it out to use all cores")
+            }
+            SettingProblem::MoreThemesThanUnits { units } => write!(
+                f,
+                "asks for more themes than there are units to cluster ({units}); use --{k} \
+                 {units} or less, or --{k} auto"
+            ),
+            SettingProblem::FewerThanNamedThemes { named, file } => {
+                write!(f, "is fewer than the {named} named themes")?;
+                if let Some(file) = file {
+                    write!(f, " in {}", file.display())?;
+                }
+                write!(
+                    f,
+                    "; use --{k} {named} or more (themes beyond the named ones are discovered), \
+                     or --{k} auto"
+                )
+            }
+        }
+    }
+}
+
+/// The whole message of [`Error::Setting`]: `--flag value: problem`, or `--flag value problem`
+/// for the problems that read as the rest of a sentence about the value.
+fn setting_message(setting: &str, value: &str, problem: &SettingProblem) -> String {
+    let glue = match problem {
+        SettingProblem::MoreThemesThanUnits { .. }
+        | SettingProblem::FewerThanNamedThemes { .. } => " ",
+        _ => ": ",
+    };
+    format!("--{setting} {value}{glue}{problem}")
+}
+
+/// What is wrong with a saved theme model ([`Error::Model`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ModelProblem {
+    /// The file ends before the model does.
+    Truncated,
+    /// The file is a model but its contents do not hold together.
+    Corrupt {
+        /// What does not hold together.
+        detail: String,
+    },
+    /// The file is not a zhuti model at all.
+    NotAModel,
+    /// Saved by a newer zhuti, in a format this one cannot read.
+    NewerVersion {
+        /// The format version in the file.
+        found: u32,
+        /// The newest format version this zhuti reads.
+        supported: u32,
+    },
+    /// Saved by an older zhuti, in a format this one no longer reads.
+    OlderVersion {
+        /// The format version in the file.
+        found: u32,
+        /// The oldest format version this zhuti reads.
+        supported: u32,
+    },
+}
+
+impl std::fmt::Display for ModelProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelProblem::Truncated => f.write_str(
+                "the saved model is cut short; save it again (the file may not have been \
+                 copied completely)",
+            ),
+            ModelProblem::Corrupt { detail } => {
+                write!(f, "the saved model is damaged ({detail}); save it again")
+            }
+            ModelProblem::NotAModel => {
+                f.write_str("not a saved zhuti model; give a file that zhuti saved")
+            }
+            ModelProblem::NewerVersion { found, supported } => write!(
+                f,
+                "the model was saved by a newer zhuti (format {found}; this one reads up to \
+                 {supported}); update zhuti"
+            ),
+            ModelProblem::OlderVersion { found, supported } => write!(
+                f,
+                "the model was saved by an older zhuti (format {found}; this one reads {supported} \
+                 and later); fit and save it again"
+            ),
+        }
+    }
+}

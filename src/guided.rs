@@ -163,11 +163,14 @@ impl Guide {
     pub fn check_k(&self, k: KChoice) -> Result<()> {
         let s = self.themes.len();
         match k {
-            KChoice::Fixed(k) if k < s => Err(Error::Settings(format!(
-                "--k {k} is fewer than the {s} named themes in {}; use --k {s} or more (themes \
-                 beyond the named ones are discovered), or --k auto",
-                self.path.display()
-            ))),
+            KChoice::Fixed(k) if k < s => Err(Error::Setting {
+                setting: crate::settings::defs::K.name,
+                value: k.to_string(),
+                problem: crate::error::SettingProblem::FewerThanNamedThemes {
+                    named: s,
+                    file: Some(self.path.clone()),
+                },
+            }),
             _ => Ok(()),
         }
     }

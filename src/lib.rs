@@ -47,10 +47,10 @@ pub mod settings;
 mod stages;
 
 pub use analysis::Analysis;
-pub use error::{Error, Result};
+pub use error::{Error, ModelProblem, Result, SettingProblem};
 pub use model::{analyze, analyze_guided, ThemeModel};
 pub use progress::{NoProgress, Progress, Stage};
-pub use settings::Settings;
+pub use settings::{Settings, ValidSettings};
 
 /// Reading articles: files, folders (recursive), JSON Lines, `.gz`, stdin.
 pub mod ingest {

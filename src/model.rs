@@ -17,10 +17,10 @@ use crate::analysis::{
 use crate::error::{Error, Result};
 use crate::guided::{self, Guide};
 use crate::progress::{Progress, Stage};
-use crate::settings::Settings;
+use crate::settings::{Settings, ValidSettings};
 use crate::stages::clean::{self, CleanArticle, Cleaner, DropReason, Verdict};
 use crate::stages::ingest::{Article, Corpus};
-use crate::stages::kmeans::{self, ClusterOptions, Clustering, KMeans};
+use crate::stages::kmeans::{self, Clustering, KMeans};
 use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice, Lsa};
 use crate::stages::refine::{self, TermCentroids};
@@ -511,7 +511,7 @@ fn fit(
     progress: &dyn Progress,
     keep: Keep,
 ) -> Result<(Analysis, Option<Parts>)> {
-    settings.validate()?;
+    let settings = &settings.check()?;
     let whole = wants_whole_dictionary(corpus);
     if whole {
         // Loading the whole dictionary takes a while: it runs on a side thread during cleaning.
@@ -529,7 +529,7 @@ fn fit(
         vectorize_units(corpus, settings, cleaned, segmenter, progress, keep)?;
 
     progress.start(Stage::Cluster, None);
-    let options = cluster_options(settings);
+    let options = settings.cluster_options();
     let clustering = if settings.refine {
         // `auto` judges each k by the themes it would report: refined on TF-IDF.
         let judge = refine::RefinedSilhouette {
@@ -606,7 +606,7 @@ fn fit_guided(
     progress: &dyn Progress,
     keep: Keep,
 ) -> Result<(Analysis, Option<Parts>)> {
-    settings.validate()?;
+    let settings = &settings.check()?;
     guide.check_k(settings.k)?;
     // Seed words are specific terms: a low-rank space blurs them into the corpus's broad
     // directions (on the seeds, the regulation paragraphs then join the chips theme), so guided
@@ -615,10 +615,7 @@ fn fit_guided(
     let asked = settings;
     let guided_settings;
     let settings = if settings.dims == DimsChoice::Auto {
-        guided_settings = Settings {
-            dims: DimsChoice::Fixed(lsa::MAX_AUTO_DIMS),
-            ..settings.clone()
-        };
+        guided_settings = settings.with_dims(DimsChoice::Fixed(lsa::MAX_AUTO_DIMS))?;
         &guided_settings
     } else {
         settings
@@ -635,7 +632,7 @@ fn fit_guided(
     let seeds = guided::seed_centres(guide, &prepared.vectors.vocab, &prepared.embedding)?;
 
     progress.start(Stage::Cluster, None);
-    let options = cluster_options(settings);
+    let options = settings.cluster_options();
     let seeded = kmeans::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
     progress.finish(Stage::Cluster);
 
@@ -680,7 +677,7 @@ pub struct Prepared {
 /// Cleans, splits, vectorises and reduces the corpus.
 pub fn prepare(
     corpus: &Corpus,
-    settings: &Settings,
+    settings: &ValidSettings,
     segmenter: &Segmenter,
     progress: &dyn Progress,
 ) -> Result<Prepared> {
@@ -699,7 +696,7 @@ pub fn prepare(
 /// The first half of [`prepare`]: the fitted cleaner, cleaned articles and their units.
 fn clean_units(
     corpus: &Corpus,
-    settings: &Settings,
+    settings: &ValidSettings,
     progress: &dyn Progress,
 ) -> Result<(Cleaner, (Vec<CleanArticle>, Units))> {
     progress.start(Stage::Clean, Some(corpus.articles.len() as u64));
@@ -716,7 +713,7 @@ fn clean_units(
 /// TF-IDF space.
 fn vectorize_units(
     corpus: &Corpus,
-    settings: &Settings,
+    settings: &ValidSettings,
     (cleaned, mut units): (Vec<CleanArticle>, Units),
     segmenter: &Segmenter,
     progress: &dyn Progress,
@@ -783,17 +780,6 @@ fn vectorize_units(
     ))
 }
 
-/// The k-means options that `settings` imply.
-pub fn cluster_options(settings: &Settings) -> ClusterOptions {
-    ClusterOptions {
-        k: settings.k,
-        seed: settings.seed,
-        n_runs: settings.n_runs,
-        k_max: settings.k_max,
-        ..ClusterOptions::default()
-    }
-}
-
 fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
     let mut counts = std::collections::BTreeMap::new();
     for d in &units.dropped {
@@ -842,7 +828,7 @@ fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
 /// computed beside the rest (Rayon); the result does not depend on the thread count.
 pub fn assemble(
     corpus: &Corpus,
-    settings: &Settings,
+    settings: &ValidSettings,
     prepared: Prepared,
     clustering: Clustering,
     progress: &dyn Progress,
@@ -900,7 +886,7 @@ struct Described {
 /// of being copied.
 fn describe(
     corpus: &Corpus,
-    settings: &Settings,
+    settings: &ValidSettings,
     cleaned: Vec<CleanArticle>,
     units: Units,
     vectors: Vectors,
@@ -1054,6 +1040,7 @@ mod tests {
 
     /// The training rows a fit computes (the same steps as [`fit`], deterministic).
     fn training_rows(corpus: &Corpus, settings: &Settings) -> Prepared {
+        let settings = &settings.check().expect("valid settings");
         let (_, cleaned) = clean_units(corpus, settings, &NoProgress).expect("cleans");
         let segmenter = Segmenter::for_texts(unit_texts(&cleaned.1));
         vectorize_units(

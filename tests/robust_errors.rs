@@ -113,7 +113,10 @@ fn usage_errors_exit_2_with_clap_message() {
     let s = Scratch::new();
     assert_usage_error(
         s.fail(&["--k", "0"]),
-        &["invalid value '0' for '--k <K>'", "k must be at least 1"],
+        &[
+            "invalid value '0' for '--k <K>'",
+            "there must be at least one theme; use --k 1 or more",
+        ],
     );
     assert_usage_error(
         s.fail(&["--k", "many"]),
@@ -326,17 +329,21 @@ fn k_larger_than_the_number_of_units() {
 }
 
 #[test]
-fn bad_settings_found_after_parsing() {
+fn bad_setting_values_are_usage_errors() {
+    // Checked while the flags are read, by the library's own checks (see tests/cli_settings.rs).
     let s = Scratch::new();
-    assert_runtime_error(
+    assert_usage_error(
         s.fail(&["--threads", "0"]),
-        &["--threads 0: need at least one thread"],
+        &["invalid value '0' for '--threads <N|auto>': need at least one thread"],
     );
-    assert_runtime_error(
+    assert_usage_error(
         s.fail(&["--dims", "1"]),
-        &["--dims 1: LSA needs at least 2"],
+        &["invalid value '1' for '--dims <N|auto>': LSA needs at least 2"],
     );
-    assert_runtime_error(s.fail(&["--max-df", "0"]), &["--max-df 0: must be a share"]);
+    assert_usage_error(
+        s.fail(&["--max-df", "0"]),
+        &["invalid value '0' for '--max-df <SHARE>': must be a share"],
+    );
 }
 
 #[test]

@@ -48,11 +48,10 @@ impl Contingency {
     /// Builds the table of `truth` × `pred`. The slices must have the same length.
     pub fn new<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> Result<Self> {
         if truth.len() != pred.len() {
-            return Err(Error::Settings(format!(
-                "cannot compare {} true labels with {} predicted ones; give one of each per item",
-                truth.len(),
-                pred.len()
-            )));
+            return Err(Error::LabelCounts {
+                truth: truth.len(),
+                predicted: pred.len(),
+            });
         }
         let class_ids = first_appearance_ids(truth);
         let cluster_ids = first_appearance_ids(pred);
@@ -461,39 +460,32 @@ pub fn evaluate(
 ) -> Result<Report> {
     let labelled_articles = corpus.articles.iter().filter(|a| a.label.is_some()).count();
     if labelled_articles == 0 {
-        return Err(Error::Settings(format!(
-            "none of the {} article(s) has a gold label; `zhuti eval` needs JSON Lines records \
-             such as {{\"id\": \"a1\", \"label\": \"体育\", \"text\": \"...\"}}",
-            corpus.articles.len()
-        )));
+        return Err(Error::NoGoldLabels {
+            articles: corpus.articles.len(),
+        });
     }
-    let seeds: Vec<u64> = if seeds.is_empty() {
-        vec![settings.seed]
-    } else {
-        seeds.to_vec()
-    };
-    let mut runs = Vec::with_capacity(seeds.len());
-    let mut predictions = Vec::with_capacity(seeds.len());
-    let mut first: Option<(crate::analysis::Params, Labelled)> = None;
-    for &seed in &seeds {
+    // Without `seeds`, the one seed of the settings.
+    let (&first_seed, more_seeds) = seeds.split_first().unwrap_or((&settings.seed, &[]));
+    let run = |seed: u64| -> Result<(Run, crate::analysis::Params, Labelled)> {
         let settings = crate::Settings {
             seed,
             ..settings.clone()
         };
         let analysis = crate::analyze(corpus, &settings, progress)?;
         let labelled = Labelled::from_analysis(&analysis);
-        runs.push(Run {
-            seed,
-            scores: Scores::new(&labelled.truth, &labelled.pred)?,
-        });
-        predictions.push(labelled.pred.clone());
-        if first.is_none() {
-            first = Some((analysis.params, labelled));
-        }
-    }
-    let Some((params, labelled)) = first else {
-        return Err(Error::Settings("no seed to evaluate; give --seed N".into()));
+        let scores = Scores::new(&labelled.truth, &labelled.pred)?;
+        Ok((Run { seed, scores }, analysis.params, labelled))
     };
+    let (first_run, params, labelled) = run(first_seed)?;
+    let mut runs = Vec::with_capacity(1 + more_seeds.len());
+    let mut predictions = Vec::with_capacity(1 + more_seeds.len());
+    runs.push(first_run);
+    predictions.push(labelled.pred.clone());
+    for &seed in more_seeds {
+        let (more_run, _, more_labelled) = run(seed)?;
+        runs.push(more_run);
+        predictions.push(more_labelled.pred);
+    }
     let (single, summary) = if runs.len() == 1 {
         (runs.pop(), None)
     } else {

@@ -3,16 +3,14 @@
 //! a k cannot be passed where dimensions are meant.
 
 /// Defines `enum $name { Fixed(usize), Auto }` with `FromStr` (`auto` in any case, or a whole
-/// number of at least `least`), `Display` and `Serialize`. `what` names the setting in the
-/// error for a number below `least`.
+/// number), `Display` and `Serialize`. Which numbers can work is the setting's check, in
+/// [`super::defs`].
 macro_rules! number_or_auto {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
             fixed: $fixed:literal,
-            auto: $auto:literal,
-            least: $least:expr,
-            what: $what:literal $(,)?
+            auto: $auto:literal $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -31,11 +29,7 @@ macro_rules! number_or_auto {
                 if s.eq_ignore_ascii_case("auto") {
                     return Ok($name::Auto);
                 }
-                let least: usize = $least;
                 match s.parse::<usize>() {
-                    Ok(n) if n < least => {
-                        Err(format!("{} must be at least {least} (or `auto`)", $what))
-                    }
                     Ok(n) => Ok($name::Fixed(n)),
                     Err(_) => Err(format!("expected a whole number or `auto`, got `{s}`")),
                 }
@@ -66,3 +60,21 @@ macro_rules! number_or_auto {
 }
 
 pub(crate) use number_or_auto;
+
+number_or_auto! {
+    /// How many worker threads to run (`--threads`).
+    pub enum Threads {
+        fixed: "Exactly this many.",
+        auto: "One per core.",
+    }
+}
+
+impl Threads {
+    /// The number to ask a thread pool for: `None` for one per core.
+    pub fn count(self) -> Option<usize> {
+        match self {
+            Threads::Fixed(n) => Some(n),
+            Threads::Auto => None,
+        }
+    }
+}

@@ -1,7 +1,12 @@
 //! Every setting of an analysis in one struct, checked once before any work starts (as linfa
-//! checks its hyper-parameters), so stages receive only valid settings.
+//! checks its hyper-parameters): [`Settings::check`] turns [`Settings`] into
+//! [`ValidSettings`], the only form the pipeline's stages take. Each setting's name (its
+//! flag), default, check and documentation are defined once, in [`defs`].
 
 pub(crate) mod choice;
+pub mod defs;
+
+use std::ops::Deref;
 
 pub use crate::stages::clean::CleanOptions;
 pub use crate::stages::kmeans::KChoice;
@@ -11,27 +16,33 @@ pub use crate::stages::units::UnitKind;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::stages::clean::dedupe::DedupeScope;
+pub use choice::Threads;
 
-/// All settings of an analysis. `Settings::default()` is what `zhuti` runs with no flags.
+use crate::error::Result;
+use crate::stages::clean::dedupe::DedupeScope;
+use crate::stages::kmeans::ClusterOptions;
+
+/// All settings of an analysis. `Settings::default()` is what `zhuti` runs with no flags; the
+/// defaults, and what each setting means, are in [`defs`]. Any value can be written here:
+/// [`Settings::check`] says which cannot work.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Settings {
-    /// Number of themes, or `auto`.
+    /// Number of themes, or `auto` ([`defs::K`]).
     pub k: KChoice,
-    /// Seed of every random choice: same input and seed, same output.
+    /// Seed of every random choice: same input and seed, same output ([`defs::SEED`]).
     pub seed: u64,
-    /// What one clustered unit is.
+    /// What one clustered unit is ([`defs::UNIT`]).
     pub unit: UnitKind,
-    /// LSA dimensions asked for (capped by the corpus), or `auto` (grow with the corpus).
+    /// LSA dimensions asked for (capped by the corpus), or `auto` ([`defs::DIMS`]).
     pub dims: DimsChoice,
-    /// Refine the LSA k-means themes by spherical k-means on the TF-IDF rows ([`crate::stages::refine`]).
+    /// Refine the LSA k-means themes by spherical k-means on the TF-IDF rows
+    /// ([`crate::stages::refine`], [`defs::REFINE`]).
     pub refine: bool,
-    /// Top terms listed per theme.
+    /// Top terms listed per theme ([`defs::TOP_TERMS`]).
     pub top_terms: usize,
-    /// k-means++ restarts.
+    /// k-means++ restarts ([`defs::N_RUNS`]).
     pub n_runs: usize,
-    /// Largest k tried by `auto`.
+    /// Largest k tried by `auto` ([`defs::K_MAX`]).
     pub k_max: usize,
     /// Cleaning switches.
     #[serde(flatten)]
@@ -44,21 +55,53 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            k: KChoice::Auto,
-            seed: 42,
-            unit: UnitKind::Paragraph,
-            dims: DimsChoice::Auto,
-            refine: true,
-            top_terms: 10,
-            n_runs: 30,
-            k_max: 20,
+            k: defs::K.default,
+            seed: defs::SEED.default,
+            unit: defs::UNIT.default,
+            dims: defs::DIMS.default,
+            refine: defs::REFINE.default,
+            top_terms: defs::TOP_TERMS.default,
+            n_runs: defs::N_RUNS.default,
+            k_max: defs::K_MAX.default,
             clean: CleanOptions::default(),
             tfidf: TfidfOptions::default(),
         }
     }
 }
 
+impl Default for CleanOptions {
+    fn default() -> Self {
+        CleanOptions {
+            t2s: defs::T2S.default,
+            min_chars: defs::MIN_CHARS.default,
+            dedupe: defs::DEDUPE.default,
+            dedupe_scope: DedupeScope::Corpus,
+            boilerplate: defs::BOILERPLATE.default,
+            headings: defs::HEADINGS.default,
+        }
+    }
+}
+
+impl Default for TfidfOptions {
+    fn default() -> Self {
+        TfidfOptions {
+            min_df: defs::MIN_DF.default,
+            max_df: defs::MAX_DF.default,
+            idf: defs::IDF.default,
+        }
+    }
+}
+
 impl Settings {
+    /// What `zhuti eval` runs with no flags: the defaults, but whole articles as units
+    /// ([`defs::EVAL_UNIT`]), since whole articles carry the gold labels.
+    pub fn eval_default() -> Self {
+        Settings {
+            unit: defs::EVAL_UNIT,
+            ..Settings::default()
+        }
+    }
+
     /// The cleaning switches as the pipeline applies them: duplicates are judged within
     /// articles and between whole articles when whole articles are the units.
     pub fn clean_options(&self) -> CleanOptions {
@@ -72,45 +115,61 @@ impl Settings {
         }
     }
 
-    /// Checks the settings that can be judged without the corpus; errors say how to fix them.
-    pub fn validate(&self) -> Result<()> {
-        let fail = |msg: String| Err(Error::Settings(msg));
-        if self.k == KChoice::Fixed(0) {
-            return fail(
-                "--k 0: there must be at least one theme; use --k 1 or more, or --k auto".into(),
-            );
+    /// Checks every setting that can be judged without the corpus, in the order of the JSON
+    /// `params`; the error ([`crate::Error::Setting`]) names the first that cannot work and
+    /// says how to fix it.
+    pub fn check(&self) -> Result<ValidSettings> {
+        defs::K.check(self.k)?;
+        defs::DIMS.check(self.dims)?;
+        defs::TOP_TERMS.check(self.top_terms)?;
+        defs::N_RUNS.check(self.n_runs)?;
+        defs::K_MAX.check(self.k_max)?;
+        defs::MIN_CHARS.check(self.clean.min_chars)?;
+        defs::MAX_DF.check(self.tfidf.max_df)?;
+        defs::MIN_DF.check(self.tfidf.min_df)?;
+        Ok(ValidSettings(self.clone()))
+    }
+}
+
+/// [`Settings`] that passed [`Settings::check`]: the only way to make one, so the stages,
+/// which take it (or the options it gives, such as [`ValidSettings::cluster_options`]), never
+/// see a setting that cannot work. Reads as the settings it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidSettings(Settings);
+
+impl Default for ValidSettings {
+    /// The defaults, which are valid (a test checks that they pass [`Settings::check`]).
+    fn default() -> Self {
+        ValidSettings(Settings::default())
+    }
+}
+
+impl Deref for ValidSettings {
+    type Target = Settings;
+
+    fn deref(&self) -> &Settings {
+        &self.0
+    }
+}
+
+impl ValidSettings {
+    /// The settings checked.
+    pub fn settings(&self) -> &Settings {
+        &self.0
+    }
+
+    /// The same settings with LSA dimensions `dims`, checked.
+    pub fn with_dims(&self, dims: DimsChoice) -> Result<ValidSettings> {
+        Settings {
+            dims,
+            ..self.0.clone()
         }
-        if let DimsChoice::Fixed(dims @ 0..=1) = self.dims {
-            return fail(format!(
-                "--dims {dims}: LSA needs at least 2 dimensions; try --dims 100 or --dims auto"
-            ));
-        }
-        if self.top_terms == 0 {
-            return fail(
-                "--top-terms 0: each theme needs at least one term; try --top-terms 10".into(),
-            );
-        }
-        if self.n_runs == 0 {
-            return fail("k-means needs at least one run".into());
-        }
-        if self.k_max < 2 {
-            return fail(format!(
-                "--k-max {}: `auto` needs at least k = 2 to compare; try --k-max 20",
-                self.k_max
-            ));
-        }
-        if !(self.tfidf.max_df > 0.0 && self.tfidf.max_df <= 1.0) {
-            return fail(format!(
-                "--max-df {}: must be a share of units above 0 and at most 1, e.g. --max-df 0.5",
-                self.tfidf.max_df
-            ));
-        }
-        if self.tfidf.min_df == 0 {
-            return fail(
-                "--min-df 0: a term must occur in at least one unit; try --min-df 2".into(),
-            );
-        }
-        Ok(())
+        .check()
+    }
+
+    /// The k-means options these settings imply.
+    pub fn cluster_options(&self) -> ClusterOptions {
+        ClusterOptions::new(self.k, self.seed, self.n_runs, self.k_max)
     }
 }
 
@@ -140,20 +199,144 @@ mod tests {
 
     #[test]
     fn defaults_are_valid_and_bad_values_say_how_to_fix() {
-        assert!(Settings::default().validate().is_ok());
+        assert_eq!(
+            Settings::default().check().unwrap(),
+            ValidSettings::default()
+        );
+        assert_eq!(
+            Settings::eval_default().check().unwrap().unit,
+            UnitKind::Document
+        );
+        let error = |settings: Settings| settings.check().unwrap_err().to_string();
+        let cases = [
+            (
+                Settings {
+                    k: KChoice::Fixed(0),
+                    ..Settings::default()
+                },
+                "--k 0: there must be at least one theme; use --k 1 or more, or --k auto",
+            ),
+            (
+                Settings {
+                    dims: DimsChoice::Fixed(1),
+                    ..Settings::default()
+                },
+                "--dims 1: LSA needs at least 2 dimensions; try --dims 100 or --dims auto",
+            ),
+            (
+                Settings {
+                    top_terms: 0,
+                    ..Settings::default()
+                },
+                "--top-terms 0: each theme needs at least one term; try --top-terms 10",
+            ),
+            (
+                Settings {
+                    n_runs: 0,
+                    ..Settings::default()
+                },
+                "--n-runs 0: k-means needs at least one run; try --n-runs 30",
+            ),
+            (
+                Settings {
+                    k_max: 1,
+                    ..Settings::default()
+                },
+                "--k-max 1: `auto` needs at least k = 2 to compare; try --k-max 20",
+            ),
+            (
+                Settings {
+                    tfidf: TfidfOptions {
+                        max_df: 1.5,
+                        ..TfidfOptions::default()
+                    },
+                    ..Settings::default()
+                },
+                "--max-df 1.5: must be a share of units above 0 and at most 1, e.g. --max-df 0.5",
+            ),
+            (
+                Settings {
+                    tfidf: TfidfOptions {
+                        min_df: 0,
+                        ..TfidfOptions::default()
+                    },
+                    ..Settings::default()
+                },
+                "--min-df 0: a term must occur in at least one unit; try --min-df 2",
+            ),
+        ];
+        for (settings, message) in cases {
+            assert_eq!(error(settings), message);
+        }
+    }
+
+    #[test]
+    fn errors_are_typed_for_library_callers() {
         let bad = Settings {
-            k: KChoice::Fixed(0),
+            tfidf: TfidfOptions {
+                max_df: f64::NAN,
+                ..TfidfOptions::default()
+            },
             ..Settings::default()
         };
-        assert!(bad.validate().unwrap_err().to_string().contains("--k 1"));
-        let bad = Settings {
-            dims: DimsChoice::Fixed(1),
+        match bad.check() {
+            Err(crate::Error::Setting {
+                setting,
+                value,
+                problem,
+            }) => {
+                assert_eq!(setting, defs::MAX_DF.name);
+                assert_eq!(value, "NaN");
+                assert_eq!(problem, crate::error::SettingProblem::NotAShare);
+            }
+            other => panic!("expected a setting error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn checked_settings_give_the_cluster_options() {
+        let valid = Settings {
+            k: KChoice::Fixed(4),
+            seed: 7,
+            n_runs: 3,
+            k_max: 9,
             ..Settings::default()
-        };
-        assert!(bad
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("--dims 100"));
+        }
+        .check()
+        .unwrap();
+        let options = valid.cluster_options();
+        assert_eq!(
+            (options.k, options.seed, options.n_runs, options.k_max),
+            (KChoice::Fixed(4), 7, 3, 9)
+        );
+        assert_eq!(
+            options.max_iterations,
+            crate::stages::kmeans::MAX_ITERATIONS
+        );
+        assert!(valid.with_dims(DimsChoice::Fixed(1)).is_err());
+        assert_eq!(
+            valid.with_dims(DimsChoice::Fixed(50)).unwrap().dims,
+            DimsChoice::Fixed(50)
+        );
+    }
+
+    #[test]
+    fn every_setting_is_in_the_json_params_in_registry_order() {
+        let params = crate::analysis::Params::new(&Settings::default(), 3, 16, 0.5, None);
+        let json = serde_json::to_value(&params).unwrap();
+        let text = serde_json::to_string(&params).unwrap();
+        let settings = serde_json::to_value(Settings::default()).unwrap();
+        let mut last = 0;
+        for info in defs::ALL {
+            let Some(key) = info.param else { continue };
+            // The value reported is the setting's (Settings serialises `k` as `k`).
+            let field = if key == "k_requested" { "k" } else { key };
+            assert_eq!(json[key], settings[field], "params.{key}");
+            let at = text
+                .find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("params has no {key}"));
+            assert!(at > last, "params.{key} is out of the registry's order");
+            last = at;
+        }
     }
 }

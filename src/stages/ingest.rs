@@ -107,9 +107,7 @@ const ARTICLE_EXTENSIONS: [&str; 3] = ["txt", "md", "jsonl"];
 pub fn load(inputs: &[Input]) -> Result<Corpus> {
     let mut corpus = Corpus::default();
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
-        return Err(Error::Settings(
-            "`-` is given more than once, but stdin can be read only once; give it once".into(),
-        ));
+        return Err(Error::StdinTwice);
     }
     for input in inputs {
         match input {

@@ -14,8 +14,7 @@ use crate::stages::clean::{split_long, CleanArticle, DropReason, Verdict};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
-    /// Each kept paragraph is a unit (the default).
-    #[default]
+    /// Each kept paragraph is a unit (the default: [`crate::settings::defs::UNIT`]).
     Paragraph,
     /// Each article is a unit: its kept paragraphs joined (short articles, evaluation).
     Document,

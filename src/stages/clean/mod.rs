@@ -65,7 +65,8 @@ impl DropReason {
     }
 }
 
-/// Cleaning switches, all on by default.
+/// Cleaning switches, all on by default (`CleanOptions::default()` takes the defaults from
+/// [`crate::settings::defs`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CleanOptions {
     /// Convert traditional characters to simplified (OpenCC t2s, phrase-aware).
@@ -85,18 +86,7 @@ pub struct CleanOptions {
     pub headings: bool,
 }
 
-impl Default for CleanOptions {
-    fn default() -> Self {
-        CleanOptions {
-            t2s: true,
-            min_chars: 15,
-            dedupe: true,
-            dedupe_scope: dedupe::DedupeScope::Corpus,
-            boilerplate: true,
-            headings: true,
-        }
-    }
-}
+// `Default` is with the settings (`src/settings/mod.rs`), from their registry.
 
 /// What cleaning decided about one source line.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -50,42 +50,54 @@ pub use self::silhouette::{silhouette, LsaSilhouette};
 use self::choose_k::choose_k;
 use self::init::{best_of_runs, RowDots};
 use self::lloyd::{lloyd, Fit, Update};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SettingProblem};
 
 crate::settings::choice::number_or_auto! {
     /// How many themes to find.
     pub enum KChoice {
         fixed: "Exactly this many.",
         auto: "Choose by silhouette over a range of candidates.",
-        least: 1,
-        what: "k",
     }
 }
 
-/// k-means settings.
+/// k-means settings, made from checked settings only
+/// ([`crate::settings::ValidSettings::cluster_options`]), so k-means never sees a k of 0 or
+/// no restart.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterOptions {
     /// How many themes.
-    pub k: KChoice,
+    pub(crate) k: KChoice,
     /// Seed of every random choice (initialisation, samples).
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// k-means++ restarts; the run with the lowest inertia wins.
-    pub n_runs: usize,
+    pub(crate) n_runs: usize,
     /// Iteration cap per run.
-    pub max_iterations: u64,
+    pub(crate) max_iterations: u64,
     /// Largest k that `auto` tries.
-    pub k_max: usize,
+    pub(crate) k_max: usize,
 }
 
+/// Iteration cap of one k-means run.
+pub const MAX_ITERATIONS: u64 = 300;
+
+impl ClusterOptions {
+    /// Options from checked values (see [`crate::settings::ValidSettings::cluster_options`]).
+    pub(crate) fn new(k: KChoice, seed: u64, n_runs: usize, k_max: usize) -> Self {
+        ClusterOptions {
+            k,
+            seed,
+            n_runs,
+            max_iterations: MAX_ITERATIONS,
+            k_max,
+        }
+    }
+}
+
+/// The default settings' options, for tests.
+#[cfg(test)]
 impl Default for ClusterOptions {
     fn default() -> Self {
-        ClusterOptions {
-            k: KChoice::Auto,
-            seed: 42,
-            n_runs: 10,
-            max_iterations: 300,
-            k_max: 20,
-        }
+        crate::settings::ValidSettings::default().cluster_options()
     }
 }
 
@@ -181,16 +193,18 @@ pub fn cluster_seeded(
         });
     }
     if s > n {
-        return Err(Error::Settings(format!(
-            "{s} named themes but only {n} unit(s) to cluster; name at most {n} themes"
-        )));
+        return Err(Error::TooManyNamedThemes { named: s, units: n });
     }
     let (k, fitted, selection) = match options.k {
         KChoice::Fixed(k) if k < s => {
-            return Err(Error::Settings(format!(
-                "--k {k} is fewer than the {s} named themes; use --k {s} or more (themes beyond \
-                 the named ones are discovered), or --k auto"
-            )))
+            return Err(Error::Setting {
+                setting: crate::settings::defs::K.name,
+                value: k.to_string(),
+                problem: SettingProblem::FewerThanNamedThemes {
+                    named: s,
+                    file: None,
+                },
+            })
         }
         KChoice::Fixed(k) => {
             check_not_above_units(k, n)?;
@@ -213,10 +227,11 @@ pub fn cluster_seeded(
 /// The error for a fixed k above the number of units.
 fn check_not_above_units(k: usize, n: usize) -> Result<()> {
     if k > n {
-        return Err(Error::Settings(format!(
-            "--k {k} asks for more themes than there are units to cluster ({n}); \
-             use --k {n} or less, or --k auto"
-        )));
+        return Err(Error::Setting {
+            setting: crate::settings::defs::K.name,
+            value: k.to_string(),
+            problem: SettingProblem::MoreThemesThanUnits { units: n },
+        });
     }
     Ok(())
 }
@@ -473,7 +488,13 @@ mod tests {
     fn k_choice_parses_numbers_and_auto() {
         assert_eq!("auto".parse::<KChoice>(), Ok(KChoice::Auto));
         assert_eq!("7".parse::<KChoice>(), Ok(KChoice::Fixed(7)));
-        assert!("0".parse::<KChoice>().unwrap_err().contains("at least 1"));
+        // Parsing reads the number; the check that 0 cannot work is the setting's
+        // (`settings::defs::K`).
+        assert_eq!("0".parse::<KChoice>(), Ok(KChoice::Fixed(0)));
+        assert!(crate::settings::defs::K
+            .parse("0")
+            .unwrap_err()
+            .contains("at least one theme"));
         assert!("x".parse::<KChoice>().is_err());
     }
 

@@ -52,8 +52,6 @@ crate::settings::choice::number_or_auto! {
     pub enum DimsChoice {
         fixed: "Exactly this many (capped by the corpus shape).",
         auto: "Grow with the corpus: see [`auto_dims`].",
-        least: 0,
-        what: "dims",
     }
 }
 

@@ -20,7 +20,8 @@ use serde::Serialize;
 use crate::progress::{NoProgress, Progress};
 use crate::stages::segment::Segmenter;
 
-/// Vocabulary pruning and weighting options.
+/// Vocabulary pruning and weighting options (`TfidfOptions::default()` takes the defaults
+/// from [`crate::settings::defs`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TfidfOptions {
     /// Drop terms found in fewer units than this.
@@ -31,23 +32,14 @@ pub struct TfidfOptions {
     pub idf: IdfWeighting,
 }
 
-impl Default for TfidfOptions {
-    fn default() -> Self {
-        TfidfOptions {
-            min_df: 2,
-            max_df: 0.5,
-            idf: IdfWeighting::Blend,
-        }
-    }
-}
+// `Default` is with the settings (`src/settings/mod.rs`), from their registry.
 
 /// Where a term's idf comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdfWeighting {
     /// The corpus idf times the background idf of jieba's table ([`crate::stages::tfidf::background`]): a
     /// term weighs much when it is rare both here and in Chinese at large.
-    #[default]
     Blend,
     /// The corpus idf alone (the classic TF-IDF).
     Corpus,
