@@ -613,7 +613,7 @@ mod tests {
         let full: Vec<&str> = ["eval", "x.jsonl"].iter().chain(argv).copied().collect();
         match parse(&full).command {
             Some(Command::Eval(args)) => args,
-            None => panic!("no eval subcommand"),
+            _ => panic!("no eval subcommand"),
         }
     }
 

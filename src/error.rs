@@ -173,15 +173,6 @@ pub enum Error {
     #[error("cannot write the report to stdout: {0}; check the file or pipe it goes to")]
     Stdout(std::io::Error),
 
-    /// A saved theme model that cannot be used.
-    #[error("{path}: {problem}")]
-    Model {
-        /// The model file.
-        path: PathBuf,
-        /// What is wrong with it.
-        problem: ModelProblem,
-    },
-
     /// A numerical stage failed in a way the input explains (e.g. a degenerate matrix).
     #[error("{stage} failed: {reason}")]
     Numeric {
@@ -364,60 +355,4 @@ fn setting_message(setting: &str, value: &str, problem: &SettingProblem) -> Stri
         _ => ": ",
     };
     format!("--{setting} {value}{glue}{problem}")
-}
-
-/// What is wrong with a saved theme model ([`Error::Model`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ModelProblem {
-    /// The file ends before the model does.
-    Truncated,
-    /// The file is a model but its contents do not hold together.
-    Corrupt {
-        /// What does not hold together.
-        detail: String,
-    },
-    /// The file is not a zhuti model at all.
-    NotAModel,
-    /// Saved by a newer zhuti, in a format this one cannot read.
-    NewerVersion {
-        /// The format version in the file.
-        found: u32,
-        /// The newest format version this zhuti reads.
-        supported: u32,
-    },
-    /// Saved by an older zhuti, in a format this one no longer reads.
-    OlderVersion {
-        /// The format version in the file.
-        found: u32,
-        /// The oldest format version this zhuti reads.
-        supported: u32,
-    },
-}
-
-impl std::fmt::Display for ModelProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ModelProblem::Truncated => f.write_str(
-                "the saved model is cut short; save it again (the file may not have been \
-                 copied completely)",
-            ),
-            ModelProblem::Corrupt { detail } => {
-                write!(f, "the saved model is damaged ({detail}); save it again")
-            }
-            ModelProblem::NotAModel => {
-                f.write_str("not a saved zhuti model; give a file that zhuti saved")
-            }
-            ModelProblem::NewerVersion { found, supported } => write!(
-                f,
-                "the model was saved by a newer zhuti (format {found}; this one reads up to \
-                 {supported}); update zhuti"
-            ),
-            ModelProblem::OlderVersion { found, supported } => write!(
-                f,
-                "the model was saved by an older zhuti (format {found}; this one reads {supported} \
-                 and later); fit and save it again"
-            ),
-        }
-    }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::stages::clean::{split_long, CleanArticle, DropReason, Verdict};
 
 /// What one clustered unit is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// Each kept paragraph is a unit (the default: [`crate::settings::defs::UNIT`]).
