@@ -11,8 +11,9 @@
 //! verdicts (clean_times checksum b376e04653cab92e on fudan20 before and after); cleaning
 //! fudan20, `cargo run --release --example clean_times`, three processes each, alternating, on
 //! a heavily loaded machine: median run 12.4 s hand-written, 11.5 s aho-corasick (noise-level).
-//! The per-character gate table (`GATE`, read by `Facts::of`) stays: it is one lookup per character in the pass
-//! that counts digits anyway, and lets most short lines skip every search.
+//! The per-character gate table (`GATE`, read by `Facts::of`) stays: it is one lookup per
+//! character in the pass that counts digits anyway, and lets most short lines skip every
+//! search.
 
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
