@@ -3,8 +3,8 @@
 //! The library behind the `zhuti` command. The pipeline is one module per stage, data flowing
 //! one way:
 //!
-//! [`ingest`] → [`clean`] → [`units`] → [`segment`] + [`vectorize`] → [`reduce`] →
-//! [`cluster`] → [`label`] → [`report`]; [`eval`] scores themes against gold labels.
+//! [`ingest`] → [`clean`] → [`units`] → [`segment`] → [`tfidf`] → [`lsa`] → [`kmeans`] →
+//! [`refine`] → [`label`] → [`report`]; [`eval`] scores themes against gold labels.
 //!
 //! [`analyze`] runs the whole pipeline on a [`ingest::Corpus`] with checked [`Settings`] and
 //! returns an [`Analysis`], which is also the versioned JSON document dashboards read.
