@@ -3,7 +3,8 @@
 //! [`ingest`] → [`clean`] → [`units`] → [`segment`] → [`tfidf`] → [`lsa`] → [`kmeans`] →
 //! [`refine`] → [`label`].
 //!
-//! A stage reads only the output of the stages before it. [`crate::model`] composes them.
+//! A stage reads only the output of the stages before it. [`crate::pipeline`] composes them
+//! (docs/architecture.md).
 
 pub mod clean;
 pub mod ingest;

@@ -5,9 +5,21 @@
 //!
 //! [`line_signal`] judges one line alone; [`mark_repeated`] and [`mark_listings`] look at
 //! lines in context (across articles, and runs of short lines within one).
+//!
+//! Cue lists are searched with the `aho-corasick` crate ([`Cues`]), which replaced a
+//! hand-written automaton (a first-character bit set, then `starts_with` per word). Same
+//! verdicts (clean_times checksum b376e04653cab92e on fudan20 before and after); cleaning
+//! fudan20, `cargo run --release --example clean_times`, three processes each, alternating, on
+//! a heavily loaded machine: median run 12.4 s hand-written, 11.5 s aho-corasick (noise-level).
+//! The per-character gate table (`GATE`, read by `Facts::of`) stays: it is one lookup per
+//! character in the pass that counts digits anyway, and lets most short lines skip every
+//! search.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use serde::Serialize;
 
@@ -70,60 +82,39 @@ impl Signal {
     }
 }
 
-/// A fixed list of cue words, searched in one pass over a line: only where a character that
-/// starts some cue word occurs (one bit lookup per character) are the words compared. Much
-/// cheaper than one substring search per word, which is what line classification did per line.
+/// A fixed list of cue words, searched in one pass over a line by an Aho–Corasick automaton
+/// ([`aho_corasick`], built on first use).
 pub struct Cues {
     words: &'static [&'static str],
-    /// One bit per code point (modulo 2^16) that starts a word.
-    starts: [u64; 1024],
+    automaton: AhoCorasick,
 }
 
 impl Cues {
-    /// The cue list for `words` (built at compile time).
-    pub const fn new(words: &'static [&'static str]) -> Cues {
-        let mut starts = [0u64; 1024];
-        let mut i = 0;
-        while i < words.len() {
-            let c = first_code_point(words[i].as_bytes()) as usize & 0xFFFF;
-            starts[c / 64] |= 1 << (c % 64);
-            i += 1;
-        }
-        Cues { words, starts }
+    /// The cue list for `words`.
+    #[allow(clippy::expect_used)] // fixed lists of a few short words: far below every limit
+    pub fn new(words: &'static [&'static str]) -> Cues {
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(words)
+            .expect("a cue list builds");
+        Cues { words, automaton }
     }
 
-    /// Every occurrence of every word in `text`: (byte offset, word), in text order.
+    /// Every occurrence of every word in `text`: (byte offset, word), in the order of their
+    /// ends.
     pub fn occurrences<'t>(
         &'t self,
         text: &'t str,
     ) -> impl Iterator<Item = (usize, &'static str)> + 't {
         let words = self.words;
-        text.char_indices()
-            .filter(move |&(_, c)| self.may_start(c))
-            .flat_map(move |(at, _)| {
-                let rest = &text[at..];
-                words
-                    .iter()
-                    .filter(move |w| rest.starts_with(**w))
-                    .map(move |w| (at, *w))
-            })
-    }
-
-    /// Might a word start with `c`?
-    #[inline]
-    fn may_start(&self, c: char) -> bool {
-        let c = c as usize & 0xFFFF;
-        self.starts[c / 64] & (1 << (c % 64)) != 0
+        self.automaton
+            .find_overlapping_iter(text)
+            .filter_map(move |m| words.get(m.pattern().as_usize()).map(|w| (m.start(), *w)))
     }
 
     /// Does any word occur in `text`?
     pub fn occurs_in(&self, text: &str) -> bool {
-        for (at, c) in text.char_indices() {
-            if self.may_start(c) && self.words.iter().any(|w| text[at..].starts_with(w)) {
-                return true;
-            }
-        }
-        false
+        self.automaton.is_match(text)
     }
 
     /// The words that occur in `text`, each once, in list order.
@@ -131,16 +122,11 @@ impl Cues {
         // One bit per word while there are at most 128 (every list here), else a vector.
         let mut found = 0u128;
         let mut more = vec![false; self.words.len().saturating_sub(128)];
-        for (at, c) in text.char_indices() {
-            if self.may_start(c) {
-                for (i, w) in self.words.iter().enumerate() {
-                    if text[at..].starts_with(w) {
-                        match more.get_mut(i.wrapping_sub(128)) {
-                            Some(f) => *f = true,
-                            None => found |= 1 << i,
-                        }
-                    }
-                }
+        for m in self.automaton.find_overlapping_iter(text) {
+            let i = m.pattern().as_usize();
+            match more.get_mut(i.wrapping_sub(128)) {
+                Some(f) => *f = true,
+                None => found |= 1 << i,
             }
         }
         self.words.iter().enumerate().filter_map(move |(i, w)| {
@@ -345,7 +331,7 @@ const GATED: [(&[&str], u8); 9] = [
     (NAVIGATION_WORDS, GATE_NAVIGATION),
 ];
 
-/// Per code point (modulo 2^16, like [`Cues`]): the bits of the cue lists with a word that
+/// Per code point (modulo 2^16): the bits of the cue lists with a word that
 /// starts with it (an ASCII letter in either case). A line none of whose characters has a
 /// list's bit holds none of its words, so the search for them is skipped.
 static GATE: [u8; 1 << 16] = gate_table();
@@ -371,10 +357,10 @@ const fn gate_table() -> [u8; 1 << 16] {
 
 /// Link shapes.
 const URL_WORDS: &[&str] = &["http://", "https://", "www."];
-static URLS: Cues = Cues::new(URL_WORDS);
+static URLS: LazyLock<Cues> = LazyLock::new(|| Cues::new(URL_WORDS));
 
 /// Widget and navigation words that make up short menu lines.
-static NAVIGATION: Cues = Cues::new(NAVIGATION_WORDS);
+static NAVIGATION: LazyLock<Cues> = LazyLock::new(|| Cues::new(NAVIGATION_WORDS));
 const NAVIGATION_WORDS: &[&str] = &[
     "展开",
     "收起",
@@ -411,7 +397,7 @@ const NAVIGATION_WORDS: &[&str] = &[
 ];
 
 /// Cue words of reprint and disclaimer notices.
-static LEGAL_CUES: Cues = Cues::new(LEGAL_WORDS);
+static LEGAL_CUES: LazyLock<Cues> = LazyLock::new(|| Cues::new(LEGAL_WORDS));
 const LEGAL_WORDS: &[&str] = &[
     "版权",
     "转载",
@@ -437,7 +423,7 @@ const LEGAL_WORDS: &[&str] = &[
 ];
 
 /// Words by which a site addresses its reader or names itself.
-static ADDRESS_CUES: Cues = Cues::new(ADDRESS_WORDS);
+static ADDRESS_CUES: LazyLock<Cues> = LazyLock::new(|| Cues::new(ADDRESS_WORDS));
 const ADDRESS_WORDS: &[&str] = &[
     "本站",
     "本网",
@@ -471,7 +457,7 @@ fn is_legal_notice(text: &str, letters: usize) -> bool {
 const LICENCE_WORDS: &[&str] = &["icp备", "icp证", "网安备", "备案号"];
 
 fn is_licence(lower: &str) -> bool {
-    static LICENCES: Cues = Cues::new(LICENCE_WORDS);
+    static LICENCES: LazyLock<Cues> = LazyLock::new(|| Cues::new(LICENCE_WORDS));
     if LICENCES.occurs_in(lower) {
         return true;
     }
@@ -496,7 +482,7 @@ const COPYRIGHT_WORDS: &[&str] = &[
 ];
 
 fn is_copyright(lower: &str) -> bool {
-    static COPYRIGHT: Cues = Cues::new(COPYRIGHT_WORDS);
+    static COPYRIGHT: LazyLock<Cues> = LazyLock::new(|| Cues::new(COPYRIGHT_WORDS));
     COPYRIGHT.occurs_in(lower)
 }
 
@@ -668,7 +654,7 @@ fn is_han(c: char) -> bool {
 }
 
 /// Credit words of bylines.
-static CREDITS: Cues = Cues::new(CREDIT_WORDS);
+static CREDITS: LazyLock<Cues> = LazyLock::new(|| Cues::new(CREDIT_WORDS));
 const CREDIT_WORDS: &[&str] = &[
     "责任编辑",
     "图片来源",
