@@ -18,12 +18,16 @@
 //! }
 //! ```
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// All `unsafe` lives in `linalg` (which allows it), each block with a `SAFETY:` comment.
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
 pub mod analysis;
 pub mod error;
 pub mod eval;
 pub mod guided;
+mod linalg;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
