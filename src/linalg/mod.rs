@@ -11,9 +11,10 @@
 //! compiled for the baseline x86-64 (SSE2) and give no way to run a caller's loops with AVX2, nor
 //! to prefetch. The hot loops (Elkan's pass, the refinement's assignment, the LSA's fused sparse
 //! products) therefore live in their stages as plain code that these dispatchers compile twice.
-//! Measured on fudan20 (229k paragraphs; `examples/num_times`, 2 threads, median of 3), the
-//! AVX2 copies against the same code in the baseline copy: LSA 1.87 s → 1.44 s, k-means with
-//! `auto` k and the TF-IDF refinement 2.40 s → 1.98 s.
+//! What the AVX2 copies gain was measured when each was added (commits 8a5619b, d7d2566,
+//! 85aa573; the per-stage table in the README); moving them here did not re-measure it per
+//! kernel. TODO: time `examples/num_times` on fudan20 with the dispatchers forced to the
+//! baseline copy and record the numbers here.
 //!
 //! [`dot`] is ndarray's own summation written out: ndarray's `dot` of two contiguous vectors
 //! (`numeric_util::unrolled_dot`) adds eight partial sums, a multiplication then an addition
