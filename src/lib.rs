@@ -31,6 +31,9 @@
 //! # Ok::<(), zhuti::Error>(())
 //! ```
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// All `unsafe` lives in `linalg` (which allows it), each block with a `SAFETY:` comment.
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
 pub mod analysis;
@@ -40,6 +43,7 @@ pub mod guided;
 pub mod lineage;
 pub mod model;
 pub mod model_file;
+mod linalg;
 pub mod progress;
 pub mod report;
 pub mod seeds;

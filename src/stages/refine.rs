@@ -15,6 +15,7 @@
 
 use rayon::prelude::*;
 
+use crate::linalg;
 use crate::stages::kmeans::{cosine_unit_silhouette, mean_and_std_error, KJudge};
 use crate::stages::tfidf::CsrMatrix;
 
@@ -227,8 +228,8 @@ fn theme_sums(tfidf: &CsrMatrix, labels: &[usize], k: usize, sums: &mut Vec<Vec<
             // A theme's rows lie scattered through the matrix: ask for the next ones early.
             if let Some(&ahead) = rows.get(j + ROWS_AHEAD) {
                 let at = tfidf.indptr[ahead];
-                crate::stages::lsa::prefetch(tfidf.values.as_ptr().wrapping_add(at));
-                crate::stages::lsa::prefetch(tfidf.indices.as_ptr().wrapping_add(at).cast());
+                linalg::prefetch_read(tfidf.values.as_ptr().wrapping_add(at));
+                linalg::prefetch_read(tfidf.indices.as_ptr().wrapping_add(at));
             }
             let range = tfidf.indptr[row]..tfidf.indptr[row + 1];
             for (&col, &value) in tfidf.indices[range.clone()]
@@ -291,29 +292,43 @@ fn assign(tfidf: &CsrMatrix, centroids: &[f32], k: usize, current: &[usize]) -> 
         .enumerate()
         .for_each(|(chunk, out)| {
             let first = chunk * ROWS_PER_TASK;
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: this copy is compiled for AVX2, which the running CPU has (checked
-                // just above); it is otherwise the same safe code, with the same sums.
-                unsafe { assign_rows_avx2(tfidf, centroids, k, current, first, out) };
-                return;
-            }
-            assign_rows(tfidf, centroids, k, current, first, out);
+            linalg::run_avx2(AssignRows {
+                tfidf,
+                centroids,
+                k,
+                current,
+                first,
+                out,
+            });
         });
     next
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn assign_rows_avx2(
-    tfidf: &CsrMatrix,
-    centroids: &[f32],
+/// [`assign_rows`] as a kernel that [`linalg::run_avx2`] runs in its AVX2 copy.
+struct AssignRows<'a> {
+    tfidf: &'a CsrMatrix,
+    centroids: &'a [f32],
     k: usize,
-    current: &[usize],
+    current: &'a [usize],
     first: usize,
-    out: &mut [usize],
-) {
-    assign_rows(tfidf, centroids, k, current, first, out);
+    out: &'a mut [usize],
+}
+
+impl linalg::Avx2Kernel for AssignRows<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let AssignRows {
+            tfidf,
+            centroids,
+            k,
+            current,
+            first,
+            out,
+        } = self;
+        assign_rows(tfidf, centroids, k, current, first, out);
+    }
 }
 
 /// [`assign`] on rows `first..first + out.len()`. Each score is summed in term order, a
@@ -343,8 +358,8 @@ fn assign_rows(
             // The table is far larger than the caches: ask for the rows needed soon.
             if let Some(&ahead) = tfidf.indices.get(p + PREFETCH_AHEAD) {
                 let at = centroids.as_ptr().wrapping_add(ahead as usize * stride);
-                crate::stages::lsa::prefetch(at);
-                crate::stages::lsa::prefetch(at.wrapping_add(stride - 1));
+                linalg::prefetch_read(at);
+                linalg::prefetch_read(at.wrapping_add(stride - 1));
             }
             let at = col as usize * stride;
             let centroid = &centroids[at..at + stride];

@@ -6,6 +6,8 @@
 
 use ndarray::{s, Array2, ArrayView2};
 
+use crate::linalg::{self, dot};
+
 /// Rows per block of an assignment pass. Fixed, so sums and their rounding do not depend on
 /// the number of threads.
 const BLOCK: usize = 1024;
@@ -185,19 +187,7 @@ struct Elkan<'a, 'r> {
 impl Elkan<'_, '_> {
     /// [`Elkan::block`] in the fastest copy the running CPU can execute.
     fn block_best(&self, block: BoundsBlock<'_>) -> Vec<(usize, usize, usize)> {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: this copy is compiled for AVX2, which the running CPU has (checked just
-            // above); it is otherwise the same safe code, with the same arithmetic.
-            return unsafe { self.block_avx2(block) };
-        }
-        self.block(block)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn block_avx2(&self, block: BoundsBlock<'_>) -> Vec<(usize, usize, usize)> {
-        self.block(block)
+        linalg::run_avx2(ElkanBlock { elkan: self, block })
     }
 
     /// Distance between row `i` and centre `c`, from the squared norms and the dot product.
@@ -260,113 +250,28 @@ impl Elkan<'_, '_> {
     }
 }
 
-/// `x · y` as ndarray's `dot` computes it: on contiguous vectors, eight partial sums (a
-/// multiplication then an addition each, never fused) combined pairwise in a fixed order, then
-/// the remainder one by one, so the result is the same bit for bit; with AVX2 the eight sums
-/// are two 4-lane registers. Other layouts use ndarray's own.
-#[inline(always)]
-pub(super) fn dot(x: ndarray::ArrayView1<'_, f64>, y: ndarray::ArrayView1<'_, f64>) -> f64 {
-    let (Some(xs), Some(ys)) = (x.as_slice(), y.as_slice()) else {
-        return x.dot(&y);
-    };
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the running CPU has AVX2 (checked just above).
-        return unsafe { dot_avx2(xs, ys) };
-    }
-    dot_slices(xs, ys)
+/// One block of an Elkan pass, as a kernel that [`linalg::run_avx2`] runs in its AVX2 copy.
+struct ElkanBlock<'e, 'a, 'r, 'b> {
+    elkan: &'e Elkan<'a, 'r>,
+    block: BoundsBlock<'b>,
 }
 
-/// [`dot`] on slices, in plain Rust.
-#[inline(always)]
-fn dot_slices(xs: &[f64], ys: &[f64]) -> f64 {
-    let len = xs.len().min(ys.len());
-    let (xs, ys) = (&xs[..len], &ys[..len]);
-    let mut p = [0f64; 8];
-    let mut x8 = xs.chunks_exact(8);
-    let mut y8 = ys.chunks_exact(8);
-    for (x, y) in (&mut x8).zip(&mut y8) {
-        for ((p, &x), &y) in p.iter_mut().zip(x).zip(y) {
-            *p += x * y;
-        }
-    }
-    let mut sum = 0.0;
-    sum += p[0] + p[4];
-    sum += p[1] + p[5];
-    sum += p[2] + p[6];
-    sum += p[3] + p[7];
-    for (&x, &y) in x8.remainder().iter().zip(y8.remainder()) {
-        sum += x * y;
-    }
-    sum
-}
+impl linalg::Avx2Kernel for ElkanBlock<'_, '_, '_, '_> {
+    type Output = Vec<(usize, usize, usize)>;
 
-/// [`dot_slices`] with partial sums 0–3 and 4–7 in two AVX2 registers (the same operations
-/// lane by lane).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn dot_avx2(xs: &[f64], ys: &[f64]) -> f64 {
-    use std::arch::x86_64::{
-        _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_setzero_pd, _mm256_storeu_pd,
-    };
-    let len = xs.len().min(ys.len());
-    let (xs, ys) = (&xs[..len], &ys[..len]);
-    let mut x8 = xs.chunks_exact(8);
-    let mut y8 = ys.chunks_exact(8);
-    let (mut low, mut high) = (_mm256_setzero_pd(), _mm256_setzero_pd());
-    for (x, y) in (&mut x8).zip(&mut y8) {
-        // SAFETY: `x` and `y` hold eight values each, read as two unaligned halves of four.
-        let (xl, xh, yl, yh) = unsafe {
-            (
-                _mm256_loadu_pd(x.as_ptr()),
-                _mm256_loadu_pd(x.as_ptr().add(4)),
-                _mm256_loadu_pd(y.as_ptr()),
-                _mm256_loadu_pd(y.as_ptr().add(4)),
-            )
-        };
-        low = _mm256_add_pd(low, _mm256_mul_pd(xl, yl));
-        high = _mm256_add_pd(high, _mm256_mul_pd(xh, yh));
+    #[inline(always)]
+    fn run(self) -> Self::Output {
+        self.elkan.block(self.block)
     }
-    // Lane j holds p[j] + p[j + 4].
-    let mut pairs = [0f64; 4];
-    // SAFETY: `pairs` holds four values.
-    unsafe { _mm256_storeu_pd(pairs.as_mut_ptr(), _mm256_add_pd(low, high)) };
-    let mut sum = 0.0;
-    for pair in pairs {
-        sum += pair;
-    }
-    for (&x, &y) in x8.remainder().iter().zip(y8.remainder()) {
-        sum += x * y;
-    }
-    sum
 }
 
 #[cfg(test)]
 mod tests {
-    use ndarray::{Array1, Axis};
+    use ndarray::Axis;
 
     use super::super::assign;
     use super::super::lloyd::{lloyd, Update, LINFA_TOLERANCE};
     use super::super::tests::blobs;
-    use super::*;
-
-    #[test]
-    fn dot_is_ndarrays_dot_bit_for_bit_on_every_path() {
-        // Elkan's distances must equal what ndarray's `dot` gave, on CPUs with and without
-        // AVX2, for every remainder of the eight-way unrolling.
-        for len in 0..40 {
-            let x = Array1::from_shape_fn(len, |i| ((i * 37 % 11) as f64 - 5.3) / 7.0);
-            let y = Array1::from_shape_fn(len, |i| 1.0 / (i as f64 + 0.7));
-            let want = x.dot(&y).to_bits();
-            let (xs, ys) = (x.as_slice().unwrap(), y.as_slice().unwrap());
-            assert_eq!(dot_slices(xs, ys).to_bits(), want, "len {len}");
-            assert_eq!(dot(x.view(), y.view()).to_bits(), want, "len {len}");
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
-                assert_eq!(unsafe { dot_avx2(xs, ys) }.to_bits(), want, "len {len}");
-            }
-        }
-    }
 
     #[test]
     fn bounded_passes_agree_with_assigning_from_scratch() {

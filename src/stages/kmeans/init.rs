@@ -6,9 +6,9 @@ use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 
-use super::elkan::dot;
 use super::lloyd::{lloyd, Fit, Update, LINFA_TOLERANCE};
 use super::{max_iterations, ClusterOptions};
+use crate::linalg::dot;
 
 /// The lowest-inertia fit of `n_runs` k-means++ completions of `seeds` to `k` centres (one run
 /// when there is nothing to complete; ties to the earlier run). The starts are drawn one after

@@ -27,6 +27,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::linalg;
 use crate::stages::tfidf::CsrMatrix;
 
 /// The reduced corpus.
@@ -697,36 +698,29 @@ enum Kernel<'a> {
 }
 
 /// Runs `kernel` with the fastest copy of [`fused_rows`] or [`product_rows`] the running CPU
-/// can execute.
+/// can execute (see [`linalg::run_avx2_fma`]).
 fn run_best<const G: usize>(kernel: Kernel, task: &Task) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: these copies of the kernels are compiled for AVX2 and FMA, which the running
-        // CPU has (checked just above); they are otherwise the same safe code.
-        unsafe {
-            match kernel {
-                Kernel::Fused(acc) => fused_rows_avx2::<G>(task, acc),
-                Kernel::Rows { out, cols, width } => product_rows_avx2::<G>(task, out, cols, width),
+    linalg::run_avx2_fma(Lines::<G> { kernel, task });
+}
+
+/// A task's kernel on `G` cache lines, as [`linalg::run_avx2_fma`] runs it.
+struct Lines<'k, 't, const G: usize> {
+    kernel: Kernel<'k>,
+    task: &'t Task<'t>,
+}
+
+impl<const G: usize> linalg::FmaKernel for Lines<'_, '_, G> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<const FMA: bool>(self) {
+        match self.kernel {
+            Kernel::Fused(acc) => fused_rows::<G, FMA>(self.task, acc),
+            Kernel::Rows { out, cols, width } => {
+                product_rows::<G, FMA>(self.task, out, cols, width)
             }
         }
-        return;
     }
-    match kernel {
-        Kernel::Fused(acc) => fused_rows::<G, false>(task, acc),
-        Kernel::Rows { out, cols, width } => product_rows::<G, false>(task, out, cols, width),
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn fused_rows_avx2<const G: usize>(task: &Task, acc: &mut [f32]) {
-    fused_rows::<G, true>(task, acc);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn product_rows_avx2<const G: usize>(task: &Task, out: &mut [f64], cols: usize, width: usize) {
-    product_rows::<G, true>(task, out, cols, width);
 }
 
 /// Non-zeros ahead whose rows of the dense panel (and of the fused product's output) are
@@ -810,21 +804,8 @@ fn product_rows<const G: usize, const FMA: bool>(
 #[inline(always)]
 fn prefetch_lines<const G: usize>(at: *const f32) {
     for line in 0..G {
-        prefetch(at.wrapping_add(line * LANES));
+        linalg::prefetch_read(at.wrapping_add(line * LANES));
     }
-}
-
-/// Asks the CPU to start loading the cache line holding `at` (a hint: any address is
-/// harmless, and other architectures ignore it).
-#[inline(always)]
-pub(crate) fn prefetch(at: *const f32) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch never faults, whatever the address; SSE is part of x86-64.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = at;
 }
 
 /// `y += a · x`.
