@@ -403,6 +403,7 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
 /// writes the report when `args.output` names a file.
 pub(crate) fn run_analysis_with(
     args: RunArgs,
+    sample: Option<usize>,
     keep: impl FnOnce(&zhuti::ThemeModel) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let settings = args.settings();
@@ -421,7 +422,10 @@ pub(crate) fn run_analysis_with(
     }
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
     let model = pool.install(|| {
-        let corpus = ingest::load(&args.inputs())?;
+        let mut corpus = ingest::load(&args.inputs())?;
+        if let Some(n) = sample {
+            crate::cli_model::sample_articles(&mut corpus, n, settings.seed);
+        }
         match &guide {
             Some(guide) => zhuti::ThemeModel::fit_guided(&corpus, &settings, guide, &progress),
             None => zhuti::ThemeModel::fit(&corpus, &settings, &progress),
