@@ -19,9 +19,20 @@ else
   "$zhuti" fit -q "$input" -o "$model"
 fi
 parts="${3:-4}"
-"$zhuti" assign -q --model "$model" "$input" | python3 -c '
+# For JSON Lines input a unit's `line` is its record's line in the stream the process reads, so
+# it is shard-relative under Spark; every other field must be identical. `normalise` sorts by id
+# and blanks `line` (docs/scale.md).
+normalise() {
+  python3 -c '
 import json, sys
-for l in sorted(sys.stdin, key=lambda l: json.loads(l)["id"]): sys.stdout.write(l)' > "$work/single.jsonl"
+rows = [json.loads(l) for l in sys.stdin]
+for r in rows:
+    for u in r["units"] + r["dropped"]:
+        u["line"] = 0
+for r in sorted(rows, key=lambda r: r["id"]):
+    print(json.dumps(r, ensure_ascii=False, sort_keys=True))'
+}
+"$zhuti" assign -q --model "$model" "$input" | normalise > "$work/single.jsonl"
 
 ZHUTI="$zhuti" MODEL="$model" INPUT="$input" PARTS="$parts" OUT="$work/spark.jsonl" python3 - <<'PY'
 import json, os, shlex
@@ -38,8 +49,10 @@ with open(os.environ["OUT"], "w") as f:
 print(f"spark: {len(out)} articles in {lines.getNumPartitions()} partitions")
 spark.stop()
 PY
+normalise < "$work/spark.jsonl" > "$work/spark.norm.jsonl"
+mv "$work/spark.norm.jsonl" "$work/spark.jsonl"
 if cmp -s "$work/single.jsonl" "$work/spark.jsonl"; then
-  echo "spark-assign: OK, $(wc -l < "$work/spark.jsonl") lines equal to a single zhuti assign run"
+  echo "spark-assign: OK, $(wc -l < "$work/spark.jsonl") articles equal to a single zhuti assign run (but shard-relative line)"
 else
   echo "spark-assign: MISMATCH" >&2
   diff <(head -c 2000 "$work/single.jsonl") <(head -c 2000 "$work/spark.jsonl") >&2 || true
