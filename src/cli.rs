@@ -476,6 +476,7 @@ pub(crate) fn thread_pool(threads: Threads) -> Result<rayon::ThreadPool, Failure
 /// writes the report when `args.output` names a file.
 pub(crate) fn run_analysis_with(
     args: RunArgs,
+    sample: Option<usize>,
     keep: impl FnOnce(&mut zhuti::ThemeModel) -> Result<(), Error>,
 ) -> Result<(), Failure> {
     let settings = args.settings();
@@ -494,7 +495,10 @@ pub(crate) fn run_analysis_with(
     }
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
     let mut model = pool.install(|| {
-        let corpus = ingest::load(&args.inputs())?;
+        let mut corpus = ingest::load(&args.inputs())?;
+        if let Some(n) = sample {
+            crate::cli_model::sample_articles(&mut corpus, n, settings.seed);
+        }
         match &guide {
             Some(guide) => zhuti::ThemeModel::fit_guided(&corpus, &settings, guide, &progress),
             None => zhuti::ThemeModel::fit(&corpus, &settings, &progress),
