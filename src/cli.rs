@@ -12,6 +12,7 @@ use zhuti::kmeans::KChoice;
 use zhuti::lsa::DimsChoice;
 use zhuti::report::{self, Format};
 use zhuti::tfidf::IdfWeighting;
+use zhuti::timeline::Period;
 use zhuti::units::UnitKind;
 use zhuti::{Error, Settings};
 
@@ -238,6 +239,10 @@ pub struct TuningArgs {
     /// Where a term's idf (how specific it is) comes from.
     #[arg(long, value_enum, default_value_t = IdfArg::Blend)]
     pub idf: IdfArg,
+
+    /// Time bucket of the timeline: day, week, month, quarter, or auto (12–60 buckets).
+    #[arg(long, default_value_t = Settings::default().period, value_parser = parse_period)]
+    pub period: Period,
 }
 
 /// idf sources as the CLI spells them.
@@ -251,6 +256,10 @@ pub enum IdfArg {
 }
 
 fn parse_k(s: &str) -> Result<KChoice, String> {
+    s.parse()
+}
+
+fn parse_period(s: &str) -> Result<Period, String> {
     s.parse()
 }
 
@@ -285,6 +294,7 @@ impl TuningArgs {
         settings.clean.headings = !self.no_headings;
         settings.tfidf.min_df = self.min_df;
         settings.tfidf.max_df = self.max_df;
+        settings.period = self.period;
         settings.tfidf.idf = match self.idf {
             IdfArg::Blend => IdfWeighting::Blend,
             IdfArg::Corpus => IdfWeighting::Corpus,

@@ -30,6 +30,7 @@ pub mod report;
 pub mod seeds;
 pub mod settings;
 pub mod stages;
+pub mod timeline;
 
 pub use analysis::Analysis;
 pub use error::{Error, Result};

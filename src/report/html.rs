@@ -1190,6 +1190,10 @@ mod tests {
                         },
                     ],
                     label: None,
+                    date: None,
+                    date_from: None,
+                    source: None,
+                    source_from: None,
                 })
                 .collect(),
             units: (0..units)
@@ -1218,6 +1222,8 @@ mod tests {
                     duplicate_of: None,
                 })
                 .collect(),
+            timeline: None,
+            sources: None,
             map: (0..units).map(|i| [i as f64, (i % 7) as f64]).collect(),
             warnings: vec![],
         }

@@ -12,6 +12,7 @@ use crate::stages::kmeans::KChoice;
 use crate::stages::lsa::DimsChoice;
 use crate::stages::tfidf::TfidfOptions;
 use crate::stages::units::UnitKind;
+use crate::timeline::Period;
 
 /// All settings of an analysis. `Settings::default()` is what `zhuti` runs with no flags.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,6 +39,8 @@ pub struct Settings {
     /// Vocabulary pruning.
     #[serde(flatten)]
     pub tfidf: TfidfOptions,
+    /// Time bucket of the timeline (`--period`): `auto` picks day, week, month or quarter.
+    pub period: Period,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             k_max: 20,
             clean: CleanOptions::default(),
             tfidf: TfidfOptions::default(),
+            period: Period::Auto,
         }
     }
 }

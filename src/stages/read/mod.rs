@@ -112,6 +112,10 @@ fn resolve_article(article: &mut Article, warnings: &mut Vec<String>) {
     if article.source.is_some() && article.source_from.is_none() {
         article.source_from = Some(SourceFrom::Field);
     }
+    // Full-width forms and padding are not part of a name.
+    if let Some(name) = article.source.take() {
+        article.source = Some(crate::stages::clean::fold_width(&name).trim().to_string());
+    }
     if article
         .source
         .as_deref()

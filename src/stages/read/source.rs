@@ -44,6 +44,9 @@ pub fn metadata_lines(text: &str) -> Meta {
         .filter(|l| !l.is_empty())
         .take(METADATA_LINES);
     for line in lines {
+        // Seed-style pinyin glosses (`互聯(lián)網(wǎng)`) are no part of a name.
+        let line = crate::stages::clean::strip_pinyin_glosses(line);
+        let line = line.as_str();
         if line.chars().count() > MAX_LINE_CHARS {
             continue;
         }
@@ -79,11 +82,14 @@ const SENTENCE_MARKS: [char; 7] = ['。', '！', '？', '；', '，', ',', '!'];
 
 /// `来源:互联网   发布日期:…` → `互联网`.
 fn labelled_source(line: &str) -> Option<String> {
-    let label = SOURCE_LABELS
-        .iter()
-        .find_map(|l| line.find(l).map(|at| at + l.len()))?;
-    let rest = line.get(label..)?.trim_start();
-    let rest = rest.strip_prefix([':', '：']).unwrap_or(rest).trim_start();
+    // `来源：` with its colon: `灵感来源日本` is a sentence, not a label.
+    let rest = SOURCE_LABELS.iter().find_map(|l| {
+        line.match_indices(l).find_map(|(at, _)| {
+            let after = line.get(at + l.len()..)?.trim_start();
+            after.strip_prefix([':', '：'])
+        })
+    })?;
+    let rest = rest.trim_start();
     let name: String = rest
         .chars()
         .take_while(|c| !c.is_whitespace() && !matches!(c, '|' | '丨' | '｜' | '/' | '，' | ','))
@@ -154,6 +160,11 @@ mod tests {
         assert_eq!(meta.source.as_deref(), Some("国际金融报"));
         let meta = metadata_lines("每日經濟新聞 2024-09-20 16:43:20\n“前期更多出現的是”");
         assert_eq!(meta.source.as_deref(), Some("每日經濟新聞"));
+        // A 来源 inside a sentence is no label.
+        assert_eq!(
+            metadata_lines("唐朝混混杨树鹏：《唐朝》故事灵感来源日本").source,
+            None
+        );
     }
 
     #[test]
