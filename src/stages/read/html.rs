@@ -33,7 +33,7 @@ const MIN_BODY_LETTERS: usize = 20;
 const CHARSET_SCAN_BYTES: usize = 4096;
 
 /// `<meta>` names and properties that hold the publication time, most trusted first.
-const DATE_META: [&str; 12] = [
+const DATE_META: [&str; 16] = [
     "article:published_time",
     "og:article:published_time",
     "og:release_date",
@@ -46,6 +46,11 @@ const DATE_META: [&str; 12] = [
     "dc.date",
     "dc.date.issued",
     "weibo:article:create_at",
+    "firstpublishedtime",
+    "publishedtime",
+    // Update times last: better than no date, as a page is mostly updated the day it is out.
+    "dateupdate",
+    "lastmodifiedtime",
 ];
 
 /// Reads one saved page: charset, main text, title, date, source.
@@ -114,6 +119,7 @@ pub fn read_str(html: &str, path: &Path) -> Result<Page> {
         .map(String::as_str)
         .chain(json_ld.as_ref().and_then(|m| m.published_time.as_deref()))
         .chain(declared.time.iter().map(String::as_str))
+        .chain(declared.dated_elements.iter().map(String::as_str))
         .find_map(|raw| dates::parse(raw).ok().or_else(|| dates::find_in_line(raw)))
         .or_else(|| dateline(&visible, near));
     let suffix = declared
@@ -136,10 +142,11 @@ pub fn read_str(html: &str, path: &Path) -> Result<Page> {
     })
 }
 
-/// The page's text lines, trimmed, blank ones gone.
+/// The page's text lines, trimmed, blank ones and URLs written out in the text gone.
 fn paragraphs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
+        let line = without_urls(line);
         let line = line.trim_matches(|c: char| c.is_whitespace());
         if line.is_empty() {
             continue;
@@ -150,6 +157,33 @@ fn paragraphs(text: &str) -> String {
         out.push_str(line);
     }
     out
+}
+
+/// `line` without the URLs written in it (`http://…`, `https://…`, `www.…`): an address is no
+/// part of what the article says.
+fn without_urls(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains("http") && !line.contains("www.") {
+        return line.into();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    loop {
+        let next = ["https://", "http://", "www."]
+            .iter()
+            .filter_map(|p| rest.find(p))
+            .min();
+        let Some(at) = next else {
+            out.push_str(rest);
+            break;
+        };
+        out.push_str(rest.get(..at).unwrap_or_default());
+        let tail = rest.get(at..).unwrap_or_default();
+        let end = tail
+            .find(|c: char| !(c.is_ascii_graphic()) || matches!(c, '"' | '\'' | '<' | '>'))
+            .unwrap_or(tail.len());
+        rest = tail.get(end..).unwrap_or_default();
+    }
+    out.into()
 }
 
 /// What the page's `<head>` (and its one `<h1>`, its `<time>`) declare.
@@ -164,6 +198,8 @@ struct Declared {
     dates: Vec<String>,
     /// `<time datetime>` values.
     time: Vec<String>,
+    /// Short texts of elements whose class or id names a date or time (`post-date`).
+    dated_elements: Vec<String>,
 }
 
 fn declared_meta(doc: &Document) -> Declared {
@@ -209,6 +245,16 @@ fn declared_meta(doc: &Document) -> Declared {
         let t = node.text().trim().to_string();
         if !t.is_empty() {
             found.title = Some(t);
+        }
+    }
+    for node in doc
+        .select(r#"[class*="date"], [class*="time"], [id*="date"], [id*="time"]"#)
+        .nodes()
+    {
+        let text = node.text();
+        let text = text.trim();
+        if text.chars().count() <= 40 && dates::find_in_line(text).is_some() {
+            found.dated_elements.push(text.to_string());
         }
     }
     for node in doc.select("time").nodes() {
