@@ -322,3 +322,22 @@ fn bad_web_input_warns_or_errors_and_writes_nothing() {
     assert_eq!(docs[1]["title"], "央行宣布降准");
     assert_eq!(docs[1]["source"], "新浪网");
 }
+
+#[test]
+fn html_report_draws_time_and_source_charts() {
+    let out = common::run(&["--format", "html", "-q"]);
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        page.contains("<svg id=\"timeline-stacked\""),
+        "no stacked area"
+    );
+    // One hover strip per month, 2023-07..2024-09, and a small chart per theme.
+    assert_eq!(page.matches("<rect class=\"hover\"").count(), 15);
+    assert!(page.contains("<title>2023-11 · "), "no hover values");
+    // The seeds have 8 themes.
+    assert_eq!(page.matches("<figure class=\"small ").count(), 8);
+    assert!(page.contains("<table id=\"source-theme-heatmap\""));
+    assert!(page.contains("<span class=\"title\">国际金融报</span>"));
+    // Offline: nothing fetched.
+    assert!(!page.contains("src=\"http"));
+}

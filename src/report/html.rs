@@ -153,6 +153,7 @@ fn write_page(a: &Analysis, out: &mut String) -> fmt::Result {
     write_overview(a, out)?;
     write_map(a, out)?;
     out.push_str("</div>\n");
+    super::timeline_html::write(a, out)?;
     write_heatmap(a, out)?;
     write_themes(a, out)?;
     write_dropped(a, out)?;

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 pub mod html;
 pub mod json;
 pub mod text;
+mod timeline_html;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
