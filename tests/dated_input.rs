@@ -341,3 +341,35 @@ fn html_report_draws_time_and_source_charts() {
     // Offline: nothing fetched.
     assert!(!page.contains("src=\"http"));
 }
+
+#[test]
+fn eval_carries_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ev.jsonl");
+    std::fs::write(
+        &file,
+        "{\"id\":\"a\",\"label\":\"x\",\"date\":\"2024-03-01\",\"text\":\"国务院常务会议研究部署进一步稳就业措施，要求各地加大对重点群体就业的支持力度。\"}\n\
+         {\"id\":\"b\",\"label\":\"y\",\"date\":\"2024/4/2\",\"text\":\"中国女排在世界杯比赛中战胜对手，获得冠军，队员们表现出色，教练组给予高度评价。\"}\n",
+    )
+    .unwrap();
+    let report = common::run_json(&[
+        "eval",
+        file.to_str().unwrap(),
+        "--k",
+        "2",
+        "--min-df",
+        "1",
+        "--period",
+        "month",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(report["dated"][0]["date"], "2024-03-01");
+    assert_eq!(report["dated"][1]["date"], "2024-04-02");
+    assert_eq!(report["dated"][1]["label"], "y");
+    assert_eq!(
+        report["timeline"]["buckets"],
+        serde_json::json!(["2024-03", "2024-04"])
+    );
+}

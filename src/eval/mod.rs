@@ -475,6 +475,7 @@ pub fn evaluate(
     let mut runs = Vec::with_capacity(seeds.len());
     let mut predictions = Vec::with_capacity(seeds.len());
     let mut first: Option<(crate::analysis::Params, Labelled)> = None;
+    let mut dated_run = None;
     for &seed in &seeds {
         let settings = crate::Settings {
             seed,
@@ -488,6 +489,19 @@ pub fn evaluate(
         });
         predictions.push(labelled.pred.clone());
         if first.is_none() {
+            let dated: Vec<DatedArticle> = analysis
+                .documents
+                .iter()
+                .filter_map(|d| {
+                    Some(DatedArticle {
+                        id: d.id.clone(),
+                        date: d.date.clone()?,
+                        label: d.label.clone(),
+                        theme: d.theme_mix.first().map(|m| m.theme),
+                    })
+                })
+                .collect();
+            dated_run = Some((analysis.timeline, dated));
             first = Some((analysis.params, labelled));
         }
     }
@@ -506,6 +520,8 @@ pub fn evaluate(
         unclustered: labelled.unclustered,
         params,
         contingency: theme_labels(&labelled),
+        timeline: dated_run.as_ref().and_then(|(t, _)| t.clone()),
+        dated: dated_run.map(|(_, d)| d).unwrap_or_default(),
     })
 }
 
@@ -566,6 +582,28 @@ pub struct Report {
     pub params: crate::analysis::Params,
     /// Theme × label counts of the first run.
     pub contingency: Vec<ThemeLabels>,
+    /// The first run's themes over time (as in the analysis JSON), when articles are dated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<crate::timeline::Timeline>,
+    /// Each dated article of the first run: id, date and main theme, to plot scored batches
+    /// on the same timeline as an analysis.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dated: Vec<DatedArticle>,
+}
+
+/// One dated article of an evaluation run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatedArticle {
+    /// Article id.
+    pub id: String,
+    /// ISO day.
+    pub date: String,
+    /// Its gold label, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Its largest theme (1-based), absent if no unit was clustered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theme: Option<usize>,
 }
 
 /// Renders `report` for the terminal: the scores table, then what each theme holds.
