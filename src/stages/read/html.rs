@@ -282,7 +282,7 @@ fn visible_lines(doc: &Document) -> Vec<String> {
     let Some(body) = root.nodes().first() else {
         return lines;
     };
-    let mut stack: Vec<(NodeRef, bool)> = vec![(body.clone(), false)];
+    let mut stack: Vec<(NodeRef, bool)> = vec![(*body, false)];
     let flush = |line: &mut String, lines: &mut Vec<String>| {
         let t = line.split_whitespace().collect::<Vec<_>>().join(" ");
         if !t.is_empty() {
@@ -312,7 +312,7 @@ fn visible_lines(doc: &Document) -> Vec<String> {
         let block = BLOCKS.contains(&name.as_str());
         if block {
             flush(&mut line, &mut lines);
-            stack.push((node.clone(), true));
+            stack.push((node, true));
         }
         for child in node.children().into_iter().rev() {
             stack.push((child, false));
