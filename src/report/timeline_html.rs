@@ -159,10 +159,10 @@ fn write_multiples(a: &Analysis, t: &Timeline, out: &mut String) -> fmt::Result 
         for (i, s) in series.shares.iter().enumerate() {
             writeln!(
                 out,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill-opacity=\"0\" fill=\"#000\">\
-                 <title>{}: {:.1}% ({} units)</title></circle>",
-                x(i),
-                y(*s),
+                "<rect class=\"pt\" x=\"{:.1}\" y=\"{:.1}\" width=\"6\" height=\"6\" \
+                 fill-opacity=\"0\" fill=\"#000\"><title>{}: {:.1}% ({} units)</title></rect>",
+                x(i) - 3.0,
+                y(*s) - 3.0,
                 escape(t.buckets.get(i).map_or("", String::as_str)),
                 s * 100.0,
                 series.counts.get(i).copied().unwrap_or(0)
