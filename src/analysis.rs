@@ -30,6 +30,12 @@ pub struct Analysis {
     pub units: Vec<UnitOut>,
     /// Every unit left out of clustering, in corpus order.
     pub dropped: Vec<DroppedOut>,
+    /// Themes over time; absent when no article is dated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<crate::timeline::Timeline>,
+    /// Themes by source; absent when no article has a source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources: Option<crate::timeline::Sources>,
     /// 2-D coordinates of every unit (same order as `units`) for maps; not part of the JSON.
     #[serde(skip)]
     pub map: Vec<[f64; 2]>,
@@ -201,6 +207,18 @@ pub struct Document {
     /// Gold label from JSONL, when present.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The article's day, ISO `YYYY-MM-DD`; absent when undated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Where the date came from: `field`, `html`, `filename` or `text`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_from: Option<crate::stages::read::DateFrom>,
+    /// The outlet or site; absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Where the source came from: `field`, `html` or `text`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_from: Option<crate::stages::read::SourceFrom>,
 }
 
 /// One theme's share of an article.

@@ -16,6 +16,7 @@ use zhuti::report::{self, Format};
 use zhuti::settings::defs::{self, Setting};
 use zhuti::settings::Threads;
 use zhuti::settings::{CleanOptions, DimsChoice, IdfWeighting, KChoice, TfidfOptions, UnitKind};
+use zhuti::timeline::Period;
 use zhuti::{Error, Settings};
 
 use crate::progress_bar::StderrProgress;
@@ -294,6 +295,10 @@ pub struct TuningArgs {
     #[arg(long = defs::IDF.name, help = defs::IDF.help, value_enum,
           default_value_t = IdfArg::from(defs::IDF.default))]
     pub idf: IdfArg,
+
+    /// Time bucket of the timeline: day, week, month, quarter, or auto (12–60 buckets).
+    #[arg(long, default_value_t = Settings::default().period, value_parser = parse_period)]
+    pub period: Period,
 }
 
 /// idf sources as the CLI spells them.
@@ -360,6 +365,7 @@ impl TuningArgs {
                 max_df: self.max_df,
                 idf: self.idf.into(),
             },
+            period: self.period,
             ..Settings::default()
         }
     }
@@ -461,6 +467,10 @@ fn run_analysis(args: RunArgs) -> Result<(), Failure> {
     // analysis (a string per unit) piece by piece would only make the user wait.
     std::mem::forget(analysis);
     Ok(written?)
+}
+
+fn parse_period(s: &str) -> Result<Period, String> {
+    s.parse()
 }
 
 /// A thread pool of the size `--threads` asks for.
@@ -624,10 +634,10 @@ mod tests {
     /// Every long flag of `zhuti` and of `zhuti eval`, with clap's own `help` and `version`.
     fn long_flags() -> BTreeSet<String> {
         let command = Cli::command();
-        let eval = command.find_subcommand("eval").cloned();
+        let subcommands: Vec<_> = command.get_subcommands().cloned().collect();
         let mut flags: BTreeSet<String> = [command]
             .into_iter()
-            .chain(eval)
+            .chain(subcommands)
             .flat_map(|c| {
                 c.get_arguments()
                     .filter_map(|a| a.get_long().map(str::to_string))

@@ -40,6 +40,15 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// A web page that cannot be read as an article (no readable body, too large).
+    #[error("{path}: {reason}")]
+    Html {
+        /// The page.
+        path: PathBuf,
+        /// What is wrong with it and what to do.
+        reason: String,
+    },
+
     /// A `.gz` file that does not decompress.
     #[error("{path}: cannot decompress gzip data: {reason}; check that the file is complete")]
     Gzip {

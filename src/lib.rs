@@ -49,6 +49,7 @@ pub mod report;
 pub mod seeds;
 pub mod settings;
 mod stages;
+pub mod timeline;
 
 pub use analysis::Analysis;
 pub use error::{Error, ModelProblem, Result, SettingProblem};
@@ -66,7 +67,9 @@ pub mod ingest {
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::stages::{clean, ingest, kmeans, label, lsa, refine, segment, tfidf, units};
+    pub use crate::stages::{
+        clean, ingest, kmeans, label, lsa, read, refine, segment, tfidf, units,
+    };
 }
 
 /// Version of the JSON document ([`Analysis`]); bumped only for incompatible changes.

@@ -866,9 +866,13 @@ pub fn assemble(
         units: described.units,
         dropped: described.dropped,
         map,
+        timeline: None,
+        sources: None,
         lineage: None,
         warnings: corpus.warnings.clone(),
     };
+    let mut analysis = analysis;
+    crate::timeline::add_sections(&mut analysis, settings.period);
     progress.finish(Stage::Label);
     analysis
 }
@@ -937,6 +941,19 @@ fn describe(
     for &doc in &unit_docs {
         units_per_doc[doc] += 1;
     }
+    // Sources are names readers compare: written as the cleaned text is (t2s on by default).
+    let converter = corpus
+        .articles
+        .iter()
+        .any(|a| a.source.is_some())
+        .then(|| clean::Converter::new(settings.clean.t2s));
+    let source_of = |a: &crate::stages::ingest::Article| {
+        a.source.as_deref().map(|s| {
+            converter
+                .as_ref()
+                .map_or_else(|| s.to_string(), |c| c.convert(s))
+        })
+    };
     let documents = corpus
         .articles
         .iter()
@@ -958,6 +975,10 @@ fn describe(
                 })
                 .collect(),
             label: article.label.clone(),
+            date: article.date.clone(),
+            date_from: article.date_from,
+            source: source_of(article),
+            source_from: article.source_from,
         })
         .collect();
     drop(cleaned);

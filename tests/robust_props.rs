@@ -24,7 +24,9 @@ fn article(text: String, origin: Origin) -> Article {
         title: None,
         label: None,
         date: None,
+        date_from: None,
         source: None,
+        source_from: None,
         text,
         origin,
     }

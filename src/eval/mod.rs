@@ -466,7 +466,8 @@ pub fn evaluate(
     }
     // Without `seeds`, the one seed of the settings.
     let (&first_seed, more_seeds) = seeds.split_first().unwrap_or((&settings.seed, &[]));
-    let run = |seed: u64| -> Result<(Run, crate::analysis::Params, Labelled)> {
+    type Dated = (Option<crate::timeline::Timeline>, Vec<DatedArticle>);
+    let run = |seed: u64| -> Result<(Run, crate::analysis::Params, Labelled, Dated)> {
         let settings = crate::Settings {
             seed,
             ..settings.clone()
@@ -474,15 +475,33 @@ pub fn evaluate(
         let analysis = crate::analyze(corpus, &settings, progress)?;
         let labelled = Labelled::from_analysis(&analysis);
         let scores = Scores::new(&labelled.truth, &labelled.pred)?;
-        Ok((Run { seed, scores }, analysis.params, labelled))
+        let dated: Vec<DatedArticle> = analysis
+            .documents
+            .iter()
+            .filter_map(|d| {
+                Some(DatedArticle {
+                    id: d.id.clone(),
+                    date: d.date.clone()?,
+                    label: d.label.clone(),
+                    theme: d.theme_mix.first().map(|m| m.theme),
+                })
+            })
+            .collect();
+        Ok((
+            Run { seed, scores },
+            analysis.params,
+            labelled,
+            (analysis.timeline, dated),
+        ))
     };
-    let (first_run, params, labelled) = run(first_seed)?;
+    let (first_run, params, labelled, dated_run) = run(first_seed)?;
+    let dated_run = Some(dated_run);
     let mut runs = Vec::with_capacity(1 + more_seeds.len());
     let mut predictions = Vec::with_capacity(1 + more_seeds.len());
     runs.push(first_run);
     predictions.push(labelled.pred.clone());
     for &seed in more_seeds {
-        let (more_run, _, more_labelled) = run(seed)?;
+        let (more_run, _, more_labelled, _) = run(seed)?;
         runs.push(more_run);
         predictions.push(more_labelled.pred);
     }
@@ -498,6 +517,8 @@ pub fn evaluate(
         unclustered: labelled.unclustered,
         params,
         contingency: theme_labels(&labelled),
+        timeline: dated_run.as_ref().and_then(|(t, _)| t.clone()),
+        dated: dated_run.map(|(_, d)| d).unwrap_or_default(),
     })
 }
 
@@ -558,6 +579,28 @@ pub struct Report {
     pub params: crate::analysis::Params,
     /// Theme × label counts of the first run.
     pub contingency: Vec<ThemeLabels>,
+    /// The first run's themes over time (as in the analysis JSON), when articles are dated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<crate::timeline::Timeline>,
+    /// Each dated article of the first run: id, date and main theme, to plot scored batches
+    /// on the same timeline as an analysis.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dated: Vec<DatedArticle>,
+}
+
+/// One dated article of an evaluation run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatedArticle {
+    /// Article id.
+    pub id: String,
+    /// ISO day.
+    pub date: String,
+    /// Its gold label, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Its largest theme (1-based), absent if no unit was clustered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theme: Option<usize>,
 }
 
 /// Renders `report` for the terminal: the scores table, then what each theme holds.

@@ -153,6 +153,7 @@ fn write_page(a: &Analysis, out: &mut String) -> fmt::Result {
     write_overview(a, out)?;
     write_map(a, out)?;
     out.push_str("</div>\n");
+    super::timeline_html::write(a, out)?;
     write_heatmap(a, out)?;
     write_themes(a, out)?;
     write_dropped(a, out)?;
@@ -1190,6 +1191,10 @@ mod tests {
                         },
                     ],
                     label: None,
+                    date: None,
+                    date_from: None,
+                    source: None,
+                    source_from: None,
                 })
                 .collect(),
             units: (0..units)
@@ -1218,6 +1223,8 @@ mod tests {
                     duplicate_of: None,
                 })
                 .collect(),
+            timeline: None,
+            sources: None,
             map: (0..units).map(|i| [i as f64, (i % 7) as f64]).collect(),
             lineage: None,
             warnings: vec![],

@@ -46,6 +46,8 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
         documents,
         units,
         dropped,
+        timeline,
+        sources,
         map: _,
         lineage,
         warnings: _,
@@ -66,6 +68,14 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
     write_list(&mut out, units, &mut buffers)?;
     out.write_all(b",\n  \"dropped\": ")?;
     write_list(&mut out, dropped, &mut buffers)?;
+    if let Some(timeline) = timeline {
+        out.write_all(b",\n  \"timeline\": ")?;
+        write_pretty(&mut out, timeline, 1)?;
+    }
+    if let Some(sources) = sources {
+        out.write_all(b",\n  \"sources\": ")?;
+        write_pretty(&mut out, sources, 1)?;
+    }
     if let Some(lineage) = lineage {
         out.write_all(b",\n  \"lineage\": ")?;
         write_pretty(&mut out, lineage, 1)?;

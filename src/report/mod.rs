@@ -11,6 +11,7 @@ pub mod assigned;
 pub mod html;
 pub mod json;
 pub mod text;
+mod timeline_html;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -119,9 +119,78 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
             String::new()
         };
         writeln!(out, "   articles  {}{more}", shown.join(" · "))?;
+        write_time_and_sources(a, theme.id, out)?;
     }
 
     write_mix(a, out)
+}
+
+/// Sparkline levels, lowest to highest.
+const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A theme's share over time as one line (`▁▂▅█▃`, scaled to its own peak; a blank for a
+/// bucket with no dated unit at all).
+pub fn sparkline(shares: &[f64], totals: &[usize]) -> String {
+    let max = shares.iter().copied().fold(0.0, f64::max);
+    shares
+        .iter()
+        .zip(totals)
+        .map(|(&s, &n)| {
+            if n == 0 {
+                ' '
+            } else if max <= 0.0 {
+                SPARKS[0]
+            } else {
+                let level = ((s / max) * (SPARKS.len() - 1) as f64).round() as usize;
+                SPARKS[level.min(SPARKS.len() - 1)]
+            }
+        })
+        .collect()
+}
+
+/// `over time` and `sources` lines of theme `id`, when the corpus has dates / sources.
+fn write_time_and_sources(a: &Analysis, id: usize, out: &mut String) -> std::fmt::Result {
+    if let Some(t) = &a.timeline {
+        if let Some(series) = t.themes.iter().find(|s| s.theme == id) {
+            let (first, last) = (
+                t.buckets.first().map_or("", String::as_str),
+                t.buckets.last().map_or("", String::as_str),
+            );
+            let peak = series
+                .peak
+                .as_deref()
+                .map_or(String::new(), |p| format!(" peak {p}"));
+            writeln!(
+                out,
+                "   over time {first} {} {last}{peak}",
+                sparkline(&series.shares, &t.units)
+            )?;
+        }
+    }
+    if a.sources.is_some() {
+        let source_of: BTreeMap<&str, &str> = a
+            .documents
+            .iter()
+            .filter_map(|d| Some((d.id.as_str(), d.source.as_deref()?)))
+            .collect();
+        let mut per_source: BTreeMap<&str, usize> = BTreeMap::new();
+        for unit in a.units.iter().filter(|u| u.theme == id) {
+            if let Some(s) = source_of.get(unit.doc.as_str()) {
+                *per_source.entry(s).or_default() += 1;
+            }
+        }
+        let mut ranked: Vec<(&str, usize)> = per_source.into_iter().collect();
+        ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+        if !ranked.is_empty() {
+            let shown: Vec<String> = ranked
+                .iter()
+                .take(4)
+                .map(|(s, n)| format!("{s} ({n})"))
+                .collect();
+            writeln!(out, "   sources   {}", shown.join(" · "))?;
+        }
+    }
+    Ok(())
 }
 
 fn write_mix(a: &Analysis, out: &mut String) -> std::fmt::Result {

@@ -16,6 +16,7 @@ pub use crate::stages::units::UnitKind;
 
 use serde::Serialize;
 
+use crate::timeline::Period;
 pub use choice::Threads;
 
 use crate::error::Result;
@@ -50,6 +51,8 @@ pub struct Settings {
     /// Vocabulary pruning.
     #[serde(flatten)]
     pub tfidf: TfidfOptions,
+    /// Time bucket of the timeline (`--period`): `auto` picks day, week, month or quarter.
+    pub period: Period,
 }
 
 impl Default for Settings {
@@ -65,6 +68,7 @@ impl Default for Settings {
             k_max: defs::K_MAX.default,
             clean: CleanOptions::default(),
             tfidf: TfidfOptions::default(),
+            period: Period::Auto,
         }
     }
 }

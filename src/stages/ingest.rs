@@ -1,8 +1,10 @@
 //! The ingest stage: turn paths (files, folders, `-` for stdin) into [`Article`]s.
 //!
-//! `.txt` and `.md` files are one article each; `.jsonl` files hold one article per line
-//! (`{"id", "text"}` plus optional `title`, `label`, `date`, `source`). Any of them may be
-//! gzip-compressed (`.gz`). Text is decoded from UTF-8, UTF-8 with BOM, UTF-16 with BOM or
+//! `.txt`, `.md`, `.html` and `.htm` files are one article each (Markdown and HTML are read
+//! to plain text by [`super::read`]); `.jsonl` files hold one article per line (`{"id",
+//! "text"}` or `{"id", "html"}`, plus optional `title`, `label`, `date`, `source`). Any of them
+//! may be gzip-compressed (`.gz`). Every article then gets its date and source
+//! ([`super::read::resolve`]). Text is decoded from UTF-8, UTF-8 with BOM, UTF-16 with BOM or
 //! GB18030/GBK, so a GBK file gives exactly the same articles as its UTF-8 twin.
 // Input handling: no indexing that could panic on what users feed in.
 #![deny(clippy::indexing_slicing)]
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::stages::read::{self, DateFrom, SourceFrom};
 
 /// One article as read from the input, before any cleaning.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,10 +26,15 @@ pub struct Article {
     pub title: Option<String>,
     /// The JSONL `label` (gold category), used by evaluation.
     pub label: Option<String>,
-    /// The JSONL `date`, passed through to reports.
+    /// The article's day, ISO `YYYY-MM-DD` once [`load`] resolved it (before: the raw JSONL
+    /// `date`).
     pub date: Option<String>,
-    /// The JSONL `source`, passed through to reports.
+    /// Where [`Article::date`] came from; `None` while undated.
+    pub date_from: Option<DateFrom>,
+    /// The outlet or site (JSONL `source`, HTML page, metadata line).
     pub source: Option<String>,
+    /// Where [`Article::source`] came from.
+    pub source_from: Option<SourceFrom>,
     /// The decoded text; paragraphs are separated by line breaks.
     pub text: String,
     /// Where the text came from, which decides how source lines are numbered.
@@ -41,7 +49,9 @@ impl Article {
             title: None,
             label: None,
             date: None,
+            date_from: None,
             source: None,
+            source_from: None,
             text: text.into(),
             origin: Origin::TextFile,
         }
@@ -97,7 +107,7 @@ impl Input {
 }
 
 /// Which files inside a folder are articles.
-const ARTICLE_EXTENSIONS: [&str; 3] = ["txt", "md", "jsonl"];
+const ARTICLE_EXTENSIONS: [&str; 5] = ["txt", "md", "html", "htm", "jsonl"];
 
 /// Reads every input into one corpus.
 ///
@@ -113,7 +123,8 @@ pub fn load(inputs: &[Input]) -> Result<Corpus> {
         match input {
             Input::Stdin => {
                 let bytes = read_all(std::io::stdin(), Path::new("-"), Path::new("<stdin>"))?;
-                let articles = read_bytes(bytes, Path::new("<stdin>"), None)?;
+                let articles =
+                    read_bytes_into(bytes, Path::new("<stdin>"), None, &mut corpus.warnings)?;
                 corpus.articles.extend(articles);
             }
             Input::Memory { id, text } => corpus.articles.push(Article {
@@ -121,13 +132,16 @@ pub fn load(inputs: &[Input]) -> Result<Corpus> {
                 title: None,
                 label: None,
                 date: None,
+                date_from: None,
                 source: None,
+                source_from: None,
                 text: text.clone(),
                 origin: Origin::TextFile,
             }),
             Input::Path(path) => load_path(&mut corpus, path)?,
         }
     }
+    read::resolve(&mut corpus);
     if corpus.articles.is_empty() {
         let what = inputs
             .iter()
@@ -176,7 +190,12 @@ fn load_path(corpus: &mut Corpus, path: &Path) -> Result<()> {
         };
         match load_file(corpus, entry.path(), kind) {
             Ok(()) => {}
-            Err(err @ (Error::Binary { .. } | Error::Undecodable { .. } | Error::Gzip { .. })) => {
+            Err(
+                err @ (Error::Binary { .. }
+                | Error::Undecodable { .. }
+                | Error::Gzip { .. }
+                | Error::Html { .. }),
+            ) => {
                 corpus.warnings.push(format!("skipped {err}"));
             }
             Err(Error::Read { path, source }) => {
@@ -211,8 +230,12 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 /// How a file's content is split into articles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
-    /// The whole file is one article (`.txt`, `.md`, anything named explicitly).
+    /// The whole file is one article (`.txt`, anything named explicitly).
     Text,
+    /// One Markdown article (`.md`), read to plain text.
+    Markdown,
+    /// One saved web page (`.html`, `.htm`): its main text, title, date and source.
+    Html,
     /// One article per line (`.jsonl`).
     Jsonl,
 }
@@ -227,10 +250,11 @@ impl FileKind {
         if !ARTICLE_EXTENSIONS.contains(&ext) {
             return None;
         }
-        Some(if ext == "jsonl" {
-            FileKind::Jsonl
-        } else {
-            FileKind::Text
+        Some(match ext {
+            "jsonl" => FileKind::Jsonl,
+            "md" => FileKind::Markdown,
+            "html" | "htm" => FileKind::Html,
+            _ => FileKind::Text,
         })
     }
 }
@@ -241,7 +265,7 @@ fn load_file(corpus: &mut Corpus, path: &Path, kind: FileKind) -> Result<()> {
         source,
     })?;
     let raw = read_all(file, path, path)?;
-    let articles = read_bytes(raw, path, Some(kind))?;
+    let articles = read_bytes_into(raw, path, Some(kind), &mut corpus.warnings)?;
     corpus.articles.extend(articles);
     Ok(())
 }
@@ -251,11 +275,27 @@ fn load_file(corpus: &mut Corpus, path: &Path, kind: FileKind) -> Result<()> {
 /// for JSON Lines. `kind: None` sniffs: text starting with `{` is JSON Lines (used for stdin).
 /// `path` names the input in ids and error messages.
 pub fn read_bytes(raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<Vec<Article>> {
+    read_bytes_into(raw, path, kind, &mut Vec::new())
+}
+
+/// [`read_bytes`], adding what the readers warn about (a page whose charset lies) to
+/// `warnings`.
+fn read_bytes_into(
+    raw: Vec<u8>,
+    path: &Path,
+    kind: Option<FileKind>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Article>> {
     let bytes = if is_gzip(path, &raw) {
         gunzip(&raw, path)?
     } else {
         raw
     };
+    if kind == Some(FileKind::Html) || (kind.is_none() && read::html::sniff(&bytes)) {
+        let page = read::html::read(&bytes, path)?;
+        warnings.extend(page.warnings.iter().cloned());
+        return Ok(vec![page_article(path.display().to_string(), page)]);
+    }
     let text = decode_owned(bytes, path)?;
     let kind = kind.unwrap_or_else(|| {
         if text.trim_start().starts_with('{') {
@@ -270,11 +310,46 @@ pub fn read_bytes(raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<V
             title: None,
             label: None,
             date: None,
+            date_from: None,
             source: None,
+            source_from: None,
             text,
             origin: Origin::TextFile,
         }]),
+        FileKind::Markdown => Ok(vec![Article {
+            id: path.display().to_string(),
+            title: None,
+            label: None,
+            date: None,
+            date_from: None,
+            source: None,
+            source_from: None,
+            text: read::markdown::to_text(&text),
+            origin: Origin::TextFile,
+        }]),
+        FileKind::Html => {
+            let page = read::html::read_str(&text, path)?;
+            warnings.extend(page.warnings.iter().cloned());
+            Ok(vec![page_article(path.display().to_string(), page)])
+        }
         FileKind::Jsonl => parse_jsonl(&text, path),
+    }
+}
+
+/// The article a web page gives: its title, and its date and source marked as from the page.
+fn page_article(id: String, page: read::Page) -> Article {
+    let date_from = page.date.is_some().then_some(DateFrom::Html);
+    let source_from = page.source.is_some().then_some(SourceFrom::Html);
+    Article {
+        id,
+        title: page.title,
+        label: None,
+        date: page.date,
+        date_from,
+        source: page.source,
+        source_from,
+        text: page.text,
+        origin: Origin::TextFile,
     }
 }
 
@@ -329,6 +404,8 @@ fn gunzip(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
 struct JsonlRecord {
     id: Option<serde_json::Value>,
     text: Option<String>,
+    /// A saved web page in place of `text`.
+    html: Option<String>,
     title: Option<String>,
     label: Option<serde_json::Value>,
     date: Option<String>,
@@ -362,28 +439,55 @@ fn parse_record(line: &str, line_no: usize, path: &Path) -> Result<Article> {
     };
     let record: JsonlRecord =
         serde_json::from_str(line).map_err(|e| err(format!("invalid JSON ({e})")))?;
-    let text = record
-        .text
-        .ok_or_else(|| err("the record has no \"text\" field".to_string()))?;
     let id = match record.id {
         Some(serde_json::Value::String(s)) => s,
         Some(serde_json::Value::Null) | None => format!("{}:{line_no}", path.display()),
         Some(other) => other.to_string(),
+    };
+    let (text, page) = match (record.text, record.html) {
+        (Some(text), _) => (text, None),
+        (None, Some(html)) => {
+            let page = read::html::read_str(&html, Path::new(&id)).map_err(|e| match e {
+                Error::Html { reason, .. } => err(format!("its \"html\" has {reason}")),
+                other => other,
+            })?;
+            (page.text.clone(), Some(page))
+        }
+        (None, None) => {
+            return Err(err(
+                "the record has no \"text\" field (nor an \"html\" page)".to_string(),
+            ))
+        }
     };
     let label = match record.label {
         Some(serde_json::Value::String(s)) => Some(s),
         Some(serde_json::Value::Null) | None => None,
         Some(other) => Some(other.to_string()),
     };
-    Ok(Article {
+    let mut article = Article {
         id,
         title: record.title,
         label,
         date: record.date,
+        date_from: None,
         source: record.source,
+        source_from: None,
         text,
         origin: Origin::JsonlRecord { line: line_no },
-    })
+    };
+    if let Some(page) = page {
+        // The record's own fields first; the page fills the gaps.
+        article.title = article.title.or(page.title);
+        if article.date.is_none() && page.date.is_some() {
+            article.date = page.date;
+            article.date_from = Some(DateFrom::Html);
+        }
+        if article.source.is_none() && page.source.is_some() {
+            article.source = page.source;
+            article.source_from = Some(SourceFrom::Html);
+        }
+    }
+    Ok(article)
 }
 
 /// Decodes file bytes to text: BOM-marked UTF-8/UTF-16 first, then strict UTF-8, then

@@ -802,7 +802,9 @@ mod tests {
             title: None,
             label: None,
             date: None,
+            date_from: None,
             source: None,
+            source_from: None,
             text: text.into(),
             origin: Origin::TextFile,
         }

@@ -1,0 +1,375 @@
+//! Dated and web input on real data (../shared/data: xwlb Markdown, news-html pages) and on bad
+//! input: Markdown and HTML read to clean paragraphs, every article's date and source, the
+//! `timeline` and `sources` sections, and errors that leave nothing half-written.
+
+mod common;
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+/// A folder or file of ../shared/data; missing data fails under CI (`CI=true`), else skips.
+fn data(name: &str) -> Option<PathBuf> {
+    let found = common::shared_data(name);
+    if found.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("../shared/data/{name} is missing, and CI must run this test");
+    }
+    found
+}
+
+fn schema_errors(instance: &Value) -> Vec<String> {
+    let schema: Value =
+        serde_json::from_str(include_str!("../schema/zhuti.schema.json")).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}
+
+fn texts(report: &Value) -> Vec<(String, String)> {
+    ["units", "dropped"]
+        .iter()
+        .flat_map(|k| report[*k].as_array().expect("list").iter())
+        .map(|u| {
+            (
+                u["doc"].as_str().unwrap_or_default().to_string(),
+                u["text"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// For theme `series`, the bucket of its highest share among the buckets of `year`.
+fn peak_in_year(timeline: &Value, series: &Value, year: &str) -> String {
+    let buckets = timeline["buckets"].as_array().expect("buckets");
+    let shares = series["shares"].as_array().expect("shares");
+    let mut best = (String::new(), -1.0);
+    for (b, s) in buckets.iter().zip(shares) {
+        let (b, s) = (b.as_str().unwrap_or_default(), s.as_f64().unwrap_or(0.0));
+        if b.starts_with(year) && s > best.1 {
+            best = (b.to_string(), s);
+        }
+    }
+    best.0
+}
+
+#[test]
+fn xwlb_markdown_is_read_dated_and_seasonal() {
+    let Some(xwlb) = data("xwlb") else { return };
+    let report = common::run_json(&[xwlb.to_str().unwrap(), "--format", "json", "-q"]);
+    assert!(
+        schema_errors(&report).is_empty(),
+        "{:#?}",
+        schema_errors(&report)
+    );
+    for (doc, text) in texts(&report) {
+        for bad in ["<p>", "</p>", "<strong>", "查看原文", "](http"] {
+            assert!(!text.contains(bad), "{doc}: {bad} in {text}");
+        }
+    }
+    // Every day dated from its file name.
+    let docs = report["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 825);
+    for d in docs {
+        let id = d["id"].as_str().unwrap();
+        let stem = id.rsplit('/').next().unwrap().trim_end_matches(".md");
+        let want = format!("{}-{}-{}", &stem[..4], &stem[4..6], &stem[6..8]);
+        assert_eq!(d["date"], want.as_str(), "{id}");
+        assert_eq!(d["date_from"], "filename", "{id}");
+    }
+    // A bucket for every month 2022-09..2024-12, nothing undated.
+    let timeline = &report["timeline"];
+    assert_eq!(timeline["period"], "month");
+    let mut months = vec![
+        "2022-09".to_string(),
+        "2022-10".into(),
+        "2022-11".into(),
+        "2022-12".into(),
+    ];
+    for y in [2023, 2024] {
+        months.extend((1..=12).map(|m| format!("{y}-{m:02}")));
+    }
+    assert_eq!(timeline["buckets"], serde_json::json!(months));
+    assert_eq!(timeline["undated_units"], 0);
+    // Paragraphs split at </p><p>: a story line is many units, each at most a paragraph.
+    let units = report["units"].as_array().unwrap();
+    assert!(units.len() > 60_000, "{} units", units.len());
+    // Seasonal themes: 两会 peaks in March, 春节/春运 in January-February, in 2023 and 2024.
+    let themes = report["themes"].as_array().unwrap();
+    let with_terms = |words: &[&str]| -> usize {
+        let theme = themes
+            .iter()
+            .find(|t| {
+                t["terms"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| words.contains(&x["term"].as_str().unwrap()))
+            })
+            .unwrap_or_else(|| panic!("no theme with {words:?}"));
+        theme["id"].as_u64().unwrap() as usize
+    };
+    let series = |id: usize| {
+        timeline["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["theme"] == id)
+            .unwrap()
+            .clone()
+    };
+    let congress = series(with_terms(&["全国人大", "全国政协", "两会"]));
+    assert_eq!(peak_in_year(timeline, &congress, "2023"), "2023-03");
+    assert_eq!(peak_in_year(timeline, &congress, "2024"), "2024-03");
+    let spring = series(with_terms(&["春节", "春运", "旅客"]));
+    for year in ["2023", "2024"] {
+        let peak = peak_in_year(timeline, &spring, year);
+        assert!(
+            peak.ends_with("-01") || peak.ends_with("-02"),
+            "{year}: {peak}"
+        );
+    }
+}
+
+#[test]
+fn news_html_pages_give_clean_text_titles_dates_and_sources() {
+    let Some(pages) = data("news-html") else {
+        return;
+    };
+    let report = common::run_json(&[pages.to_str().unwrap(), "--format", "json", "-q"]);
+    assert!(
+        schema_errors(&report).is_empty(),
+        "{:#?}",
+        schema_errors(&report)
+    );
+    for (doc, text) in texts(&report) {
+        let tag = text.find('<').is_some_and(|i| {
+            text[i + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!')
+        });
+        assert!(!tag, "{doc}: tag in {text}");
+        for bad in [
+            "&nbsp;",
+            "&amp;",
+            "&lt;",
+            "&quot;",
+            "&#",
+            "http://",
+            "https://",
+            "www.",
+            "function(",
+            "function (",
+            "var ",
+            "document.",
+            "window.",
+            "{display",
+            "{color",
+            "font-size:",
+        ] {
+            assert!(!text.contains(bad), "{doc}: {bad:?} in {text}");
+        }
+    }
+    let docs = report["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 62);
+    let missing = |field: &str| -> Vec<String> {
+        docs.iter()
+            .filter(|d| d.get(field).is_none())
+            .map(|d| {
+                d["id"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit("news-html/")
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert!(docs
+        .iter()
+        .all(|d| !d["title"].as_str().unwrap().is_empty()));
+    // Undated: readhub and wechat keep their dates in scripts only.
+    assert_eq!(
+        missing("date"),
+        ["readhub/readhub.html", "wechat/1.html", "wechat/2.html"]
+    );
+    assert!(docs
+        .iter()
+        .filter(|d| d.get("date").is_some())
+        .all(|d| d["date_from"] == "html" || d["date_from"] == "text"));
+    assert_eq!(missing("source").len(), 13, "{:?}", missing("source"));
+    let by_id = |suffix: &str| {
+        docs.iter()
+            .find(|d| d["id"].as_str().unwrap().ends_with(suffix))
+            .unwrap()
+    };
+    let sina = by_id("sina/1.html");
+    assert_eq!(sina["title"], "中国人习以为常的地方 为何老外却说“了不得”？");
+    assert_eq!(sina["date"], "2019-11-25");
+    assert!(report["sources"]["top"].as_array().unwrap().len() == 11);
+}
+
+#[test]
+fn seeds_are_dated_from_their_metadata_lines() {
+    let report = common::run_json(&["--format", "json", "-q"]);
+    let docs = report["documents"].as_array().unwrap();
+    let got: Vec<(Value, Value, Value)> = docs
+        .iter()
+        .map(|d| {
+            (
+                d["date"].clone(),
+                d["date_from"].clone(),
+                d["source"].clone(),
+            )
+        })
+        .collect();
+    let n = Value::Null;
+    let s = |x: &str| Value::String(x.into());
+    assert_eq!(
+        got,
+        [
+            (n.clone(), n.clone(), n.clone()),
+            (s("2023-07-27"), s("text"), s("互联网")),
+            (s("2024-09-20"), s("text"), s("每日经济新闻")),
+            (s("2023-11-17"), s("text"), s("国际金融报")),
+            (n.clone(), n.clone(), n.clone()),
+        ]
+    );
+    let timeline = &report["timeline"];
+    assert_eq!(timeline["period"], "month");
+    assert_eq!(timeline["buckets"][0], "2023-07");
+    assert_eq!(timeline["buckets"].as_array().unwrap().len(), 15);
+    let week = common::run_json(&["--format", "json", "-q", "--period", "week"]);
+    assert_eq!(week["timeline"]["buckets"][0], "2023-W30");
+    let text = common::run(&["-q"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("   over time 2023-07 "), "{text}");
+    assert!(text.contains("   sources   国际金融报 ("), "{text}");
+}
+
+#[test]
+fn bad_web_input_warns_or_errors_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let out_arg = out.to_str().unwrap();
+    // No readable body.
+    let empty = dir.path().join("empty.html");
+    std::fs::write(
+        &empty,
+        "<html><body><nav><a href='/'>首页</a></nav></body></html>",
+    )
+    .unwrap();
+    let run = common::run(&[empty.to_str().unwrap(), "--format", "json", "-o", out_arg]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("empty.html: no readable article body"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // 50 MB page.
+    let big = dir.path().join("big.html");
+    let mut page = b"<html><body><p>".to_vec();
+    page.resize(50 << 20, b'a');
+    std::fs::write(&big, &page).unwrap();
+    let run = common::run(&[big.to_str().unwrap(), "--format", "json", "-o", out_arg]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("big.html: the page is 50.0 MB, more than the 16 MB"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // A charset that lies, beside a good page and an impossible JSONL date.
+    let body = "<p>中国人民银行决定于2019年9月16日全面下调金融机构存款准备金率0.5个百分点，此次降准共释放长期资金约9000亿元。</p><p>这是今年以来第二次全面降准，市场普遍认为此举有利于支持实体经济发展。</p>";
+    let lying = format!("<html><head><meta charset=\"utf-8\"><title>央行宣布降准_新浪网</title></head><body><article>{body}{body}</article></body></html>");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&lying);
+    std::fs::write(dir.path().join("lies.html"), &gbk).unwrap();
+    std::fs::write(
+        dir.path().join("b.jsonl"),
+        "{\"id\":\"j1\",\"date\":\"2023-02-30\",\"text\":\"国务院常务会议研究部署进一步稳就业措施，要求各地加大对重点群体就业的支持力度。\"}\n",
+    )
+    .unwrap();
+    let run = common::run(&[
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--k",
+        "1",
+        "--min-df",
+        "1",
+        "-o",
+        out_arg,
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "lies.html: the page declares charset UTF-8 but its bytes are not UTF-8; read as GBK"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("j1: the \"date\" field \"2023-02-30\" is not a day of the calendar (2023-02 has no day 30)"), "{err}");
+    let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let docs = report["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 2);
+    // Folders are read in name order: b.jsonl, lies.html.
+    assert_eq!(docs[0]["id"], "j1");
+    assert!(docs[0].get("date").is_none());
+    assert_eq!(docs[1]["title"], "央行宣布降准");
+    assert_eq!(docs[1]["source"], "新浪网");
+}
+
+#[test]
+fn html_report_draws_time_and_source_charts() {
+    let out = common::run(&["--format", "html", "-q"]);
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        page.contains("<svg id=\"timeline-stacked\""),
+        "no stacked area"
+    );
+    // One hover strip per month, 2023-07..2024-09, and a small chart per theme.
+    assert_eq!(page.matches("<rect class=\"hover\"").count(), 15);
+    assert!(page.contains("<title>2023-11 · "), "no hover values");
+    // The seeds have 8 themes.
+    assert_eq!(page.matches("<figure class=\"small ").count(), 8);
+    assert!(page.contains("<table id=\"source-theme-heatmap\""));
+    assert!(page.contains("<span class=\"title\">国际金融报</span>"));
+    // Offline: nothing fetched.
+    assert!(!page.contains("src=\"http"));
+}
+
+#[test]
+fn eval_carries_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ev.jsonl");
+    std::fs::write(
+        &file,
+        "{\"id\":\"a\",\"label\":\"x\",\"date\":\"2024-03-01\",\"text\":\"国务院常务会议研究部署进一步稳就业措施，要求各地加大对重点群体就业的支持力度。\"}\n\
+         {\"id\":\"b\",\"label\":\"y\",\"date\":\"2024/4/2\",\"text\":\"中国女排在世界杯比赛中战胜对手，获得冠军，队员们表现出色，教练组给予高度评价。\"}\n",
+    )
+    .unwrap();
+    let report = common::run_json(&[
+        "eval",
+        file.to_str().unwrap(),
+        "--k",
+        "2",
+        "--min-df",
+        "1",
+        "--period",
+        "month",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(report["dated"][0]["date"], "2024-03-01");
+    assert_eq!(report["dated"][1]["date"], "2024-04-02");
+    assert_eq!(report["dated"][1]["label"], "y");
+    assert_eq!(
+        report["timeline"]["buckets"],
+        serde_json::json!(["2024-03", "2024-04"])
+    );
+}
