@@ -65,7 +65,7 @@ pub fn missing(what: &str, why: &str) {
     eprintln!("skipping: {what} is missing ({why}); under CI=true this test would fail");
 }
 
-/// A file in ../shared/data. When it is absent: outside CI, `None` with a note on stderr (the
+/// A file or folder in ../shared/data. When it is absent: outside CI, `None` with a note on stderr (the
 /// test skips); under CI ([`in_ci`]), a panic naming the file (the test fails).
 pub fn shared_data(name: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -73,7 +73,7 @@ pub fn shared_data(name: &str) -> Option<PathBuf> {
         .join("shared")
         .join("data")
         .join(name);
-    if path.is_file() {
+    if path.exists() {
         Some(path)
     } else {
         missing(
