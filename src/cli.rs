@@ -624,10 +624,10 @@ mod tests {
     /// Every long flag of `zhuti` and of `zhuti eval`, with clap's own `help` and `version`.
     fn long_flags() -> BTreeSet<String> {
         let command = Cli::command();
-        let eval = command.find_subcommand("eval").cloned();
+        let subcommands: Vec<_> = command.get_subcommands().cloned().collect();
         let mut flags: BTreeSet<String> = [command]
             .into_iter()
-            .chain(eval)
+            .chain(subcommands)
             .flat_map(|c| {
                 c.get_arguments()
                     .filter_map(|a| a.get_long().map(str::to_string))
