@@ -424,7 +424,17 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn run_analysis(args: RunArgs) -> Result<(), Failure> {
+/// What an analysis run needs before reading: checked settings, the guide, threads, progress.
+struct Start {
+    settings: Settings,
+    guide: Option<Guide>,
+    pool: rayon::ThreadPool,
+    progress: StderrProgress,
+}
+
+/// Checks everything a run can check before reading its input (so bad flags or an unusable
+/// `-o` cost no work).
+fn start(args: &RunArgs) -> Result<Start, Failure> {
     let settings = args.settings();
     settings.check()?;
     let guide = match &args.themes {
@@ -440,6 +450,48 @@ fn run_analysis(args: RunArgs) -> Result<(), Failure> {
         report::check_output(path)?;
     }
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
+    Ok(Start {
+        settings,
+        guide,
+        pool,
+        progress,
+    })
+}
+
+/// Prints the warnings and writes the report to `-o` (or stdout when `to_stdout`).
+fn finish(
+    args: &RunArgs,
+    pool: &rayon::ThreadPool,
+    analysis: &zhuti::Analysis,
+    to_stdout: bool,
+) -> Result<(), Failure> {
+    if !args.tuning.quiet {
+        for warning in &analysis.warnings {
+            eprintln!("zhuti: warning: {warning}");
+        }
+    }
+    if args.output.is_none() && !to_stdout {
+        return Ok(());
+    }
+    let output = args.output.as_deref();
+    let format = Format::from(args.format);
+    // JSON is streamed (rendered in parallel in the --threads pool); the others are small.
+    let written = match format {
+        Format::Json => {
+            pool.install(|| emit_with(output, |out| report::json::write(analysis, out)))
+        }
+        _ => emit(&report::render(analysis, format)?, output),
+    };
+    Ok(written?)
+}
+
+fn run_analysis(args: RunArgs) -> Result<(), Failure> {
+    let Start {
+        settings,
+        guide,
+        pool,
+        progress,
+    } = start(&args)?;
     let analysis = pool.install(|| {
         let corpus = ingest::load(&args.inputs())?;
         match &guide {
@@ -448,25 +500,11 @@ fn run_analysis(args: RunArgs) -> Result<(), Failure> {
         }
     })?;
     progress.clear();
-    if !args.tuning.quiet {
-        for warning in &analysis.warnings {
-            eprintln!("zhuti: warning: {warning}");
-        }
-    }
-    let format = Format::from(args.format);
-    // JSON is streamed (rendered in parallel in the --threads pool); the others are small.
-    let written = match format {
-        Format::Json => pool.install(|| {
-            emit_with(args.output.as_deref(), |out| {
-                report::json::write(&analysis, out)
-            })
-        }),
-        _ => emit(&report::render(&analysis, format)?, args.output.as_deref()),
-    };
+    let written = finish(&args, &pool, &analysis, true);
     // The process ends next and the system takes its memory back at once: freeing a large
     // analysis (a string per unit) piece by piece would only make the user wait.
     std::mem::forget(analysis);
-    Ok(written?)
+    written
 }
 
 fn parse_period(s: &str) -> Result<Period, String> {
@@ -489,21 +527,12 @@ pub(crate) fn run_analysis_with(
     sample: Option<usize>,
     keep: impl FnOnce(&mut zhuti::ThemeModel) -> Result<(), Error>,
 ) -> Result<(), Failure> {
-    let settings = args.settings();
-    settings.check()?;
-    let guide = match &args.themes {
-        None => None,
-        Some(None) => Some(Guide::bundled()?),
-        Some(Some(path)) => Some(Guide::load(path)?),
-    };
-    if let Some(guide) = &guide {
-        guide.check_k(settings.k)?;
-    }
-    let pool = args.tuning.pool()?;
-    if let Some(path) = &args.output {
-        report::check_output(path)?;
-    }
-    let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
+    let Start {
+        settings,
+        guide,
+        pool,
+        progress,
+    } = start(&args)?;
     let mut model = pool.install(|| {
         let mut corpus = ingest::load(&args.inputs())?;
         if let Some(n) = sample {
@@ -516,28 +545,11 @@ pub(crate) fn run_analysis_with(
     })?;
     progress.clear();
     keep(&mut model)?;
-    let Some(analysis) = model.analysis() else {
-        return Ok(());
-    };
-    if !args.tuning.quiet {
-        for warning in &analysis.warnings {
-            eprintln!("zhuti: warning: {warning}");
-        }
+    match model.analysis() {
+        // `fit` writes its report only when --report names a file.
+        Some(analysis) => finish(&args, &pool, analysis, false),
+        None => Ok(()),
     }
-    let Some(output) = args.output.as_deref() else {
-        return Ok(());
-    };
-    let format = match args.format {
-        FormatArg::Text => Format::Text,
-        FormatArg::Json => Format::Json,
-        FormatArg::Html => Format::Html,
-    };
-    Ok(match format {
-        Format::Json => {
-            pool.install(|| emit_with(Some(output), |out| report::json::write(analysis, out)))
-        }
-        _ => emit(&report::render(analysis, format)?, Some(output)),
-    }?)
 }
 
 fn run_eval(args: EvalArgs) -> Result<(), Failure> {
