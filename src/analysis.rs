@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use crate::eval::coherence::Coherence;
 use crate::settings::Settings;
 use crate::stages::kmeans::{KChoice, KSelection};
 use crate::stages::lsa::DimsChoice;
@@ -24,6 +25,9 @@ pub struct Analysis {
     pub corpus: CorpusCounts,
     /// The themes, largest first.
     pub themes: Vec<Theme>,
+    /// How well each theme's top terms hang together (NPMI) and how distinct the themes' terms
+    /// are (topic diversity); see [`crate::eval::coherence`].
+    pub coherence: Coherence,
     /// Every article, in input order.
     pub documents: Vec<Document>,
     /// Every clustered unit, in corpus order.
@@ -154,6 +158,8 @@ pub struct Theme {
     pub share: f64,
     /// Top terms by class-based TF-IDF, best first.
     pub terms: Vec<TermOut>,
+    /// NPMI coherence of the theme's top 10 terms over unit co-occurrence (−1…1).
+    pub npmi: f64,
     /// The units nearest the theme centre, best first.
     pub representatives: Vec<Representative>,
 }

@@ -60,8 +60,9 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Cluster labelled articles exactly as `zhuti` does and score the themes against the gold
-    /// labels (NMI, ARI, homogeneity, completeness, V-measure, purity).
+    /// Cluster articles exactly as `zhuti` does and score the themes: coherence (NPMI) and
+    /// topic diversity always, and against gold labels when the records have them (NMI, ARI,
+    /// homogeneity, completeness, V-measure, purity).
     #[command(after_help = EVAL_EXAMPLES)]
     Eval(EvalArgs),
 }
@@ -72,7 +73,8 @@ Examples:
   zhuti eval news.jsonl --k 10 --seeds 0,1,2,3,4 five seeds: mean, min, max, stability
   zhuti eval news.jsonl --k auto --format json   how k was chosen, and how good it is
 
-Input: JSON Lines records with a gold `label`, e.g. {\"id\": \"a1\", \"label\": \"体育\", \"text\": \"...\"}.
+Input: any articles; JSON Lines records with a gold `label`, e.g. {\"id\": \"a1\", \"label\": \"体育\", \"text\": \"...\"},
+are also scored against it. Coherence: NPMI of each theme's top 10 terms, units as co-occurrence windows.
 With --unit paragraph each article is scored by its largest theme.";
 
 /// Flags of `zhuti eval`.

@@ -10,6 +10,7 @@ use crate::analysis::{
     Representative, TermOut, Theme, UnitOut,
 };
 use crate::error::{Error, Result};
+use crate::eval::coherence::Coherence;
 use crate::guided::{self, Guide};
 use crate::progress::{Progress, Stage};
 use crate::settings::Settings;
@@ -372,6 +373,7 @@ pub fn assemble(
             terms: n_terms,
         },
         themes: described.themes,
+        coherence: described.coherence,
         documents: described.documents,
         units: described.units,
         dropped: described.dropped,
@@ -385,6 +387,7 @@ pub fn assemble(
 /// The parts of an [`Analysis`] that [`describe`] builds.
 struct Described {
     themes: Vec<Theme>,
+    coherence: Coherence,
     documents: Vec<Document>,
     units: Vec<UnitOut>,
     dropped: Vec<DroppedOut>,
@@ -404,6 +407,7 @@ fn describe(
     let doc_id = |doc: usize| corpus.articles[doc].id.clone();
     let n_units = units.kept.len();
     let labels = label::label_themes(&vectors, clustering, settings.top_terms);
+    let coherence = theme_coherence(&labels, &vectors);
     drop(vectors);
     let themes: Vec<Theme> = labels
         .iter()
@@ -415,6 +419,7 @@ fn describe(
             label: l.label.clone(),
             size: l.size,
             share: round4(l.size as f64 / n_units as f64),
+            npmi: coherence.npmi[theme],
             terms: l
                 .terms
                 .iter()
@@ -504,10 +509,20 @@ fn describe(
         .collect();
     Described {
         themes,
+        coherence,
         documents,
         units: units_out,
         dropped,
     }
+}
+
+/// Coherence and diversity of the themes' ranked terms, with the clustered units as the
+/// co-occurrence window (rounded for the report).
+fn theme_coherence(labels: &[label::ThemeLabel], vectors: &Vectors) -> Coherence {
+    let topics: Vec<Vec<usize>> = labels.iter().map(|l| l.ranked.clone()).collect();
+    let counts = &vectors.counts;
+    let documents = (0..counts.n_rows).map(|row| counts.row(row).map(|(term, _)| term));
+    Coherence::of(&topics, documents).rounded()
 }
 
 /// An article's title: its first kept paragraph or heading, shortened to 40 characters.

@@ -8,6 +8,7 @@
 
 use rayon::prelude::*;
 
+use crate::eval::coherence::DIVERSITY_N;
 use crate::stages::kmeans::Clustering;
 use crate::stages::tfidf::Vectors;
 
@@ -30,6 +31,10 @@ pub struct TermWeight {
 pub struct ThemeLabel {
     /// Top terms, best first.
     pub terms: Vec<TermWeight>,
+    /// Vocabulary ids of the top terms by class-based TF-IDF, best first: at least
+    /// [`crate::eval::coherence::DIVERSITY_N`] where the theme has them (for coherence and
+    /// diversity, which count more terms than a report may list).
+    pub ranked: Vec<usize>,
     /// The first [`LABEL_TERMS`] top terms joined by `·`.
     pub label: String,
     /// Matrix rows nearest the theme centre, best first.
@@ -90,9 +95,11 @@ pub fn label_themes(
                 })
                 .collect();
             // Best first; ties (never between two terms) by term id.
-            let weights = best(weights, top_terms.max(LABEL_TERMS), |a, b| {
+            let wanted = top_terms.max(LABEL_TERMS).max(DIVERSITY_N);
+            let weights = best(weights, wanted, |a, b| {
                 b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
             });
+            let ranked: Vec<usize> = weights.iter().map(|&(term, _)| term).collect();
             let terms: Vec<TermWeight> = weights
                 .iter()
                 .map(|&(term, weight)| TermWeight {
@@ -113,6 +120,7 @@ pub fn label_themes(
             terms.truncate(top_terms);
             ThemeLabel {
                 terms,
+                ranked,
                 label,
                 representatives,
                 size: members[theme].len(),
