@@ -171,6 +171,9 @@ pub struct TermOut {
     pub term: String,
     /// Class-based TF-IDF weight.
     pub weight: f64,
+    /// `person` for a person's name (never a label term); absent for other terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
 }
 
 /// A paragraph that shows what a theme is about.

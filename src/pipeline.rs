@@ -185,6 +185,8 @@ pub struct Prepared {
     pub vectors: Vectors,
     /// LSA vectors of the kept units.
     pub embedding: lsa::Embedding,
+    /// The dictionary tag of each vocabulary term (for label choice).
+    pub tags: Vec<label::names::DictTag>,
 }
 
 /// Cleans, splits, vectorises and reduces the corpus.
@@ -272,11 +274,18 @@ fn vectorize_units(
         settings.seed,
     )?;
     progress.finish(Stage::Reduce);
+    let tags = vectors
+        .vocab
+        .terms
+        .par_iter()
+        .map(|t| label::names::DictTag::of(segmenter.tag(t)))
+        .collect();
     Ok(Prepared {
         cleaned,
         units,
         vectors,
         embedding,
+        tags,
     })
 }
 
@@ -350,12 +359,23 @@ pub fn assemble(
         units,
         vectors,
         embedding,
+        tags,
     } = prepared;
     let n_units = units.kept.len();
     let n_terms = vectors.vocab.len();
     let (map, described) = rayon::join(
         || lsa::project_2d(&embedding.vectors),
-        || describe(corpus, settings, cleaned, units, vectors, &clustering),
+        || {
+            describe(
+                corpus,
+                settings,
+                cleaned,
+                units,
+                vectors,
+                &tags,
+                &clustering,
+            )
+        },
     );
     let analysis = Analysis {
         schema_version: crate::SCHEMA_VERSION,
@@ -402,11 +422,18 @@ fn describe(
     cleaned: Vec<CleanArticle>,
     units: Units,
     vectors: Vectors,
+    tags: &[label::names::DictTag],
     clustering: &Clustering,
 ) -> Described {
     let doc_id = |doc: usize| corpus.articles[doc].id.clone();
     let n_units = units.kept.len();
-    let labels = label::label_themes(&vectors, clustering, settings.top_terms);
+    let texts: Vec<&str> = units.kept.iter().map(|u| u.text.as_str()).collect();
+    let hints = label::LabelHints {
+        tags,
+        texts: &texts,
+    };
+    let labels = label::label_themes(&vectors, clustering, settings.top_terms, &hints);
+    drop(texts);
     let coherence = theme_coherence(&labels, &vectors);
     drop(vectors);
     let themes: Vec<Theme> = labels
@@ -426,6 +453,7 @@ fn describe(
                 .map(|t| TermOut {
                     term: t.term.clone(),
                     weight: round6(t.weight),
+                    kind: t.person.then_some("person"),
                 })
                 .collect(),
             representatives: l

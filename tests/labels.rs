@@ -120,3 +120,37 @@ fn text_report_shows_coherence() {
         .lines()
         .any(|l| l.starts_with("━━ Theme 1") && l.contains("NPMI")));
 }
+
+#[test]
+fn seed_labels_hold_no_names_no_filler_and_no_shared_terms() {
+    let themes = seeds()["themes"].as_array().unwrap();
+    let labels: Vec<&str> = themes
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    // The names quoted are listed as persons, and label nothing.
+    let persons: Vec<&str> = themes
+        .iter()
+        .flat_map(|t| t["terms"].as_array().unwrap())
+        .filter(|t| t["kind"] == "person")
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert!(
+        persons.contains(&"侯方") && persons.contains(&"汤志伟"),
+        "{persons:?}"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for label in &labels {
+        for term in label.split('·') {
+            assert!(!persons.contains(&term), "{label} holds a name");
+            assert!(seen.insert(term), "{term} labels two themes: {labels:?}");
+            for filler in ["发展", "我国", "行业", "国内", "企业", "中国"] {
+                assert_ne!(term, filler, "{labels:?}");
+            }
+        }
+    }
+    assert_eq!(labels[3], "腾讯·服务·头部");
+    assert_eq!(labels[6], "数据·开源·推动");
+    // The full ranked terms stay as they were.
+    assert_eq!(terms_of(&themes[3])[..3], ["腾讯", "服务", "侯方"]);
+}

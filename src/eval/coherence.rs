@@ -101,6 +101,21 @@ impl<T: Hash + Eq + Clone> Occurrences<T> {
         self.postings.get(term).map_or(0, Vec::len)
     }
 
+    /// The ascending numbers of the documents holding `term` (empty for a term not asked for).
+    pub fn postings(&self, term: &T) -> &[u32] {
+        self.postings.get(term).map_or(&[], Vec::as_slice)
+    }
+
+    /// Cosine of two terms' document sets: documents holding both over the geometric mean of
+    /// those holding each (0 when either occurs nowhere).
+    pub fn cosine(&self, a: &T, b: &T) -> f64 {
+        let (da, db) = (self.df(a), self.df(b));
+        if da == 0 || db == 0 {
+            return 0.0;
+        }
+        self.co_df(a, b) as f64 / ((da * db) as f64).sqrt()
+    }
+
     /// Documents holding both terms.
     pub fn co_df(&self, a: &T, b: &T) -> usize {
         let (Some(x), Some(y)) = (self.postings.get(a), self.postings.get(b)) else {

@@ -1165,10 +1165,12 @@ mod tests {
                 TermOut {
                     term: "<b>词</b>".into(),
                     weight: 0.5,
+                    kind: None,
                 },
                 TermOut {
                     term: "'算力'".into(),
                     weight: 0.25,
+                    kind: Some("person"),
                 },
             ],
             representatives: vec![Representative {

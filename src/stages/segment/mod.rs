@@ -25,6 +25,9 @@ const EXTRA_STOP_WORDS: &str = include_str!(concat!(
 pub struct Segmenter {
     jieba: Jieba,
     stop_words: FxHashSet<String>,
+    /// Part-of-speech tags of words added with a tag (user dictionaries), which win over the
+    /// bundled dictionary's.
+    added_tags: rustc_hash::FxHashMap<String, String>,
 }
 
 impl Default for Segmenter {
@@ -60,7 +63,11 @@ impl Segmenter {
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .map(str::to_string),
         );
-        Segmenter { jieba, stop_words }
+        Segmenter {
+            jieba,
+            stop_words,
+            added_tags: Default::default(),
+        }
     }
 
     /// Adds words to the dictionary so jieba keeps them whole (e.g. guided-theme seed words).
@@ -69,6 +76,15 @@ impl Segmenter {
             if !word.trim().is_empty() && word.chars().count() > 1 {
                 self.jieba.add_word(word.trim(), None, None);
             }
+        }
+    }
+
+    /// The part-of-speech tag of `word` (jieba's: `nr` a person's name, `n` a noun, ...): the
+    /// tag it was added with, else the bundled dictionary's; `None` for a word neither lists.
+    pub fn tag(&self, word: &str) -> Option<&str> {
+        match self.added_tags.get(word) {
+            Some(tag) => Some(tag.as_str()),
+            None => dictionary::tag(word),
         }
     }
 
