@@ -89,6 +89,12 @@ pub struct Params {
     /// The themes file of a guided run (`--themes`); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub themes_file: Option<String>,
+    /// The user dictionary (`--user-dict`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_dict: Option<String>,
+    /// The extra stop-word list (`--stop-words`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_words_file: Option<String>,
 }
 
 impl Params {
@@ -122,6 +128,11 @@ impl Params {
             idf: settings.tfidf.idf,
             k_selection,
             themes_file: None,
+            user_dict: settings.user_dict.as_ref().map(|p| p.display().to_string()),
+            stop_words_file: settings
+                .stop_words
+                .as_ref()
+                .map(|p| p.display().to_string()),
         }
     }
 }

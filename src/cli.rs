@@ -240,6 +240,15 @@ pub struct TuningArgs {
     /// Where a term's idf (how specific it is) comes from.
     #[arg(long, value_enum, default_value_t = IdfArg::Blend)]
     pub idf: IdfArg,
+
+    /// A user dictionary in jieba's format, one `word [freq] [tag]` per line (e.g.
+    /// `垂直大模型 10 n`; tag `nr` marks a person's name, which never labels a theme).
+    #[arg(long, value_name = "FILE")]
+    pub user_dict: Option<PathBuf>,
+
+    /// Extra stop words, one per line, added to the bundled lists.
+    #[arg(long, value_name = "FILE")]
+    pub stop_words: Option<PathBuf>,
 }
 
 /// idf sources as the CLI spells them.
@@ -291,6 +300,8 @@ impl TuningArgs {
             IdfArg::Blend => IdfWeighting::Blend,
             IdfArg::Corpus => IdfWeighting::Corpus,
         };
+        settings.user_dict.clone_from(&self.user_dict);
+        settings.stop_words.clone_from(&self.stop_words);
         settings
     }
 

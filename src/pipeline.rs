@@ -68,18 +68,19 @@ fn unit_texts(units: &Units) -> impl Iterator<Item = &str> {
 /// same [`Analysis`] at any thread count.
 pub fn analyze(corpus: &Corpus, settings: &Settings, progress: &dyn Progress) -> Result<Analysis> {
     settings.validate()?;
+    let words = UserWords::load(settings)?;
     let whole = wants_whole_dictionary(corpus);
-    if whole {
+    if whole && words.is_empty() {
         // Loading the whole dictionary takes a while: it runs on a side thread during cleaning.
         preload_segmenter();
     }
     let cleaned = clean_units(corpus, settings, progress)?;
-    let scoped;
-    let segmenter = if whole {
+    let own;
+    let segmenter = if whole && words.is_empty() {
         shared_segmenter()
     } else {
-        scoped = Segmenter::for_texts(unit_texts(&cleaned.1));
-        &scoped
+        own = words.segmenter(whole, unit_texts(&cleaned.1));
+        &own
     };
     let prepared = vectorize_units(corpus, settings, cleaned, segmenter, progress)?;
 
@@ -148,12 +149,12 @@ pub fn analyze_guided(
     } else {
         settings
     };
+    let words = UserWords::load(settings)?;
     let cleaned = clean_units(corpus, settings, progress)?;
-    let mut segmenter = if wants_whole_dictionary(corpus) {
-        Segmenter::new()
-    } else {
-        Segmenter::for_texts(unit_texts(&cleaned.1).chain(guide.words()))
-    };
+    let mut segmenter = words.segmenter(
+        wants_whole_dictionary(corpus),
+        unit_texts(&cleaned.1).chain(guide.words()),
+    );
     segmenter.add_words(guide.words());
     let prepared = vectorize_units(corpus, settings, cleaned, &segmenter, progress)?;
     let seeds = guided::seed_centres(guide, &prepared.vectors.vocab, &prepared.embedding)?;
@@ -173,6 +174,50 @@ pub fn analyze_guided(
     analysis.warnings.extend(seeds.warnings);
     analysis.warnings.extend(drift_warnings);
     Ok(analysis)
+}
+
+/// The user's dictionary and stop words (`--user-dict`, `--stop-words`), read once per run as
+/// plain data.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserWords {
+    /// Entries of the user dictionary.
+    pub dictionary: Vec<crate::segment::user::UserWord>,
+    /// Extra stop words.
+    pub stop_words: Vec<String>,
+}
+
+impl UserWords {
+    /// Reads the files `settings` names (none: empty).
+    pub fn load(settings: &Settings) -> Result<Self> {
+        use crate::segment::user;
+        Ok(UserWords {
+            dictionary: match &settings.user_dict {
+                Some(path) => user::load_user_dict(path)?,
+                None => Vec::new(),
+            },
+            stop_words: match &settings.stop_words {
+                Some(path) => user::load_stop_words(path)?,
+                None => Vec::new(),
+            },
+        })
+    }
+
+    /// True when there are no user words.
+    pub fn is_empty(&self) -> bool {
+        self.dictionary.is_empty() && self.stop_words.is_empty()
+    }
+
+    /// A segmenter with these words: the whole dictionary, or one scoped to `texts`.
+    pub fn segmenter<'t>(&'t self, whole: bool, texts: impl Iterator<Item = &'t str>) -> Segmenter {
+        let mut segmenter = if whole {
+            Segmenter::new()
+        } else {
+            Segmenter::for_texts(texts.chain(self.dictionary.iter().map(|w| w.word.as_str())))
+        };
+        segmenter.add_user_words(&self.dictionary);
+        segmenter.add_stop_words(&self.stop_words);
+        segmenter
+    }
 }
 
 /// Everything before clustering: the units and their vectors.

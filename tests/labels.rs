@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::collections::HashSet;
+
 use common::{fixture, run, run_json};
 use serde_json::Value;
 
@@ -153,4 +155,67 @@ fn seed_labels_hold_no_names_no_filler_and_no_shared_terms() {
     assert_eq!(labels[6], "数据·开源·推动");
     // The full ranked terms stay as they were.
     assert_eq!(terms_of(&themes[3])[..3], ["腾讯", "服务", "侯方"]);
+}
+
+#[test]
+fn user_dictionary_and_stop_words_change_the_terms_and_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("my.dict");
+    let stop = dir.path().join("stop.txt");
+    std::fs::write(
+        &dict,
+        "# words to keep whole\n通用大模型 50 n\n垂直大模型 50\n",
+    )
+    .unwrap();
+    std::fs::write(&stop, "腾讯\n").unwrap();
+    let (d, s) = (dict.to_str().unwrap(), stop.to_str().unwrap());
+    let report = run_json(&[
+        "--format",
+        "json",
+        "--top-terms",
+        "25",
+        "--user-dict",
+        d,
+        "--stop-words",
+        s,
+    ]);
+    assert!(schema_errors(&report).is_empty());
+    assert_eq!(report["params"]["user_dict"], d);
+    assert_eq!(report["params"]["stop_words_file"], s);
+    let all: HashSet<&str> = report["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(terms_of)
+        .collect();
+    assert!(all.contains("通用大模型"), "{all:?}");
+    assert!(!all.contains("腾讯"), "{all:?}");
+    // Without them: neither phrase is a term, 腾讯 is.
+    let plain = run_json(&["--format", "json", "--top-terms", "25"]);
+    let plain: HashSet<&str> = plain["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(terms_of)
+        .collect();
+    assert!(!plain.contains("通用大模型") && plain.contains("腾讯"));
+}
+
+#[test]
+fn bad_user_files_are_named_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("bad.dict");
+    std::fs::write(&dict, "算力\n芯片 很多 n x\n").unwrap();
+    let out = run(&["--user-dict", dict.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.dict:2:") && err.contains("word [freq] [tag]"),
+        "{err}"
+    );
+    let stop = dir.path().join("stop.txt");
+    std::fs::write(&stop, "的\n两 个\n").unwrap();
+    let out = run(&["--stop-words", stop.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stop.txt:2:"));
 }

@@ -38,6 +38,12 @@ pub struct Settings {
     /// Vocabulary pruning.
     #[serde(flatten)]
     pub tfidf: TfidfOptions,
+    /// A user dictionary in jieba's format (`word [freq] [tag]` per line), read by
+    /// [`crate::segment::user::load_user_dict`]; `None`: none.
+    pub user_dict: Option<std::path::PathBuf>,
+    /// Extra stop words, one per line, added to the bundled lists
+    /// ([`crate::segment::user::load_stop_words`]); `None`: none.
+    pub stop_words: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -53,6 +59,8 @@ impl Default for Settings {
             k_max: 20,
             clean: CleanOptions::default(),
             tfidf: TfidfOptions::default(),
+            user_dict: None,
+            stop_words: None,
         }
     }
 }

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use jieba_rs::Jieba;
 
 pub(crate) mod dictionary;
+pub mod user;
 
 /// Extra Chinese stop words bundled with zhuti (news filler such as 记者, 表示, 目前).
 const EXTRA_STOP_WORDS: &str = include_str!(concat!(
@@ -77,6 +78,23 @@ impl Segmenter {
                 self.jieba.add_word(word.trim(), None, None);
             }
         }
+    }
+
+    /// Adds a user dictionary ([`user::UserWord`]s): each word is kept whole, and its tag, if
+    /// any, is the one [`Segmenter::tag`] gives.
+    pub fn add_user_words(&mut self, words: &[user::UserWord]) {
+        for w in words {
+            self.jieba.add_word(&w.word, w.freq, w.tag.as_deref());
+            if let Some(tag) = &w.tag {
+                self.added_tags.insert(w.word.clone(), tag.clone());
+            }
+        }
+    }
+
+    /// Adds stop words (lower-cased) to the bundled lists.
+    pub fn add_stop_words(&mut self, words: &[String]) {
+        self.stop_words
+            .extend(words.iter().map(|w| w.to_lowercase()));
     }
 
     /// The part-of-speech tag of `word` (jieba's: `nr` a person's name, `n` a noun, ...): the
