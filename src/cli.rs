@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use zhuti::guided::Guide;
-use zhuti::ingest::{self, Input};
+use zhuti::ingest::{self, ByteSize, Input};
 use zhuti::kmeans::KChoice;
 use zhuti::lsa::DimsChoice;
 use zhuti::report::{self, Format};
@@ -195,9 +195,19 @@ pub struct TuningArgs {
     #[arg(long)]
     pub no_refine: bool,
 
-    /// Worker threads (default: all cores). Output does not depend on it.
+    /// Worker threads (default: all cores, at most 256). Output does not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// The most bytes one run reads (all inputs, after decompression): K, M, G or T (powers of
+    /// 1024) or bytes. Past it zhuti stops with an error and writes nothing.
+    #[arg(long, value_name = "SIZE", default_value_t = ByteSize(ingest::DEFAULT_MAX_INPUT))]
+    pub max_input: ByteSize,
+
+    /// Stop at a JSON Lines record that cannot be read, instead of leaving it out with a
+    /// warning (and a `bad_record` entry among the dropped units).
+    #[arg(long)]
+    pub strict: bool,
 
     /// Print nothing on stderr but errors (no progress, no warnings).
     #[arg(short, long)]
@@ -283,6 +293,8 @@ impl TuningArgs {
         settings.clean.boilerplate = !self.keep_boilerplate;
         settings.clean.dedupe = !self.no_dedupe;
         settings.clean.headings = !self.no_headings;
+        settings.read.max_input = self.max_input.0;
+        settings.read.strict = self.strict;
         settings.tfidf.min_df = self.min_df;
         settings.tfidf.max_df = self.max_df;
         settings.tfidf.idf = match self.idf {
@@ -301,7 +313,14 @@ impl TuningArgs {
         }
         let mut builder = rayon::ThreadPoolBuilder::new();
         if let Some(n) = self.threads {
-            builder = builder.num_threads(n);
+            let max = zhuti::settings::MAX_THREADS;
+            if n > max && !self.quiet {
+                eprintln!(
+                    "zhuti: warning: --threads {n} is more than the {max} zhuti uses at most; \
+                     using {max}"
+                );
+            }
+            builder = builder.num_threads(n.min(max));
         }
         builder
             .build()
@@ -347,12 +366,18 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
         guide.check_k(settings.k)?;
     }
     let pool = args.tuning.pool()?;
+    let inputs = args.inputs();
     if let Some(path) = &args.output {
         report::check_output(path)?;
+        let themes = args.themes.iter().flatten().map(|p| Input::Path(p.clone()));
+        check_not_input(
+            path,
+            &inputs.iter().cloned().chain(themes).collect::<Vec<_>>(),
+        )?;
     }
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
     let analysis = pool.install(|| {
-        let corpus = ingest::load(&args.inputs())?;
+        let corpus = ingest::load_with(&inputs, &settings.read)?;
         match &guide {
             Some(guide) => zhuti::analyze_guided(&corpus, &settings, guide, &progress),
             None => zhuti::analyze(&corpus, &settings, &progress),
@@ -361,7 +386,7 @@ fn run_analysis(args: RunArgs) -> Result<(), Error> {
     progress.clear();
     if !args.tuning.quiet {
         for warning in &analysis.warnings {
-            eprintln!("zhuti: warning: {warning}");
+            eprintln!("zhuti: warning: {}", report::terminal_safe(warning));
         }
     }
     let format = match args.format {
@@ -388,20 +413,21 @@ fn run_eval(args: EvalArgs) -> Result<(), Error> {
     let settings = args.tuning.settings(args.k, args.seed, args.unit);
     settings.validate()?;
     let pool = args.tuning.pool()?;
+    let inputs: Vec<Input> = args.files.iter().map(|p| Input::parse(p)).collect();
     if let Some(path) = &args.output {
         report::check_output(path)?;
+        check_not_input(path, &inputs)?;
     }
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
-    let inputs: Vec<Input> = args.files.iter().map(|p| Input::parse(p)).collect();
     let (report, warnings) = pool.install(|| {
-        let corpus = ingest::load(&inputs)?;
+        let corpus = ingest::load_with(&inputs, &settings.read)?;
         zhuti::eval::evaluate(&corpus, &settings, &args.seeds, &progress)
             .map(|r| (r, corpus.warnings))
     })?;
     progress.clear();
     if !args.tuning.quiet {
         for warning in &warnings {
-            eprintln!("zhuti: warning: {warning}");
+            eprintln!("zhuti: warning: {}", report::terminal_safe(warning));
         }
     }
     let rendered = match args.format {
@@ -416,6 +442,17 @@ fn run_eval(args: EvalArgs) -> Result<(), Error> {
         }
     };
     emit(&rendered, args.output.as_deref())
+}
+
+/// Refuses an `-o` file that is (or a folder walk would read as) one of `inputs`.
+fn check_not_input(output: &std::path::Path, inputs: &[Input]) -> Result<(), Error> {
+    match ingest::input_holding(inputs, output) {
+        Some(input) => Err(Error::OutputIsInput {
+            output: output.to_path_buf(),
+            input,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Writes `rendered` to `output` (atomically) or to stdout.

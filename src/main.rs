@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod interrupt;
 mod progress_bar;
 
 fn main() -> ExitCode {
@@ -14,6 +15,7 @@ fn main() -> ExitCode {
         eprintln!("zhuti: internal error (a bug; please report it with the command): {info}");
     }));
     let args = cli::Cli::parse();
+    interrupt::install();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -24,7 +26,12 @@ fn main() -> ExitCode {
             } else {
                 "error:"
             };
-            let _ = writeln!(stderr, "zhuti: {prefix} {err}");
+            let message = err.to_string();
+            let _ = writeln!(
+                stderr,
+                "zhuti: {prefix} {}",
+                zhuti::report::terminal_safe(&message)
+            );
             ExitCode::from(1)
         }
     }

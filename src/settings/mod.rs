@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::stages::clean::dedupe::DedupeScope;
 use crate::stages::clean::CleanOptions;
+use crate::stages::ingest::ReadOptions;
 use crate::stages::kmeans::KChoice;
 use crate::stages::lsa::DimsChoice;
 use crate::stages::tfidf::TfidfOptions;
@@ -38,7 +39,16 @@ pub struct Settings {
     /// Vocabulary pruning.
     #[serde(flatten)]
     pub tfidf: TfidfOptions,
+    /// How inputs are read: the byte limit of a run (`--max-input`) and what a bad JSON Lines
+    /// record does (`--strict`). Read by [`crate::ingest::load_with`], not by the analysis.
+    #[serde(skip)]
+    pub read: ReadOptions,
 }
+
+/// The most worker threads a run starts (`--threads` above it uses this many): more than
+/// any machine's cores, and few enough that a typo such as `--threads 100000` cannot exhaust
+/// the system's threads. Output does not depend on the thread count.
+pub const MAX_THREADS: usize = 256;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -53,6 +63,7 @@ impl Default for Settings {
             k_max: 20,
             clean: CleanOptions::default(),
             tfidf: TfidfOptions::default(),
+            read: ReadOptions::default(),
         }
     }
 }
@@ -103,6 +114,9 @@ impl Settings {
                 "--max-df {}: must be a share of units above 0 and at most 1, e.g. --max-df 0.5",
                 self.tfidf.max_df
             ));
+        }
+        if self.read.max_input == 0 {
+            return fail("--max-input 0: a run must read something; try --max-input 8G".into());
         }
         if self.tfidf.min_df == 0 {
             return fail(
