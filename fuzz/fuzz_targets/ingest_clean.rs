@@ -64,6 +64,7 @@ fuzz_target!(|data: &[u8]| {
         dedupe: selector & 8 != 0,
         boilerplate: selector & 4 != 0,
         headings: selector & 2 != 0,
+        ..CleanOptions::default()
     };
     let cleaned = clean::clean_corpus(&articles, &options);
     assert_eq!(cleaned.len(), articles.len());
