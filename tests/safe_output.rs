@@ -85,6 +85,10 @@ fn output_to_a_device_writes_into_the_device() {
     let meta = std::fs::symlink_metadata(&null).unwrap();
     assert!(meta.file_type().is_char_device(), "{null:?} was replaced");
     assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+    // /dev/stdout: a link to a pipe, written into.
+    let out = run_o(dir.path(), "/dev/stdout");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.stdout, expected(dir.path()));
 }
 
 #[test]

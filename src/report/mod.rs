@@ -92,19 +92,26 @@ pub fn write_atomic_with(
         source: plain_io_error(source),
     };
     check_output(path)?;
-    let target = follow_links(path).map_err(write_err)?;
-    let old = std::fs::metadata(&target).ok();
+    let old = std::fs::metadata(path).ok();
     if let Some(meta) = &old {
         if !meta.is_file() {
-            // A device or FIFO: write into it; there is nothing to replace.
+            // A device or FIFO (also through links such as /dev/stdout): write into it;
+            // there is nothing to replace.
             let mut file = std::fs::OpenOptions::new()
                 .write(true)
-                .open(&target)
+                .open(path)
                 .map_err(write_err)?;
             write(&mut file).map_err(write_err)?;
             return file.flush().map_err(write_err);
         }
     }
+    // The file the links lead to: resolved by the system when it exists (also through
+    // /proc's links), else link by link (a link to a file not yet written).
+    let target = match &old {
+        Some(_) => std::fs::canonicalize(path),
+        None => follow_links(path),
+    }
+    .map_err(write_err)?;
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
