@@ -20,15 +20,8 @@ fn converter() -> &'static Converter {
 
 fn article(text: String, origin: Origin) -> Article {
     Article {
-        id: "a".into(),
-        title: None,
-        label: None,
-        date: None,
-        date_from: None,
-        source: None,
-        source_from: None,
-        text,
         origin,
+        ..Article::text("a", text)
     }
 }
 

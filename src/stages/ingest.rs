@@ -127,17 +127,9 @@ pub fn load(inputs: &[Input]) -> Result<Corpus> {
                     read_bytes_into(bytes, Path::new("<stdin>"), None, &mut corpus.warnings)?;
                 corpus.articles.extend(articles);
             }
-            Input::Memory { id, text } => corpus.articles.push(Article {
-                id: id.clone(),
-                title: None,
-                label: None,
-                date: None,
-                date_from: None,
-                source: None,
-                source_from: None,
-                text: text.clone(),
-                origin: Origin::TextFile,
-            }),
+            Input::Memory { id, text } => corpus
+                .articles
+                .push(Article::text(id.clone(), text.clone())),
             Input::Path(path) => load_path(&mut corpus, path)?,
         }
     }
@@ -305,28 +297,11 @@ fn read_bytes_into(
         }
     });
     match kind {
-        FileKind::Text => Ok(vec![Article {
-            id: path.display().to_string(),
-            title: None,
-            label: None,
-            date: None,
-            date_from: None,
-            source: None,
-            source_from: None,
-            text,
-            origin: Origin::TextFile,
-        }]),
-        FileKind::Markdown => Ok(vec![Article {
-            id: path.display().to_string(),
-            title: None,
-            label: None,
-            date: None,
-            date_from: None,
-            source: None,
-            source_from: None,
-            text: read::markdown::to_text(&text),
-            origin: Origin::TextFile,
-        }]),
+        FileKind::Text => Ok(vec![Article::text(path.display().to_string(), text)]),
+        FileKind::Markdown => Ok(vec![Article::text(
+            path.display().to_string(),
+            read::markdown::to_text(&text),
+        )]),
         FileKind::Html => {
             let page = read::html::read_str(&text, path)?;
             warnings.extend(page.warnings.iter().cloned());

@@ -797,17 +797,7 @@ mod tests {
     }
 
     fn article(text: &str) -> Article {
-        Article {
-            id: "a".into(),
-            title: None,
-            label: None,
-            date: None,
-            date_from: None,
-            source: None,
-            source_from: None,
-            text: text.into(),
-            origin: Origin::TextFile,
-        }
+        Article::text("a", text)
     }
 
     #[test]
