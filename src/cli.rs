@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::str::FromStr;
 
 use zhuti::guided::Guide;
-use zhuti::ingest::{self, Input};
+use zhuti::ingest::{self, ByteSize, Input, ReadOptions};
 use zhuti::report::{self, Format};
 use zhuti::settings::defs::{self, Setting};
 use zhuti::settings::Threads;
@@ -264,6 +264,13 @@ pub struct TuningArgs {
           default_value_t = defs::THREADS.default, value_parser = checked(defs::THREADS))]
     pub threads: Threads,
 
+    #[arg(long = defs::MAX_INPUT.name, help = defs::MAX_INPUT.help, value_name = "SIZE",
+          default_value_t = defs::MAX_INPUT.default, value_parser = checked(defs::MAX_INPUT))]
+    pub max_input: ByteSize,
+
+    #[arg(long = defs::STRICT.name, help = defs::STRICT.help)]
+    pub strict: bool,
+
     /// Print nothing on stderr but errors (no progress, no warnings).
     #[arg(short, long)]
     pub quiet: bool,
@@ -366,13 +373,17 @@ impl TuningArgs {
                 idf: self.idf.into(),
             },
             period: self.period,
+            read: ReadOptions {
+                max_input: self.max_input.0,
+                strict: self.strict,
+            },
             ..Settings::default()
         }
     }
 
     /// A thread pool of the requested size (all cores by default).
     fn pool(&self) -> Result<rayon::ThreadPool, Failure> {
-        thread_pool(self.threads)
+        thread_pool(self.threads, self.quiet)
     }
 }
 
@@ -446,8 +457,14 @@ fn start(args: &RunArgs) -> Result<Start, Failure> {
         guide.check_k(settings.k)?;
     }
     let pool = args.tuning.pool()?;
+    let inputs = args.inputs();
     if let Some(path) = &args.output {
         report::check_output(path)?;
+        let themes = args.themes.iter().flatten().map(|p| Input::Path(p.clone()));
+        check_not_input(
+            path,
+            &inputs.iter().cloned().chain(themes).collect::<Vec<_>>(),
+        )?;
     }
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
     Ok(Start {
@@ -467,7 +484,7 @@ fn finish(
 ) -> Result<(), Failure> {
     if !args.tuning.quiet {
         for warning in &analysis.warnings {
-            eprintln!("zhuti: warning: {warning}");
+            eprintln!("zhuti: warning: {}", report::terminal_safe(warning));
         }
     }
     if args.output.is_none() && !to_stdout {
@@ -493,7 +510,7 @@ fn run_analysis(args: RunArgs) -> Result<(), Failure> {
         progress,
     } = start(&args)?;
     let analysis = pool.install(|| {
-        let corpus = ingest::load(&args.inputs())?;
+        let corpus = ingest::load_with(&args.inputs(), &settings.read)?;
         match &guide {
             Some(guide) => zhuti::analyze_guided(&corpus, &settings, guide, &progress),
             None => zhuti::analyze(&corpus, &settings, &progress),
@@ -512,10 +529,20 @@ fn parse_period(s: &str) -> Result<Period, String> {
 }
 
 /// A thread pool of the size `--threads` asks for.
-pub(crate) fn thread_pool(threads: Threads) -> Result<rayon::ThreadPool, Failure> {
+///
+/// More than [`zhuti::settings::MAX_THREADS`] are capped (with a warning unless `quiet`), so a
+/// typo such as `--threads 100000` cannot exhaust the system's threads.
+pub(crate) fn thread_pool(threads: Threads, quiet: bool) -> Result<rayon::ThreadPool, Failure> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = defs::THREADS.check(threads)?.count() {
-        builder = builder.num_threads(n);
+        let max = zhuti::settings::MAX_THREADS;
+        if n > max && !quiet {
+            eprintln!(
+                "zhuti: warning: --threads {n} is more than the {max} zhuti uses at most; \
+                 using {max}"
+            );
+        }
+        builder = builder.num_threads(n.min(max));
     }
     Ok(builder.build()?)
 }
@@ -534,7 +561,7 @@ pub(crate) fn run_analysis_with(
         progress,
     } = start(&args)?;
     let mut model = pool.install(|| {
-        let mut corpus = ingest::load(&args.inputs())?;
+        let mut corpus = ingest::load_with(&args.inputs(), &settings.read)?;
         if let Some(n) = sample {
             crate::cli_model::sample_articles(&mut corpus, n, settings.seed);
         }
@@ -556,20 +583,21 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
     let settings = args.settings();
     settings.check()?;
     let pool = args.tuning.pool()?;
+    let inputs: Vec<Input> = args.files.iter().map(|p| Input::parse(p)).collect();
     if let Some(path) = &args.output {
         report::check_output(path)?;
+        check_not_input(path, &inputs)?;
     }
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
-    let inputs: Vec<Input> = args.files.iter().map(|p| Input::parse(p)).collect();
     let (report, warnings) = pool.install(|| {
-        let corpus = ingest::load(&inputs)?;
+        let corpus = ingest::load_with(&inputs, &settings.read)?;
         zhuti::eval::evaluate(&corpus, &settings, &args.seeds, &progress)
             .map(|r| (r, corpus.warnings))
     })?;
     progress.clear();
     if !args.tuning.quiet {
         for warning in &warnings {
-            eprintln!("zhuti: warning: {warning}");
+            eprintln!("zhuti: warning: {}", report::terminal_safe(warning));
         }
     }
     let rendered = match args.format {
@@ -584,6 +612,17 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
         }
     };
     Ok(emit(&rendered, args.output.as_deref())?)
+}
+
+/// Refuses an `-o` file that is (or a folder walk would read as) one of `inputs`.
+fn check_not_input(output: &std::path::Path, inputs: &[Input]) -> Result<(), Error> {
+    match ingest::input_holding(inputs, output) {
+        Some(input) => Err(Error::OutputIsInput {
+            output: output.to_path_buf(),
+            input,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Writes `rendered` to `output` (atomically) or to stdout.
@@ -713,6 +752,8 @@ mod tests {
         (&["--max-df", "0.8"], |s| s.tfidf.max_df = 0.8),
         (&["--idf", "corpus"], |s| s.tfidf.idf = IdfWeighting::Corpus),
         (&["--top-terms", "3"], |s| s.top_terms = 3),
+        (&["--max-input", "512M"], |s| s.read.max_input = 512 << 20),
+        (&["--strict"], |s| s.read.strict = true),
     ];
 
     #[test]

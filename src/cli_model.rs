@@ -169,7 +169,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     if let Some(path) = &args.output {
         zhuti::report::check_output(path)?;
     }
-    let pool = crate::cli::thread_pool(args.threads)?;
+    let pool = crate::cli::thread_pool(args.threads, args.quiet)?;
     let progress = StderrProgress::new(!args.quiet && std::io::stderr().is_terminal());
     let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
     let corpus = pool.install(|| ingest::load(&inputs))?;

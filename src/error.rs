@@ -58,6 +58,43 @@ pub enum Error {
         reason: String,
     },
 
+    /// The inputs hold more than the run may read (`--max-input`).
+    #[error(
+        "{path}: the inputs hold more than --max-input {} ({} bytes, counted after \
+         decompression); raise it, e.g. --max-input {}, if this much text is meant",
+        crate::ingest::ByteSize(*limit), limit, crate::ingest::ByteSize(limit.saturating_mul(2))
+    )]
+    TooLarge {
+        /// The input being read when the limit was passed.
+        path: PathBuf,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+
+    /// The memory for an input could not be had.
+    #[error(
+        "{path}: not enough memory to hold the input ({bytes} bytes); free memory, split the \
+         input, or lower --max-input to fail sooner"
+    )]
+    OutOfMemory {
+        /// The input being read.
+        path: PathBuf,
+        /// How many bytes were asked for.
+        bytes: u64,
+    },
+
+    /// `-o` names one of the inputs (or a file a folder input would read).
+    #[error(
+        "cannot write {output}: it is also an input ({input}), which the report would \
+         replace; give -o another file"
+    )]
+    OutputIsInput {
+        /// The output path as given.
+        output: PathBuf,
+        /// The input that is or holds it.
+        input: PathBuf,
+    },
+
     /// A JSON Lines record that does not parse or lacks a required field.
     #[error(
         "{path}:{line}: {reason}; each line of a .jsonl file must be a JSON object such as \
@@ -274,6 +311,8 @@ pub enum SettingProblem {
     NoMinDf,
     /// `threads` is 0.
     NoThreads,
+    /// `max-input` is 0: a run must read something.
+    NoInputAllowed,
     /// A fixed k above the number of units the corpus gave.
     MoreThemesThanUnits {
         /// Units to cluster.
@@ -334,6 +373,9 @@ impl std::fmt::Display for SettingProblem {
             ),
             SettingProblem::NoThreads => {
                 write!(f, "need at least one thread; leave it out to use all cores")
+            }
+            SettingProblem::NoInputAllowed => {
+                write!(f, "a run must read something; try 8G (the default)")
             }
             SettingProblem::MoreThemesThanUnits { units } => write!(
                 f,

@@ -73,15 +73,31 @@ struct RawTheme {
     words: Vec<String>,
 }
 
+/// The largest themes file read (16 MiB): a list of themes and seed words is a few KB.
+pub const MAX_THEMES_FILE_BYTES: u64 = 16 << 20;
+
 const EXAMPLE: &str = "[[theme]] name = \"算力与芯片\" words = [\"算力\", \"芯片\"]";
 
 impl Guide {
     /// Reads and checks a themes file (UTF-8 TOML).
     pub fn load(path: &Path) -> Result<Guide> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = crate::stages::ingest::read_file_bounded(path, MAX_THEMES_FILE_BYTES).map_err(
+            |err| match err {
+                Error::Binary { path } => Error::Themes {
+                    path,
+                    reason: "looks like a binary file, not a TOML themes file".into(),
+                },
+                Error::TooLarge { path, .. } => Error::Themes {
+                    path,
+                    reason: format!(
+                        "more than {} ({MAX_THEMES_FILE_BYTES} bytes), more than any list of \
+                         themes and seed words needs; check that this is the themes file",
+                        crate::stages::ingest::ByteSize(MAX_THEMES_FILE_BYTES)
+                    ),
+                },
+                other => other,
+            },
+        )?;
         let text = String::from_utf8(bytes).map_err(|_| Error::Themes {
             path: path.to_path_buf(),
             reason: "not UTF-8 text; save the themes file as UTF-8".into(),
@@ -128,6 +144,7 @@ impl Guide {
                 )));
             }
             let mut words: Vec<String> = Vec::with_capacity(raw.words.len());
+            let mut seen: std::collections::HashSet<String> = Default::default();
             for word in raw.words {
                 let word = word.trim().to_string();
                 if word.is_empty() {
@@ -135,7 +152,7 @@ impl Guide {
                         "theme “{name}” has an empty seed word; remove the \"\" from its words"
                     )));
                 }
-                if !words.contains(&word) {
+                if seen.insert(word.clone()) {
                     words.push(word);
                 }
             }

@@ -62,7 +62,10 @@ pub use settings::{Settings, ValidSettings};
 
 /// Reading articles: files, folders (recursive), JSON Lines, `.gz`, stdin.
 pub mod ingest {
-    pub use crate::stages::ingest::{load, Article, Corpus, Input, Origin};
+    pub use crate::stages::ingest::{
+        input_holding, load, load_with, Article, BadRecord, ByteSize, Corpus, Input, Origin,
+        ReadOptions, DEFAULT_MAX_INPUT,
+    };
 }
 
 /// The stages themselves, for this crate's benches, examples, tests and fuzz target. Not part of

@@ -7,6 +7,7 @@ use clap::Parser;
 
 mod cli;
 mod cli_model;
+mod interrupt;
 mod progress_bar;
 
 fn main() -> ExitCode {
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
         eprintln!("zhuti: internal error (a bug; please report it with the command): {info}");
     }));
     let args = cli::Cli::parse();
+    interrupt::install();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -25,7 +27,12 @@ fn main() -> ExitCode {
             } else {
                 "error:"
             };
-            let _ = writeln!(stderr, "zhuti: {prefix} {err}");
+            let message = err.to_string();
+            let _ = writeln!(
+                stderr,
+                "zhuti: {prefix} {}",
+                zhuti::report::terminal_safe(&message)
+            );
             ExitCode::from(1)
         }
     }

@@ -25,7 +25,7 @@ use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice, Lsa};
 use crate::stages::refine::{self, TermCentroids};
 use crate::stages::segment::Segmenter;
-use crate::stages::tfidf::{self, TermSpace, Vectors};
+use crate::stages::tfidf::{self, TermSpace, TfidfOptions, Vectors};
 use crate::stages::units::{self, DroppedUnit, Units};
 
 /// jieba's whole dictionary, loaded once per process and shared by every analysis of a large
@@ -758,7 +758,14 @@ fn vectorize_units(
         units.dropped.sort_by_key(|d| (d.doc, d.line, d.part));
     }
     if units.kept.is_empty() {
-        return Err(nothing_to_cluster(corpus, &units));
+        let mut error = nothing_to_cluster(corpus, &units);
+        if let Error::NothingToCluster { hint, .. } = &mut error {
+            if too_common_everywhere(&units, settings, segmenter) {
+                *hint = "every term is in more than the --max-df share of units: try \
+                         `--max-df 1`, or give more varied articles";
+            }
+        }
+        return Err(error);
     }
 
     progress.start(Stage::Reduce, None);
@@ -778,6 +785,26 @@ fn vectorize_units(
             embedding,
         },
     ))
+}
+
+/// Would the units dropped for lack of terms have kept some without `--max-df`? Then the
+/// share cap, not rarity, emptied the vocabulary. Asked only when nothing is left to cluster.
+fn too_common_everywhere(units: &Units, settings: &ValidSettings, segmenter: &Segmenter) -> bool {
+    if settings.tfidf.max_df >= 1.0 {
+        return false;
+    }
+    let texts: Vec<&str> = units
+        .dropped
+        .iter()
+        .filter(|d| d.reason == DropReason::NoTerms)
+        .map(|d| d.text.as_str())
+        .collect();
+    let segmented = tfidf::segment_units(&texts, segmenter, &crate::progress::NoProgress);
+    let uncapped = TfidfOptions {
+        max_df: 1.0,
+        ..settings.tfidf.clone()
+    };
+    !TermSpace::fit(segmented, &uncapped).1.row_units.is_empty()
 }
 
 fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
@@ -805,6 +832,7 @@ fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
         }
         Some(DropReason::Duplicate) => "every paragraph repeats another: give different articles",
         Some(DropReason::Boilerplate) => "only page furniture was found: check the input",
+        Some(DropReason::BadRecord) => "no JSON Lines record could be read: check the input",
     };
     let mut names: Vec<&str> = corpus
         .articles
@@ -999,7 +1027,7 @@ fn describe(
             heading_line: unit.heading_line,
         })
         .collect();
-    let dropped: Vec<DroppedOut> = units
+    let mut dropped: Vec<DroppedOut> = units
         .dropped
         .into_par_iter()
         .map(|d| DroppedOut {
@@ -1014,6 +1042,16 @@ fn describe(
             }),
         })
         .collect();
+    // Records ingest could not read, after the units, in input order; named as a record
+    // without an id would be.
+    dropped.extend(corpus.bad_records.iter().map(|b| DroppedOut {
+        doc: format!("{}:{}", b.path.display(), b.line),
+        line: b.line,
+        part: None,
+        reason: DropReason::BadRecord.as_str().to_string(),
+        text: b.text.clone(),
+        duplicate_of: None,
+    }));
     Described {
         themes,
         documents,

@@ -25,22 +25,40 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else {
         return;
     };
-    let (path, kind) = match selector % 4 {
+    let (path, kind) = match selector % 6 {
         0 => ("input.txt", Some(FileKind::Text)),
         1 => ("input.jsonl", Some(FileKind::Jsonl)),
         2 => ("input.txt.gz", Some(FileKind::Text)),
+        3 => ("input.md", Some(FileKind::Markdown)),
+        4 => ("input.html", Some(FileKind::Html)),
         _ => ("<stdin>", None),
     };
     let Ok(articles) = ingest::read_bytes(bytes.to_vec(), Path::new(path), kind) else {
         return;
     };
-    // Cleaning is idempotent line by line.
+    // Cleaning is idempotent line by line and leaves no control character; the raw bytes as
+    // one line (any control character, any position) too.
+    let whole = String::from_utf8_lossy(bytes);
+    let raw_lines = articles
+        .iter()
+        .flat_map(|a| a.text.lines().take(64))
+        .chain(whole.lines().take(8));
+    for raw in raw_lines {
+        let once = clean::normalize_line(raw, converter());
+        let twice = clean::normalize_line(&once, converter());
+        assert_eq!(once, twice, "normalize_line is not idempotent on {raw:?}");
+        assert!(
+            !once.chars().any(clean::normalize::is_removed_control),
+            "a control character survived normalize_line on {raw:?}"
+        );
+    }
+    // Lines split at every line end: no CR is left inside an article's line.
     for article in &articles {
-        for raw in article.text.lines().take(64) {
-            let once = clean::normalize_line(raw, converter());
-            let twice = clean::normalize_line(&once, converter());
-            assert_eq!(once, twice, "normalize_line is not idempotent on {raw:?}");
-        }
+        assert!(
+            article.text.lines().all(|l| !l.contains('\r')),
+            "a lone CR in {:?}",
+            article.id
+        );
     }
     let options = CleanOptions {
         t2s: false,
@@ -48,9 +66,18 @@ fuzz_target!(|data: &[u8]| {
         dedupe: selector & 8 != 0,
         boilerplate: selector & 4 != 0,
         headings: selector & 2 != 0,
+        ..CleanOptions::default()
     };
     let cleaned = clean::clean_corpus(&articles, &options);
     assert_eq!(cleaned.len(), articles.len());
+    // Cleaned lines (the one-pass fast path included) hold no control character.
+    for line in cleaned.iter().flat_map(|a| &a.lines) {
+        assert!(
+            !line.text.chars().any(clean::normalize::is_removed_control),
+            "a control character survived cleaning: {:?}",
+            line.text
+        );
+    }
     for kind in [UnitKind::Paragraph, UnitKind::Document] {
         let built = units::build(&cleaned, kind);
         for unit in &built.kept {

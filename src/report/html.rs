@@ -97,8 +97,15 @@ pub fn escape(text: &str) -> String {
 /// Renders the analysis as one self-contained HTML page.
 pub fn render(a: &Analysis) -> String {
     let mut out = String::with_capacity(64 * 1024);
+    let short: std::collections::HashMap<String, String> =
+        super::short_ids(a.documents.iter().map(|d| d.id.as_str()))
+            .into_iter()
+            .map(|(id, short)| (id.to_string(), short.to_string()))
+            .collect();
+    SHORT_IDS.with(|ids| *ids.borrow_mut() = short);
     // `write!` to a String cannot fail.
     let _ = write_page(a, &mut out);
+    SHORT_IDS.with(|ids| ids.borrow_mut().clear());
     out
 }
 
@@ -932,9 +939,18 @@ fn place(doc: &str, line: usize, part: Option<usize>) -> String {
     }
 }
 
-/// The last path component of an article id (`seeds/000_x.txt` → `000_x.txt`).
+thread_local! {
+    /// The short ids of the page being rendered ([`super::short_ids`]), set by [`render`].
+    static SHORT_IDS: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        Default::default();
+}
+
+/// An article id as the page shows it: its last path components, as many as keep it apart
+/// from the other ids (`seeds/000_x.txt` → `000_x.txt`, but `finance/008` and `sports/008`).
 fn short_id(id: &str) -> String {
-    id.rsplit(['/', '\\']).next().unwrap_or(id).to_string()
+    SHORT_IDS
+        .with(|ids| ids.borrow().get(id).cloned())
+        .unwrap_or_else(|| id.rsplit(['/', '\\']).next().unwrap_or(id).to_string())
 }
 
 /// At most `max` characters of `text`, ending in `…` when cut.

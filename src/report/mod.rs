@@ -61,16 +61,30 @@ pub fn check_output(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes `contents` to `path` atomically: a temporary file in the same folder, renamed over
-/// `path` once complete. On any error nothing is created and an existing file is untouched.
-/// A new file gets the usual permissions (0666 less the umask, like `>`), not the temporary
-/// file's private 0600; a replaced file keeps its permissions.
+/// Writes `contents` to `path` ([`write_atomic_with`]).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     write_atomic_with(path, |file| file.write_all(contents))
 }
 
-/// [`write_atomic`] with the contents written by `write` (e.g. [`json::write`], which streams
-/// a report too large to hold twice in memory).
+/// Writes what `write` writes (e.g. [`json::write`], which streams a report too large to hold
+/// twice in memory) to `path`, so that a failed or interrupted run leaves no half-written
+/// report:
+///
+/// - A regular file, new or old, is replaced atomically: the report goes to a temporary
+///   `.zhuti-*.tmp` file in the same folder, renamed over `path` once complete. A replaced
+///   file keeps its permissions and, where the runner may give it, its owner and group; a new
+///   file gets the usual 0666 less the umask, like `>`.
+/// - A symbolic link is followed (also to a file that does not exist yet): its target is
+///   written as above and the link stays.
+/// - A file with several hard links is written in place, so every name sees the report: the
+///   report is first written whole to a temporary file, then copied over the file's content
+///   (a failure during that copy can leave the file incomplete, as with `cp`).
+/// - A device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe) is written to
+///   directly, as `cp` and `sort -o` do: nothing is renamed over it.
+///
+/// On an error before the rename or copy, nothing is created and an existing file is
+/// untouched; [`abandon_temporary_files`] removes the temporary file when a signal stops the
+/// run.
 pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
@@ -79,24 +93,208 @@ pub fn write_atomic_with(
         path: path.to_path_buf(),
         source: plain_io_error(source),
     };
-    let dir = match path.parent() {
+    check_output(path)?;
+    let old = std::fs::metadata(path).ok();
+    if let Some(meta) = &old {
+        if !meta.is_file() {
+            // A device or FIFO (also through links such as /dev/stdout): write into it;
+            // there is nothing to replace.
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(write_err)?;
+            write(&mut file).map_err(write_err)?;
+            return file.flush().map_err(write_err);
+        }
+    }
+    // The file the links lead to: resolved by the system when it exists (also through
+    // /proc's links), else link by link (a link to a file not yet written).
+    let target = match &old {
+        Some(_) => std::fs::canonicalize(path),
+        None => follow_links(path),
+    }
+    .map_err(write_err)?;
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    check_output(path)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".zhuti-").suffix(".tmp");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
-        builder.permissions(std::fs::Permissions::from_mode(mode));
+        // Under the umask, as for any new file; a replaced file's own mode is set below.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(dir).map_err(write_err)?;
-    write(tmp.as_file_mut()).map_err(write_err)?;
-    tmp.as_file().sync_all().map_err(write_err)?;
-    tmp.persist(path).map_err(|e| write_err(e.error))?;
+    let mut tmp = {
+        let mut pending = pending_temporary_files();
+        let tmp = builder.tempfile_in(dir).map_err(write_err)?;
+        pending.push(tmp.path().to_path_buf());
+        tmp
+    };
+    let written = (|| {
+        if let Some(meta) = &old {
+            keep_owner_and_mode(tmp.as_file(), meta);
+        }
+        write(tmp.as_file_mut())?;
+        tmp.as_file().sync_all()
+    })();
+    // Held while the report is put in place, so that a signal arriving now waits for it.
+    let mut pending = pending_temporary_files();
+    pending.retain(|p| p != tmp.path());
+    written.map_err(write_err)?;
+    if old.as_ref().is_some_and(|meta| hard_links(meta) > 1) {
+        return copy_into(tmp.as_file_mut(), &target).map_err(write_err);
+    }
+    tmp.persist(&target).map_err(|e| write_err(e.error))?;
     Ok(())
+}
+
+/// `path` with symbolic links followed to the file they name (which need not exist yet).
+fn follow_links(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    /// As many links as Linux follows before `ELOOP`.
+    const MAX_LINKS: usize = 40;
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(std::io::Error::other(
+        "too many levels of symbolic links; give the file itself",
+    ))
+}
+
+/// Gives the new file `file` the owner, group and permissions of the file `old` it replaces,
+/// as far as the runner may (an owner it may not give is left as it is).
+fn keep_owner_and_mode(file: &std::fs::File, old: &std::fs::Metadata) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())).is_err() {
+            let _ = std::os::unix::fs::fchown(file, None, Some(old.gid()));
+        }
+    }
+    // After the owner: changing it may clear the set-id bits.
+    let _ = file.set_permissions(old.permissions());
+}
+
+#[cfg(unix)]
+fn hard_links(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(meta)
+}
+
+#[cfg(not(unix))]
+fn hard_links(_: &std::fs::Metadata) -> u64 {
+    1
+}
+
+/// Copies the complete report in `tmp` over the content of the hard-linked file `target`.
+fn copy_into(tmp: &mut std::fs::File, target: &Path) -> std::io::Result<()> {
+    use std::io::Seek;
+    tmp.rewind()?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(target)?;
+    std::io::copy(tmp, &mut file)?;
+    file.sync_all()
+}
+
+/// Temporary report files being written, for [`abandon_temporary_files`].
+static PENDING: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn pending_temporary_files() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
+    PENDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Removes the temporary file of any report being written and stops every later write from
+/// creating, renaming or copying one: for a signal handler (SIGINT, SIGTERM), which ends the
+/// process next. Waits while a report is being put in place, so `-o` is left either as it was
+/// or complete.
+pub fn abandon_temporary_files() {
+    let pending = pending_temporary_files();
+    for path in pending.iter() {
+        let _ = std::fs::remove_file(path);
+    }
+    // Never unlocked: a write still under way blocks before it can rename its file into place.
+    std::mem::forget(pending);
+}
+
+/// `text` safe to print on a terminal: control characters (C0 but tab, DEL, C1, and the
+/// bidirectional overrides that reorder what is shown) are shown as escapes (`\x1b`,
+/// `\u{9b}`, `\u{202e}`) instead of being obeyed, so an id, title or file name cannot move
+/// the cursor, retitle the window or hide text.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            _ if !unsafe_char(c) => out.push(c),
+            '\0'..='\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The short form of each of `ids` that reports show: the last `/`- or `\\`-separated
+/// segment, or as many last segments as keep it apart from every other id
+/// (`finance/008` and `sports/008` stay whole, `seeds/000.txt` is `000.txt`).
+pub(crate) fn short_ids<'a>(
+    ids: impl IntoIterator<Item = &'a str>,
+) -> std::collections::HashMap<&'a str, &'a str> {
+    use std::collections::{HashMap, HashSet};
+    /// The last `segments` segments of `id` (all of it if it has fewer).
+    fn suffix(id: &str, segments: usize) -> &str {
+        let mut seps = id.rmatch_indices(['/', '\\']).map(|(i, _)| i);
+        match seps.nth(segments - 1) {
+            Some(i) => id.get(i + 1..).unwrap_or(id),
+            None => id,
+        }
+    }
+    let unique: HashSet<&str> = ids.into_iter().collect();
+    let mut depth: HashMap<&str, usize> = unique.iter().map(|&id| (id, 1)).collect();
+    loop {
+        let mut holders: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (&id, &d) in &depth {
+            holders.entry(suffix(id, d)).or_default().push(id);
+        }
+        let mut grew = false;
+        for ids in holders.into_values() {
+            if ids.len() < 2 {
+                continue;
+            }
+            for id in ids {
+                if suffix(id, depth.get(id).copied().unwrap_or(1)) != id {
+                    *depth.entry(id).or_default() += 1;
+                    grew = true;
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    depth
+        .into_iter()
+        .map(|(id, d)| (id, suffix(id, d)))
+        .collect()
 }
 
 /// The operating system's own error without tempfile's "at path .zhuti-XXXX.tmp" suffix: the

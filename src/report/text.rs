@@ -8,6 +8,7 @@ use std::fmt::Write;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::analysis::Analysis;
+use crate::report::terminal_safe as safe;
 
 /// Representative paragraphs are trimmed to this many display columns.
 const QUOTE_WIDTH: usize = 100;
@@ -22,11 +23,25 @@ pub fn render(a: &Analysis) -> String {
     out
 }
 
+/// Article ids as the report shows them: shortened while they stay distinct, and safe for
+/// the terminal.
+struct Ids<'a>(std::collections::HashMap<&'a str, &'a str>);
+
+impl Ids<'_> {
+    fn short(&self, id: &str) -> String {
+        match self.0.get(id) {
+            Some(short) => safe(short).into_owned(),
+            None => safe(&short_id(id)).into_owned(),
+        }
+    }
+}
+
 fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
     let unit_word = match a.params.unit {
         crate::stages::units::UnitKind::Paragraph => "paragraphs",
         crate::stages::units::UnitKind::Document => "articles",
     };
+    let ids = Ids(super::short_ids(a.documents.iter().map(|d| d.id.as_str())));
     writeln!(
         out,
         "zhuti · {} articles · {} {unit_word} in {} themes · {} left out{}",
@@ -36,13 +51,31 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
         a.corpus.dropped,
         dropped_summary(a)
     )?;
+    let k = a.params.k;
+    let themes_word = if k == 1 { "theme" } else { "themes" };
     match &a.params.k_selection {
         Some(selection) => {
-            writeln!(
-                out,
-                "k = {}, chosen automatically: {}",
-                a.params.k, selection.reason
-            )?;
+            let best = selection
+                .candidates
+                .iter()
+                .max_by(|x, y| x.silhouette.total_cmp(&y.silhouette).then(y.k.cmp(&x.k)))
+                .map(|c| c.k);
+            match (selection.candidates.as_slice(), best) {
+                // The k that won came out with fewer non-empty themes.
+                (_, Some(best)) if best != k => writeln!(
+                    out,
+                    "k = {k}, chosen automatically: k = {best} scored best, but the {unit_word} \
+                     gave only {k} distinct {themes_word} ({})",
+                    selection.reason
+                )?,
+                ([only], _) => writeln!(
+                    out,
+                    "k = {k}, chosen automatically: the only k that {} {unit_word} allow \
+                     (auto tries k = {} up to ⌈√(n/2)⌉)",
+                    a.corpus.units, only.k
+                )?,
+                _ => writeln!(out, "k = {k}, chosen automatically: {}", selection.reason)?,
+            }
             if !selection.candidates.is_empty() {
                 let scores: Vec<String> = selection
                     .candidates
@@ -55,7 +88,15 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
                 writeln!(out, "  silhouette by k: {}", scores.join(" · "))?;
             }
         }
-        None => writeln!(out, "k = {} (as asked)", a.params.k)?,
+        None => match a.params.k_requested {
+            crate::stages::kmeans::KChoice::Fixed(asked) if asked != k => writeln!(
+                out,
+                "k = {k} (asked for {asked}; the {unit_word} gave only {k} distinct \
+                 {themes_word}, the other {} came out empty)",
+                asked.saturating_sub(k)
+            )?,
+            _ => writeln!(out, "k = {k} (as asked)")?,
+        },
     }
     writeln!(
         out,
@@ -69,34 +110,33 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
         let named: Vec<&str> = a.themes.iter().filter_map(|t| t.name.as_deref()).collect();
         writeln!(
             out,
-            "guided by {file}: {} named theme(s) kept their names ({}), {} discovered",
+            "guided by {}: {} named theme(s) kept their names ({}), {} discovered",
+            safe(file),
             named.len(),
-            named.join(" · "),
+            safe(&named.join(" · ")),
             a.themes.iter().filter(|t| t.name.is_none()).count()
         )?;
     }
 
     for theme in &a.themes {
         writeln!(out)?;
+        let label = safe(&theme.label);
         let head = match (&theme.name, theme.guided) {
-            (Some(name), _) => format!("━━ Theme {} · {name} · {} ", theme.id, theme.label),
-            (None, true) => format!(
-                "━━ Theme {} · {} (drifted from its seed) ",
-                theme.id, theme.label
-            ),
-            (None, false) => format!("━━ Theme {} · {} ", theme.id, theme.label),
+            (Some(name), _) => format!("━━ Theme {} · {} · {label} ", theme.id, safe(name)),
+            (None, true) => format!("━━ Theme {} · {label} (drifted from its seed) ", theme.id),
+            (None, false) => format!("━━ Theme {} · {label} ", theme.id),
         };
         let tail = format!(" {} {unit_word} · {:.1}%", theme.size, theme.share * 100.0);
         let rule = 78usize.saturating_sub(head.width() + tail.width()).max(2);
         writeln!(out, "{head}{}{tail}", "━".repeat(rule))?;
         let terms: Vec<&str> = theme.terms.iter().map(|t| t.term.as_str()).collect();
-        writeln!(out, "   terms     {}", terms.join(" · "))?;
+        writeln!(out, "   terms     {}", safe(&terms.join(" · ")))?;
         for r in &theme.representatives {
             writeln!(
                 out,
                 "   ▸ {}  [{}:{} · {:.2}]",
-                trim_to(&one_line(&r.text), QUOTE_WIDTH),
-                short_id(&r.doc),
+                trim_to(&safe(&one_line(&r.text)), QUOTE_WIDTH),
+                ids.short(&r.doc),
                 r.line,
                 r.score
             )?;
@@ -110,7 +150,7 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
         let shown: Vec<String> = docs
             .iter()
             .take(6)
-            .map(|(doc, n)| format!("{} ({n})", short_id(doc)))
+            .map(|(doc, n)| format!("{} ({n})", ids.short(doc)))
             .collect();
         let more = docs.len().saturating_sub(6);
         let more = if more > 0 {
@@ -122,7 +162,7 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
         write_time_and_sources(a, theme.id, out)?;
     }
 
-    write_mix(a, out)
+    write_mix(a, &ids, out)
 }
 
 /// Sparkline levels, lowest to highest.
@@ -193,7 +233,7 @@ fn write_time_and_sources(a: &Analysis, id: usize, out: &mut String) -> std::fmt
     Ok(())
 }
 
-fn write_mix(a: &Analysis, out: &mut String) -> std::fmt::Result {
+fn write_mix(a: &Analysis, ids: &Ids<'_>, out: &mut String) -> std::fmt::Result {
     const MAX_ROWS: usize = 40;
     writeln!(out)?;
     writeln!(out, "Article × theme mix (share of each article's units)")?;
@@ -201,7 +241,7 @@ fn write_mix(a: &Analysis, out: &mut String) -> std::fmt::Result {
         .documents
         .iter()
         .take(MAX_ROWS)
-        .map(|d| short_id(&d.id).width())
+        .map(|d| ids.short(&d.id).width())
         .max()
         .unwrap_or(2)
         .clamp(2, 24);
@@ -213,8 +253,8 @@ fn write_mix(a: &Analysis, out: &mut String) -> std::fmt::Result {
     for doc in a.documents.iter().take(MAX_ROWS) {
         let mut row = format!(
             "  {}  {}",
-            pad(&trim_to(&short_id(&doc.id), id_width), id_width),
-            pad(&trim_to(&doc.title, TITLE_WIDTH), TITLE_WIDTH)
+            pad(&trim_to(&ids.short(&doc.id), id_width), id_width),
+            pad(&trim_to(&safe(&doc.title), TITLE_WIDTH), TITLE_WIDTH)
         );
         for theme in &a.themes {
             let share = doc

@@ -11,6 +11,7 @@ use std::str::FromStr;
 use crate::error::{Error, Result, SettingProblem};
 use crate::report::Format;
 use crate::settings::Threads;
+use crate::stages::ingest::{ByteSize, DEFAULT_MAX_INPUT};
 use crate::stages::kmeans::KChoice;
 use crate::stages::lsa::DimsChoice;
 use crate::stages::tfidf::IdfWeighting;
@@ -261,12 +262,33 @@ pub const IDF: Setting<IdfWeighting> = Setting {
     problem: any,
 };
 
+/// The most bytes one run reads (an option of the run), counted after decompression.
+pub const MAX_INPUT: Setting<ByteSize> = Setting {
+    name: "max-input",
+    param: None,
+    default: ByteSize(DEFAULT_MAX_INPUT),
+    help: "The most bytes one run reads over all inputs, after decompression (K, M, G, T \
+           suffixes); past it the run stops with an error and writes nothing",
+    problem: |size| (size.0 == 0).then_some(SettingProblem::NoInputAllowed),
+};
+
+/// A bad JSON Lines record is an error instead of a warning (an option of the run).
+pub const STRICT: Setting<bool> = Setting {
+    name: "strict",
+    param: None,
+    default: false,
+    help: "Stop at a JSON Lines record that cannot be read, instead of leaving it out with a \
+           warning and a `bad_record` entry among the dropped units",
+    problem: any,
+};
+
 /// Worker threads (an option of the run: the output does not depend on it).
 pub const THREADS: Setting<Threads> = Setting {
     name: "threads",
     param: None,
     default: Threads::Auto,
-    help: "Worker threads, or `auto` for all cores. The output does not depend on it",
+    help: "Worker threads, or `auto` for all cores (at most 256). The output does not depend \
+           on it",
     problem: |t| (t == Threads::Fixed(0)).then_some(SettingProblem::NoThreads),
 };
 
@@ -280,7 +302,7 @@ pub const FORMAT: Setting<Format> = Setting {
 };
 
 /// Every setting above, in the order of the JSON `params` (then the options of the run).
-pub const ALL: [Info; 18] = [
+pub const ALL: [Info; 20] = [
     K.info(),
     SEED.info(),
     UNIT.info(),
@@ -297,6 +319,8 @@ pub const ALL: [Info; 18] = [
     MIN_DF.info(),
     MAX_DF.info(),
     IDF.info(),
+    MAX_INPUT.info(),
+    STRICT.info(),
     THREADS.info(),
     FORMAT.info(),
 ];

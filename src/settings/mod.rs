@@ -21,6 +21,7 @@ pub use choice::Threads;
 
 use crate::error::Result;
 use crate::stages::clean::dedupe::DedupeScope;
+use crate::stages::ingest::{ByteSize, ReadOptions};
 use crate::stages::kmeans::ClusterOptions;
 
 /// All settings of an analysis. `Settings::default()` is what `zhuti` runs with no flags; the
@@ -53,7 +54,16 @@ pub struct Settings {
     pub tfidf: TfidfOptions,
     /// Time bucket of the timeline (`--period`): `auto` picks day, week, month or quarter.
     pub period: Period,
+    /// How inputs are read: the byte limit of a run (`--max-input`) and what a bad JSON Lines
+    /// record does (`--strict`). Read by [`crate::ingest::load_with`], not by the analysis.
+    #[serde(skip)]
+    pub read: ReadOptions,
 }
+
+/// The most worker threads a run starts (`--threads` above it uses this many): more than
+/// any machine's cores, and few enough that a typo such as `--threads 100000` cannot exhaust
+/// the system's threads. Output does not depend on the thread count.
+pub const MAX_THREADS: usize = 256;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -69,6 +79,7 @@ impl Default for Settings {
             clean: CleanOptions::default(),
             tfidf: TfidfOptions::default(),
             period: Period::Auto,
+            read: ReadOptions::default(),
         }
     }
 }
@@ -131,6 +142,7 @@ impl Settings {
         defs::MIN_CHARS.check(self.clean.min_chars)?;
         defs::MAX_DF.check(self.tfidf.max_df)?;
         defs::MIN_DF.check(self.tfidf.min_df)?;
+        defs::MAX_INPUT.check(ByteSize(self.read.max_input))?;
         Ok(ValidSettings(self.clone()))
     }
 }

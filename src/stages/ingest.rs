@@ -9,6 +9,7 @@
 // Input handling: no indexing that could panic on what users feed in.
 #![deny(clippy::indexing_slicing)]
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -75,8 +76,103 @@ pub enum Origin {
 pub struct Corpus {
     /// The articles, in the order the inputs were given (folders walked in name order).
     pub articles: Vec<Article>,
-    /// Files that were skipped (binary, undecodable, unreadable inside a folder) and why.
+    /// Files that were skipped (binary, undecodable, unreadable inside a folder, given twice)
+    /// and JSON Lines records that could not be read, and why.
     pub warnings: Vec<String>,
+    /// JSON Lines records left out because they could not be read (see [`ReadOptions::strict`]).
+    pub bad_records: Vec<BadRecord>,
+}
+
+/// A JSON Lines record that could not be read: it is left out of the corpus and reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRecord {
+    /// The file holding it.
+    pub path: PathBuf,
+    /// Its 1-based line.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: String,
+    /// The start of the line as written (at most [`BAD_RECORD_TEXT_CHARS`] characters).
+    pub text: String,
+}
+
+/// How much of a bad record's line [`BadRecord::text`] keeps.
+pub const BAD_RECORD_TEXT_CHARS: usize = 200;
+
+/// The default of [`ReadOptions::max_input`]: 8 GiB.
+pub const DEFAULT_MAX_INPUT: u64 = 8 << 30;
+
+/// How inputs are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The most bytes one run reads, counted after decompression over all inputs
+    /// (`--max-input`, default [`DEFAULT_MAX_INPUT`]); past it, reading stops with
+    /// [`Error::TooLarge`]. It bounds the memory a gzip bomb or an endless stream can take.
+    pub max_input: u64,
+    /// A JSON Lines record that cannot be read is an error (`--strict`) instead of being left
+    /// out with a warning and a `bad_record` entry among the dropped units (the default).
+    pub strict: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_input: DEFAULT_MAX_INPUT,
+            strict: false,
+        }
+    }
+}
+
+/// A size in bytes as users write it: a whole number, optionally followed by `K`, `M`, `G` or
+/// `T` (powers of 1024, either case, an optional `B` or `iB` after it): `8G`, `512M`, `100000`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        let bad = || {
+            format!(
+                "`{text}` is not a size; write a whole number of bytes with K, M, G or T \
+                 after it, e.g. 512M or 8G"
+            )
+        };
+        let lower = text.trim().to_ascii_lowercase();
+        let lower = lower
+            .strip_suffix("ib")
+            .or(lower.strip_suffix('b'))
+            .unwrap_or(&lower);
+        let (digits, shift) = match lower.char_indices().last() {
+            Some((i, 'k')) => (&lower[..i], 10),
+            Some((i, 'm')) => (&lower[..i], 20),
+            Some((i, 'g')) => (&lower[..i], 30),
+            Some((i, 't')) => (&lower[..i], 40),
+            _ => (lower, 0),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let n: u64 = digits.parse().map_err(|_| bad())?;
+        let bytes = n.checked_mul(1u64 << shift).ok_or_else(bad)?;
+        if bytes == 0 {
+            return Err(format!("`{text}`: the size must be above 0"));
+        }
+        Ok(ByteSize(bytes))
+    }
+}
+
+impl std::fmt::Display for ByteSize {
+    /// The shortest exact spelling: `8G`, `1536M`, `100000`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0;
+        for (shift, unit) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
+            if n != 0 && n.is_multiple_of(1u64 << shift) {
+                return write!(f, "{}{unit}", n >> shift);
+            }
+        }
+        write!(f, "{n}")
+    }
 }
 
 /// One input as given on the command line.
@@ -115,108 +211,245 @@ const ARTICLE_EXTENSIONS: [&str; 5] = ["txt", "md", "html", "htm", "jsonl"];
 /// undecodable file, a bad JSONL record); files inside folders that are binary or undecodable
 /// are skipped with a warning instead, so one stray file does not spoil a folder.
 pub fn load(inputs: &[Input]) -> Result<Corpus> {
-    let mut corpus = Corpus::default();
-    if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
-        return Err(Error::StdinTwice);
-    }
-    for input in inputs {
-        match input {
-            Input::Stdin => {
-                let bytes = read_all(std::io::stdin(), Path::new("-"), Path::new("<stdin>"))?;
-                let articles =
-                    read_bytes_into(bytes, Path::new("<stdin>"), None, &mut corpus.warnings)?;
-                corpus.articles.extend(articles);
-            }
-            Input::Memory { id, text } => corpus
-                .articles
-                .push(Article::text(id.clone(), text.clone())),
-            Input::Path(path) => load_path(&mut corpus, path)?,
-        }
-    }
-    read::resolve(&mut corpus);
-    if corpus.articles.is_empty() {
-        let what = inputs
-            .iter()
-            .map(|input| match input {
-                Input::Path(p) => p.display().to_string(),
-                Input::Stdin => "stdin".to_string(),
-                Input::Memory { id, .. } => id.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(Error::NoArticles { what });
-    }
-    Ok(corpus)
+    load_with(inputs, &ReadOptions::default())
 }
 
-fn load_path(corpus: &mut Corpus, path: &Path) -> Result<()> {
-    let meta = std::fs::metadata(path).map_err(|source| Error::Read {
+/// [`load`] with the given limits: at most `options.max_input` bytes over all inputs, and bad
+/// JSON Lines records left out (reported in [`Corpus::bad_records`] and the warnings) unless
+/// `options.strict`. A file reached twice (named twice, or through a folder and by name, or a
+/// link) is read once, with a warning.
+pub fn load_with(inputs: &[Input], options: &ReadOptions) -> Result<Corpus> {
+    let mut reader = Reader {
+        corpus: Corpus::default(),
+        options: *options,
+        budget: options.max_input,
+        seen: HashSet::new(),
+        twice: 0,
+    };
+    reader.load(inputs)?;
+    Ok(reader.corpus)
+}
+
+/// The state of one [`load_with`]: what was read, what is left of the byte budget, and the
+/// files already read.
+struct Reader {
+    corpus: Corpus,
+    options: ReadOptions,
+    budget: u64,
+    seen: HashSet<FileId>,
+    /// Files skipped because they were read before.
+    twice: usize,
+}
+
+impl Reader {
+    fn load(&mut self, inputs: &[Input]) -> Result<()> {
+        if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+            return Err(Error::StdinTwice);
+        }
+        for input in inputs {
+            match input {
+                Input::Stdin => {
+                    let bytes = read_all(
+                        std::io::stdin(),
+                        Path::new("-"),
+                        Path::new("<stdin>"),
+                        &mut self.budget,
+                        self.options.max_input,
+                    )?;
+                    self.add(bytes, Path::new("<stdin>"), None)?;
+                }
+                Input::Memory { id, text } => self
+                    .corpus
+                    .articles
+                    .push(Article::text(id.clone(), text.clone())),
+                Input::Path(path) => self.load_path(path)?,
+            }
+        }
+        let corpus = &mut self.corpus;
+        read::resolve(corpus);
+        if corpus.articles.is_empty() {
+            let what = inputs
+                .iter()
+                .map(|input| match input {
+                    Input::Path(p) => p.display().to_string(),
+                    Input::Stdin => "stdin".to_string(),
+                    Input::Memory { id, .. } => id.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let what = match corpus.bad_records.as_slice() {
+                [] => what,
+                [first, ..] => format!(
+                    "{what} ({} bad record(s) left out; the first, {}:{}: {})",
+                    corpus.bad_records.len(),
+                    first.path.display(),
+                    first.line,
+                    first.reason
+                ),
+            };
+            return Err(Error::NoArticles { what });
+        }
+        Ok(())
+    }
+
+    fn load_path(&mut self, path: &Path) -> Result<()> {
+        let meta = std::fs::metadata(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if !meta.is_dir() {
+            // A file named explicitly is read whatever its name; an unknown extension is sniffed.
+            return self.load_file(path, &meta, FileKind::of(path));
+        }
+        let before = self.corpus.articles.len();
+        let warnings_before = self.corpus.warnings.len();
+        let twice_before = self.twice;
+        let walker = walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    // Symlink loops and unreadable sub-folders: skip, do not hang or abort.
+                    self.corpus.warnings.push(format!("skipped: {err}"));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Some(kind) = FileKind::of(entry.path()) else {
+                continue;
+            };
+            let loaded = entry
+                .metadata()
+                .map_err(|err| Error::Read {
+                    path: entry.path().to_path_buf(),
+                    source: err.into(),
+                })
+                .and_then(|meta| self.load_file(entry.path(), &meta, Some(kind)));
+            match loaded {
+                Ok(()) => {}
+                Err(
+                    err @ (Error::Binary { .. }
+                    | Error::Undecodable { .. }
+                    | Error::Gzip { .. }
+                    | Error::Html { .. }),
+                ) => {
+                    self.corpus.warnings.push(format!("skipped {err}"));
+                }
+                Err(Error::Read { path, source }) => {
+                    self.corpus
+                        .warnings
+                        .push(format!("skipped {}: {source}", path.display()));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        let corpus = &self.corpus;
+        if corpus.articles.len() == before && self.twice == twice_before {
+            // Say why: the warnings would otherwise be lost with the run.
+            let skipped = corpus.warnings.get(warnings_before..).unwrap_or_default();
+            let what = match skipped {
+                [] => format!("folder {}", path.display()),
+                [only] => format!("folder {} ({only})", path.display()),
+                [first, rest @ ..] => format!(
+                    "folder {} ({first}; and {} more skipped)",
+                    path.display(),
+                    rest.len()
+                ),
+            };
+            return Err(Error::NoArticles { what });
+        }
+        Ok(())
+    }
+
+    /// Reads one file as `kind` (`None`: sniffed as stdin is), unless it was read before.
+    fn load_file(
+        &mut self,
+        path: &Path,
+        meta: &std::fs::Metadata,
+        kind: Option<FileKind>,
+    ) -> Result<()> {
+        if let Some(id) = FileId::of(meta) {
+            if !self.seen.insert(id) {
+                self.twice += 1;
+                self.corpus.warnings.push(format!(
+                    "skipped {}: already read (given twice)",
+                    path.display()
+                ));
+                return Ok(());
+            }
+        }
+        let file = std::fs::File::open(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let raw = read_all(file, path, path, &mut self.budget, self.options.max_input)?;
+        self.add(raw, path, kind)
+    }
+
+    /// Adds the articles of one input's bytes; bad JSON Lines records are left out and reported
+    /// (or, with [`ReadOptions::strict`], the first is the error).
+    fn add(&mut self, raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<()> {
+        let (articles, bad) = read_records(raw, path, kind, &mut self.corpus.warnings)?;
+        if let (true, Some(first)) = (self.options.strict, bad.first()) {
+            return Err(Error::Jsonl {
+                path: first.path.clone(),
+                line: first.line,
+                reason: first.reason.clone(),
+            });
+        }
+        self.corpus.articles.extend(articles);
+        for record in &bad {
+            self.corpus.warnings.push(format!(
+                "{}:{}: skipped a bad record: {} (--strict makes this an error)",
+                record.path.display(),
+                record.line,
+                record.reason
+            ));
+        }
+        self.corpus.bad_records.extend(bad);
+        Ok(())
+    }
+}
+
+/// A file's identity (device and inode), to read a file reached twice only once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FileId(u64, u64);
+
+impl FileId {
+    #[cfg(unix)]
+    fn of(meta: &std::fs::Metadata) -> Option<FileId> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileId(meta.dev(), meta.ino()))
+    }
+
+    #[cfg(not(unix))]
+    fn of(_: &std::fs::Metadata) -> Option<FileId> {
+        None
+    }
+}
+
+/// The bytes of the file at `path` (gunzipped if it is gzip), read as inputs are: refused as
+/// [`Error::Binary`] once they look binary and as [`Error::TooLarge`] past `limit` bytes, so
+/// `/dev/zero` or a huge file cannot exhaust memory. For side files such as `--themes`.
+pub fn read_file_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    if !meta.is_dir() {
-        let kind = FileKind::of(path).unwrap_or(FileKind::Text);
-        return load_file(corpus, path, kind);
-    }
-    let before = corpus.articles.len();
-    let warnings_before = corpus.warnings.len();
-    let walker = walkdir::WalkDir::new(path)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(err) => {
-                // Symlink loops and unreadable sub-folders: skip, do not hang or abort.
-                corpus.warnings.push(format!("skipped: {err}"));
-                continue;
-            }
-        };
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let Some(kind) = FileKind::of(entry.path()) else {
-            continue;
-        };
-        match load_file(corpus, entry.path(), kind) {
-            Ok(()) => {}
-            Err(
-                err @ (Error::Binary { .. }
-                | Error::Undecodable { .. }
-                | Error::Gzip { .. }
-                | Error::Html { .. }),
-            ) => {
-                corpus.warnings.push(format!("skipped {err}"));
-            }
-            Err(Error::Read { path, source }) => {
-                corpus
-                    .warnings
-                    .push(format!("skipped {}: {source}", path.display()));
-            }
-            Err(other) => return Err(other),
-        }
-    }
-    if corpus.articles.len() == before {
-        // Say why: the warnings would otherwise be lost with the run.
-        let skipped = corpus.warnings.get(warnings_before..).unwrap_or_default();
-        let what = match skipped {
-            [] => format!("folder {}", path.display()),
-            [only] => format!("folder {} ({only})", path.display()),
-            [first, rest @ ..] => format!(
-                "folder {} ({first}; and {} more skipped)",
-                path.display(),
-                rest.len()
-            ),
-        };
-        return Err(Error::NoArticles { what });
-    }
-    Ok(())
+    let mut budget = limit;
+    read_all(file, path, path, &mut budget, limit)
 }
 
+/// Does a folder walk skip this name? (Names that are not UTF-8 are judged by their bytes
+/// as far as they go.)
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.to_str().is_some_and(|n| n.starts_with('.'))
+    name.to_string_lossy().starts_with('.')
 }
 
 /// How a file's content is split into articles.
@@ -234,9 +467,10 @@ pub enum FileKind {
 
 impl FileKind {
     /// The kind a folder walk assigns by extension (`.gz` looks through to the inner name);
-    /// `None` for files that are not articles.
+    /// `None` for files that are not articles. A name that is not UTF-8 is judged by its
+    /// readable part, so `b\xff.txt` is a text file.
     pub fn of(path: &Path) -> Option<FileKind> {
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         let ext = name.rsplit_once('.')?.1;
         if !ARTICLE_EXTENSIONS.contains(&ext) {
@@ -251,44 +485,103 @@ impl FileKind {
     }
 }
 
-fn load_file(corpus: &mut Corpus, path: &Path, kind: FileKind) -> Result<()> {
-    let file = std::fs::File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let raw = read_all(file, path, path)?;
-    let articles = read_bytes_into(raw, path, Some(kind), &mut corpus.warnings)?;
-    corpus.articles.extend(articles);
-    Ok(())
+/// Which input (if any) is the file `output` names or holds it: a report written there would
+/// replace an article it was made from. Compares files by device and inode, so links count;
+/// a folder input holds `output` when a walk of it would read it. Call it before the run;
+/// `output` that does not exist yet is no input.
+pub fn input_holding(inputs: &[Input], output: &Path) -> Option<PathBuf> {
+    let out_meta = std::fs::metadata(output).ok().filter(|m| m.is_file())?;
+    let out_id = FileId::of(&out_meta);
+    let out_real = std::fs::canonicalize(output).ok()?;
+    for input in inputs {
+        let Input::Path(path) = input else { continue };
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
+        if !meta.is_dir() {
+            let same = match (out_id, FileId::of(&meta)) {
+                (Some(a), Some(b)) => a == b,
+                _ => std::fs::canonicalize(path).is_ok_and(|p| p == out_real),
+            };
+            if same {
+                return Some(path.clone());
+            }
+            continue;
+        }
+        if FileKind::of(&out_real).is_none() {
+            continue;
+        }
+        let Ok(root) = std::fs::canonicalize(path) else {
+            continue;
+        };
+        let inside = out_real
+            .strip_prefix(&root)
+            .is_ok_and(|rest| !rest.components().any(|c| is_hidden(c.as_os_str())));
+        // A hard link elsewhere to a file of the folder: only a walk finds it.
+        let linked = !inside && nlink(&out_meta) > 1 && {
+            walkdir::WalkDir::new(path)
+                .follow_links(true)
+                .into_iter()
+                .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
+                .flatten()
+                .filter(|e| e.file_type().is_file() && FileKind::of(e.path()).is_some())
+                .any(|e| e.metadata().ok().and_then(|m| FileId::of(&m)) == out_id)
+        };
+        if inside || linked {
+            return Some(path.clone());
+        }
+    }
+    None
+}
+
+#[cfg(unix)]
+fn nlink(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(meta)
+}
+
+#[cfg(not(unix))]
+fn nlink(_: &std::fs::Metadata) -> u64 {
+    1
 }
 
 /// Turns the raw bytes of one input into articles: gunzips them (by `.gz` name or gzip magic),
 /// decodes them ([`decode`]) and splits them by `kind` — one article for text, one per record
-/// for JSON Lines. `kind: None` sniffs: text starting with `{` is JSON Lines (used for stdin).
-/// `path` names the input in ids and error messages.
+/// for JSON Lines. `kind: None` sniffs: text starting with `{` is JSON Lines (used for stdin
+/// and for files of unknown extension). `path` names the input in ids and error messages.
+/// A bad JSON Lines record is an error here (see [`load_with`] for leaving it out).
 pub fn read_bytes(raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<Vec<Article>> {
-    read_bytes_into(raw, path, kind, &mut Vec::new())
-}
-
-/// [`read_bytes`], adding what the readers warn about (a page whose charset lies) to
-/// `warnings`.
-fn read_bytes_into(
-    raw: Vec<u8>,
-    path: &Path,
-    kind: Option<FileKind>,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<Article>> {
-    let bytes = if is_gzip(path, &raw) {
-        gunzip(&raw, path)?
+    let raw = if is_gzip(path, &raw) {
+        let mut budget = DEFAULT_MAX_INPUT;
+        read_all(raw.as_slice(), path, path, &mut budget, DEFAULT_MAX_INPUT)?
     } else {
         raw
     };
+    let (articles, bad) = read_records(raw, path, kind, &mut Vec::new())?;
+    match bad.into_iter().next() {
+        Some(first) => Err(Error::Jsonl {
+            path: first.path,
+            line: first.line,
+            reason: first.reason,
+        }),
+        None => Ok(articles),
+    }
+}
+
+/// Decoded, line-end-fixed text of already decompressed `bytes`, split by `kind` into articles
+/// and bad records; what the readers warn about (a page whose charset lies) goes to `warnings`.
+fn read_records(
+    bytes: Vec<u8>,
+    path: &Path,
+    kind: Option<FileKind>,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<Article>, Vec<BadRecord>)> {
     if kind == Some(FileKind::Html) || (kind.is_none() && read::html::sniff(&bytes)) {
         let page = read::html::read(&bytes, path)?;
         warnings.extend(page.warnings.iter().cloned());
-        return Ok(vec![page_article(path.display().to_string(), page)]);
+        let article = page_article(path.display().to_string(), page);
+        return Ok((vec![article], Vec::new()));
     }
-    let text = decode_owned(bytes, path)?;
+    let text = fix_line_ends(decode_owned(bytes, path)?);
     let kind = kind.unwrap_or_else(|| {
         if text.trim_start().starts_with('{') {
             FileKind::Jsonl
@@ -297,17 +590,26 @@ fn read_bytes_into(
         }
     });
     match kind {
-        FileKind::Text => Ok(vec![Article::text(path.display().to_string(), text)]),
-        FileKind::Markdown => Ok(vec![Article::text(
-            path.display().to_string(),
-            read::markdown::to_text(&text),
-        )]),
+        FileKind::Text => Ok((
+            vec![Article::text(path.display().to_string(), text)],
+            Vec::new(),
+        )),
+        FileKind::Markdown => Ok((
+            vec![Article::text(
+                path.display().to_string(),
+                read::markdown::to_text(&text),
+            )],
+            Vec::new(),
+        )),
         FileKind::Html => {
             let page = read::html::read_str(&text, path)?;
             warnings.extend(page.warnings.iter().cloned());
-            Ok(vec![page_article(path.display().to_string(), page)])
+            Ok((
+                vec![page_article(path.display().to_string(), page)],
+                Vec::new(),
+            ))
         }
-        FileKind::Jsonl => parse_jsonl(&text, path),
+        FileKind::Jsonl => Ok(parse_jsonl_lenient(&text, path)),
     }
 }
 
@@ -328,69 +630,182 @@ fn page_article(id: String, page: read::Page) -> Article {
     }
 }
 
+/// `text` with every lone CR (old Mac line ends) made a LF, so that lines split as in an
+/// editor; CRLF stays (line splitting drops its CR).
+fn fix_line_ends(text: String) -> String {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes.get(i + 1) != Some(&b'\n');
+    let has_lone = bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && lone(i));
+    if !has_lone {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// How much of an input is read before judging whether it is binary.
 const SNIFF_BYTES: usize = 8192;
 
-/// Reads all of `reader`, refusing binary data after its first [`SNIFF_BYTES`] (unless they
-/// are gzip or start with a byte-order mark) instead of after the whole input, so an endless
-/// binary stream such as `/dev/zero` is an error rather than a run out of memory. `read_as`
-/// names the input in read errors, `path` everywhere else.
-fn read_all(mut reader: impl Read, read_as: &Path, path: &Path) -> Result<Vec<u8>> {
-    let failed = |source| Error::Read {
+/// After the first [`SNIFF_BYTES`], input is judged in windows of this many bytes: a window
+/// more than a quarter control bytes is binary data (a text with a binary tail).
+const WINDOW_BYTES: usize = 64 << 10;
+
+/// Reads all of `reader` — gunzipping it (by name or magic bytes) as it streams — into memory,
+/// refusing binary data as soon as it shows (the first [`SNIFF_BYTES`] after decompression,
+/// unless they start with a byte-order mark, then every [`WINDOW_BYTES`] window) and stopping
+/// with [`Error::TooLarge`] once more than `budget` bytes were read (`limit` is the run's
+/// whole limit, for the message). Memory is reserved before it is filled, so running out of
+/// it is [`Error::OutOfMemory`], never an abort. `read_as` names the input in read errors,
+/// `path` everywhere else.
+fn read_all(
+    mut reader: impl Read,
+    read_as: &Path,
+    path: &Path,
+    budget: &mut u64,
+    limit: u64,
+) -> Result<Vec<u8>> {
+    let read_failed = |source| Error::Read {
         path: read_as.to_path_buf(),
         source,
     };
-    let mut bytes = Vec::new();
+    let mut magic = Vec::with_capacity(2);
     (&mut reader)
-        .take(SNIFF_BYTES as u64)
-        .read_to_end(&mut bytes)
-        .map_err(failed)?;
-    let decodable = is_gzip(path, &bytes) || encoding_rs::Encoding::for_bom(&bytes).is_some();
-    if !decodable && looks_binary(&bytes) {
+        .take(2)
+        .read_to_end(&mut magic)
+        .map_err(read_failed)?;
+    let gzip = is_gzip(path, &magic);
+    let source = std::io::Cursor::new(magic).chain(reader);
+    let mut stream: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(source))
+    } else {
+        Box::new(source)
+    };
+    let failed = |source: std::io::Error| {
+        if gzip {
+            Error::Gzip {
+                path: path.to_path_buf(),
+                reason: source.to_string(),
+            }
+        } else {
+            read_failed(source)
+        }
+    };
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; WINDOW_BYTES];
+    let mut judged = false;
+    let mut text_only = false;
+    let (mut window, mut window_controls) = (0usize, 0usize);
+    loop {
+        let n = match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(failed(err)),
+        };
+        let got = chunk.get(..n).unwrap_or_default();
+        if n as u64 > *budget {
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                limit,
+            });
+        }
+        *budget -= n as u64;
+        bytes.try_reserve(n).map_err(|_| Error::OutOfMemory {
+            path: path.to_path_buf(),
+            bytes: bytes.len() as u64 + n as u64,
+        })?;
+        bytes.extend_from_slice(got);
+        if !judged {
+            if bytes.len() < SNIFF_BYTES {
+                continue;
+            }
+            judged = true;
+            text_only = judge_head(&bytes, path)?;
+            continue;
+        }
+        if text_only {
+            continue;
+        }
+        window += n;
+        window_controls += got.iter().filter(|&&b| is_control_byte(b)).count();
+        if window >= WINDOW_BYTES {
+            if window_controls * 4 > window {
+                return Err(Error::Binary {
+                    path: path.to_path_buf(),
+                });
+            }
+            (window, window_controls) = (0, 0);
+        }
+    }
+    if !judged {
+        judge_head(&bytes, path)?;
+    }
+    Ok(bytes)
+}
+
+/// Judges the first bytes of an input: an error if they look binary; `Ok(true)` when they
+/// start with a byte-order mark (UTF-16 is full of NUL bytes: no more checks), else `Ok(false)`.
+fn judge_head(bytes: &[u8], path: &Path) -> Result<bool> {
+    if encoding_rs::Encoding::for_bom(bytes).is_some() {
+        return Ok(true);
+    }
+    if looks_binary(bytes) {
         return Err(Error::Binary {
             path: path.to_path_buf(),
         });
     }
-    reader.read_to_end(&mut bytes).map_err(failed)?;
-    Ok(bytes)
+    Ok(false)
 }
 
 fn is_gzip(path: &Path, bytes: &[u8]) -> bool {
     let named = path
         .extension()
-        .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     named || bytes.starts_with(&[0x1f, 0x8b])
 }
 
-fn gunzip(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len().saturating_mul(3));
-    flate2::read::MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|err| Error::Gzip {
-            path: path.to_path_buf(),
-            reason: err.to_string(),
-        })?;
-    Ok(out)
-}
-
-/// One JSON Lines record as users write it. Unknown fields are ignored.
+/// One JSON Lines record as users write it. Unknown fields are ignored; every field may be a
+/// string, a number or a boolean (read as its JSON text).
 #[derive(Debug, Deserialize)]
 struct JsonlRecord {
     id: Option<serde_json::Value>,
-    text: Option<String>,
+    text: Option<serde_json::Value>,
     /// A saved web page in place of `text`.
-    html: Option<String>,
-    title: Option<String>,
+    html: Option<serde_json::Value>,
+    title: Option<serde_json::Value>,
     label: Option<serde_json::Value>,
-    date: Option<String>,
-    source: Option<String>,
+    date: Option<serde_json::Value>,
+    source: Option<serde_json::Value>,
 }
 
 /// Parses JSON Lines text into articles; blank lines are skipped. A record without `id` gets
 /// `{file}:{line}` as its id. Records are parsed in parallel and kept in file order; the error
 /// reported is that of the first bad line, as if they were read one by one.
 pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<Article>> {
+    let (articles, bad) = parse_jsonl_lenient(text, path);
+    match bad.into_iter().next() {
+        Some(first) => Err(Error::Jsonl {
+            path: first.path,
+            line: first.line,
+            reason: first.reason,
+        }),
+        None => Ok(articles),
+    }
+}
+
+/// [`parse_jsonl`], keeping the good records and returning the bad ones beside them.
+fn parse_jsonl_lenient(text: &str, path: &Path) -> (Vec<Article>, Vec<BadRecord>) {
     use rayon::prelude::*;
     let lines: Vec<(usize, &str)> = text
         .lines()
@@ -398,56 +813,64 @@ pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<Article>> {
         .map(|(index, line)| (index + 1, line.trim()))
         .filter(|(_, line)| !line.is_empty())
         .collect();
-    let parsed: Vec<Result<Article>> = lines
+    let parsed: Vec<std::result::Result<Article, String>> = lines
         .par_iter()
         .map(|&(line_no, line)| parse_record(line, line_no, path))
         .collect();
-    parsed.into_iter().collect()
+    let mut articles = Vec::with_capacity(parsed.len());
+    let mut bad = Vec::new();
+    for (result, &(line, raw)) in parsed.into_iter().zip(&lines) {
+        match result {
+            Ok(article) => articles.push(article),
+            Err(reason) => bad.push(BadRecord {
+                path: path.to_path_buf(),
+                line,
+                reason,
+                text: raw.chars().take(BAD_RECORD_TEXT_CHARS).collect(),
+            }),
+        }
+    }
+    (articles, bad)
 }
 
-/// One non-blank JSON Lines record (trimmed), from line `line_no` of `path`.
-fn parse_record(line: &str, line_no: usize, path: &Path) -> Result<Article> {
-    let err = |reason: String| Error::Jsonl {
-        path: path.to_path_buf(),
-        line: line_no,
-        reason,
+/// One non-blank JSON Lines record (trimmed), from line `line_no` of `path`; the error says
+/// what is wrong with it.
+fn parse_record(line: &str, line_no: usize, path: &Path) -> std::result::Result<Article, String> {
+    let record: JsonlRecord = match serde_json::from_str(line) {
+        Ok(record) => record,
+        // A lone UTF-16 surrogate (`"\ud800"`, cut from a pair) stands for no character: it
+        // becomes U+FFFD, as a decoder shows what it cannot read, and the record is kept.
+        Err(e) => {
+            let repaired = replace_lone_surrogates(line);
+            if repaired == line {
+                return Err(format!("invalid JSON ({e})"));
+            }
+            serde_json::from_str(&repaired).map_err(|e| format!("invalid JSON ({e})"))?
+        }
     };
-    let record: JsonlRecord =
-        serde_json::from_str(line).map_err(|e| err(format!("invalid JSON ({e})")))?;
-    let id = match record.id {
-        Some(serde_json::Value::String(s)) => s,
-        Some(serde_json::Value::Null) | None => format!("{}:{line_no}", path.display()),
-        Some(other) => other.to_string(),
-    };
-    let (text, page) = match (record.text, record.html) {
+    let id = scalar("id", record.id)?.unwrap_or_else(|| format!("{}:{line_no}", path.display()));
+    let (text, page) = match (scalar("text", record.text)?, scalar("html", record.html)?) {
         (Some(text), _) => (text, None),
         (None, Some(html)) => {
             let page = read::html::read_str(&html, Path::new(&id)).map_err(|e| match e {
-                Error::Html { reason, .. } => err(format!("its \"html\" has {reason}")),
-                other => other,
+                Error::Html { reason, .. } => format!("its \"html\" has {reason}"),
+                other => other.to_string(),
             })?;
             (page.text.clone(), Some(page))
         }
         (None, None) => {
-            return Err(err(
-                "the record has no \"text\" field (nor an \"html\" page)".to_string(),
-            ))
+            return Err("the record has no \"text\" field (nor an \"html\" page)".to_string())
         }
-    };
-    let label = match record.label {
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(serde_json::Value::Null) | None => None,
-        Some(other) => Some(other.to_string()),
     };
     let mut article = Article {
         id,
-        title: record.title,
-        label,
-        date: record.date,
+        title: scalar("title", record.title)?,
+        label: scalar("label", record.label)?,
+        date: scalar("date", record.date)?,
         date_from: None,
-        source: record.source,
+        source: scalar("source", record.source)?,
         source_from: None,
-        text,
+        text: fix_line_ends(text),
         origin: Origin::JsonlRecord { line: line_no },
     };
     if let Some(page) = page {
@@ -465,6 +888,70 @@ fn parse_record(line: &str, line_no: usize, path: &Path) -> Result<Article> {
     Ok(article)
 }
 
+/// A record field as text: a string as it is, a number or boolean as its JSON text, null as
+/// absent; arrays and objects are errors naming the field.
+fn scalar(
+    field: &str,
+    value: Option<serde_json::Value>,
+) -> std::result::Result<Option<String>, String> {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
+        Some(Value::Array(_)) => Err(format!(
+            "\"{field}\" must be a string, number or boolean, not an array"
+        )),
+        Some(Value::Object(_)) => Err(format!(
+            "\"{field}\" must be a string, number or boolean, not an object"
+        )),
+    }
+}
+
+/// `line` with every `\uXXXX` escape of a lone UTF-16 surrogate written `\ufffd`. Escapes are
+/// found as JSON defines them (a backslash escapes the next character), so `\\ud800` is left.
+fn replace_lone_surrogates(line: &str) -> String {
+    let bytes = line.as_bytes();
+    let unit = |i: usize| -> Option<u16> {
+        let hex = line.get(i + 2..i + 6)?;
+        (bytes.get(i + 1) == Some(&b'u')).then_some(())?;
+        u16::from_str_radix(hex, 16).ok()
+    };
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        if bytes.get(i) != Some(&b'\\') {
+            i += 1;
+            continue;
+        }
+        match unit(i) {
+            Some(0xD800..=0xDBFF) => {
+                let paired = bytes.get(i + 6) == Some(&b'\\')
+                    && unit(i + 6).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low));
+                if paired {
+                    i += 12;
+                } else {
+                    out.push_str(line.get(copied..i).unwrap_or_default());
+                    out.push_str("\\ufffd");
+                    i += 6;
+                    copied = i;
+                }
+            }
+            Some(0xDC00..=0xDFFF) => {
+                out.push_str(line.get(copied..i).unwrap_or_default());
+                out.push_str("\\ufffd");
+                i += 6;
+                copied = i;
+            }
+            Some(_) => i += 6,
+            None => i += 2,
+        }
+    }
+    out.push_str(line.get(copied..).unwrap_or_default());
+    out
+}
+
 /// Decodes file bytes to text: BOM-marked UTF-8/UTF-16 first, then strict UTF-8, then
 /// GB18030 (a superset of GBK and GB2312). Binary data is refused rather than guessed at.
 pub fn decode(bytes: &[u8], path: &Path) -> Result<String> {
@@ -475,12 +962,7 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<String> {
 fn decode_owned(bytes: Vec<u8>, path: &Path) -> Result<String> {
     if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(&bytes) {
         let body = bytes.get(bom_len..).unwrap_or_default();
-        return encoding
-            .decode_without_bom_handling_and_without_replacement(body)
-            .map(|text| text.into_owned())
-            .ok_or_else(|| Error::Undecodable {
-                path: path.to_path_buf(),
-            });
+        return decode_with(encoding, body, path);
     }
     if looks_binary(&bytes) {
         return Err(Error::Binary {
@@ -491,12 +973,40 @@ fn decode_owned(bytes: Vec<u8>, path: &Path) -> Result<String> {
         Ok(text) => return Ok(text),
         Err(not_utf8) => not_utf8.into_bytes(),
     };
-    encoding_rs::GB18030
-        .decode_without_bom_handling_and_without_replacement(&bytes)
-        .map(|text| text.into_owned())
-        .ok_or_else(|| Error::Undecodable {
+    decode_with(encoding_rs::GB18030, &bytes, path)
+}
+
+/// `body` decoded from `encoding` without replacement, into a string whose memory is reserved
+/// first (so a huge input that does not fit is [`Error::OutOfMemory`], not an abort).
+fn decode_with(
+    encoding: &'static encoding_rs::Encoding,
+    body: &[u8],
+    path: &Path,
+) -> Result<String> {
+    let undecodable = || Error::Undecodable {
+        path: path.to_path_buf(),
+    };
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let capacity = decoder
+        .max_utf8_buffer_length_without_replacement(body.len())
+        .ok_or_else(undecodable)?;
+    let mut text = String::new();
+    text.try_reserve_exact(capacity)
+        .map_err(|_| Error::OutOfMemory {
             path: path.to_path_buf(),
-        })
+            bytes: capacity as u64,
+        })?;
+    let (result, _) = decoder.decode_to_string_without_replacement(body, &mut text, true);
+    match result {
+        encoding_rs::DecoderResult::InputEmpty => Ok(text),
+        _ => Err(undecodable()),
+    }
+}
+
+/// A byte that has no place in text: NUL and the other C0 controls but tab, line feed,
+/// form feed and carriage return, and DEL.
+fn is_control_byte(b: u8) -> bool {
+    (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c)) || b == 0x7f
 }
 
 /// A NUL byte, or many control characters, in the first 8 KiB means binary data.

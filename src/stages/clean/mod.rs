@@ -51,6 +51,9 @@ pub enum DropReason {
     Duplicate,
     /// Nothing left after segmentation and stop-word filtering.
     NoTerms,
+    /// A JSON Lines record that could not be read (left out by ingest with a warning; an
+    /// error with `--strict`).
+    BadRecord,
 }
 
 impl DropReason {
@@ -61,6 +64,7 @@ impl DropReason {
             DropReason::Boilerplate => "boilerplate",
             DropReason::Duplicate => "duplicate",
             DropReason::NoTerms => "no_terms",
+            DropReason::BadRecord => "bad_record",
         }
     }
 }
@@ -617,6 +621,8 @@ fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
         if c.is_ascii() {
             scan.letters += usize::from(c.is_ascii_alphanumeric());
             scan.sentence |= c == '!';
+            // A control character to remove (tab and line ends stay).
+            scan.rewrite |= (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\x7f';
             continue;
         }
         if let Some(i) = (c as u32)
@@ -630,7 +636,8 @@ fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
         }
         scan.letters += usize::from(normalize::is_letter_or_digit(c));
         scan.sentence |= matches!(c, '。' | '！' | '；');
-        scan.rewrite |= normalize::folds(c) || normalize::is_tone_marked(c);
+        scan.rewrite |=
+            normalize::folds(c) || normalize::is_tone_marked(c) || normalize::is_removed_control(c);
         if bits {
             scan.t2s_char |= has_bit(&changes.chars, c);
             scan.phrase_key |= has_bit(&changes.phrase_keys, c);
@@ -670,6 +677,13 @@ pub fn normalize_line(raw: &str, converter: &Converter) -> String {
     /// Longest variant chain seen in OpenCC's tables is 2; allow some margin.
     const MAX_CONVERT_ROUNDS: usize = 4;
     // Each step is skipped (and nothing copied) when it would leave the text as it is.
+    let raw = raw.trim_start_matches('\u{feff}');
+    // Controls go first: removing one can join a gloss (`(\u{0}wù)`).
+    let raw = if raw.chars().any(normalize::is_removed_control) {
+        Cow::Owned(normalize::strip_controls(raw))
+    } else {
+        Cow::Borrowed(raw)
+    };
     let raw = raw.trim_start_matches('\u{feff}');
     let mut text = if raw.chars().any(normalize::folds) {
         Cow::Owned(fold_width(raw))
@@ -779,6 +793,15 @@ mod tests {
             "",
             " \u{3000} ",
             "国家（guó jiā）",
+            // Control characters force the slow path, which removes them.
+            "大模型\u{0}训练",
+            "\u{1b}[31m芯片\u{1b}[0m！",
+            "算力\u{7f}",
+            "芯片\u{85}供应\u{9b}",
+            "\u{b}\u{c}abc\t",
+            "\u{feff}\u{1}\u{feff} 服務",
+            "(\u{0}wù)",
+            "ＧＰＵ\u{2}",
         ];
         let seeds = crate::seeds::SEED_ARTICLES
             .iter()
@@ -788,6 +811,8 @@ mod tests {
             for raw in made_up.into_iter().chain(seeds.clone()) {
                 let (text, counts) = normalize_counted(raw, &converter);
                 assert_eq!(text, normalize_line(raw, &converter), "{raw}");
+                assert!(!text.chars().any(normalize::is_removed_control), "{raw:?}");
+                assert_eq!(normalize_line(&text, &converter), text, "{raw:?}");
                 if let Some((letters, sentence)) = counts {
                     assert_eq!(letters, letter_count(&text), "{raw}");
                     assert_eq!(sentence, furniture::has_sentence_end(&text), "{raw}");

@@ -161,6 +161,26 @@ fn paren_gloss_len(chars: &[char]) -> Option<usize> {
     (all_pinyin && toned).then_some(close + 1)
 }
 
+/// Does [`strip_controls`] change `c`? Control characters (C0 but tab, line feed and
+/// carriage return; DEL; C1) have no place in a paragraph and could drive a terminal.
+#[inline]
+pub fn is_removed_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Removes control characters ([`is_removed_control`]): the ones that separate text
+/// (vertical tab, form feed, next line U+0085) become a space, the rest (NUL, ESC, DEL, the
+/// C1 controls …) go.
+pub fn strip_controls(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\u{b}' | '\u{c}' | '\u{85}' => Some(' '),
+            _ if is_removed_control(c) => None,
+            _ => Some(c),
+        })
+        .collect()
+}
+
 /// Does [`fold_width`] change `c`?
 pub fn folds(c: char) -> bool {
     matches!(c, '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' | '｜' | '\u{3000}' | '\u{00A0}')
@@ -313,6 +333,18 @@ mod tests {
         for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
             let folded = fold_width(&c.to_string()) != c.to_string();
             assert_eq!(folds(c), folded, "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn controls_go_separators_become_spaces() {
+        assert_eq!(
+            strip_controls("a\u{0}b\u{1b}[1mc\u{b}d\u{c}e\u{85}f\u{7f}\u{9b}g\th\r"),
+            "ab[1mc d e fg\th\r"
+        );
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            let changed = strip_controls(&c.to_string()) != c.to_string();
+            assert_eq!(is_removed_control(c), changed, "U+{:04X}", c as u32);
         }
     }
 
