@@ -32,7 +32,7 @@ Examples:
   zhuti news/ --keep-boilerplate --no-dedupe   cluster every line, furniture and repeats too
   cat article.txt | zhuti -              read one article (or JSON Lines) from stdin
   zhuti news/ --themes my-themes.toml    track named themes, discover the rest
-  zhuti --themes                         the seed articles with the bundled seeds/themes.toml
+  zhuti --bundled-themes                 the seed articles with the bundled seeds/themes.toml
   zhuti eval labelled.jsonl --k 10 --seeds 0,1,2,3,4
                                          score the themes against gold labels (see `zhuti eval -h`)
 
@@ -232,10 +232,14 @@ pub struct RunArgs {
     pub top_terms: usize,
 
     /// Named themes to track (TOML: `[[theme]]` tables with `name` and `words`); each seeds
-    /// one theme, the rest are discovered, and --k counts both. Without FILE: the bundled
-    /// seeds/themes.toml (for the seed articles).
-    #[arg(long, value_name = "FILE", num_args = 0..=1)]
-    pub themes: Option<Option<PathBuf>>,
+    /// one theme, the rest are discovered, and --k counts both. FILE is required: for the
+    /// bundled seeds/themes.toml use --bundled-themes
+    #[arg(long, value_name = "FILE", conflicts_with = "bundled_themes")]
+    pub themes: Option<PathBuf>,
+
+    /// Track the named themes of the bundled seeds/themes.toml (made for the seed articles)
+    #[arg(long)]
+    pub bundled_themes: bool,
 
     #[command(flatten)]
     pub tuning: TuningArgs,
@@ -448,10 +452,10 @@ struct Start {
 fn start(args: &RunArgs) -> Result<Start, Failure> {
     let settings = args.settings();
     settings.check()?;
-    let guide = match &args.themes {
-        None => None,
-        Some(None) => Some(Guide::bundled()?),
-        Some(Some(path)) => Some(Guide::load(path)?),
+    let guide = match (&args.themes, args.bundled_themes) {
+        (Some(path), _) => Some(Guide::load(path)?),
+        (None, true) => Some(Guide::bundled()?),
+        (None, false) => None,
     };
     if let Some(guide) = &guide {
         guide.check_k(settings.k)?;
@@ -460,7 +464,7 @@ fn start(args: &RunArgs) -> Result<Start, Failure> {
     let inputs = args.inputs();
     if let Some(path) = &args.output {
         report::check_output(path)?;
-        let themes = args.themes.iter().flatten().map(|p| Input::Path(p.clone()));
+        let themes = args.themes.iter().map(|p| Input::Path(p.clone()));
         check_not_input(
             path,
             &inputs.iter().cloned().chain(themes).collect::<Vec<_>>(),
@@ -780,7 +784,9 @@ mod tests {
         assert_eq!(cli.run.format, FormatArg::Json);
         assert_eq!(cli.run.output, Some(PathBuf::from("out.json")));
         assert!(cli.run.tuning.quiet);
-        assert_eq!(parse(&["--themes"]).run.themes, Some(None));
+        assert!(parse(&["--bundled-themes"]).run.bundled_themes);
+        // A bare --themes takes no corpus path as its file: it needs a value.
+        assert!(Cli::try_parse_from(["zhuti", "--themes"]).is_err());
         let eval = eval_args(&["--seeds", "0,1,2", "--format", "json"]);
         assert_eq!(eval.seeds, [0, 1, 2]);
         assert_eq!(eval.format, EvalFormat::Json);

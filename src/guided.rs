@@ -200,13 +200,17 @@ pub struct Seeds {
     pub centres: Array2<f64>,
     /// Warnings about seed words the corpus vocabulary lacks.
     pub warnings: Vec<String>,
+    /// The named themes (indices into the guide's themes) none of whose seed words is in the
+    /// corpus vocabulary: they have no row in `centres` and are reported as empty themes.
+    pub absent: Vec<usize>,
 }
 
 /// Turns each named theme's seed words into a starting centre in the LSA space.
 ///
 /// A seed word counts when its normal form (Latin lower-cased, as [`normalize_term`] does) is
 /// in the corpus vocabulary. Missing words give a warning naming them; a theme with no word
-/// present is an error naming it.
+/// present gets no centre ([`Seeds::absent`]) and a warning: it is reported empty. When no
+/// named theme has a word present, there is nothing to guide by: an error.
 pub fn seed_centres(guide: &Guide, vocab: &Vocabulary, embedding: &Embedding) -> Result<Seeds> {
     let ids: HashMap<&str, usize> = vocab
         .terms
@@ -215,9 +219,10 @@ pub fn seed_centres(guide: &Guide, vocab: &Vocabulary, embedding: &Embedding) ->
         .map(|(i, t)| (t.as_str(), i))
         .collect();
     let dims = embedding.components.nrows();
-    let mut centres = Array2::<f64>::zeros((guide.themes.len(), dims));
+    let mut rows: Vec<Array1<f64>> = Vec::with_capacity(guide.themes.len());
     let mut warnings = Vec::new();
-    for (row, theme) in guide.themes.iter().enumerate() {
+    let mut absent = Vec::new();
+    for (index, theme) in guide.themes.iter().enumerate() {
         let mut present: Vec<usize> = Vec::new();
         let mut missing: Vec<&str> = Vec::new();
         for word in &theme.words {
@@ -228,16 +233,16 @@ pub fn seed_centres(guide: &Guide, vocab: &Vocabulary, embedding: &Embedding) ->
             }
         }
         if present.is_empty() {
-            return Err(Error::Themes {
-                path: guide.path.clone(),
-                reason: format!(
-                    "theme “{}”: none of its seed words ({}) is in the corpus vocabulary; \
-                     use words the articles use (a word must occur in at least --min-df \
-                     paragraphs and at most --max-df of them), or remove the theme",
-                    theme.name,
-                    theme.words.join(", ")
-                ),
-            });
+            warnings.push(format!(
+                "{}: theme “{}”: none of its seed words ({}) is in the corpus vocabulary, so \
+                 it is reported empty; use words the articles use (a word must occur in at \
+                 least --min-df paragraphs and at most --max-df of them), or remove the theme",
+                guide.path.display(),
+                theme.name,
+                theme.words.join(", ")
+            ));
+            absent.push(index);
+            continue;
         }
         if !missing.is_empty() {
             warnings.push(format!(
@@ -267,9 +272,26 @@ pub fn seed_centres(guide: &Guide, vocab: &Vocabulary, embedding: &Embedding) ->
                 ),
             });
         }
-        centres.row_mut(row).assign(&(centre / length));
+        rows.push(centre / length);
     }
-    Ok(Seeds { centres, warnings })
+    if rows.is_empty() {
+        return Err(Error::Themes {
+            path: guide.path.clone(),
+            reason: "no named theme has a seed word in the corpus vocabulary; use words the \
+                     articles use (a word must occur in at least --min-df paragraphs and at \
+                     most --max-df of them)"
+                .to_string(),
+        });
+    }
+    let mut centres = Array2::<f64>::zeros((rows.len(), dims));
+    for (mut row, centre) in centres.rows_mut().into_iter().zip(rows) {
+        row.assign(&centre);
+    }
+    Ok(Seeds {
+        centres,
+        warnings,
+        absent,
+    })
 }
 
 /// What a final theme is called.
@@ -289,7 +311,11 @@ pub fn name_themes(
     seeded: &SeededClustering,
 ) -> (Vec<ThemeName>, Vec<String>) {
     let mut warnings = Vec::new();
-    let mut found = vec![false; guide.themes.len()];
+    // Seed i of the clustering is the i-th named theme that has a centre.
+    let present: Vec<usize> = (0..guide.themes.len())
+        .filter(|i| !seeds.absent.contains(i))
+        .collect();
+    let mut found = vec![false; present.len()];
     let names = seeded
         .seed_of
         .iter()
@@ -305,7 +331,7 @@ pub fn name_themes(
             let centre = seeded.clustering.centroids.row(theme);
             let length = centre.dot(&centre).sqrt().max(f64::MIN_POSITIVE);
             let cosine = centre.dot(&seeds.centres.row(seed)) / length;
-            let named = &guide.themes[seed].name;
+            let named = &guide.themes[present[seed]].name;
             if cosine >= KEEP_NAME_COSINE {
                 ThemeName {
                     name: Some(named.clone()),
@@ -330,7 +356,7 @@ pub fn name_themes(
         warnings.push(format!(
             "{}: theme “{}” attracted no paragraphs; other themes are closer to every one",
             guide.path.display(),
-            guide.themes[seed].name
+            guide.themes[present[seed]].name
         ));
     }
     (names, warnings)

@@ -20,7 +20,7 @@ use crate::progress::{Progress, Stage};
 use crate::settings::{Settings, ValidSettings};
 use crate::stages::clean::{self, CleanArticle, Cleaner, DropReason, Verdict};
 use crate::stages::ingest::{Article, Corpus};
-use crate::stages::kmeans::{self, Clustering, KMeans};
+use crate::stages::kmeans::{self, Clustering, KChoice, KMeans};
 use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice, Lsa};
 use crate::stages::refine::{self, TermCentroids};
@@ -169,6 +169,8 @@ fn theme_infos(analysis: &Analysis) -> Vec<ThemeInfo> {
     analysis
         .themes
         .iter()
+        // Named themes reported empty (no seed word in the corpus) are not in the model.
+        .filter(|theme| theme.size > 0 || !theme.terms.is_empty())
         .zip(&mut scores)
         .map(|(theme, scores)| {
             scores.sort_by(f64::total_cmp);
@@ -632,7 +634,12 @@ fn fit_guided(
     let seeds = guided::seed_centres(guide, &prepared.vectors.vocab, &prepared.embedding)?;
 
     progress.start(Stage::Cluster, None);
-    let options = settings.cluster_options();
+    let mut options = settings.cluster_options();
+    // A named theme without any seed word in the corpus is reported empty; it still counts
+    // in --k, so the clustering finds that many fewer.
+    if let KChoice::Fixed(k) = options.k {
+        options.k = KChoice::Fixed(k.saturating_sub(seeds.absent.len()).max(1));
+    }
     let seeded = kmeans::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
     progress.finish(Stage::Cluster);
 
@@ -655,6 +662,20 @@ fn fit_guided(
     for (theme, named) in analysis.themes.iter_mut().zip(names) {
         theme.name = named.name;
         theme.guided = named.guided;
+    }
+    // The empty named themes count in k, as --k counted them.
+    analysis.params.k += seeds.absent.len();
+    for &index in &seeds.absent {
+        analysis.themes.push(crate::analysis::Theme {
+            id: analysis.themes.len() + 1,
+            name: Some(guide.themes[index].name.clone()),
+            guided: true,
+            label: String::new(),
+            size: 0,
+            share: 0.0,
+            terms: Vec::new(),
+            representatives: Vec::new(),
+        });
     }
     analysis.params.themes_file = Some(guide.path.display().to_string());
     analysis.warnings.extend(seeds.warnings);

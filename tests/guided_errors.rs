@@ -19,7 +19,7 @@ fn path(name: &str) -> String {
 
 #[test]
 fn k_below_the_named_themes_is_a_clear_error() {
-    let (ok, err) = stderr_of(&["--themes", "--k", "4"]);
+    let (ok, err) = stderr_of(&["--bundled-themes", "--k", "4"]);
     assert!(!ok);
     assert!(
         err.contains("--k 4 is fewer than the 5 named themes in seeds/themes.toml")
@@ -48,16 +48,52 @@ fn missing_seed_words_are_a_warning_naming_them() {
 }
 
 #[test]
-fn a_theme_with_no_word_in_the_corpus_is_an_error_naming_it() {
+fn a_theme_with_no_word_in_the_corpus_is_a_warning_and_an_empty_theme() {
     let file = path("absent_theme.toml");
     let (ok, err) = stderr_of(&["--themes", &file]);
-    assert!(!ok);
+    assert!(ok, "{err}");
     assert!(
         err.contains(&format!(
-            "{file}: theme “体育”: none of its seed words (篮球, 足球) is in the corpus vocabulary"
+            "{file}: theme “体育”: none of its seed words (篮球, 足球) is in the corpus \
+             vocabulary, so it is reported empty"
         )),
         "{err}"
     );
+    let out = run(&["--themes", &file, "--k", "4", "--format", "json", "-q"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let themes = json["themes"].as_array().unwrap();
+    // --k counts the empty theme: three found, then the named one with nothing in it.
+    assert_eq!(themes.len(), 4);
+    let last = &themes[3];
+    assert_eq!(
+        (&last["name"], &last["size"], &last["guided"], &last["id"]),
+        (&serde_json::json!("体育"), &serde_json::json!(0), &serde_json::json!(true), &serde_json::json!(4))
+    );
+    assert!(themes[..3].iter().all(|t| t["size"].as_u64().unwrap() > 0));
+    assert!(themes.iter().any(|t| t["name"] == "算力与芯片"));
+}
+
+#[test]
+fn no_theme_with_a_word_in_the_corpus_is_an_error() {
+    let file = path("all_absent.toml");
+    let (ok, err) = stderr_of(&["--themes", &file]);
+    assert!(!ok);
+    assert!(
+        err.contains("no named theme has a seed word in the corpus vocabulary"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bare_themes_flag_does_not_swallow_a_corpus_path() {
+    // `--themes` needs its file; the bundled one is --bundled-themes.
+    let out = run(&["--themes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--themes <FILE>"), "{err}");
+    let help = String::from_utf8_lossy(&run(&["--help"]).stdout).into_owned();
+    assert!(help.contains("--bundled-themes"), "{help}");
 }
 
 #[test]

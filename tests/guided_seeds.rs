@@ -142,7 +142,7 @@ fn guided_runs_are_deterministic_across_threads_and_the_bare_flag_uses_the_bundl
         "2",
     ]);
     assert!(one == two, "--threads 1 and 2 differ");
-    let bare = json(&["--format", "json", "--threads", "2", "--themes"]);
+    let bare = json(&["--format", "json", "--threads", "2", "--bundled-themes"]);
     assert!(
         one == bare,
         "bare --themes differs from --themes seeds/themes.toml"

@@ -142,7 +142,7 @@ fn dims_auto_is_reported_with_the_dimensions_used() {
     assert_eq!(seeds["params"]["refine"], true);
     assert_eq!(seeds["params"]["idf"], "blend");
     // Guided runs use 100 dimensions for `auto` and say so.
-    let guided = run_json(&["--format", "json", "-q", "--themes", "--k", "8"]);
+    let guided = run_json(&["--format", "json", "-q", "--bundled-themes", "--k", "8"]);
     assert_eq!(guided["params"]["dims"], "auto");
     assert_eq!(guided["params"]["dims_used"], 100);
     let fixed = run_json(&["--format", "json", "-q", "--dims", "40", "--no-refine"]);

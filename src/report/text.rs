@@ -121,6 +121,16 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
     for theme in &a.themes {
         writeln!(out)?;
         let label = safe(&theme.label);
+        if let (0, Some(name)) = (theme.size, &theme.name) {
+            // A named theme none of whose seed words the corpus has (see the warning).
+            writeln!(
+                out,
+                "━━ Theme {} · {} ━━ empty: none of its seed words is in these articles",
+                theme.id,
+                safe(name)
+            )?;
+            continue;
+        }
         let head = match (&theme.name, theme.guided) {
             (Some(name), _) => format!("━━ Theme {} · {} · {label} ", theme.id, safe(name)),
             (None, true) => format!("━━ Theme {} · {label} (drifted from its seed) ", theme.id),
