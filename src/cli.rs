@@ -400,11 +400,29 @@ impl RunArgs {
         }
     }
 
+    /// The inputs the paths name. Without paths: stdin when it is a pipe or a file (as
+    /// ripgrep does: `cat news.jsonl | zhuti`), else (a terminal, /dev/null) the bundled
+    /// seed articles; stderr says which unless `-q`.
     fn inputs(&self) -> Vec<Input> {
-        if self.paths.is_empty() {
-            zhuti::seeds::bundled()
+        if !self.paths.is_empty() {
+            return self.paths.iter().map(|p| Input::parse(p)).collect();
+        }
+        let piped = stdin_is_readable();
+        if !self.tuning.quiet {
+            eprintln!(
+                "zhuti: {}",
+                if piped {
+                    "no paths given: reading stdin"
+                } else {
+                    "no paths given: analysing the five bundled seed articles (give files, \
+                     folders or `-` for stdin)"
+                }
+            );
+        }
+        if piped {
+            vec![Input::Stdin]
         } else {
-            self.paths.iter().map(|p| Input::parse(p)).collect()
+            zhuti::seeds::bundled()
         }
     }
 }
@@ -413,6 +431,30 @@ impl EvalArgs {
     /// The library settings these flags ask for.
     pub fn settings(&self) -> Settings {
         self.tuning.settings(self.k, self.seed, self.unit)
+    }
+}
+
+/// Is stdin something to read: a pipe, a regular file or a socket (not a terminal, and not a
+/// character device such as /dev/null, which is what test harnesses and cron give)?
+fn stdin_is_readable() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::FileTypeExt;
+        let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        match std::fs::File::from(fd).metadata() {
+            Ok(meta) => {
+                let t = meta.file_type();
+                t.is_fifo() || t.is_file() || t.is_socket()
+            }
+            Err(_) => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        !std::io::stdin().is_terminal()
     }
 }
 
@@ -442,6 +484,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// What an analysis run needs before reading: checked settings, the guide, threads, progress.
 struct Start {
     settings: Settings,
+    /// What to read (the paths, stdin or the bundled seeds).
+    inputs: Vec<Input>,
     guide: Option<Guide>,
     pool: rayon::ThreadPool,
     progress: StderrProgress,
@@ -473,6 +517,7 @@ fn start(args: &RunArgs) -> Result<Start, Failure> {
     let progress = StderrProgress::new(!args.tuning.quiet && std::io::stderr().is_terminal());
     Ok(Start {
         settings,
+        inputs,
         guide,
         pool,
         progress,
@@ -509,12 +554,13 @@ fn finish(
 fn run_analysis(args: RunArgs) -> Result<(), Failure> {
     let Start {
         settings,
+        inputs,
         guide,
         pool,
         progress,
     } = start(&args)?;
     let analysis = pool.install(|| {
-        let corpus = ingest::load_with(&args.inputs(), &settings.read)?;
+        let corpus = ingest::load_with(&inputs, &settings.read)?;
         match &guide {
             Some(guide) => zhuti::analyze_guided(&corpus, &settings, guide, &progress),
             None => zhuti::analyze(&corpus, &settings, &progress),
@@ -560,12 +606,13 @@ pub(crate) fn run_analysis_with(
 ) -> Result<(), Failure> {
     let Start {
         settings,
+        inputs,
         guide,
         pool,
         progress,
     } = start(&args)?;
     let mut model = pool.install(|| {
-        let mut corpus = ingest::load_with(&args.inputs(), &settings.read)?;
+        let mut corpus = ingest::load_with(&inputs, &settings.read)?;
         if let Some(n) = sample {
             crate::cli_model::sample_articles(&mut corpus, n, settings.seed);
         }

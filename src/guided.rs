@@ -462,6 +462,7 @@ mod tests {
         let seeds = Seeds {
             centres: ndarray::array![[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]],
             warnings: Vec::new(),
+            absent: Vec::new(),
         };
         // Theme 0: discovered; theme 1 from seed 0 (cosine 0.8); theme 2 from seed 1 (0.1).
         let clustering = crate::stages::kmeans::Clustering {

@@ -68,7 +68,12 @@ fn a_theme_with_no_word_in_the_corpus_is_a_warning_and_an_empty_theme() {
     let last = &themes[3];
     assert_eq!(
         (&last["name"], &last["size"], &last["guided"], &last["id"]),
-        (&serde_json::json!("体育"), &serde_json::json!(0), &serde_json::json!(true), &serde_json::json!(4))
+        (
+            &serde_json::json!("体育"),
+            &serde_json::json!(0),
+            &serde_json::json!(true),
+            &serde_json::json!(4)
+        )
     );
     assert!(themes[..3].iter().all(|t| t["size"].as_u64().unwrap() > 0));
     assert!(themes.iter().any(|t| t["name"] == "算力与芯片"));

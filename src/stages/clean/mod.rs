@@ -26,6 +26,7 @@
 pub mod dedupe;
 pub mod furniture;
 pub mod headings;
+pub mod markup;
 pub mod normalize;
 pub mod split;
 
@@ -559,6 +560,18 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
             Origin::JsonlRecord { line } => line,
         };
         let (text, counts) = normalize_counted(raw, converter);
+        // Block tags in the line (`<p>…</p><p>…`) cut it into paragraphs sharing its line.
+        if text.contains(markup::PARAGRAPH_BREAK) {
+            for paragraph in text.split(markup::PARAGRAPH_BREAK) {
+                lines.extend(
+                    split_long(paragraph)
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| Draft::new(line, p.to_string())),
+                );
+            }
+            continue;
+        }
         // A paragraph too long to be one unit (say, a file without line breaks) is judged piece
         // by piece, so one furniture signal cannot drop it all; the pieces share its line.
         let split: Option<Vec<String>> = {
@@ -621,8 +634,11 @@ fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
         if c.is_ascii() {
             scan.letters += usize::from(c.is_ascii_alphanumeric());
             scan.sentence |= c == '!';
-            // A control character to remove (tab and line ends stay).
-            scan.rewrite |= (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\x7f';
+            // A control character to remove (tab and line ends stay), or markup.
+            scan.rewrite |= (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+                || c == '\x7f'
+                || c == '<'
+                || c == '&';
             continue;
         }
         if let Some(i) = (c as u32)
@@ -665,8 +681,9 @@ fn normalize_counted(raw: &str, converter: &Converter) -> (String, Option<(usize
     (text.to_string(), Some((scan.letters, scan.sentence)))
 }
 
-/// Normalises one raw line: fold full-width letters and digits to ASCII, strip pinyin
-/// glosses, traditional→simplified, trim whitespace.
+/// Normalises one raw line: remove control characters, fold full-width letters and digits to
+/// ASCII, decode HTML entities and remove stray tags ([`markup`]; block tags become
+/// [`markup::PARAGRAPH_BREAK`]), strip pinyin glosses, traditional→simplified, trim whitespace.
 ///
 /// Idempotent (`normalize_line(normalize_line(x)) == normalize_line(x)`): folding comes first
 /// because it can reveal a gloss (`（ｍǎ）`), and stripping repeats while it removes something
@@ -676,6 +693,8 @@ pub fn normalize_line(raw: &str, converter: &Converter) -> String {
     const MAX_STRIP_ROUNDS: usize = 32;
     /// Longest variant chain seen in OpenCC's tables is 2; allow some margin.
     const MAX_CONVERT_ROUNDS: usize = 4;
+    /// Markup inside markup is rare; bounds the work on adversarial nesting.
+    const MAX_MARKUP_ROUNDS: usize = 4;
     // Each step is skipped (and nothing copied) when it would leave the text as it is.
     let raw = raw.trim_start_matches('\u{feff}');
     // Controls go first: removing one can join a gloss (`(\u{0}wù)`).
@@ -690,14 +709,36 @@ pub fn normalize_line(raw: &str, converter: &Converter) -> String {
     } else {
         Cow::Borrowed(raw)
     };
-    if text.chars().any(normalize::is_tone_marked) {
-        for _ in 0..MAX_STRIP_ROUNDS {
-            let stripped = strip_pinyin_glosses(&text);
-            let unchanged = stripped.len() == text.len(); // stripping only ever removes
-            text = Cow::Owned(stripped);
-            if unchanged {
-                break;
+    // Entities and stray tags, then pinyin glosses. What an entity decodes to is cleaned as
+    // the rest was (it may stand for a control, a full-width or a tone-marked character), and
+    // removing a gloss can complete a tag (`<(wù)p>`): repeat both until nothing changes.
+    for _ in 0..MAX_MARKUP_ROUNDS {
+        let mut changed = false;
+        if markup::may_have_markup(&text) {
+            let stripped = markup::strip_markup(&text);
+            if stripped != *text {
+                let stripped = normalize::strip_controls(&stripped);
+                text = Cow::Owned(if stripped.chars().any(normalize::folds) {
+                    fold_width(&stripped)
+                } else {
+                    stripped
+                });
+                changed = true;
             }
+        }
+        if text.chars().any(normalize::is_tone_marked) {
+            for _ in 0..MAX_STRIP_ROUNDS {
+                let stripped = strip_pinyin_glosses(&text);
+                let unchanged = stripped.len() == text.len(); // stripping only ever removes
+                text = Cow::Owned(stripped);
+                if unchanged {
+                    break;
+                }
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
         }
     }
     // OpenCC maps some variants in chains (薴 → 苧 → 苎): convert again while it changes.
