@@ -275,6 +275,11 @@ pub struct TuningArgs {
     #[arg(long = defs::STRICT.name, help = defs::STRICT.help)]
     pub strict: bool,
 
+    /// The JSON Lines field or CSV/TSV column that holds the text (default: the first of
+    /// text, content, 正文, body that a record has)
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Option<String>,
+
     /// Print nothing on stderr but errors (no progress, no warnings).
     #[arg(short, long)]
     pub quiet: bool,
@@ -380,6 +385,7 @@ impl TuningArgs {
             read: ReadOptions {
                 max_input: self.max_input.0,
                 strict: self.strict,
+                text_field: self.text_field.clone(),
             },
             ..Settings::default()
         }

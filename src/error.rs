@@ -95,6 +95,17 @@ pub enum Error {
         input: PathBuf,
     },
 
+    /// A CSV/TSV table that cannot be read (its header, or a row with `--strict`).
+    #[error("{}:{line}: {reason}", path.display())]
+    Table {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A JSON Lines record that does not parse or lacks a required field.
     #[error(
         "{path}:{line}: {reason}; each line of a .jsonl file must be a JSON object such as \

@@ -154,3 +154,139 @@ fn entities_and_stray_tags_in_plain_text_do_not_change_the_themes() {
     let _ = fixture; // (fixtures are used by the tests below)
     let _ = run;
 }
+
+/// Four short articles on two topics, as (id, title, text).
+const FOUR: [(&str, &str, &str); 4] = [
+    (
+        "a",
+        "球队取胜",
+        "国家队在世界杯预选赛中以二比零战胜对手,主教练赛后表示球队状态正在回升。",
+    ),
+    (
+        "b",
+        "降准",
+        "央行宣布下调存款准备金率零点五个百分点,释放长期资金约一万亿元。",
+    ),
+    (
+        "c",
+        "男篮",
+        "男篮亚洲杯小组赛首战告捷,主力后卫独得二十八分帮助球队取胜。",
+    ),
+    (
+        "d",
+        "降息",
+        "多家银行下调存款利率,一年期定期存款利率降至百分之一点五。",
+    ),
+];
+
+fn doc_fields(doc: &serde_json::Value) -> Vec<(String, String)> {
+    doc["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap().to_string(),
+                d["title"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn csv_and_tsv_tables_are_one_article_per_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("编号,标题,正文\n");
+    let mut tsv = String::from("id\ttitle\tbody_cn\n");
+    for (id, title, text) in FOUR {
+        // A quoted cell with a comma and a line break inside.
+        csv += &format!("{id},{title},\"{text}\n第二段,仍是{title}。\"\n");
+        tsv += &format!("{id}\t{title}\t{text}\n");
+    }
+    std::fs::write(dir.path().join("news.csv"), &csv).unwrap();
+    std::fs::write(dir.path().join("news.tsv"), &tsv).unwrap();
+    let args = ["--format", "json", "--k", "2", "--min-df", "1", "-q"];
+    let out = zhuti()
+        .args(args)
+        .arg(dir.path().join("news.csv"))
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let want: Vec<(String, String)> = FOUR
+        .iter()
+        .map(|(id, title, _)| (id.to_string(), title.to_string()))
+        .collect();
+    assert_eq!(doc_fields(&doc), want);
+    // Each row's two paragraphs, located at the row's line (rows take two lines here).
+    let units: Vec<(String, u64)> = doc["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["doc"].as_str().unwrap().to_string(),
+                u["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(units.contains(&("c".to_string(), 6)), "{units:?}");
+
+    // A TSV whose text column has another name: an error naming --text-field, then read.
+    let tsv_path = dir.path().join("news.tsv");
+    let out = zhuti().args(args).arg(&tsv_path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no text column") && err.contains("--text-field"),
+        "{err}"
+    );
+    let out = zhuti()
+        .args(args)
+        .args(["--text-field", "body_cn"])
+        .arg(&tsv_path)
+        .output()
+        .unwrap();
+    assert_eq!(doc_fields(&json(&out)), want);
+}
+
+#[test]
+fn jsonl_text_may_be_content_or_a_named_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let content: String = FOUR
+        .iter()
+        .map(|(id, _, text)| serde_json::json!({"id": id, "content": text}).to_string() + "\n")
+        .collect();
+    let named: String = FOUR
+        .iter()
+        .map(|(id, _, text)| serde_json::json!({"id": id, "article": text}).to_string() + "\n")
+        .collect();
+    std::fs::write(dir.path().join("content.jsonl"), content).unwrap();
+    std::fs::write(dir.path().join("named.jsonl"), named).unwrap();
+    let args = ["--format", "json", "--k", "2", "--min-df", "1", "-q"];
+    let a = json(
+        &zhuti()
+            .args(args)
+            .arg(dir.path().join("content.jsonl"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(a["corpus"]["documents"], 4);
+    let b = json(
+        &zhuti()
+            .args(args)
+            .args(["--text-field", "article"])
+            .arg(dir.path().join("named.jsonl"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(unit_texts(&a), unit_texts(&b));
+    // Without the flag: every record is bad, and the error says to name the field.
+    let out = zhuti()
+        .args(args)
+        .arg(dir.path().join("named.jsonl"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--text-field"), "{err}");
+}

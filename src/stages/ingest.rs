@@ -103,7 +103,7 @@ pub const BAD_RECORD_TEXT_CHARS: usize = 200;
 pub const DEFAULT_MAX_INPUT: u64 = 8 << 30;
 
 /// How inputs are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
     /// The most bytes one run reads, counted after decompression over all inputs
     /// (`--max-input`, default [`DEFAULT_MAX_INPUT`]); past it, reading stops with
@@ -112,6 +112,9 @@ pub struct ReadOptions {
     /// A JSON Lines record that cannot be read is an error (`--strict`) instead of being left
     /// out with a warning and a `bad_record` entry among the dropped units (the default).
     pub strict: bool,
+    /// The JSON Lines field or CSV/TSV column holding the text (`--text-field`); `None`: the
+    /// first of [`TEXT_FIELDS`] a record has.
+    pub text_field: Option<String>,
 }
 
 impl Default for ReadOptions {
@@ -119,9 +122,14 @@ impl Default for ReadOptions {
         ReadOptions {
             max_input: DEFAULT_MAX_INPUT,
             strict: false,
+            text_field: None,
         }
     }
 }
+
+/// Where the text of a JSON Lines record or a CSV/TSV row is looked for, in this order, unless
+/// `--text-field` names the field.
+pub const TEXT_FIELDS: [&str; 4] = ["text", "content", "正文", "body"];
 
 /// A size in bytes as users write it: a whole number, optionally followed by `K`, `M`, `G` or
 /// `T` (powers of 1024, either case, an optional `B` or `iB` after it): `8G`, `512M`, `100000`.
@@ -203,7 +211,7 @@ impl Input {
 }
 
 /// Which files inside a folder are articles.
-const ARTICLE_EXTENSIONS: [&str; 5] = ["txt", "md", "html", "htm", "jsonl"];
+const ARTICLE_EXTENSIONS: [&str; 7] = ["txt", "md", "html", "htm", "jsonl", "csv", "tsv"];
 
 /// Reads every input into one corpus.
 ///
@@ -221,7 +229,7 @@ pub fn load(inputs: &[Input]) -> Result<Corpus> {
 pub fn load_with(inputs: &[Input], options: &ReadOptions) -> Result<Corpus> {
     let mut reader = Reader {
         corpus: Corpus::default(),
-        options: *options,
+        options: options.clone(),
         budget: options.max_input,
         seen: HashSet::new(),
         twice: 0,
@@ -395,12 +403,13 @@ impl Reader {
     /// Adds the articles of one input's bytes; bad JSON Lines records are left out and reported
     /// (or, with [`ReadOptions::strict`], the first is the error).
     fn add(&mut self, raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<()> {
-        let (articles, bad) = read_records(raw, path, kind, &mut self.corpus.warnings)?;
+        let fields = self.options.text_field.as_deref();
+        let (articles, bad) = read_records(raw, path, kind, fields, &mut self.corpus.warnings)?;
         if let (true, Some(first)) = (self.options.strict, bad.first()) {
-            return Err(Error::Jsonl {
-                path: first.path.clone(),
-                line: first.line,
-                reason: first.reason.clone(),
+            let (path, line, reason) = (first.path.clone(), first.line, first.reason.clone());
+            return Err(match kind {
+                Some(FileKind::Csv { .. }) => Error::Table { path, line, reason },
+                _ => Error::Jsonl { path, line, reason },
             });
         }
         self.corpus.articles.extend(articles);
@@ -463,6 +472,11 @@ pub enum FileKind {
     Html,
     /// One article per line (`.jsonl`).
     Jsonl,
+    /// One article per row of a table with a header row (`.csv`: `,`; `.tsv`: tab).
+    Csv {
+        /// The field separator.
+        delimiter: u8,
+    },
 }
 
 impl FileKind {
@@ -478,6 +492,8 @@ impl FileKind {
         }
         Some(match ext {
             "jsonl" => FileKind::Jsonl,
+            "csv" => FileKind::Csv { delimiter: b',' },
+            "tsv" => FileKind::Csv { delimiter: b'\t' },
             "md" => FileKind::Markdown,
             "html" | "htm" => FileKind::Html,
             _ => FileKind::Text,
@@ -556,7 +572,7 @@ pub fn read_bytes(raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<V
     } else {
         raw
     };
-    let (articles, bad) = read_records(raw, path, kind, &mut Vec::new())?;
+    let (articles, bad) = read_records(raw, path, kind, None, &mut Vec::new())?;
     match bad.into_iter().next() {
         Some(first) => Err(Error::Jsonl {
             path: first.path,
@@ -573,6 +589,7 @@ fn read_records(
     bytes: Vec<u8>,
     path: &Path,
     kind: Option<FileKind>,
+    text_field: Option<&str>,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<Article>, Vec<BadRecord>)> {
     if kind == Some(FileKind::Html) || (kind.is_none() && read::html::sniff(&bytes)) {
@@ -609,7 +626,8 @@ fn read_records(
                 Vec::new(),
             ))
         }
-        FileKind::Jsonl => Ok(parse_jsonl_lenient(&text, path)),
+        FileKind::Jsonl => Ok(parse_jsonl_lenient(&text, path, text_field)),
+        FileKind::Csv { delimiter } => read::table::read(&text, path, delimiter, text_field),
     }
 }
 
@@ -781,6 +799,11 @@ fn is_gzip(path: &Path, bytes: &[u8]) -> bool {
 struct JsonlRecord {
     id: Option<serde_json::Value>,
     text: Option<serde_json::Value>,
+    /// Other names scrapers give the text ([`TEXT_FIELDS`]).
+    content: Option<serde_json::Value>,
+    #[serde(rename = "正文")]
+    zhengwen: Option<serde_json::Value>,
+    body: Option<serde_json::Value>,
     /// A saved web page in place of `text`.
     html: Option<serde_json::Value>,
     title: Option<serde_json::Value>,
@@ -793,7 +816,7 @@ struct JsonlRecord {
 /// `{file}:{line}` as its id. Records are parsed in parallel and kept in file order; the error
 /// reported is that of the first bad line, as if they were read one by one.
 pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<Article>> {
-    let (articles, bad) = parse_jsonl_lenient(text, path);
+    let (articles, bad) = parse_jsonl_lenient(text, path, None);
     match bad.into_iter().next() {
         Some(first) => Err(Error::Jsonl {
             path: first.path,
@@ -805,7 +828,11 @@ pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<Article>> {
 }
 
 /// [`parse_jsonl`], keeping the good records and returning the bad ones beside them.
-fn parse_jsonl_lenient(text: &str, path: &Path) -> (Vec<Article>, Vec<BadRecord>) {
+fn parse_jsonl_lenient(
+    text: &str,
+    path: &Path,
+    text_field: Option<&str>,
+) -> (Vec<Article>, Vec<BadRecord>) {
     use rayon::prelude::*;
     let lines: Vec<(usize, &str)> = text
         .lines()
@@ -815,7 +842,7 @@ fn parse_jsonl_lenient(text: &str, path: &Path) -> (Vec<Article>, Vec<BadRecord>
         .collect();
     let parsed: Vec<std::result::Result<Article, String>> = lines
         .par_iter()
-        .map(|&(line_no, line)| parse_record(line, line_no, path))
+        .map(|&(line_no, line)| parse_record(line, line_no, path, text_field))
         .collect();
     let mut articles = Vec::with_capacity(parsed.len());
     let mut bad = Vec::new();
@@ -835,21 +862,58 @@ fn parse_jsonl_lenient(text: &str, path: &Path) -> (Vec<Article>, Vec<BadRecord>
 
 /// One non-blank JSON Lines record (trimmed), from line `line_no` of `path`; the error says
 /// what is wrong with it.
-fn parse_record(line: &str, line_no: usize, path: &Path) -> std::result::Result<Article, String> {
-    let record: JsonlRecord = match serde_json::from_str(line) {
-        Ok(record) => record,
-        // A lone UTF-16 surrogate (`"\ud800"`, cut from a pair) stands for no character: it
-        // becomes U+FFFD, as a decoder shows what it cannot read, and the record is kept.
-        Err(e) => {
-            let repaired = replace_lone_surrogates(line);
-            if repaired == line {
-                return Err(format!("invalid JSON ({e})"));
+fn parse_record(
+    line: &str,
+    line_no: usize,
+    path: &Path,
+    text_field: Option<&str>,
+) -> std::result::Result<Article, String> {
+    fn parse<T: serde::de::DeserializeOwned>(line: &str) -> std::result::Result<T, String> {
+        match serde_json::from_str(line) {
+            Ok(record) => Ok(record),
+            // A lone UTF-16 surrogate (`"\ud800"`, cut from a pair) stands for no character:
+            // it becomes U+FFFD, as a decoder shows what it cannot read, and the record is kept.
+            Err(e) => {
+                let repaired = replace_lone_surrogates(line);
+                if repaired == line {
+                    return Err(format!("invalid JSON ({e})"));
+                }
+                serde_json::from_str(&repaired).map_err(|e| format!("invalid JSON ({e})"))
             }
-            serde_json::from_str(&repaired).map_err(|e| format!("invalid JSON ({e})"))?
+        }
+    }
+    let (record, text) = match text_field {
+        // The usual fields: one typed parse.
+        None => {
+            let mut record: JsonlRecord = parse(line)?;
+            let text = [
+                ("text", record.text.take()),
+                ("content", record.content.take()),
+                ("正文", record.zhengwen.take()),
+                ("body", record.body.take()),
+            ]
+            .into_iter()
+            .map(|(name, value)| scalar(name, value))
+            .find_map(|found| found.transpose())
+            .transpose()?;
+            (record, text)
+        }
+        Some(name) => {
+            let mut value: serde_json::Value = parse(line)?;
+            let text = value.as_object_mut().and_then(|o| o.remove(name));
+            let record: JsonlRecord =
+                serde_json::from_value(value).map_err(|e| format!("invalid record ({e})"))?;
+            (record, scalar(name, text)?)
         }
     };
     let id = scalar("id", record.id)?.unwrap_or_else(|| format!("{}:{line_no}", path.display()));
-    let (text, page) = match (scalar("text", record.text)?, scalar("html", record.html)?) {
+    let no_text = || match text_field {
+        Some(name) => format!("the record has no \"{name}\" field (--text-field)"),
+        None => "the record has no \"text\" field (nor \"content\", \"正文\", \"body\" or an \
+                 \"html\" page); name the field with --text-field"
+            .to_string(),
+    };
+    let (text, page) = match (text, scalar("html", record.html)?) {
         (Some(text), _) => (text, None),
         (None, Some(html)) => {
             let page = read::html::read_str(&html, Path::new(&id)).map_err(|e| match e {
@@ -858,9 +922,7 @@ fn parse_record(line: &str, line_no: usize, path: &Path) -> std::result::Result<
             })?;
             (page.text.clone(), Some(page))
         }
-        (None, None) => {
-            return Err("the record has no \"text\" field (nor an \"html\" page)".to_string())
-        }
+        (None, None) => return Err(no_text()),
     };
     let mut article = Article {
         id,

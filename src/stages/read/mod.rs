@@ -11,6 +11,7 @@ pub mod dates;
 pub mod html;
 pub mod markdown;
 pub mod source;
+pub mod table;
 
 use serde::Serialize;
 
