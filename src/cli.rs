@@ -280,6 +280,12 @@ pub struct TuningArgs {
     #[arg(long, value_name = "NAME")]
     pub text_field: Option<String>,
 
+    /// The encoding of inputs without a byte-order mark: utf-8, gbk (read as its superset
+    /// gb18030), big5, utf-16le, utf-16be, or any WHATWG label (default: UTF-8 if valid, else
+    /// GB18030 or Big5 as detected)
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+
     /// Print nothing on stderr but errors (no progress, no warnings).
     #[arg(short, long)]
     pub quiet: bool,
@@ -386,6 +392,7 @@ impl TuningArgs {
                 max_input: self.max_input.0,
                 strict: self.strict,
                 text_field: self.text_field.clone(),
+                encoding: self.encoding,
             },
             ..Settings::default()
         }
@@ -578,6 +585,17 @@ fn run_analysis(args: RunArgs) -> Result<(), Failure> {
     // analysis (a string per unit) piece by piece would only make the user wait.
     std::mem::forget(analysis);
     written
+}
+
+/// An `--encoding` name: a WHATWG label (`gbk` names GBK, decoded as its superset GB18030).
+fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    match encoding_rs::Encoding::for_label(s.trim().as_bytes()) {
+        Some(e) if e == encoding_rs::GBK => Ok(encoding_rs::GB18030),
+        Some(e) => Ok(e),
+        None => Err(format!(
+            "unknown encoding `{s}`; try utf-8, gbk, gb18030, big5, utf-16le or utf-16be"
+        )),
+    }
 }
 
 fn parse_period(s: &str) -> Result<Period, String> {

@@ -290,3 +290,56 @@ fn jsonl_text_may_be_content_or_a_named_field() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--text-field"), "{err}");
 }
+
+#[test]
+fn big5_is_detected_and_encoding_can_be_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let traditional =
+        "騰訊雲智能大模型產品負責人表示,騰訊非常看好大模型技術的發展,通用大模型和垂直\
+                       大模型兩個方向都會關注。但通用大模型的落地可能會面臨比較高的門檻。";
+    let (big5, _, bad) = encoding_rs::BIG5.encode(traditional);
+    assert!(!bad);
+    std::fs::write(dir.path().join("big5.txt"), &big5).unwrap();
+    let args = ["--format", "json", "--k", "1", "--min-df", "1"];
+    let out = zhuti()
+        .args(args)
+        .arg(dir.path().join("big5.txt"))
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let text = doc["units"][0]["text"].as_str().unwrap();
+    assert!(text.starts_with("腾讯云智能大模型产品负责人表示"), "{text}");
+    // A clear case says nothing.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Forced the wrong way: the user asked for it.
+    let out = zhuti()
+        .args(args)
+        .args(["--encoding", "gbk", "-q"])
+        .arg(dir.path().join("big5.txt"))
+        .output()
+        .unwrap();
+    let text = json(&out)["units"][0]["text"].as_str().unwrap().to_string();
+    assert!(!text.contains("腾讯"), "{text}");
+    // Bytes both encodings read as common characters: a warning naming --encoding.
+    std::fs::write(
+        dir.path().join("unsure.txt"),
+        [0xb0, 0xa1, 0xb0, 0xa2, 0xb0, 0xa3],
+    )
+    .unwrap();
+    let out = zhuti()
+        .args(args)
+        .arg(dir.path().join("unsure.txt"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("could not tell GBK from Big5") && err.contains("--encoding big5"),
+        "{err}"
+    );
+    let out = zhuti().args(["--encoding", "latin-9x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

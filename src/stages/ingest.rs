@@ -115,6 +115,9 @@ pub struct ReadOptions {
     /// The JSON Lines field or CSV/TSV column holding the text (`--text-field`); `None`: the
     /// first of [`TEXT_FIELDS`] a record has.
     pub text_field: Option<String>,
+    /// The encoding of every input without a byte-order mark (`--encoding`); `None`: UTF-8
+    /// when the bytes are valid UTF-8, else GB18030 or Big5 as detected ([`decode`]).
+    pub encoding: Option<&'static encoding_rs::Encoding>,
 }
 
 impl Default for ReadOptions {
@@ -123,6 +126,7 @@ impl Default for ReadOptions {
             max_input: DEFAULT_MAX_INPUT,
             strict: false,
             text_field: None,
+            encoding: None,
         }
     }
 }
@@ -403,8 +407,8 @@ impl Reader {
     /// Adds the articles of one input's bytes; bad JSON Lines records are left out and reported
     /// (or, with [`ReadOptions::strict`], the first is the error).
     fn add(&mut self, raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<()> {
-        let fields = self.options.text_field.as_deref();
-        let (articles, bad) = read_records(raw, path, kind, fields, &mut self.corpus.warnings)?;
+        let (articles, bad) =
+            read_records(raw, path, kind, &self.options, &mut self.corpus.warnings)?;
         if let (true, Some(first)) = (self.options.strict, bad.first()) {
             let (path, line, reason) = (first.path.clone(), first.line, first.reason.clone());
             return Err(match kind {
@@ -572,7 +576,7 @@ pub fn read_bytes(raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<V
     } else {
         raw
     };
-    let (articles, bad) = read_records(raw, path, kind, None, &mut Vec::new())?;
+    let (articles, bad) = read_records(raw, path, kind, &ReadOptions::default(), &mut Vec::new())?;
     match bad.into_iter().next() {
         Some(first) => Err(Error::Jsonl {
             path: first.path,
@@ -589,16 +593,17 @@ fn read_records(
     bytes: Vec<u8>,
     path: &Path,
     kind: Option<FileKind>,
-    text_field: Option<&str>,
+    options: &ReadOptions,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<Article>, Vec<BadRecord>)> {
+    let text_field = options.text_field.as_deref();
     if kind == Some(FileKind::Html) || (kind.is_none() && read::html::sniff(&bytes)) {
         let page = read::html::read(&bytes, path)?;
         warnings.extend(page.warnings.iter().cloned());
         let article = page_article(path.display().to_string(), page);
         return Ok((vec![article], Vec::new()));
     }
-    let text = fix_line_ends(decode_owned(bytes, path)?);
+    let text = fix_line_ends(decode_owned(bytes, path, options.encoding, warnings)?);
     let kind = kind.unwrap_or_else(|| {
         if text.trim_start().starts_with('{') {
             FileKind::Jsonl
@@ -1017,11 +1022,19 @@ fn replace_lone_surrogates(line: &str) -> String {
 /// Decodes file bytes to text: BOM-marked UTF-8/UTF-16 first, then strict UTF-8, then
 /// GB18030 (a superset of GBK and GB2312). Binary data is refused rather than guessed at.
 pub fn decode(bytes: &[u8], path: &Path) -> Result<String> {
-    decode_owned(bytes.to_vec(), path)
+    decode_owned(bytes.to_vec(), path, None, &mut Vec::new())
 }
 
 /// [`decode`], taking the bytes: UTF-8 input (the usual case) becomes the text without a copy.
-fn decode_owned(bytes: Vec<u8>, path: &Path) -> Result<String> {
+///
+/// `encoding` (`--encoding`) replaces the guess; a byte-order mark still wins. When the
+/// detector cannot tell GBK from Big5 well, `warnings` says so and names `--encoding`.
+fn decode_owned(
+    bytes: Vec<u8>,
+    path: &Path,
+    encoding: Option<&'static encoding_rs::Encoding>,
+    warnings: &mut Vec<String>,
+) -> Result<String> {
     if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(&bytes) {
         let body = bytes.get(bom_len..).unwrap_or_default();
         return decode_with(encoding, body, path);
@@ -1031,11 +1044,117 @@ fn decode_owned(bytes: Vec<u8>, path: &Path) -> Result<String> {
             path: path.to_path_buf(),
         });
     }
+    if let Some(encoding) = encoding.filter(|e| *e != encoding_rs::UTF_8) {
+        return decode_with(encoding, &bytes, path);
+    }
     let bytes = match String::from_utf8(bytes) {
         Ok(text) => return Ok(text),
+        Err(not_utf8) if encoding.is_some() => {
+            // --encoding utf-8 was asked, and the bytes are not.
+            let _ = not_utf8;
+            return Err(Error::Undecodable {
+                path: path.to_path_buf(),
+            });
+        }
         Err(not_utf8) => not_utf8.into_bytes(),
     };
-    decode_with(encoding_rs::GB18030, &bytes, path)
+    let (guess, sure) = guess_chinese(&bytes);
+    if !sure {
+        warnings.push(format!(
+            "{}: read as {} (the encoding detector could not tell GBK from Big5 with \
+             confidence); if the text looks garbled, give --encoding big5 or --encoding gbk",
+            path.display(),
+            guess.name()
+        ));
+    }
+    decode_with(guess, &bytes, path)
+}
+
+/// Bytes the encoding detector looks at: enough for a confident guess, bounded for big files.
+const DETECT_BYTES: usize = 1 << 20;
+
+/// The Chinese legacy encoding `bytes` (not UTF-8) are in: GB18030 (a superset of GBK and
+/// GB2312) or Big5, as chardetng (by encoding_rs's author) guesses; anything else it guesses
+/// is read as GB18030, the common case here. The guess is *sure* when the byte pairs agree:
+/// read the chosen way, few characters fall outside the common set (GB2312 or Big5's
+/// frequently-used level 1) and clearly fewer than read the other way, or the other way is
+/// not even well-formed.
+fn guess_chinese(bytes: &[u8]) -> (&'static encoding_rs::Encoding, bool) {
+    let sample = bytes.get(..DETECT_BYTES).unwrap_or(bytes);
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(sample, sample.len() == bytes.len());
+    let big5 = detector.guess(None, chardetng::Utf8Detection::Deny) == encoding_rs::BIG5;
+    let (gb_rare, big5_rare) = (rare_share(sample, false), rare_share(sample, true));
+    let (chosen, other) = if big5 {
+        (big5_rare, gb_rare)
+    } else {
+        (gb_rare, big5_rare)
+    };
+    let sure = match (chosen, other) {
+        (Some(_), None) => true,
+        (Some(c), Some(o)) => o - c >= 0.2 || (o >= 0.1 && c <= 0.5 * o),
+        (None, _) => false,
+    };
+    let encoding = if big5 {
+        encoding_rs::BIG5
+    } else {
+        encoding_rs::GB18030
+    };
+    (encoding, sure)
+}
+
+/// The share of double-byte characters of `bytes` outside the common set when read as Big5
+/// (`big5`) or GBK: GB2312's hanzi (lead B0–F7, trail A1–FE) or Big5's level 1 (A440–C67E).
+/// Punctuation rows are not counted. `None` when the pairs are not well-formed that way.
+fn rare_share(bytes: &[u8], big5: bool) -> Option<f64> {
+    let (mut chars, mut rare) = (0usize, 0usize);
+    let mut iter = bytes.iter().copied();
+    while let Some(b) = iter.next() {
+        if b < 0x80 {
+            continue;
+        }
+        if !(0x81..=0xfe).contains(&b) {
+            return None;
+        }
+        let Some(t) = iter.next() else { break };
+        let trail_ok = if big5 {
+            (0x40..=0x7e).contains(&t) || (0xa1..=0xfe).contains(&t)
+        } else {
+            (0x40..=0xfe).contains(&t) && t != 0x7f || (0x30..=0x39).contains(&t)
+        };
+        if !trail_ok {
+            return None;
+        }
+        if !big5 && (0x30..=0x39).contains(&t) {
+            // A GB18030 four-byte form: rare by definition.
+            iter.next();
+            iter.next();
+            chars += 1;
+            rare += 1;
+            continue;
+        }
+        let code = u16::from(b) << 8 | u16::from(t);
+        let symbol = if big5 {
+            (0xa140..=0xa3fe).contains(&code)
+        } else {
+            (0xa1..=0xa9).contains(&b)
+        };
+        if symbol {
+            continue;
+        }
+        chars += 1;
+        let common = if big5 {
+            (0xa440..=0xc67e).contains(&code)
+        } else {
+            (0xb0..=0xf7).contains(&b) && t >= 0xa1
+        };
+        rare += usize::from(!common);
+    }
+    Some(if chars == 0 {
+        0.0
+    } else {
+        rare as f64 / chars as f64
+    })
 }
 
 /// `body` decoded from `encoding` without replacement, into a string whose memory is reserved
