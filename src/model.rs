@@ -1082,10 +1082,15 @@ fn describe(
 }
 
 /// An article's title: its first kept paragraph or heading, shortened to 40 characters.
+///
+/// Page furniture, bylines (`本报记者…发自上海`) and site names (`展会信息港展会大全`) are not
+/// titles: the title is the first line that is none of them.
 fn title_of(article: &CleanArticle) -> Option<String> {
     let line = article.lines.iter().find(|l| {
         !matches!(l.verdict, Verdict::Drop(DropReason::Boilerplate, _))
             && clean::letter_count(&l.text) >= 6
+            && !is_byline(&l.text)
+            && !is_site_name(&l.text)
     })?;
     let mut title: String = line.text.chars().take(40).collect();
     if line.text.chars().count() > 40 {
@@ -1094,10 +1099,74 @@ fn title_of(article: &CleanArticle) -> Option<String> {
     Some(title)
 }
 
+/// A reporter's byline: `本报记者陈雪频实习记者唐翔发自上海`, `记者 孙冰 | 北京报道`, `编辑:…`.
+fn is_byline(text: &str) -> bool {
+    const STARTS: [&str; 12] = [
+        "本报记者",
+        "记者",
+        "实习记者",
+        "特约记者",
+        "通讯员",
+        "本报讯",
+        "编辑",
+        "责任编辑",
+        "作者",
+        "撰文",
+        "文/",
+        "图/",
+    ];
+    // A byline is short and no sentence.
+    let short = text.chars().count() <= 40 && !text.contains(['。', '!', '?', '！', '？']);
+    short
+        && (STARTS.iter().any(|s| text.starts_with(s))
+            || text.contains("发自")
+            || text.ends_with("报道"))
+}
+
+/// A site's name standing where a title would: a short line without punctuation ending in
+/// what site names end in (`展会信息港展会大全`, `新浪财经首页`).
+fn is_site_name(text: &str) -> bool {
+    const ENDS: [&str; 9] = [
+        "大全",
+        "首页",
+        "频道",
+        "门户",
+        "官网",
+        "信息港",
+        "新闻网",
+        "资讯网",
+        "在线",
+    ];
+    text.chars().count() <= 16
+        && !text
+            .chars()
+            .any(|c| c.is_ascii_punctuation() || "，。！？：；、“”《》（）".contains(c))
+        && ENDS.iter().any(|e| text.ends_with(e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::progress::NoProgress;
+
+    #[test]
+    fn bylines_and_site_names_are_not_titles() {
+        for byline in [
+            "本报记者陈雪频实习记者唐翔发自上海",
+            "记者 孙冰 | 北京报道",
+            "责任编辑:王小明",
+        ] {
+            assert!(is_byline(byline), "{byline}");
+        }
+        assert!(is_site_name("展会信息港展会大全"));
+        for title in [
+            "AI大模型向“钱”进,谁能赚到第一桶金?",
+            "国产大模型的下半场在垂直领域",
+            "记者节特别报道:一线记者的一天,他们这样工作。",
+        ] {
+            assert!(!is_byline(title) && !is_site_name(title), "{title}");
+        }
+    }
     use crate::stages::ingest::{self, Input};
     use crate::stages::kmeans::KChoice;
 
