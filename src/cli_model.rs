@@ -1,13 +1,14 @@
 //! The model subcommands: `zhuti fit`, `zhuti assign`, `zhuti inspect`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
+use zhuti::emerging::NovelUnit;
 use zhuti::ingest::{self, Input};
-use zhuti::report::assigned::{ArticleOut, AssignReport, BatchSummary};
+use zhuti::report::assigned::{ArticleOut, BatchCounts};
 use zhuti::{Error, ThemeModel};
 
 use zhuti::settings::defs;
@@ -160,9 +161,13 @@ pub(crate) fn sample_articles(corpus: &mut ingest::Corpus, n: usize, seed: u64) 
     corpus.articles.retain(|_| flags.next().unwrap_or(false));
 }
 
-/// Articles assigned per parallel batch: lines are written in input order after each batch,
-/// so memory holds one batch of results at a time.
-const BATCH: usize = 256;
+/// Articles read and assigned per chunk (in parallel inside a chunk): lines are written in
+/// input order after each chunk, so memory holds one chunk of articles and results at a time.
+const CHUNK: usize = 1000;
+
+/// Chunks whose units hold at most this much text (bytes) are cut with a dictionary scoped to
+/// them; larger ones with the whole dictionary, loaded once.
+const SCOPED_MAX_BYTES: usize = 1 << 20;
 
 pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     let model = ThemeModel::load(&args.model)?;
@@ -172,58 +177,152 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     let pool = crate::cli::thread_pool(args.threads, args.quiet)?;
     let progress = StderrProgress::new(!args.quiet && std::io::stderr().is_terminal());
     let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
-    let corpus = pool.install(|| ingest::load(&inputs))?;
-    progress.clear();
-    if !args.quiet {
-        for warning in &corpus.warnings {
-            eprintln!("zhuti: warning: {warning}");
-        }
-    }
-    let segmenter = model.segmenter();
-    let assign_batch = |articles: &[ingest::Article]| -> Vec<ArticleOut> {
+    // The whole dictionary, loaded when a chunk first needs it; small chunks (a short daily
+    // batch, the tail of a long one) get a dictionary scoped to their units, which builds in
+    // milliseconds and cuts them the same ([`ThemeModel::scoped_segmenter`]).
+    let whole = std::sync::OnceLock::new();
+    let quiet = args.quiet;
+    // Each article's line, and its novel units (for emerging themes).
+    let assign_chunk = |articles: &[ingest::Article]| -> Vec<(ArticleOut, Vec<NovelUnit>)> {
         pool.install(|| {
+            let split: Vec<_> = articles.par_iter().map(|a| model.split(a)).collect();
+            let bytes: usize = split.iter().map(|s| s.text_bytes()).sum();
+            let scoped;
+            let segmenter = if bytes <= SCOPED_MAX_BYTES {
+                scoped = model.scoped_segmenter(&split);
+                &scoped
+            } else {
+                whole.get_or_init(|| model.segmenter())
+            };
             articles
                 .par_iter()
-                .map(|a| ArticleOut::new(&model, &a.id, &model.assign(a, &segmenter)))
+                .zip(split)
+                .map(|(a, split)| {
+                    let assigned = model.assign_split(a, split, segmenter);
+                    let novel = assigned
+                        .units
+                        .iter()
+                        .filter(|u| u.novel)
+                        .map(|u| NovelUnit {
+                            doc: a.id.clone(),
+                            line: u.line,
+                            part: u.part,
+                            text: u.text.clone(),
+                        })
+                        .collect();
+                    (ArticleOut::new(&model, a, &assigned), novel)
+                })
                 .collect()
         })
     };
-    let json_err = |e: serde_json::Error| std::io::Error::other(e.to_string());
-    match args.format {
-        AssignFormat::Jsonl => Ok(crate::cli::emit_with(args.output.as_deref(), |out| {
-            for chunk in corpus.articles.chunks(BATCH) {
-                for line in assign_batch(chunk) {
-                    serde_json::to_writer(&mut *out, &line).map_err(json_err)?;
-                    out.write_all(b"\n")?;
+    let format = args.format;
+    let mut counts = BatchCounts::new(&model);
+    let mut novel: Vec<NovelUnit> = Vec::new();
+    // A reading error stops the writing; it is reported instead of the write error.
+    let mut failed: Option<Error> = None;
+    let written = crate::cli::emit_with(args.output.as_deref(), |out| {
+        // Buffered, and flushed after every chunk: lines still come out as they are done.
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+        let out = &mut buffered;
+        let json_err = |e: serde_json::Error| std::io::Error::other(e.to_string());
+        let mut first = true;
+        let mut write_error: Option<std::io::Error> = None;
+        let mut each = |corpus: ingest::Corpus| -> Result<(), Error> {
+            progress.clear();
+            if !quiet {
+                for warning in &corpus.warnings {
+                    eprintln!("zhuti: warning: {warning}");
                 }
             }
-            Ok(())
-        })?),
-        AssignFormat::Json | AssignFormat::Text => {
-            let articles: Vec<ArticleOut> = corpus
-                .articles
-                .chunks(BATCH)
-                .flat_map(assign_batch)
-                .collect();
-            let summary = BatchSummary::new(&model, &articles);
-            let rendered = if args.format == AssignFormat::Text {
-                summary.render_text()
-            } else {
-                let report = AssignReport {
-                    summary,
-                    articles: &articles,
+            if format == AssignFormat::Json && first && !corpus.articles.is_empty() {
+                // Written once there is an article, so a failed read leaves stdout empty.
+                if let Err(err) = out.write_all(b"{\n  \"articles\": [") {
+                    write_error = Some(err);
+                    return Err(Error::Numeric {
+                        stage: "output",
+                        reason: "write failed".into(),
+                    });
+                }
+            }
+            for (line, units) in assign_chunk(&corpus.articles) {
+                counts.add(&line);
+                if format != AssignFormat::Jsonl {
+                    let room = zhuti::emerging::MAX_UNITS.saturating_sub(novel.len());
+                    novel.extend(units.into_iter().take(room));
+                }
+                let result = match format {
+                    AssignFormat::Jsonl => serde_json::to_writer(&mut *out, &line)
+                        .map_err(json_err)
+                        .and_then(|()| out.write_all(b"\n")),
+                    AssignFormat::Json => {
+                        let sep: &[u8] = if first { b"\n    " } else { b",\n    " };
+                        first = false;
+                        out.write_all(sep).and_then(|()| {
+                            let mut ser = serde_json::Serializer::with_formatter(
+                                &mut *out,
+                                serde_json::ser::PrettyFormatter::with_indent(b"  "),
+                            );
+                            serde::Serialize::serialize(&line, &mut ser).map_err(json_err)
+                        })
+                    }
+                    AssignFormat::Text => Ok(()),
                 };
-                let mut json =
-                    serde_json::to_string_pretty(&report).map_err(|e| Error::Numeric {
-                        stage: "JSON output",
-                        reason: e.to_string(),
-                    })?;
-                json.push('\n');
-                json
-            };
-            Ok(crate::cli::emit(&rendered, args.output.as_deref())?)
+                if let Err(err) = result {
+                    write_error = Some(err);
+                    return Err(Error::Numeric {
+                        stage: "output",
+                        reason: "write failed".into(),
+                    });
+                }
+            }
+            if let Err(err) = out.flush() {
+                write_error = Some(err);
+                return Err(Error::Numeric {
+                    stage: "output",
+                    reason: "write failed".into(),
+                });
+            }
+            Ok(())
+        };
+        if let Err(err) = ingest::stream(&inputs, CHUNK, &mut each) {
+            if let Some(err) = write_error {
+                return Err(err);
+            }
+            failed = Some(err);
+            return Err(std::io::Error::other("input failed"));
         }
+        let emerging = pool.install(|| {
+            let bytes: usize = novel.iter().map(|u| u.text.len()).sum();
+            if format == AssignFormat::Jsonl || novel.len() < zhuti::emerging::MIN_UNITS {
+                Vec::new()
+            } else if bytes <= SCOPED_MAX_BYTES {
+                let segmenter = model.scoped_segmenter_for(novel.iter().map(|u| u.text.as_str()));
+                zhuti::emerging::find(&novel, &segmenter, model.seed())
+            } else {
+                let segmenter = whole.get_or_init(|| model.segmenter());
+                zhuti::emerging::find(&novel, segmenter, model.seed())
+            }
+        });
+        let summary = counts.finish(&model, emerging);
+        match format {
+            AssignFormat::Jsonl => Ok(()),
+            AssignFormat::Text => out.write_all(summary.render_text().as_bytes()),
+            AssignFormat::Json => {
+                out.write_all(b"\n  ],\n  \"summary\": ")?;
+                let mut ser = serde_json::Serializer::with_formatter(
+                    &mut *out,
+                    serde_json::ser::PrettyFormatter::with_indent(b"  "),
+                );
+                serde::Serialize::serialize(&summary, &mut ser).map_err(json_err)?;
+                out.write_all(b"\n}\n")
+            }
+        }?;
+        out.flush()
+    });
+    if let Some(err) = failed {
+        return Err(err.into());
     }
+    Ok(written?)
 }
 
 pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
@@ -243,6 +342,7 @@ pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
         "themes": model.themes().iter().map(|t| serde_json::json!({
             "id": t.id, "label": t.label, "name": t.name, "size": t.size, "share": t.share,
             "terms": t.terms, "novelty_threshold": t.novelty_threshold,
+            "similarity_threshold": t.similarity_threshold,
         })).collect::<Vec<_>>(),
         "lineage": model.lineage(),
     });
@@ -262,11 +362,12 @@ pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
         );
         for t in model.themes() {
             s.push_str(&format!(
-                "{:>3}  {:>5.1}%  {:>6} units  novel below {:.3}  {}{}\n",
+                "{:>3}  {:>5.1}%  {:>6} units  novel below {:.3} (LSA) or {:.3} (TF-IDF)  {}{}\n",
                 t.id,
                 t.share * 100.0,
                 t.size,
                 t.novelty_threshold,
+                t.similarity_threshold,
                 t.label,
                 t.name
                     .as_deref()

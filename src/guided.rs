@@ -442,12 +442,31 @@ mod tests {
         assert_eq!(seeds.warnings.len(), 1);
         assert!(seeds.warnings[0].contains("“算力”") && seeds.warnings[0].contains("禁运"));
 
+        // A theme none of whose words occur is kept as an empty theme with a
+        // warning, as long as another theme has a word in the corpus.
+        let g = parse(
+            "[[theme]]\nname = \"外星\"\nwords = [\"外星人\"]\n\
+             [[theme]]\nname = \"芯片\"\nwords = [\"GPU\"]",
+        )
+        .unwrap();
+        let seeds = seed_centres(&g, &vocab, &embedding).unwrap();
+        assert_eq!(seeds.absent.len(), 1);
+        assert!(
+            seeds
+                .warnings
+                .iter()
+                .any(|w| w.contains("外星") && w.contains("外星人")),
+            "{:?}",
+            seeds.warnings
+        );
+
+        // When no theme has a word in the corpus, that is an error.
         let g = parse("[[theme]]\nname = \"外星\"\nwords = [\"外星人\"]").unwrap();
         let e = seed_centres(&g, &vocab, &embedding)
             .unwrap_err()
             .to_string();
         assert!(
-            e.starts_with("my.toml: theme “外星”: none of its seed words (外星人)"),
+            e.contains("no named theme has a seed word in the corpus vocabulary"),
             "{e}"
         );
     }

@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod emerging;
 pub mod error;
 pub mod eval;
 pub mod guided;
@@ -63,8 +64,8 @@ pub use settings::{Settings, ValidSettings};
 /// Reading articles: files, folders (recursive), JSON Lines, `.gz`, stdin.
 pub mod ingest {
     pub use crate::stages::ingest::{
-        input_holding, load, load_with, Article, BadRecord, ByteSize, Corpus, Input, Origin,
-        ReadOptions, DEFAULT_MAX_INPUT,
+        input_holding, load, load_with, stream, Article, BadRecord, ByteSize, Corpus, Input,
+        Origin, ReadOptions, DEFAULT_MAX_INPUT,
     };
 }
 

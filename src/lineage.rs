@@ -214,6 +214,7 @@ mod tests {
             share: 0.5,
             terms: Vec::new(),
             novelty_threshold: 0.0,
+            similarity_threshold: 0.0,
             profile: terms.iter().map(|&(t, w)| (t.to_string(), w)).collect(),
         }
     }

@@ -109,8 +109,11 @@ pub struct ThemeModel {
     pub(crate) lsa: Lsa,
     /// Theme centres in the LSA space.
     pub(crate) kmeans: KMeans,
-    /// Theme term centroids, when the themes were refined on TF-IDF (they then decide).
-    pub(crate) refine: Option<TermCentroids>,
+    /// Theme term centroids in the TF-IDF space: they place units when the themes were refined
+    /// on TF-IDF (`refined`), and they score novelty ([`AssignedUnit::similarity`]) always.
+    pub(crate) centroids: TermCentroids,
+    /// The themes were refined on TF-IDF: [`ThemeModel::centroids`] place units, not k-means.
+    pub(crate) refined: bool,
     /// What the themes are (ids, labels, sizes, novelty thresholds), in theme order.
     pub(crate) themes: Vec<ThemeInfo>,
     /// The id the next new theme gets (ids are never reused across refits).
@@ -127,9 +130,58 @@ pub struct ThemeModel {
     pub(crate) analysis: Option<Analysis>,
 }
 
-/// Share of a theme's training units whose score falls below its novelty threshold: a new unit
-/// scoring lower than all but this share of the theme's own training units is `novel`.
+/// Share of a theme's training units below each of its two novelty thresholds: a new unit whose
+/// LSA score is lower than all but this share of the theme's training units' scores, or whose
+/// TF-IDF similarity to the theme's term centroid is lower than all but this share of their
+/// leave-one-out similarities ([`novelty_scores`]), is `novel`. Measured in docs/models.md.
 pub const NOVELTY_QUANTILE: f64 = 0.025;
+
+/// Each training unit's novelty similarity, calibrated as a new unit's would be: the TF-IDF
+/// cosine of row `i` to its theme's term centroid *without the row itself* (leave-one-out), so
+/// a training unit does not look closer to its theme than an unseen unit of the same kind.
+/// With `s` the in-sample cosine to the normalised centroid `c` and `N = |S|` the norm of the
+/// theme's row sum `S` (which equals the sum of its rows' `s`, since `S·c = |S|`), the cosine
+/// to `S − x` is `(N s − 1) / √(N² − 2 N s + 1)` for unit-length rows. Rows are in training
+/// order; 0 for a theme's only row.
+fn novelty_scores(
+    tfidf: &tfidf::CsrMatrix,
+    labels: &[usize],
+    centroids: &TermCentroids,
+) -> Vec<f64> {
+    let in_sample: Vec<f64> = (0..tfidf.n_rows)
+        .into_par_iter()
+        .map(|i| {
+            let sims = centroids.similarities(tfidf.row(i));
+            f64::from(sims.get(labels[i]).copied().unwrap_or(0.0))
+        })
+        .collect();
+    let mut norms = vec![0f64; centroids.k()];
+    for (&theme, &s) in labels.iter().zip(&in_sample) {
+        if let Some(n) = norms.get_mut(theme) {
+            *n += s;
+        }
+    }
+    labels
+        .iter()
+        .zip(&in_sample)
+        .map(|(&theme, &s)| {
+            let n = norms.get(theme).copied().unwrap_or(0.0);
+            let rest = (n * n - 2.0 * n * s + 1.0).max(0.0).sqrt();
+            if rest < 1e-9 {
+                0.0
+            } else {
+                ((n * s - 1.0) / rest).clamp(-1.0, 1.0)
+            }
+        })
+        .collect()
+}
+
+/// The [`NOVELTY_QUANTILE`] of `scores` (sorted in place); 0 when empty.
+fn quantile(scores: &mut [f64]) -> f64 {
+    scores.sort_by(f64::total_cmp);
+    let at = ((scores.len() as f64) * NOVELTY_QUANTILE).floor() as usize;
+    scores.get(at).copied().unwrap_or(0.0)
+}
 
 /// One theme of a [`ThemeModel`], as assign reports it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -146,9 +198,13 @@ pub struct ThemeInfo {
     pub share: f64,
     /// Top terms, best first.
     pub terms: Vec<String>,
-    /// Units scoring below this are `novel` (the [`NOVELTY_QUANTILE`] of the theme's training
-    /// scores).
+    /// Units whose LSA score is below this are `novel` (the [`NOVELTY_QUANTILE`] of the
+    /// theme's training units' scores).
     pub novelty_threshold: f64,
+    /// Units whose TF-IDF similarity to the theme's term centroid is below this are `novel`
+    /// too (the [`NOVELTY_QUANTILE`] of the theme's training units' leave-one-out similarities,
+    /// [`novelty_scores`]).
+    pub similarity_threshold: f64,
     /// The heaviest terms of the theme's TF-IDF centroid (up to [`PROFILE_TERMS`]), for matching
     /// themes between fits ([`crate::lineage`]).
     #[serde(default)]
@@ -158,12 +214,17 @@ pub struct ThemeInfo {
 /// Terms kept in a theme's [`ThemeInfo::profile`].
 pub const PROFILE_TERMS: usize = 200;
 
-/// The themes of a training report, with novelty thresholds from their units' scores.
-fn theme_infos(analysis: &Analysis) -> Vec<ThemeInfo> {
-    let mut scores: Vec<Vec<f64>> = vec![Vec::new(); analysis.themes.len()];
-    for unit in &analysis.units {
-        if let Some(s) = scores.get_mut(unit.theme.wrapping_sub(1)) {
-            s.push(unit.score);
+/// The themes of a training report, with novelty thresholds from their units' leave-one-out
+/// similarities (`novelty`, one per training unit in the report's unit order).
+fn theme_infos(analysis: &Analysis, novelty: &[f64]) -> Vec<ThemeInfo> {
+    let k = analysis.themes.len();
+    let mut similarities: Vec<Vec<f64>> = vec![Vec::new(); k];
+    let mut scores: Vec<Vec<f64>> = vec![Vec::new(); k];
+    for (unit, &s) in analysis.units.iter().zip(novelty) {
+        let t = unit.theme.wrapping_sub(1);
+        if t < k {
+            similarities[t].push(s);
+            scores[t].push(unit.score);
         }
     }
     analysis
@@ -171,20 +232,17 @@ fn theme_infos(analysis: &Analysis) -> Vec<ThemeInfo> {
         .iter()
         // Named themes reported empty (no seed word in the corpus) are not in the model.
         .filter(|theme| theme.size > 0 || !theme.terms.is_empty())
-        .zip(&mut scores)
-        .map(|(theme, scores)| {
-            scores.sort_by(f64::total_cmp);
-            let at = ((scores.len() as f64) * NOVELTY_QUANTILE).floor() as usize;
-            ThemeInfo {
-                id: theme.id,
-                label: theme.label.clone(),
-                name: theme.name.clone(),
-                size: theme.size,
-                share: theme.share,
-                terms: theme.terms.iter().map(|t| t.term.clone()).collect(),
-                novelty_threshold: scores.get(at).copied().unwrap_or(0.0),
-                profile: Vec::new(),
-            }
+        .zip(scores.iter_mut().zip(&mut similarities))
+        .map(|(theme, (scores, similarities))| ThemeInfo {
+            id: theme.id,
+            label: theme.label.clone(),
+            name: theme.name.clone(),
+            size: theme.size,
+            share: theme.share,
+            terms: theme.terms.iter().map(|t| t.term.clone()).collect(),
+            novelty_threshold: quantile(scores),
+            similarity_threshold: quantile(similarities),
+            profile: Vec::new(),
         })
         .collect()
 }
@@ -197,7 +255,10 @@ struct Parts {
     space: TermSpace,
     lsa: Lsa,
     kmeans: KMeans,
-    refine: Option<TermCentroids>,
+    centroids: TermCentroids,
+    refined: bool,
+    /// Each training unit's leave-one-out novelty similarity ([`novelty_scores`]).
+    novelty: Vec<f64>,
 }
 
 /// One unit of a new article, placed by [`ThemeModel::assign`].
@@ -213,8 +274,31 @@ pub struct AssignedUnit {
     pub theme: usize,
     /// Cosine between the unit and its theme's centre in the LSA space.
     pub score: f64,
-    /// The score is below the theme's novelty threshold: the unit fits no theme well.
+    /// Cosine between the unit's TF-IDF row and its theme's term centroid.
+    pub similarity: f64,
+    /// The score or the similarity is below the theme's threshold for it
+    /// ([`ThemeInfo::novelty_threshold`], [`ThemeInfo::similarity_threshold`]): the unit fits
+    /// no theme well.
     pub novel: bool,
+}
+
+/// An article cleaned and split into units by [`ThemeModel::split`], not yet placed.
+#[derive(Debug, Clone)]
+pub struct SplitArticle {
+    cleaned: CleanArticle,
+    units: Units,
+}
+
+impl SplitArticle {
+    /// The texts of its kept units (what the segmenter cuts).
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        unit_texts(&self.units)
+    }
+
+    /// Bytes of those texts.
+    pub fn text_bytes(&self) -> usize {
+        self.texts().map(str::len).sum()
+    }
 }
 
 /// What [`ThemeModel::assign`] makes of one article.
@@ -262,7 +346,9 @@ impl ThemeModel {
             space,
             lsa,
             kmeans,
-            refine,
+            centroids,
+            refined,
+            novelty,
         }) = parts
         else {
             return Err(Error::Numeric {
@@ -280,8 +366,9 @@ impl ThemeModel {
             space,
             lsa,
             kmeans,
-            refine,
-            themes: theme_infos(&analysis)
+            centroids,
+            refined,
+            themes: theme_infos(&analysis, &novelty)
                 .into_iter()
                 .zip(profiles)
                 .map(|(theme, profile)| ThemeInfo { profile, ..theme })
@@ -312,7 +399,8 @@ impl ThemeModel {
             space: self.space.clone(),
             lsa: self.lsa.clone(),
             kmeans: self.kmeans.clone(),
-            refine: self.refine.clone(),
+            centroids: self.centroids.clone(),
+            refined: self.refined,
         }
     }
 
@@ -334,7 +422,8 @@ impl ThemeModel {
             space,
             lsa: saved.lsa,
             kmeans: saved.kmeans,
-            refine: saved.refine,
+            centroids: saved.centroids,
+            refined: saved.refined,
             themes: saved.themes,
             next_id: saved.next_id,
             lineage: saved.lineage,
@@ -358,6 +447,13 @@ impl ThemeModel {
     /// The settings it was fitted with, as the report's `params` shows them.
     pub fn settings_json(&self) -> serde_json::Value {
         serde_json::from_str(&self.settings_json).unwrap_or_default()
+    }
+
+    /// The seed it was fitted with (emerging themes of a batch are clustered with it).
+    pub fn seed(&self) -> u64 {
+        self.settings_json()["seed"]
+            .as_u64()
+            .unwrap_or(Settings::default().seed)
     }
 
     /// Number of terms in the TF-IDF space.
@@ -439,8 +535,54 @@ impl ThemeModel {
     /// split and weighed alone, with the fitted stages, so the result does not depend on any
     /// other article (nor on the thread count). `segmenter` is [`ThemeModel::segmenter`]'s.
     pub fn assign(&self, article: &Article, segmenter: &Segmenter) -> AssignedArticle {
+        self.assign_split(article, self.split(article), segmenter)
+    }
+
+    /// The first half of [`ThemeModel::assign`]: `article` cleaned and split into units, before
+    /// any segmentation ([`SplitArticle::texts`] say what a segmenter must cut).
+    pub fn split(&self, article: &Article) -> SplitArticle {
         let cleaned = self.cleaner.transform(article);
-        let built = units::build(std::slice::from_ref(&cleaned), self.settings.unit);
+        let units = units::build(std::slice::from_ref(&cleaned), self.settings.unit);
+        SplitArticle { cleaned, units }
+    }
+
+    /// A segmenter that cuts the units of `split` (and the model's words) exactly as
+    /// [`ThemeModel::segmenter`] does, with a dictionary scoped to them
+    /// ([`Segmenter::for_texts`]): it builds in milliseconds where the whole dictionary takes
+    /// tens, which is most of the time of assigning a few short articles.
+    pub fn scoped_segmenter<'a>(
+        &'a self,
+        split: impl IntoIterator<Item = &'a SplitArticle>,
+    ) -> Segmenter {
+        self.scoped_segmenter_for(split.into_iter().flat_map(SplitArticle::texts))
+    }
+
+    /// [`ThemeModel::scoped_segmenter`] for any `texts` (already cleaned).
+    pub fn scoped_segmenter_for<'a>(
+        &'a self,
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> Segmenter {
+        let mut segmenter = Segmenter::for_texts(
+            texts
+                .into_iter()
+                .chain(self.words.iter().map(String::as_str)),
+        );
+        segmenter.add_words(self.words.iter().map(String::as_str));
+        segmenter
+    }
+
+    /// The second half of [`ThemeModel::assign`], on what [`ThemeModel::split`] made of
+    /// `article`.
+    pub fn assign_split(
+        &self,
+        article: &Article,
+        split: SplitArticle,
+        segmenter: &Segmenter,
+    ) -> AssignedArticle {
+        let SplitArticle {
+            cleaned,
+            units: built,
+        } = split;
         let mut out = AssignedArticle {
             title: article.title.clone().or_else(|| title_of(&cleaned)),
             units: Vec::new(),
@@ -455,17 +597,29 @@ impl ThemeModel {
         let placed = self.place(&rows);
         for (i, unit) in built.kept.into_iter().enumerate() {
             match placed[i] {
-                Some((theme, score)) => out.units.push(AssignedUnit {
-                    line: unit.line,
-                    part: unit.part,
-                    text: unit.text,
-                    theme,
-                    score,
-                    novel: self
-                        .themes
-                        .get(theme)
-                        .is_some_and(|t| score < t.novelty_threshold),
-                }),
+                Some((theme, score)) => {
+                    let similarity = f64::from(
+                        self.centroids
+                            .similarities(rows.row(i))
+                            .get(theme)
+                            .copied()
+                            .unwrap_or(0.0),
+                    );
+                    // Either signal: the LSA score misses what the subspace cannot see, the
+                    // TF-IDF similarity what the vocabulary shares (docs/models.md).
+                    let novel = self.themes.get(theme).is_some_and(|t| {
+                        score < t.novelty_threshold || similarity < t.similarity_threshold
+                    });
+                    out.units.push(AssignedUnit {
+                        line: unit.line,
+                        part: unit.part,
+                        text: unit.text,
+                        theme,
+                        score,
+                        similarity,
+                        novel,
+                    })
+                }
                 None => out
                     .dropped
                     .push((unit.line, unit.part, DropReason::NoTerms)),
@@ -479,9 +633,10 @@ impl ThemeModel {
     /// `None` for an empty row.
     pub(crate) fn place(&self, rows: &tfidf::CsrMatrix) -> Vec<Option<(usize, f64)>> {
         let vectors = self.lsa.transform(rows);
-        let themes = match &self.refine {
-            Some(centroids) => centroids.assign(rows),
-            None => self.kmeans.predict(&vectors),
+        let themes = if self.refined {
+            self.centroids.assign(rows)
+        } else {
+            self.kmeans.predict(&vectors)
         };
         (0..rows.n_rows)
             .map(|i| {
@@ -544,23 +699,36 @@ fn fit(
     };
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model).then(|| {
-        let centroids =
-            TermCentroids::fit(&prepared.vectors.tfidf, &clustering.labels, clustering.k);
-        Parts {
-            profiles: profiles(&centroids, &space),
-            cleaner,
-            space,
-            lsa: Lsa::from_embedding(&prepared.embedding),
-            kmeans: KMeans::from_clustering(&clustering),
-            refine: settings.refine.then_some(centroids),
-        }
-    });
+    let parts = (keep == Keep::Model)
+        .then(|| model_parts(&prepared, &clustering, cleaner, space, settings.refine));
     prepared.embedding.projection = None;
     Ok((
         assemble(corpus, settings, prepared, clustering, progress),
         parts,
     ))
+}
+
+/// The fitted stages a model keeps, with its training units' novelty similarities.
+fn model_parts(
+    prepared: &Prepared,
+    clustering: &Clustering,
+    cleaner: Cleaner,
+    space: TermSpace,
+    refined: bool,
+) -> Parts {
+    let tfidf = &prepared.vectors.tfidf;
+    let centroids = TermCentroids::fit(tfidf, &clustering.labels, clustering.k);
+    let novelty = novelty_scores(tfidf, &clustering.labels, &centroids);
+    Parts {
+        profiles: profiles(&centroids, &space),
+        cleaner,
+        space,
+        lsa: Lsa::from_embedding(&prepared.embedding),
+        kmeans: KMeans::from_clustering(clustering),
+        centroids,
+        refined,
+        novelty,
+    }
 }
 
 /// Each theme's [`PROFILE_TERMS`] heaviest centroid terms, by term text.
@@ -643,19 +811,8 @@ fn fit_guided(
     let seeded = kmeans::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model).then(|| {
-        let clustering = &seeded.clustering;
-        let centroids =
-            TermCentroids::fit(&prepared.vectors.tfidf, &clustering.labels, clustering.k);
-        Parts {
-            profiles: profiles(&centroids, &space),
-            cleaner,
-            space,
-            lsa: Lsa::from_embedding(&prepared.embedding),
-            kmeans: KMeans::from_clustering(clustering),
-            refine: None,
-        }
-    });
+    let parts = (keep == Keep::Model)
+        .then(|| model_parts(&prepared, &seeded.clustering, cleaner, space, false));
     prepared.embedding.projection = None;
     let (names, drift_warnings) = guided::name_themes(guide, &seeds, &seeded);
     let mut analysis = assemble(corpus, asked, prepared, seeded.clustering, progress);

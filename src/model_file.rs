@@ -27,7 +27,7 @@ use crate::stages::units::UnitKind;
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"ZHUTIMDL";
 /// The model format this zhuti writes and reads. Bumped for any change of [`Saved`].
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Magic, version, length, checksum.
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
@@ -62,8 +62,10 @@ pub(crate) struct Saved {
     pub lsa: Lsa,
     /// LSA theme centres.
     pub kmeans: KMeans,
-    /// Term centroids of refined themes.
-    pub refine: Option<TermCentroids>,
+    /// Theme term centroids (placement of refined themes, novelty of all).
+    pub centroids: TermCentroids,
+    /// The themes were refined on TF-IDF (the term centroids place units).
+    pub refined: bool,
 }
 
 /// Writes `model` to `path` atomically.

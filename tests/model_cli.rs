@@ -157,6 +157,7 @@ fn assign_summary_formats() {
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.starts_with("5 articles, "), "{text}");
     assert!(text.contains(report["themes"][0]["label"].as_str().unwrap()));
+    assert!(text.contains("no emerging theme"), "{text}");
 }
 
 #[test]
@@ -166,7 +167,12 @@ fn inspect_shows_the_model() {
     let model = dir.path().join("seeds.zhuti");
     let out = run(&["inspect", model.to_str().unwrap(), "--json"]);
     let info: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(info["format_version"], 1);
+    assert_eq!(info["format_version"], 2);
+    let threshold = &info["themes"][0]["similarity_threshold"];
+    assert!(
+        threshold.as_f64().is_some_and(|t| t > 0.0 && t < 1.0),
+        "{threshold}"
+    );
     assert_eq!(info["zhuti_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(info["training"]["documents"], 5);
     assert_eq!(info["training"]["units"], report["corpus"]["units"]);
@@ -174,7 +180,7 @@ fn inspect_shows_the_model() {
     assert_eq!(info["settings"], report["params"]);
     assert_eq!(info["themes"][0]["label"], report["themes"][0]["label"]);
     let text = String::from_utf8(run(&["inspect", model.to_str().unwrap()]).stdout).unwrap();
-    assert!(text.contains("zhuti theme model, format 1"), "{text}");
+    assert!(text.contains("zhuti theme model, format 2"), "{text}");
 }
 
 #[test]
@@ -356,4 +362,74 @@ fn refit_with_previous_keeps_ids_of_matching_themes() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a zhuti theme model"));
     assert!(!out_model.exists());
+}
+
+#[test]
+fn assign_gives_each_article_its_date() {
+    let dir = tempfile::tempdir().unwrap();
+    fit_seeds(dir.path());
+    let model = dir.path().join("seeds.zhuti");
+    let model = model.to_str().unwrap();
+    let input = dir.path().join("dated.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":\"a\",\"date\":\"2024-03-05\",\"text\":\"国家统计局发布数据显示，今年前两个月全国规模以上工业增加值同比增长，制造业投资保持较快增长。\"}\n\
+         {\"id\":\"b\",\"text\":\"国家统计局发布数据显示，今年前两个月全国规模以上工业增加值同比增长，制造业投资保持较快增长。\"}\n",
+    )
+    .unwrap();
+    let out = run(&["assign", "-q", "--model", model, input.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let articles = lines(&out.stdout);
+    assert_eq!(articles[0]["date"], "2024-03-05");
+    assert!(
+        articles[1].get("date").is_none(),
+        "no date when the input gives none"
+    );
+    let json = common::run_json(&[
+        "assign",
+        "-q",
+        "--model",
+        model,
+        input.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json["articles"][0]["date"], "2024-03-05");
+    assert_eq!(
+        json["articles"][0], articles[0],
+        "the same article in both formats"
+    );
+
+    // 新闻联播 files are dated by their name.
+    let xwlb = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/xwlb");
+    if !xwlb.exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "xwlb is missing"
+        );
+        return;
+    }
+    let (a, b) = (xwlb.join("20230101.md"), xwlb.join("20230102.md"));
+    let out = run(&[
+        "assign",
+        "-q",
+        "--model",
+        model,
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dates: Vec<Value> = lines(&out.stdout)
+        .iter()
+        .map(|a| a["date"].clone())
+        .collect();
+    assert_eq!(dates, ["2023-01-01", "2023-01-02"]);
 }

@@ -255,11 +255,66 @@ fn units_of_an_unseen_category_are_novel_and_held_in_ones_are_not() {
     let model = dir.path().join("no-sport.zhuti");
     // The nine held-in categories, one theme each.
     fit(&rest, &model, &["--unit", "document", "--k", "9"]);
-    let unseen = novel_share(&assign_json(&model, &sport));
-    let held_in = novel_share(&assign_json(&model, &rest));
+    let sport_doc = assign_json(&model, &sport);
+    let rest_doc = assign_json(&model, &rest);
+    let unseen = novel_share(&sport_doc);
+    let held_in = novel_share(&rest_doc);
     println!("novel units: 体育 (unseen) {unseen:.3}, held-in categories {held_in:.3}");
-    assert!(unseen > 0.5, "most 体育 units are novel: {unseen}");
+    // Measured 0.742 and 0.032 (docs/models.md); the LSA score alone gave 0.645.
+    assert!(unseen > 0.7, "most 体育 units are novel: {unseen}");
     assert!(held_in < 0.05, "few held-in units are novel: {held_in}");
+
+    // The novel 体育 units form one emerging theme, about sport.
+    let emerging = sport_doc["summary"]["emerging"].as_array().unwrap();
+    assert_eq!(emerging.len(), 1, "{emerging:#?}");
+    let theme = &emerging[0];
+    let sport_words = [
+        "比赛",
+        "球队",
+        "冠军",
+        "球员",
+        "赛季",
+        "季后赛",
+        "篮板",
+        "湖人",
+        "科比",
+        "火箭",
+        "公牛",
+        "得分",
+        "进攻",
+        "防守",
+        "主场",
+        "客场",
+        "联赛",
+        "球迷",
+        "NBA",
+        "小牛",
+        "热火",
+    ];
+    let terms: Vec<&str> = theme["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(
+        terms.iter().all(|t| sport_words.contains(t)),
+        "the label is about sport: {terms:?}"
+    );
+    assert!(theme["units"].as_u64().unwrap() as f64 >= 0.7 * 62.0);
+    let sport_records = records(&sport);
+    for rep in theme["representatives"].as_array().unwrap() {
+        assert!(
+            sport_records.iter().any(|r| r["id"] == rep["doc"]),
+            "a representative is a 体育 article: {rep}"
+        );
+        assert!(!rep["text"].as_str().unwrap().is_empty());
+    }
+    // The summary with an emerging theme matches the schema.
+    let sport_lines: Vec<Value> = sport_doc["articles"].as_array().unwrap().clone();
+    assert_valid(&sport_lines, &sport_doc);
+    // An ordinary batch of held-in articles forms none.
+    assert_eq!(rest_doc["summary"]["emerging"], serde_json::json!([]));
 }
 
 #[test]

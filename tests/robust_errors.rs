@@ -307,7 +307,7 @@ fn jsonl_record_without_text() {
     let s = Scratch::new();
     s.write(
         "notext.jsonl",
-        "{\"id\": \"a\", \"text\": \"正文\"}\n{\"id\": \"b\", \"body\": \"正文\"}\n",
+        "{\"id\": \"a\", \"text\": \"正文\"}\n{\"id\": \"b\", \"summary\": \"正文\"}\n",
     );
     assert_runtime_error(
         s.fail(&["notext.jsonl", "--strict"]),

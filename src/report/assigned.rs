@@ -1,5 +1,7 @@
 //! What `zhuti assign` prints: one JSON line per article ([`ArticleOut`]), and for
 //! `--format json|text` a batch summary ([`BatchSummary`]) beside the model's own shares.
+//! `--format json` is `{"articles": [...], "summary": {...}}`, written as the articles are
+//! assigned (the summary, which needs them all, comes last).
 //! Shapes: `schema/assign-line.schema.json` and `schema/assign.schema.json`.
 
 use serde::Serialize;
@@ -14,6 +16,10 @@ pub struct ArticleOut {
     pub id: String,
     /// Its title.
     pub title: Option<String>,
+    /// Its day, ISO 8601 `YYYY-MM-DD`, as the analysis report's `documents[].date` (absent
+    /// when the input gives none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
     /// Share of its units in each theme (the model's stable theme ids), largest first.
     pub theme_mix: Vec<MixOut>,
     /// Every placed unit, in source order.
@@ -48,12 +54,17 @@ pub struct DroppedOut {
 }
 
 impl ArticleOut {
-    /// The line for article `id`, assigned with `model`.
-    pub fn new(model: &ThemeModel, id: &str, assigned: &AssignedArticle) -> ArticleOut {
+    /// The line for `article`, assigned with `model`.
+    pub fn new(
+        model: &ThemeModel,
+        article: &crate::stages::ingest::Article,
+        assigned: &AssignedArticle,
+    ) -> ArticleOut {
         let theme_id = |theme: usize| model.themes().get(theme).map_or(theme + 1, |t| t.id);
         ArticleOut {
-            id: id.to_string(),
+            id: article.id.clone(),
             title: assigned.title.clone(),
+            date: article.date.clone(),
             theme_mix: assigned
                 .theme_mix()
                 .into_iter()
@@ -117,32 +128,60 @@ pub struct BatchSummary {
     pub novel_share: f64,
     /// Every theme of the model, in id order.
     pub themes: Vec<ThemeShare>,
+    /// The batch's novel units clustered on their own ([`crate::emerging`]), largest first;
+    /// empty when the batch holds too few novel units.
+    pub emerging: Vec<crate::emerging::EmergingTheme>,
 }
 
-impl BatchSummary {
-    /// The summary of `articles` assigned with `model`.
-    pub fn new(model: &ThemeModel, articles: &[ArticleOut]) -> BatchSummary {
+/// The running counts of a batch, article by article, for its [`BatchSummary`] (so a batch is
+/// summarised without keeping its articles).
+#[derive(Debug, Clone)]
+pub struct BatchCounts {
+    index: std::collections::HashMap<usize, usize>,
+    articles: usize,
+    dropped: usize,
+    units: Vec<usize>,
+    novel: Vec<usize>,
+}
+
+impl BatchCounts {
+    /// No article yet, for `model`'s themes.
+    pub fn new(model: &ThemeModel) -> BatchCounts {
         let k = model.themes().len();
-        let mut units = vec![0usize; k];
-        let mut novel = vec![0usize; k];
-        let index: std::collections::HashMap<usize, usize> = model
-            .themes()
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.id, i))
-            .collect();
-        let mut dropped = 0;
-        for article in articles {
-            dropped += article.dropped.len();
-            for unit in &article.units {
-                if let Some(&i) = index.get(&unit.theme) {
-                    units[i] += 1;
-                    novel[i] += usize::from(unit.novel);
-                }
+        BatchCounts {
+            index: model
+                .themes()
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.id, i))
+                .collect(),
+            articles: 0,
+            dropped: 0,
+            units: vec![0; k],
+            novel: vec![0; k],
+        }
+    }
+
+    /// Counts one assigned article.
+    pub fn add(&mut self, article: &ArticleOut) {
+        self.articles += 1;
+        self.dropped += article.dropped.len();
+        for unit in &article.units {
+            if let Some(&i) = self.index.get(&unit.theme) {
+                self.units[i] += 1;
+                self.novel[i] += usize::from(unit.novel);
             }
         }
-        let total: usize = units.iter().sum();
-        let all_novel: usize = novel.iter().sum();
+    }
+
+    /// The summary, with the batch's emerging themes.
+    pub fn finish(
+        self,
+        model: &ThemeModel,
+        emerging: Vec<crate::emerging::EmergingTheme>,
+    ) -> BatchSummary {
+        let total: usize = self.units.iter().sum();
+        let all_novel: usize = self.novel.iter().sum();
         let share = |n: usize| {
             if total == 0 {
                 0.0
@@ -151,15 +190,15 @@ impl BatchSummary {
             }
         };
         BatchSummary {
-            articles: articles.len(),
+            articles: self.articles,
             units: total,
-            dropped,
+            dropped: self.dropped,
             novel: all_novel,
             novel_share: share(all_novel),
             themes: model
                 .themes()
                 .iter()
-                .zip(units.iter().zip(&novel))
+                .zip(self.units.iter().zip(&self.novel))
                 .map(|(theme, (&n, &nv))| ThemeShare {
                     id: theme.id,
                     label: theme.label.clone(),
@@ -169,7 +208,23 @@ impl BatchSummary {
                     novel: nv,
                 })
                 .collect(),
+            emerging,
         }
+    }
+}
+
+impl BatchSummary {
+    /// The summary of `articles` assigned with `model`.
+    pub fn new(
+        model: &ThemeModel,
+        articles: &[ArticleOut],
+        emerging: Vec<crate::emerging::EmergingTheme>,
+    ) -> BatchSummary {
+        let mut counts = BatchCounts::new(model);
+        for article in articles {
+            counts.add(article);
+        }
+        counts.finish(model, emerging)
     }
 
     /// The summary for people.
@@ -201,15 +256,33 @@ impl BatchSummary {
                 t.label
             );
         }
+        if self.emerging.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nno emerging theme (one needs at least {} novel units from {} articles)",
+                crate::emerging::MIN_UNITS,
+                crate::emerging::MIN_ARTICLES
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "\nemerging themes (novel units clustered on their own):"
+            );
+        }
+        for (i, t) in self.emerging.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  E{}  {} units from {} articles  {}",
+                i + 1,
+                t.units,
+                t.articles,
+                t.label
+            );
+            for r in &t.representatives {
+                let text: String = r.text.chars().take(60).collect();
+                let _ = writeln!(out, "        {}:{}  {}", r.doc, r.line, text);
+            }
+        }
         out
     }
-}
-
-/// The `--format json` document.
-#[derive(Debug, Clone, Serialize)]
-pub struct AssignReport<'a> {
-    /// The batch summary.
-    pub summary: BatchSummary,
-    /// Every article, in input order.
-    pub articles: &'a [ArticleOut],
 }

@@ -242,6 +242,301 @@ pub fn load_with(inputs: &[Input], options: &ReadOptions) -> Result<Corpus> {
     Ok(reader.corpus)
 }
 
+/// Reads the inputs as [`load`] does, but hands the articles on in chunks of at most `chunk`
+/// (in input order, dates and sources resolved, each chunk with the warnings met while reading
+/// it), so memory holds one chunk and one input line at a time, never the whole input. JSON
+/// Lines files (plain or gzip) and JSON Lines on stdin are read record by record; any other file
+/// is read whole, one at a time. Errors as [`load`]: a missing input, a bad record, no article
+/// at all ([`Error::NoArticles`], after the inputs are read); an error from `each` stops the
+/// reading and is returned.
+pub fn stream(
+    inputs: &[Input],
+    chunk: usize,
+    each: &mut dyn FnMut(Corpus) -> Result<()>,
+) -> Result<usize> {
+    if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+        return Err(Error::StdinTwice);
+    }
+    let options = ReadOptions::default();
+    let mut out = Chunker {
+        chunk: chunk.max(1),
+        budget: options.max_input,
+        options,
+        pending: Corpus::default(),
+        total: 0,
+        each,
+    };
+    for input in inputs {
+        match input {
+            Input::Stdin => {
+                let stdin = std::io::stdin();
+                stream_reader(
+                    &mut out,
+                    stdin.lock(),
+                    Path::new("-"),
+                    Path::new("<stdin>"),
+                    None,
+                )?;
+            }
+            Input::Memory { id, text } => {
+                out.push(Article::text(id.clone(), text.clone()))?;
+            }
+            Input::Path(path) => stream_path(&mut out, path)?,
+        }
+    }
+    out.flush()?;
+    if out.total == 0 {
+        let what = inputs
+            .iter()
+            .map(|input| match input {
+                Input::Path(p) => p.display().to_string(),
+                Input::Stdin => "stdin".to_string(),
+                Input::Memory { id, .. } => id.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Error::NoArticles { what });
+    }
+    Ok(out.total)
+}
+
+/// Collects streamed articles into chunks for [`stream`].
+struct Chunker<'a> {
+    chunk: usize,
+    /// How inputs are read (the defaults), and what is left of the byte budget.
+    options: ReadOptions,
+    budget: u64,
+    pending: Corpus,
+    total: usize,
+    each: &'a mut dyn FnMut(Corpus) -> Result<()>,
+}
+
+impl Chunker<'_> {
+    fn push(&mut self, article: Article) -> Result<()> {
+        self.pending.articles.push(article);
+        self.total += 1;
+        if self.pending.articles.len() >= self.chunk {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn warn(&mut self, warning: String) {
+        self.pending.warnings.push(warning);
+    }
+
+    /// Counts `n` more bytes read against `--max-input`.
+    fn spend(&mut self, n: u64, path: &Path) -> Result<()> {
+        match self.budget.checked_sub(n) {
+            Some(left) => {
+                self.budget = left;
+                Ok(())
+            }
+            None => Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                limit: self.options.max_input,
+            }),
+        }
+    }
+
+    /// A record left out, with the warning [`load`] gives.
+    fn bad(&mut self, record: BadRecord) {
+        self.warn(format!(
+            "{}:{}: skipped a bad record: {} (--strict makes this an error)",
+            record.path.display(),
+            record.line,
+            record.reason
+        ));
+        self.pending.bad_records.push(record);
+    }
+
+    /// The articles of one whole input's bytes, as [`load`] reads them.
+    fn add(&mut self, raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<()> {
+        let mut warnings = Vec::new();
+        let (articles, bad) = read_records(raw, path, kind, &self.options, &mut warnings)?;
+        for warning in warnings {
+            self.warn(warning);
+        }
+        for article in articles {
+            self.push(article)?;
+        }
+        for record in bad {
+            self.bad(record);
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.articles.is_empty() && self.pending.warnings.is_empty() {
+            return Ok(());
+        }
+        let mut corpus = std::mem::take(&mut self.pending);
+        read::resolve(&mut corpus);
+        (self.each)(corpus)
+    }
+}
+
+/// [`load_path`] for [`stream`]: a file, or every article file of a folder (skipping, with a
+/// warning, what [`load_path`] skips).
+fn stream_path(out: &mut Chunker<'_>, path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return stream_file(out, path, FileKind::of(path));
+    }
+    let before = out.total;
+    let mut skipped: Vec<String> = Vec::new();
+    let walker = walkdir::WalkDir::new(path)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let warning = format!("skipped: {err}");
+                skipped.push(warning.clone());
+                out.warn(warning);
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Some(kind) = FileKind::of(entry.path()) else {
+            continue;
+        };
+        let warning = match stream_file(out, entry.path(), Some(kind)) {
+            Ok(()) => continue,
+            Err(
+                err @ (Error::Binary { .. }
+                | Error::Undecodable { .. }
+                | Error::Gzip { .. }
+                | Error::Html { .. }),
+            ) => format!("skipped {err}"),
+            Err(Error::Read { path, source }) => format!("skipped {}: {source}", path.display()),
+            Err(other) => return Err(other),
+        };
+        skipped.push(warning.clone());
+        out.warn(warning);
+    }
+    if out.total == before {
+        let what = match skipped.as_slice() {
+            [] => format!("folder {}", path.display()),
+            [only] => format!("folder {} ({only})", path.display()),
+            [first, rest @ ..] => format!(
+                "folder {} ({first}; and {} more skipped)",
+                path.display(),
+                rest.len()
+            ),
+        };
+        return Err(Error::NoArticles { what });
+    }
+    Ok(())
+}
+
+fn stream_file(out: &mut Chunker<'_>, path: &Path, kind: Option<FileKind>) -> Result<()> {
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    stream_reader(out, file, path, path, kind)
+}
+
+/// One input for [`stream`]: JSON Lines (by `kind`, or sniffed by a leading `{` when `kind`
+/// is `None`) record by record, anything else whole through [`read_bytes_into`].
+fn stream_reader(
+    out: &mut Chunker<'_>,
+    reader: impl Read,
+    read_as: &Path,
+    path: &Path,
+    kind: Option<FileKind>,
+) -> Result<()> {
+    use std::io::BufRead;
+    let failed = |source| Error::Read {
+        path: read_as.to_path_buf(),
+        source,
+    };
+    if kind.is_some_and(|k| k != FileKind::Jsonl) {
+        // One article per file: read whole, as `load` does.
+        let max = out.options.max_input;
+        let raw = read_all(reader, read_as, path, &mut out.budget, max)?;
+        return out.add(raw, path, kind);
+    }
+    let mut raw = std::io::BufReader::with_capacity(1 << 16, reader);
+    let head = raw.fill_buf().map_err(failed)?;
+    let gzip = is_gzip(path, head);
+    let gzip_failed = |err: std::io::Error| Error::Gzip {
+        path: path.to_path_buf(),
+        reason: err.to_string(),
+    };
+    let mut text: Box<dyn BufRead> = if gzip {
+        Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(raw),
+        ))
+    } else {
+        Box::new(raw)
+    };
+    let fail = |err| if gzip { gzip_failed(err) } else { failed(err) };
+    let head = text.fill_buf().map_err(fail)?;
+    if encoding_rs::Encoding::for_bom(head).is_none() && looks_binary(head) {
+        return Err(Error::Binary {
+            path: path.to_path_buf(),
+        });
+    }
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    let jsonl = kind == Some(FileKind::Jsonl) || {
+        let start = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+        start.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    };
+    if !jsonl || utf16 {
+        // Stdin that is not JSON Lines, and UTF-16 JSON Lines: read whole (already gunzipped).
+        let mut bytes = Vec::new();
+        text.read_to_end(&mut bytes).map_err(fail)?;
+        out.spend(bytes.len() as u64, path)?;
+        return out.add(
+            bytes,
+            path,
+            if jsonl { Some(FileKind::Jsonl) } else { None },
+        );
+    }
+    let mut line = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        line.clear();
+        let n = text.read_until(b'\n', &mut line).map_err(fail)?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        out.spend(n as u64, path)?;
+        let bytes = if line_no == 1 {
+            line.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&line)
+        } else {
+            &line
+        };
+        let record = decode(bytes, path)?;
+        let record = record.trim();
+        if record.is_empty() {
+            continue;
+        }
+        match parse_record(record, line_no, path, out.options.text_field.as_deref()) {
+            Ok(article) => out.push(article)?,
+            Err(reason) => out.bad(BadRecord {
+                path: path.to_path_buf(),
+                line: line_no,
+                reason,
+                text: record.chars().take(BAD_RECORD_TEXT_CHARS).collect(),
+            }),
+        }
+    }
+    Ok(())
+}
+
 /// The state of one [`load_with`]: what was read, what is left of the byte budget, and the
 /// files already read.
 struct Reader {
@@ -1225,6 +1520,77 @@ mod tests {
             utf16.extend_from_slice(&unit.to_le_bytes());
         }
         assert_eq!(decode(&utf16, Path::new("a")).unwrap(), "芯片");
+    }
+
+    /// Everything [`stream`] hands on, chunk by chunk.
+    fn streamed(inputs: &[Input], chunk: usize) -> (Vec<Vec<Article>>, Vec<String>) {
+        let mut chunks = Vec::new();
+        let mut warnings = Vec::new();
+        stream(inputs, chunk, &mut |corpus: Corpus| {
+            warnings.extend(corpus.warnings);
+            chunks.push(corpus.articles);
+            Ok(())
+        })
+        .expect("streams");
+        (chunks, warnings)
+    }
+
+    fn same(a: &[Article], b: &[Article]) {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(
+                (&x.id, &x.title, &x.date, &x.text, x.origin),
+                (&y.id, &y.title, &y.date, &y.text, y.origin)
+            );
+        }
+    }
+
+    #[test]
+    fn stream_reads_what_load_reads_in_bounded_chunks() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let jsonl = dir.path().join("a.jsonl");
+        let mut records = String::from("\u{feff}");
+        for i in 0..7 {
+            records.push_str(&format!(
+                "{{\"id\":\"r{i}\",\"date\":\"2024-03-0{}\",\"text\":\"第{i}篇\\n芯片\"}}\n\n",
+                i + 1
+            ));
+        }
+        std::fs::write(&jsonl, &records).unwrap();
+        let gz = dir.path().join("b.jsonl.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(records.trim_start_matches('\u{feff}').as_bytes())
+            .unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        let folder = dir.path().join("f");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("20230101.md"), "# 标题\n\n正文一段。").unwrap();
+        std::fs::write(folder.join("x.txt"), [0u8, 1, 2, 3]).unwrap();
+        let inputs = [
+            Input::Path(jsonl),
+            Input::Path(gz),
+            Input::Path(folder),
+            Input::Memory {
+                id: "m".into(),
+                text: "内存".into(),
+            },
+        ];
+        let loaded = load(&inputs).unwrap();
+        let (chunks, warnings) = streamed(&inputs, 3);
+        assert!(chunks.iter().all(|c| c.len() <= 3));
+        assert_eq!(chunks.len(), 6, "16 articles in chunks of 3");
+        same(&chunks.concat(), &loaded.articles);
+        assert_eq!(loaded.articles[0].date.as_deref(), Some("2024-03-01"));
+        assert_eq!(warnings, loaded.warnings);
+        // Nothing at all is the same error as load's.
+        let empty = dir.path().join("empty.jsonl");
+        std::fs::write(&empty, "\n").unwrap();
+        let err = stream(&[Input::Path(empty.clone())], 3, &mut |_| Ok(())).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            load(&[Input::Path(empty)]).unwrap_err().to_string()
+        );
     }
 
     #[test]

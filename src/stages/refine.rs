@@ -438,6 +438,18 @@ impl TermCentroids {
         terms
     }
 
+    /// The cosine between the centroids of themes `a` and `b` (0 for a theme out of range).
+    pub fn cosine(&self, a: usize, b: usize) -> f64 {
+        if a >= self.k || b >= self.k {
+            return 0.0;
+        }
+        let stride = centroid_stride(self.k);
+        self.centroids
+            .chunks_exact(stride)
+            .map(|c| f64::from(c[a]) * f64::from(c[b]))
+            .sum()
+    }
+
     /// The cosine of one row (`(term, weight)` entries, L2-normalised) to every theme.
     pub fn similarities(&self, row: impl IntoIterator<Item = (usize, f32)>) -> Vec<f32> {
         let stride = centroid_stride(self.k);

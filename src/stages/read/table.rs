@@ -134,6 +134,7 @@ fn table_error(path: &Path, line: usize, reason: &str) -> Error {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
