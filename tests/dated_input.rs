@@ -212,6 +212,41 @@ fn news_html_pages_give_clean_text_titles_dates_and_sources() {
     assert!(report["sources"]["top"].as_array().unwrap().len() == 11);
 }
 
+/// A folder's pages are parsed in parallel: the JSON and the warnings do not depend on the
+/// thread count.
+#[test]
+fn news_html_reads_the_same_at_any_thread_count() {
+    let Some(pages) = data("news-html") else {
+        return;
+    };
+    let pages = pages.to_str().unwrap();
+    let runs: Vec<_> = ["1", "3"]
+        .iter()
+        .map(|t| common::run(&[pages, "--format", "json", "--threads", t]))
+        .collect();
+    for out in &runs {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(
+        runs[0].stdout == runs[1].stdout,
+        "JSON differs at 1 and 3 threads"
+    );
+    let warnings = |out: &std::process::Output| {
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("zhuti: warning"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let one = warnings(&runs[0]);
+    assert!(!one.is_empty(), "the lying charsets are warned about");
+    assert_eq!(one, warnings(&runs[1]));
+}
+
 #[test]
 fn seeds_are_dated_from_their_metadata_lines() {
     let report = common::run_json(&["--format", "json", "-q"]);

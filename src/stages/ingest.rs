@@ -616,11 +616,19 @@ impl Reader {
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+        // Files are read one by one (the byte budget and the read-once rule are sequential),
+        // then parsed in parallel a batch at a time: extracting a web page's text costs more
+        // than reading it. Results are taken in walk order, so output and warnings do not
+        // depend on the thread count.
+        let mut batch: Vec<(PathBuf, FileKind, Result<Option<Vec<u8>>>)> = Vec::new();
+        let mut batch_bytes = 0usize;
         for entry in walker {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
                     // Symlink loops and unreadable sub-folders: skip, do not hang or abort.
+                    self.parse_batch(&mut batch)?;
+                    batch_bytes = 0;
                     self.corpus.warnings.push(format!("skipped: {err}"));
                     continue;
                 }
@@ -631,31 +639,23 @@ impl Reader {
             let Some(kind) = FileKind::of(entry.path()) else {
                 continue;
             };
-            let loaded = entry
+            let fetched = entry
                 .metadata()
                 .map_err(|err| Error::Read {
                     path: entry.path().to_path_buf(),
                     source: err.into(),
                 })
-                .and_then(|meta| self.load_file(entry.path(), &meta, Some(kind)));
-            match loaded {
-                Ok(()) => {}
-                Err(
-                    err @ (Error::Binary { .. }
-                    | Error::Undecodable { .. }
-                    | Error::Gzip { .. }
-                    | Error::Html { .. }),
-                ) => {
-                    self.corpus.warnings.push(format!("skipped {err}"));
-                }
-                Err(Error::Read { path, source }) => {
-                    self.corpus
-                        .warnings
-                        .push(format!("skipped {}: {source}", path.display()));
-                }
-                Err(other) => return Err(other),
+                .and_then(|meta| self.fetch(entry.path(), &meta));
+            batch_bytes += fetched
+                .as_ref()
+                .map_or(0, |b| b.as_ref().map_or(0, Vec::len));
+            batch.push((entry.path().to_path_buf(), kind, fetched));
+            if batch.len() >= FOLDER_BATCH_FILES || batch_bytes >= FOLDER_BATCH_BYTES {
+                self.parse_batch(&mut batch)?;
+                batch_bytes = 0;
             }
         }
+        self.parse_batch(&mut batch)?;
         let corpus = &self.corpus;
         if corpus.articles.len() == before && self.twice == twice_before {
             // Say why: the warnings would otherwise be lost with the run.
@@ -681,29 +681,102 @@ impl Reader {
         meta: &std::fs::Metadata,
         kind: Option<FileKind>,
     ) -> Result<()> {
+        match self.fetch(path, meta)? {
+            Some(raw) => self.add(raw, path, kind),
+            None => self.read_twice(path),
+        }
+    }
+
+    /// The bytes of one file, counted against the budget; `None` when it was read before.
+    fn fetch(&mut self, path: &Path, meta: &std::fs::Metadata) -> Result<Option<Vec<u8>>> {
         if let Some(id) = FileId::of(meta) {
             if !self.seen.insert(id) {
-                self.twice += 1;
-                self.corpus.warnings.push(format!(
-                    "skipped {}: already read (given twice)",
-                    path.display()
-                ));
-                return Ok(());
+                return Ok(None);
             }
         }
         let file = std::fs::File::open(path).map_err(|source| Error::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        let raw = read_all(file, path, path, &mut self.budget, self.options.max_input)?;
-        self.add(raw, path, kind)
+        read_all(file, path, path, &mut self.budget, self.options.max_input).map(Some)
+    }
+
+    /// Notes a file reached a second time.
+    fn read_twice(&mut self, path: &Path) -> Result<()> {
+        self.twice += 1;
+        self.corpus.warnings.push(format!(
+            "skipped {}: already read (given twice)",
+            path.display()
+        ));
+        Ok(())
+    }
+
+    /// Parses a batch of a folder's files on the pool and takes them in order: a file that
+    /// cannot be read or parsed is skipped with a warning; other errors stop the run.
+    fn parse_batch(
+        &mut self,
+        batch: &mut Vec<(PathBuf, FileKind, Result<Option<Vec<u8>>>)>,
+    ) -> Result<()> {
+        use rayon::prelude::*;
+        let options = &self.options;
+        let parsed: Vec<(PathBuf, Option<FileKind>, Result<Option<Parsed>>)> =
+            std::mem::take(batch)
+                .into_par_iter()
+                .map(|(path, kind, fetched)| {
+                    let parsed = fetched.and_then(|raw| {
+                        raw.map(|raw| {
+                            let mut warnings = Vec::new();
+                            read_records(raw, &path, Some(kind), options, &mut warnings)
+                                .map(|records| (records, warnings))
+                        })
+                        .transpose()
+                    });
+                    (path, Some(kind), parsed)
+                })
+                .collect();
+        for (path, kind, parsed) in parsed {
+            let loaded = match parsed {
+                Ok(Some((records, warnings))) => {
+                    self.corpus.warnings.extend(warnings);
+                    self.accept(records, kind)
+                }
+                Ok(None) => self.read_twice(&path),
+                Err(err) => Err(err),
+            };
+            match loaded {
+                Ok(()) => {}
+                Err(
+                    err @ (Error::Binary { .. }
+                    | Error::Undecodable { .. }
+                    | Error::Gzip { .. }
+                    | Error::Html { .. }),
+                ) => {
+                    self.corpus.warnings.push(format!("skipped {err}"));
+                }
+                Err(Error::Read { path, source }) => {
+                    self.corpus
+                        .warnings
+                        .push(format!("skipped {}: {source}", path.display()));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
     }
 
     /// Adds the articles of one input's bytes; bad JSON Lines records are left out and reported
     /// (or, with [`ReadOptions::strict`], the first is the error).
     fn add(&mut self, raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<()> {
-        let (articles, bad) =
-            read_records(raw, path, kind, &self.options, &mut self.corpus.warnings)?;
+        let records = read_records(raw, path, kind, &self.options, &mut self.corpus.warnings)?;
+        self.accept(records, kind)
+    }
+
+    /// Takes one file's parsed records (see [`Reader::add`]).
+    fn accept(
+        &mut self,
+        (articles, bad): (Vec<Article>, Vec<BadRecord>),
+        kind: Option<FileKind>,
+    ) -> Result<()> {
         if let (true, Some(first)) = (self.options.strict, bad.first()) {
             let (path, line, reason) = (first.path.clone(), first.line, first.reason.clone());
             return Err(match kind {
@@ -724,6 +797,14 @@ impl Reader {
         Ok(())
     }
 }
+
+/// One file's parse: its articles and bad records, and the warnings met.
+type Parsed = ((Vec<Article>, Vec<BadRecord>), Vec<String>);
+
+/// A folder's files are parsed in parallel in batches of at most this many files…
+const FOLDER_BATCH_FILES: usize = 256;
+/// …or this many bytes read, whichever comes first (memory holds one batch).
+const FOLDER_BATCH_BYTES: usize = 64 << 20;
 
 /// A file's identity (device and inode), to read a file reached twice only once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
