@@ -620,7 +620,7 @@ impl Reader {
         // then parsed in parallel a batch at a time: extracting a web page's text costs more
         // than reading it. Results are taken in walk order, so output and warnings do not
         // depend on the thread count.
-        let mut batch: Vec<(PathBuf, FileKind, Result<Option<Vec<u8>>>)> = Vec::new();
+        let mut batch: Vec<Fetched> = Vec::new();
         let mut batch_bytes = 0usize;
         for entry in walker {
             let entry = match entry {
@@ -713,10 +713,7 @@ impl Reader {
 
     /// Parses a batch of a folder's files on the pool and takes them in order: a file that
     /// cannot be read or parsed is skipped with a warning; other errors stop the run.
-    fn parse_batch(
-        &mut self,
-        batch: &mut Vec<(PathBuf, FileKind, Result<Option<Vec<u8>>>)>,
-    ) -> Result<()> {
+    fn parse_batch(&mut self, batch: &mut Vec<Fetched>) -> Result<()> {
         use rayon::prelude::*;
         let options = &self.options;
         let parsed: Vec<(PathBuf, Option<FileKind>, Result<Option<Parsed>>)> =
@@ -797,6 +794,9 @@ impl Reader {
         Ok(())
     }
 }
+
+/// One file of a folder walk, read (`None`: read before) but not yet parsed.
+type Fetched = (PathBuf, FileKind, Result<Option<Vec<u8>>>);
 
 /// One file's parse: its articles and bad records, and the warnings met.
 type Parsed = ((Vec<Article>, Vec<BadRecord>), Vec<String>);
