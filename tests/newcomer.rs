@@ -343,3 +343,31 @@ fn big5_is_detected_and_encoding_can_be_forced() {
     let out = zhuti().args(["--encoding", "latin-9x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Issue 19, item 4: seeds/001 line 44 holds GBK text decoded one byte out of step
+/// (`非?春么竽P图夹g(shù)`, which was 非常看好大模型技術); it is re-aligned, and nothing else in
+/// the seeds changes.
+#[test]
+fn mojibake_in_the_seeds_is_realigned() {
+    let out = run(&["--format", "json", "-q"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    let texts = unit_texts(&report);
+    let line = texts
+        .iter()
+        .find(|t| t.starts_with("腾讯云智能大模型产品负责人侯方"))
+        .expect("seeds/001 line 44 is a unit");
+    assert!(line.contains("腾讯非?好大模型技术的发展"), "{line}");
+    assert!(texts.iter().all(|t| !t.contains("春么竽")));
+    // The other question marks of the seeds are left as they are.
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("还是行业大模型?是面向B端还是面向C端")),
+        "seeds/000 keeps its question mark"
+    );
+}

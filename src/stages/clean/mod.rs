@@ -27,6 +27,7 @@ pub mod dedupe;
 pub mod furniture;
 pub mod headings;
 pub mod markup;
+pub mod mojibake;
 pub mod normalize;
 pub mod split;
 
@@ -559,7 +560,9 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
             Origin::TextFile => index + 1,
             Origin::JsonlRecord { line } => line,
         };
-        let (text, counts) = normalize_counted(raw, converter);
+        // Before anything changes a character: re-alignment works on the GBK bytes.
+        let raw = mojibake::realign(raw);
+        let (text, counts) = normalize_counted(&raw, converter);
         // Block tags in the line (`<p>…</p><p>…`) cut it into paragraphs sharing its line.
         if text.contains(markup::PARAGRAPH_BREAK) {
             for paragraph in text.split(markup::PARAGRAPH_BREAK) {
