@@ -328,6 +328,23 @@ fn bad_web_input_warns_or_errors_and_writes_nothing() {
         "{\"id\":\"j1\",\"date\":\"2023-02-30\",\"text\":\"国务院常务会议研究部署进一步稳就业措施，要求各地加大对重点群体就业的支持力度。\"}\n",
     )
     .unwrap();
+    // Impossible days: in a page's meta, on a text's metadata line. Told, naming the article,
+    // and not used.
+    std::fs::write(
+        dir.path().join("c.html"),
+        "<html><head><meta charset=\"utf-8\"><title>国常会部署稳就业_示例网</title>\
+         <meta property=\"article:published_time\" content=\"2023-02-30T10:00:00+08:00\">\
+         </head><body><article><h1>国常会部署稳就业</h1><p>国务院总理主持召开国务院常务会议，\
+         部署进一步做好稳就业工作，要求加大对高校毕业生、农民工等重点群体的就业帮扶。</p>\
+         <p>会议指出，就业是最大的民生，各地要落实落细减负稳岗扩就业政策。</p></article>\
+         </body></html>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("d.txt"),
+        "发布日期：2023-02-30 09:42\n住房和城乡建设部表示，将继续推进城镇老旧小区改造，今年计划新开工改造5万个小区。\n",
+    )
+    .unwrap();
     let run = common::run(&[
         dir.path().to_str().unwrap(),
         "--format",
@@ -348,14 +365,81 @@ fn bad_web_input_warns_or_errors_and_writes_nothing() {
         "{err}"
     );
     assert!(err.contains("j1: the \"date\" field \"2023-02-30\" is not a day of the calendar (2023-02 has no day 30)"), "{err}");
+    let no_day = "is not a day of the calendar (2023-02 has no day 30); not used";
+    assert!(
+        err.contains(&format!(
+            "c.html: the page's date \"2023-02-30T10:00:00+08:00\" {no_day}"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "d.txt: the date \"2023-02-30\" on its metadata line {no_day}"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("2023-02-30").count(),
+        3,
+        "each told once: {err}"
+    );
     let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let docs = report["documents"].as_array().unwrap();
-    assert_eq!(docs.len(), 2);
-    // Folders are read in name order: b.jsonl, lies.html.
+    assert_eq!(docs.len(), 4);
+    // Folders are read in name order: b.jsonl, c.html, d.txt, lies.html.
     assert_eq!(docs[0]["id"], "j1");
-    assert!(docs[0].get("date").is_none());
-    assert_eq!(docs[1]["title"], "央行宣布降准");
-    assert_eq!(docs[1]["source"], "新浪网");
+    assert!(docs.iter().take(3).all(|d| d.get("date").is_none()));
+    assert_eq!(docs[1]["title"], "国常会部署稳就业");
+    assert_eq!(docs[3]["title"], "央行宣布降准");
+    assert_eq!(docs[3]["source"], "新浪网");
+}
+
+/// The furniture the ten-page spot check found in news-html (docs/dated-input.md), on a small
+/// page of the same shapes: the original title of a reprint, a click prompt, a URL in brackets,
+/// photo captions and credits, a link label run on after the last sentence, a disclaimer.
+#[test]
+fn page_notes_and_link_tails_are_not_article_text() {
+    let page = common::fixture("web/notes.html");
+    let report = common::run_json(&[
+        page.to_str().unwrap(),
+        "--format",
+        "json",
+        "--k",
+        "1",
+        "--min-df",
+        "1",
+        "-q",
+    ]);
+    let doc = &report["documents"][0];
+    assert_eq!(doc["title"], "铁路部门提醒旅客通过官方渠道购票");
+    assert_eq!(doc["date"], "2019-01-05");
+    assert_eq!(doc["source"], "示例新闻网");
+    let kept: Vec<&str> = report["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "春运首日车票今日开售，铁路部门提醒广大旅客，请通过铁路12306官方网站和手机客户端购票，避免非正常渠道购票带来的风险。",
+            "据介绍，今年春运全国铁路预计发送旅客4.1亿人次，同比增长8.3%，铁路部门将加开临时旅客列车，增加运力投放。",
+            "铁路部门还表示，将继续实行候补购票服务，旅客购票时遇到所需车次无票，可按起止站、日期等信息提交候补订单。",
+        ]
+    );
+    let dropped: Vec<(u64, &str)> = report["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["line"].as_u64().unwrap(), u["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        dropped,
+        [1, 2, 4, 6, 8, 9].map(|line| (line, "boilerplate")),
+        "{:#?}",
+        report["dropped"]
+    );
 }
 
 #[test]

@@ -231,6 +231,9 @@ fn signal(text: &str, letters: usize, sentence: bool) -> Option<Signal> {
     if gate(GATE_LEGAL) && gate(GATE_ADDRESS) && is_legal_notice(text, letters) {
         return Some(Signal::LegalNotice);
     }
+    if let Some(signal) = page_note(text, letters) {
+        return Some(signal);
+    }
     if sentence {
         return None;
     }
@@ -451,6 +454,155 @@ fn is_legal_notice(text: &str, letters: usize) -> bool {
         .map(|c| c.chars().count() * text.matches(c).count())
         .sum();
     cue_chars * 8 >= letters
+}
+
+/// Cue words of the notes a page puts under or beside an article: photo captions and credits,
+/// disclaimers, the original title of a reprint, prompts to click, scan or follow. Lines with
+/// none of them skip [`page_note`]'s checks.
+static NOTE_CUES: LazyLock<Cues> = LazyLock::new(|| Cues::new(NOTE_WORDS));
+const NOTE_WORDS: &[&str] = &[
+    "摄",
+    "图",
+    "声明",
+    "提示",
+    "原标题",
+    "原题",
+    "点击",
+    "戳",
+    "长按",
+    "二维码",
+    "扫码",
+    "扫一扫",
+    "投资",
+    "风险",
+    "不代表",
+    "不构成",
+    "仅供参考",
+];
+
+/// Disclaimer phrases: two of them make a line a disclaimer (…仅供参考，不构成投资建议…).
+static DISCLAIMERS: LazyLock<Cues> = LazyLock::new(|| Cues::new(DISCLAIMER_WORDS));
+const DISCLAIMER_WORDS: &[&str] = &[
+    "不构成",
+    "投资建议",
+    "风险自担",
+    "风险自负",
+    "据此操作",
+    "入市需谨慎",
+    "投资有风险",
+    "不代表",
+    "观点和立场",
+    "观点或立场",
+    "仅供参考",
+];
+
+/// Labels that open a disclaimer (`声明：…`, `风险提示：…`).
+const DISCLAIMER_LABELS: &[&str] = &["声明", "免责声明", "特别声明", "郑重声明", "风险提示"];
+
+/// Words that open a photo caption (`图为…`, `资料图：…`).
+const CAPTION_OPENERS: &[&str] = &[
+    "图为",
+    "资料图",
+    "图：",
+    "图:",
+    "图片：",
+    "图片:",
+    "上图",
+    "下图",
+    "配图",
+];
+
+/// Prompts to click, scan or follow (`【点击投票】`, `点击菜单栏…`, `扫码关注…`).
+static PROMPTS: LazyLock<Cues> = LazyLock::new(|| Cues::new(PROMPT_WORDS));
+const PROMPT_WORDS: &[&str] = &[
+    "【点击",
+    "[点击",
+    "点击进入",
+    "点击查看",
+    "点击阅读",
+    "点击这里",
+    "点击此处",
+    "点击下方",
+    "点击上方",
+    "点击关注",
+    "点击菜单",
+    "点击链接",
+    "点击投票",
+    "戳这里",
+    "长按识别",
+    "长按二维码",
+];
+
+/// A note of the page around the article, sentence punctuation or not: a photo caption or
+/// credit ([`Signal::Caption`]), a disclaimer ([`Signal::LegalNotice`]), the original title of
+/// a reprint ([`Signal::Byline`]), a prompt to click or scan ([`Signal::Navigation`]).
+fn page_note(text: &str, letters: usize) -> Option<Signal> {
+    if letters > 80 || !NOTE_CUES.occurs_in(text) {
+        return None;
+    }
+    let opened = text.trim_start_matches(['(', '（', '【', '[', ' ']);
+    if DISCLAIMER_LABELS.iter().any(|l| {
+        opened
+            .strip_prefix(l)
+            .is_some_and(|rest| rest.starts_with([':', '：']))
+    }) || DISCLAIMERS.present_in(text).count() >= 2
+    {
+        return Some(Signal::LegalNotice);
+    }
+    if letters <= 60
+        && (CAPTION_OPENERS.iter().any(|w| opened.starts_with(w)) || photo_credit(text))
+    {
+        return Some(Signal::Caption);
+    }
+    if ["原标题", "原题", "本文原标题", "原文标题"]
+        .iter()
+        .any(|w| opened.starts_with(w))
+    {
+        return Some(Signal::Byline);
+    }
+    let scan = ["二维码", "扫码", "扫一扫"]
+        .iter()
+        .any(|w| text.contains(w))
+        && ["关注", "下载", "公众号"].iter().any(|w| text.contains(w));
+    if scan || PROMPTS.occurs_in(text) {
+        return Some(Signal::Navigation);
+    }
+    None
+}
+
+/// Does the line end in a photographer's credit: `周斌 摄`, `（刘通摄）`, `记者贾天勇摄`,
+/// `段彦超 图`?
+fn photo_credit(text: &str) -> bool {
+    let t = text.trim_end_matches([')', '）', '。', ' ', '　', ']', '】']);
+    let Some(head) = t.strip_suffix('摄').or_else(|| t.strip_suffix('图')) else {
+        return false;
+    };
+    let photo = t.ends_with('摄');
+    // A credit set apart: `周斌 摄`, `段彦超 图`.
+    if head.ends_with([' ', '　']) {
+        let name = head.trim_end_matches([' ', '　']);
+        return name.chars().next_back().is_some_and(is_han);
+    }
+    // `…进行拍摄`, `航摄`: the verb, not a credit.
+    if !photo || head.ends_with(['拍', '航', '偷', '抓', '跟', '盗', '自', '被', '所', '在'])
+    {
+        return false;
+    }
+    // `（刘通摄）`, `记者刘娟摄`: 2–4 Han after an opening parenthesis, a space or a credit word.
+    let name: String = head
+        .chars()
+        .rev()
+        .take_while(|&c| is_han(c))
+        .take(8)
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let before = head[..head.len() - name.len()].chars().next_back();
+    let set_apart = matches!(before, Some('(' | '（' | ' ' | '　' | '/' | '：' | ':'));
+    let credited = ["记者", "通讯员", "摄影"].iter().any(|w| name.contains(w));
+    let n = name.chars().count();
+    (set_apart && (2..=4).contains(&n)) || (credited && n <= 8)
 }
 
 /// Licence and registration words.
@@ -864,6 +1016,38 @@ mod tests {
 
     fn sig(text: &str) -> Option<Signal> {
         line_signal(text)
+    }
+
+    #[test]
+    fn page_notes_go_and_sentences_about_photos_stay() {
+        // Seen in the news-html spot check (stcn, qq, cjn, shanxi, toutiao, ifeng, sina, 163).
+        for (line, want) in [
+            ("声明：证券时报力求信息真实、准确，文章提及内容仅供参考，不构成实质性投资建议，据此操作风险自担。", Signal::LegalNotice),
+            ("免责声明：本文来自腾讯新闻客户端自媒体，不代表腾讯网的观点和立场。", Signal::LegalNotice),
+            ("风险提示：市场有风险，投资需谨慎。", Signal::LegalNotice),
+            ("雨游黄鹤楼照样开心。城市摄影队 周斌 摄", Signal::Caption),
+            ("10月4日，旅游专列开往襄阳。 通讯员刘娟 摄", Signal::Caption),
+            ("图为山西品牌丝路行（南美站）启动仪式。（刘通摄）", Signal::Caption),
+            ("资料图：市民在寒冷天气中出行。中新社记者 贾天勇 摄", Signal::Caption),
+            ("小花家发给小刚家的纸片。澎湃新闻记者 段彦超 图", Signal::Caption),
+            ("（原标题：单项奖金100万美元，“中国诺贝尔奖”揭晓！第一位获奖的女性科学家什么来头？）", Signal::Byline),
+            ("本文原标题：《定了！广州南沙邮轮母港即将开通！》", Signal::Byline),
+            ("“2018十大经济年度人物评选”火热进行中！【点击投票】Pick你心目中的商业领袖", Signal::Navigation),
+            ("点击菜单栏【便民服务】解锁更多服务！", Signal::Navigation),
+            ("每日推送最新苹果资讯。扫描下方二维码关注苹果汇官方微信。", Signal::Navigation),
+        ] {
+            assert_eq!(sig(line), Some(want), "{line}");
+        }
+        for line in [
+            "记者在现场看到，志愿者正在为游客拍摄。",
+            "苹果公司声明称，相信我们供应链中的每个人都有尊严并应该得到尊重。",
+            "新iPhone最大的变化是在设备后部的摄像头。",
+            "他在地图上标出了三条线路，最后选了最近的一条图。",
+            "前置摄像头升级至1200万像素摄像头，并支持4K拍摄和前置慢动作视频。",
+            "这份报告仅供内部讨论使用，各部门要认真研究落实。",
+        ] {
+            assert_eq!(sig(line), None, "{line}");
+        }
     }
 
     #[test]

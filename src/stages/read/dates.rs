@@ -65,6 +65,35 @@ pub fn find_in_line(line: &str) -> Option<NaiveDate> {
     scan(line, false).into_iter().find_map(|f| f.day.ok())
 }
 
+/// A date written that is no day of the calendar, kept to tell the user (`2023-02-30`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Impossible {
+    /// The text as written (`2023-02-30T10:00:00+08:00`, `2023年2月30日`).
+    pub written: String,
+    /// Why it is no day.
+    pub why: DateError,
+}
+
+/// The day a field or line states: a whole field ([`parse`]) else the first date written in
+/// it; `Err` when that date is no day of the calendar, `None` when there is no date at all.
+pub fn stated(raw: &str) -> Option<std::result::Result<NaiveDate, Impossible>> {
+    let impossible = |written: &str, why| Impossible {
+        written: written.trim().to_string(),
+        why,
+    };
+    match parse(raw) {
+        Ok(day) => return Some(Ok(day)),
+        Err(why @ DateError::NoSuchDay { .. }) => return Some(Err(impossible(raw, why))),
+        Err(DateError::NotADate) => {}
+    }
+    let found = scan(raw, false).into_iter().next()?;
+    Some(
+        found
+            .day
+            .map_err(|why| impossible(raw.get(found.start..found.end).unwrap_or_default(), why)),
+    )
+}
+
 /// The byte span of the first date (real or not) in `line`, for callers that cut it out.
 pub(crate) fn span_in_line(line: &str) -> Option<(usize, usize, Option<NaiveDate>)> {
     scan(line, false)
@@ -237,6 +266,35 @@ mod tests {
         ] {
             assert_eq!(parse(raw), Err(DateError::NotADate), "{raw}");
         }
+    }
+
+    #[test]
+    fn stated_days_and_impossible_ones() {
+        assert_eq!(stated("2019-09-06T17:05:00+08:00"), Some(Ok(d(2019, 9, 6))));
+        assert_eq!(
+            stated("发布时间：2019年9月6日 17:05"),
+            Some(Ok(d(2019, 9, 6)))
+        );
+        assert_eq!(stated("无日期"), None);
+        let no_day = DateError::NoSuchDay {
+            year: 2023,
+            month: 2,
+            day: 30,
+        };
+        assert_eq!(
+            stated("2023-02-30T10:00:00+08:00"),
+            Some(Err(Impossible {
+                written: "2023-02-30T10:00:00+08:00".into(),
+                why: no_day.clone()
+            }))
+        );
+        assert_eq!(
+            stated("发布时间：2023-02-30 10:00"),
+            Some(Err(Impossible {
+                written: "2023-02-30".into(),
+                why: no_day
+            }))
+        );
     }
 
     #[test]

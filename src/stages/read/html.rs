@@ -113,6 +113,15 @@ pub fn read_str(html: &str, path: &Path) -> Result<Page> {
         .or_else(|| declared.title.as_deref().map(|t| source::split_title(t).0))
         .filter(|t| !t.trim().is_empty());
     let near = title.as_deref().unwrap_or_default();
+    let mut impossible = None;
+    let mut first_day = |stated: Option<std::result::Result<_, dates::Impossible>>| match stated {
+        Some(Ok(day)) => Some(day),
+        Some(Err(no_day)) => {
+            impossible.get_or_insert(no_day);
+            None
+        }
+        None => None,
+    };
     let date = declared
         .dates
         .iter()
@@ -120,8 +129,25 @@ pub fn read_str(html: &str, path: &Path) -> Result<Page> {
         .chain(json_ld.as_ref().and_then(|m| m.published_time.as_deref()))
         .chain(declared.time.iter().map(String::as_str))
         .chain(declared.dated_elements.iter().map(String::as_str))
-        .find_map(|raw| dates::parse(raw).ok().or_else(|| dates::find_in_line(raw)))
-        .or_else(|| dateline(&visible, near));
+        .find_map(|raw| first_day(dates::stated(raw)))
+        .or_else(|| {
+            near_title(&visible, near)
+                .iter()
+                .chain(&visible)
+                .find_map(|l| first_day(dateline_of(l)))
+        });
+    // A date the page states before the one used (or instead of any) that is no day.
+    let warnings = impossible
+        .map(|no_day| {
+            format!(
+                "{}: the page's date {:?} {}; not used",
+                path.display(),
+                no_day.written,
+                no_day.why
+            )
+        })
+        .into_iter()
+        .collect();
     let suffix = declared
         .title
         .as_deref()
@@ -138,7 +164,7 @@ pub fn read_str(html: &str, path: &Path) -> Result<Page> {
         title,
         date: date.map(|d| d.to_string()),
         source,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -147,7 +173,7 @@ fn paragraphs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let line = without_urls(line);
-        let line = line.trim_matches(|c: char| c.is_whitespace());
+        let line = without_link_tail(line.trim_matches(|c: char| c.is_whitespace()));
         if line.is_empty() {
             continue;
         }
@@ -159,8 +185,29 @@ fn paragraphs(text: &str) -> String {
     out
 }
 
+/// `line` without a link label run on after its last sentence (`…将持续。返回腾讯网首页>>`).
+fn without_link_tail(line: &str) -> &str {
+    let Some(head) = [">>", "»", "＞＞", "》》"]
+        .iter()
+        .find_map(|arrow| line.strip_suffix(arrow))
+    else {
+        return line;
+    };
+    match head.rfind(['。', '！', '？', '!', '?', '…']) {
+        Some(end) => {
+            let cut = end + head[end..].chars().next().map_or(0, char::len_utf8);
+            if head[cut..].chars().count() <= 12 {
+                &line[..cut]
+            } else {
+                line
+            }
+        }
+        None => line,
+    }
+}
+
 /// `line` without the URLs written in it (`http://…`, `https://…`, `www.…`): an address is no
-/// part of what the article says.
+/// part of what the article says, nor are the brackets it leaves empty (`官方网站（）`).
 fn without_urls(line: &str) -> std::borrow::Cow<'_, str> {
     if !line.contains("http") && !line.contains("www.") {
         return line.into();
@@ -178,10 +225,21 @@ fn without_urls(line: &str) -> std::borrow::Cow<'_, str> {
         };
         out.push_str(rest.get(..at).unwrap_or_default());
         let tail = rest.get(at..).unwrap_or_default();
-        let end = tail
+        let mut end = tail
             .find(|c: char| !(c.is_ascii_graphic()) || matches!(c, '"' | '\'' | '<' | '>'))
             .unwrap_or(tail.len());
+        if out.ends_with('(') && tail[..end].ends_with(')') {
+            end -= 1;
+        }
         rest = tail.get(end..).unwrap_or_default();
+        // `（www.12306.cn）` leaves `（）`: drop the pair too.
+        for (open, close) in [('（', '）'), ('(', ')'), ('【', '】'), ('[', ']')] {
+            if out.ends_with(open) && rest.starts_with(close) {
+                out.pop();
+                rest = &rest[close.len_utf8()..];
+                break;
+            }
+        }
     }
     out.into()
 }
@@ -337,18 +395,13 @@ fn near_title<'a>(visible: &'a [String], title: &str) -> &'a [String] {
 
 /// A visible dateline: near the title first, then anywhere; labelled (`发布时间：`) or a short
 /// line holding a date and a time of day.
-fn dateline(visible: &[String], title: &str) -> Option<chrono::NaiveDate> {
-    near_title(visible, title)
-        .iter()
-        .chain(visible)
-        .find_map(|l| dateline_of(l))
-}
-
-fn dateline_of(line: &str) -> Option<chrono::NaiveDate> {
+/// The day on a visible dateline (`发布时间：2019-09-06`, `2019-09-06 17:05 新京报`), `Err`
+/// when it is no day of the calendar.
+fn dateline_of(line: &str) -> Option<std::result::Result<chrono::NaiveDate, dates::Impossible>> {
     if line.chars().count() > 80 {
         return None;
     }
-    let (_, end, day) = dates::span_in_line(line)?;
+    let (start, end, _) = dates::span_in_line(line)?;
     let labelled = ["发布", "發布", "时间", "時間", "日期", "来源"]
         .iter()
         .any(|l| line.contains(l));
@@ -357,7 +410,7 @@ fn dateline_of(line: &str) -> Option<chrono::NaiveDate> {
         && after.as_bytes().get(2) == Some(&b':')
         && after.as_bytes().iter().take(2).all(u8::is_ascii_digit);
     if labelled || timed {
-        day
+        dates::stated(line.get(start..end).unwrap_or_default())
     } else {
         None
     }
@@ -463,6 +516,29 @@ mod tests {
 <p>此外，为促进加大对小微、民营企业的支持力度，再额外对仅在省级行政区域内经营的城市商业银行定向下调存款准备金率1个百分点，于10月15日和11月15日分两次实施到位，每次下调0.5个百分点。</p>
 <p>央行有关负责人表示，稳健的货币政策取向没有改变，&nbsp;此次降准不是“大水漫灌”，而是保持流动性合理充裕的正常操作，与经济增长和物价水平基本匹配。</p>
 </div><div class="comments">网友评论：沙发！</div></body></html>"#;
+
+    #[test]
+    fn urls_leave_no_empty_brackets_and_link_tails_go() {
+        assert_eq!(
+            without_urls("请通过铁路12306官方网站（www.12306.cn）和客户端购票。"),
+            "请通过铁路12306官方网站和客户端购票。"
+        );
+        assert_eq!(
+            without_urls("详见官网(https://example.com/a)。"),
+            "详见官网。"
+        );
+        assert_eq!(
+            without_link_tail("整顿仍将持续。返回腾讯网首页>>"),
+            "整顿仍将持续。"
+        );
+        // No sentence before the arrow (a link line: furniture's to judge), or a long tail.
+        assert_eq!(
+            without_link_tail("点击进入“文艺星青年”>>"),
+            "点击进入“文艺星青年”>>"
+        );
+        let long = "整顿仍将持续。下一步监管部门还将进一步扩大清查范围并公布结果>>";
+        assert_eq!(without_link_tail(long), long);
+    }
 
     #[test]
     fn gbk_page_text_title_date_source() {

@@ -67,12 +67,13 @@ pub struct Page {
 pub fn resolve(corpus: &mut Corpus) {
     let mut warnings = Vec::new();
     for article in &mut corpus.articles {
-        resolve_article(article, &mut warnings);
+        resolve_article(article, &corpus.warnings, &mut warnings);
     }
     corpus.warnings.extend(warnings);
 }
 
-fn resolve_article(article: &mut Article, warnings: &mut Vec<String>) {
+/// `told`: the warnings given while reading (a page's impossible date is told once).
+fn resolve_article(article: &mut Article, told: &[String], warnings: &mut Vec<String>) {
     if article.date_from.is_none() {
         if let Some(raw) = article.date.take() {
             match dates::parse(&raw) {
@@ -98,6 +99,14 @@ fn resolve_article(article: &mut Article, warnings: &mut Vec<String>) {
         .then(|| source::metadata_lines(&article.text));
     if let Some(meta) = meta {
         if article.date_from.is_none() {
+            let page_told = format!("{}: the page's date ", article.id);
+            let told = told.iter().any(|w| w.starts_with(&page_told));
+            if let Some(no_day) = meta.impossible.as_ref().filter(|_| !told) {
+                warnings.push(format!(
+                    "{}: the date {:?} on its metadata line {}; not used",
+                    article.id, no_day.written, no_day.why
+                ));
+            }
             if let Some(date) = meta.date {
                 article.date = Some(date.to_string());
                 article.date_from = Some(DateFrom::Text);

@@ -30,6 +30,9 @@ pub struct Meta {
     pub date: Option<NaiveDate>,
     /// The source named on a metadata line.
     pub source: Option<String>,
+    /// A date on a metadata line before any real one that is no day of the calendar
+    /// (`发布日期：2023-02-30`): not used, to be reported.
+    pub impossible: Option<dates::Impossible>,
 }
 
 /// Reads the date and source from the first [`METADATA_LINES`] non-blank lines of `text`.
@@ -59,7 +62,7 @@ pub fn metadata_lines(text: &str) -> Meta {
             }
             continue;
         }
-        let Some((start, end, Some(day))) = dates::span_in_line(line) else {
+        let Some((start, end, day)) = dates::span_in_line(line) else {
             continue;
         };
         let labelled = DATE_LABELS.iter().any(|l| line.contains(l));
@@ -70,6 +73,14 @@ pub fn metadata_lines(text: &str) -> Meta {
         if !(labelled || bare) {
             continue;
         }
+        let Some(day) = day else {
+            if meta.impossible.is_none() {
+                if let Some(Err(no_day)) = dates::stated(line.get(start..end).unwrap_or_default()) {
+                    meta.impossible = Some(no_day);
+                }
+            }
+            continue;
+        };
         meta.date = Some(day);
         if meta.source.is_none() && !labelled {
             meta.source = source_name(before);
@@ -102,6 +113,17 @@ pub fn source_name(raw: &str) -> Option<String> {
     let name = raw
         .trim()
         .trim_matches(|c: char| c.is_whitespace() || "：:|丨｜-—·()（）【】[]".contains(c));
+    // A Latin gloss after a Chinese name is no part of it: `澎湃新闻-The Paper`.
+    let name = name
+        .rsplit_once(['-', '—', '_', '|'])
+        .filter(|(head, gloss)| {
+            head.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+                && gloss.chars().any(|c| c.is_ascii_alphabetic())
+                && gloss
+                    .chars()
+                    .all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '.')
+        })
+        .map_or(name, |(head, _)| head.trim());
     let chars = name.chars().count();
     let letters = name.chars().filter(|c| c.is_alphabetic()).count();
     let ok = (2..=MAX_SOURCE_CHARS).contains(&chars)
@@ -173,6 +195,20 @@ mod tests {
             metadata_lines("2023年7月27日，国家网信办等七部门联合公布了办法，自8月15日起施行。");
         assert_eq!(meta, Meta::default());
         assert_eq!(metadata_lines("8月31日,首批11家"), Meta::default());
+    }
+
+    #[test]
+    fn latin_glosses_leave_names() {
+        assert_eq!(
+            source_name("澎湃新闻-The Paper").as_deref(),
+            Some("澎湃新闻")
+        );
+        assert_eq!(source_name("证券时报网").as_deref(), Some("证券时报网"));
+        assert_eq!(
+            source_name("人民网-文化频道").as_deref(),
+            Some("人民网-文化频道")
+        );
+        assert_eq!(source_name("EETOP").as_deref(), Some("EETOP"));
     }
 
     #[test]
