@@ -5,9 +5,17 @@
 //! theme, normalised by the theme's size, times `ln(1 + A / f)`, where `A` is the average
 //! number of term occurrences per theme and `f` the term's frequency in the whole corpus.
 //! Terms common everywhere sink; terms a theme owns rise.
+//!
+//! The full ranked list is the theme's `terms`; the label picks 2–3 of them a reader would
+//! write ([`choose`]): no person's name ([`names`]), no generic word in the lead, no two terms
+//! saying the same thing (MMR), no term in two themes' labels.
 
 use rayon::prelude::*;
 
+pub mod choose;
+pub mod names;
+
+use crate::eval::coherence::{Occurrences, DIVERSITY_N};
 use crate::stages::kmeans::Clustering;
 use crate::stages::tfidf::Vectors;
 
@@ -23,6 +31,17 @@ pub struct TermWeight {
     pub term: String,
     /// Its weight (higher is more characteristic of the theme).
     pub weight: f64,
+    /// A person's name ([`names`]): listed, never in a label.
+    pub person: bool,
+}
+
+/// What the label stage knows of the terms and units besides their counts.
+#[derive(Debug, Clone, Copy)]
+pub struct LabelHints<'a> {
+    /// The dictionary tag of each vocabulary term (by id).
+    pub tags: &'a [names::DictTag],
+    /// The text of each matrix row's unit.
+    pub texts: &'a [&'a str],
 }
 
 /// One theme's description, before it is tied to article ids and texts.
@@ -30,7 +49,11 @@ pub struct TermWeight {
 pub struct ThemeLabel {
     /// Top terms, best first.
     pub terms: Vec<TermWeight>,
-    /// The first [`LABEL_TERMS`] top terms joined by `·`.
+    /// Vocabulary ids of the top terms by class-based TF-IDF, best first: at least
+    /// [`crate::eval::coherence::DIVERSITY_N`] where the theme has them (for coherence and
+    /// diversity, which count more terms than a report may list).
+    pub ranked: Vec<usize>,
+    /// Up to [`LABEL_TERMS`] terms chosen from the top ones ([`choose`]), joined by `·`.
     pub label: String,
     /// Matrix rows nearest the theme centre, best first.
     pub representatives: Vec<usize>,
@@ -45,6 +68,7 @@ pub fn label_themes(
     vectors: &Vectors,
     clustering: &Clustering,
     top_terms: usize,
+    hints: &LabelHints,
 ) -> Vec<ThemeLabel> {
     let k = clustering.k;
     let n_terms = vectors.vocab.len();
@@ -76,7 +100,7 @@ pub fn label_themes(
     let average = class_totals.iter().sum::<f64>() / k.max(1) as f64;
     let scores = &clustering.scores;
 
-    (0..k)
+    let ranked: Vec<Vec<(usize, f64)>> = (0..k)
         .into_par_iter()
         .map(|theme| {
             let total = class_totals[theme].max(1.0);
@@ -90,29 +114,91 @@ pub fn label_themes(
                 })
                 .collect();
             // Best first; ties (never between two terms) by term id.
-            let weights = best(weights, top_terms.max(LABEL_TERMS), |a, b| {
+            let wanted = top_terms.max(LABEL_TERMS).max(DIVERSITY_N);
+            best(weights, wanted, |a, b| {
                 b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
-            });
-            let terms: Vec<TermWeight> = weights
+            })
+        })
+        .collect();
+
+    // The units holding each ranked term (for names, and for MMR's similarity).
+    let ids: Vec<Vec<usize>> = ranked
+        .iter()
+        .map(|r| r.iter().map(|&(t, _)| t).collect())
+        .collect();
+    let counts = &vectors.counts;
+    let occurrences = Occurrences::new(
+        &ids,
+        (0..counts.n_rows).map(|row| counts.row(row).map(|(term, _)| term)),
+    );
+    let mut candidates: Vec<usize> = ids.iter().flatten().copied().collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    let persons = names::persons(candidates.iter().map(|&t| {
+        let tag = hints
+            .tags
+            .get(t)
+            .copied()
+            .unwrap_or(names::DictTag::Unlisted);
+        let texts = occurrences
+            .postings(&t)
+            .iter()
+            .filter_map(|&row| hints.texts.get(row as usize).copied());
+        (t, vectors.vocab.terms[t].as_str(), tag, texts)
+    }));
+    let is_person = |t: usize| persons.binary_search(&t).is_ok();
+
+    let spread = |t: usize| {
+        choose::spread(
+            class_tf
+                .iter()
+                .zip(&class_totals)
+                .map(|(tf, &total)| tf[t] / total.max(1.0)),
+        )
+    };
+    let themes: Vec<choose::Candidates> = ranked
+        .iter()
+        .map(|r| choose::Candidates {
+            terms: r
+                .iter()
+                .filter(|&&(t, _)| !is_person(t))
+                .map(|&(t, w)| choose::Candidate {
+                    term: t,
+                    text: vectors.vocab.terms[t].as_str(),
+                    weight: w,
+                    generic: choose::is_generic(&vectors.vocab.terms[t], spread(t)),
+                })
+                .collect(),
+        })
+        .collect();
+    let chosen = choose::choose_labels(&themes, &|a, b| occurrences.cosine(&a, &b));
+
+    ranked
+        .into_iter()
+        .zip(chosen)
+        .enumerate()
+        .map(|(theme, (weights, label_ids))| {
+            let ranked: Vec<usize> = weights.iter().map(|&(term, _)| term).collect();
+            let mut terms: Vec<TermWeight> = weights
                 .iter()
                 .map(|&(term, weight)| TermWeight {
                     term: vectors.vocab.display[term].clone(),
                     weight,
+                    person: is_person(term),
                 })
                 .collect();
-            let label = terms
+            let label = label_ids
                 .iter()
-                .take(LABEL_TERMS)
-                .map(|t| t.term.as_str())
+                .map(|&t| vectors.vocab.display[t].as_str())
                 .collect::<Vec<_>>()
                 .join("·");
             let representatives = best(members[theme].clone(), REPRESENTATIVES, |&a, &b| {
                 scores[b].total_cmp(&scores[a]).then(a.cmp(&b))
             });
-            let mut terms = terms;
             terms.truncate(top_terms);
             ThemeLabel {
                 terms,
+                ranked,
                 label,
                 representatives,
                 size: members[theme].len(),
