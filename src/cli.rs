@@ -839,6 +839,12 @@ mod tests {
         (&["--top-terms", "3"], |s| s.top_terms = 3),
         (&["--max-input", "512M"], |s| s.read.max_input = 512 << 20),
         (&["--strict"], |s| s.read.strict = true),
+        (&["--user-dict", "my.dict"], |s| {
+            s.user_dict = Some(PathBuf::from("my.dict"))
+        }),
+        (&["--stop-words", "stop.txt"], |s| {
+            s.stop_words = Some(PathBuf::from("stop.txt"))
+        }),
     ];
 
     #[test]

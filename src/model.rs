@@ -15,6 +15,7 @@ use crate::analysis::{
     Representative, TermOut, Theme, UnitOut,
 };
 use crate::error::{Error, Result};
+use crate::eval::coherence::Coherence;
 use crate::guided::{self, Guide};
 use crate::progress::{Progress, Stage};
 use crate::settings::{Settings, ValidSettings};
@@ -24,7 +25,6 @@ use crate::stages::kmeans::{self, Clustering, KChoice, KMeans};
 use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice, Lsa};
 use crate::stages::refine::{self, TermCentroids};
-use crate::eval::coherence::Coherence;
 use crate::stages::segment::user::UserWords;
 use crate::stages::segment::Segmenter;
 use crate::stages::tfidf::{self, TermSpace, TfidfOptions, Vectors};
@@ -476,6 +476,12 @@ impl ThemeModel {
         &self.words
     }
 
+    /// The user's dictionary and stop words the model was fitted with (`--user-dict`,
+    /// `--stop-words`): new articles are cut with them.
+    pub fn user_words(&self) -> &UserWords {
+        &self.user
+    }
+
     /// The zhuti version that fitted the model, and when (seconds since the Unix epoch).
     pub fn made_by(&self) -> (&str, u64) {
         (&self.made_by.0, self.made_by.1)
@@ -713,8 +719,16 @@ fn fit(
     };
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model)
-        .then(|| model_parts(&prepared, &clustering, cleaner, space, settings.refine, user));
+    let parts = (keep == Keep::Model).then(|| {
+        model_parts(
+            &prepared,
+            &clustering,
+            cleaner,
+            space,
+            settings.refine,
+            user,
+        )
+    });
     prepared.embedding.projection = None;
     Ok((
         assemble(corpus, settings, prepared, clustering, progress),
@@ -749,7 +763,10 @@ fn model_parts(
 
 /// The user's dictionary and stop words the settings name (none: empty).
 fn load_user_words(settings: &Settings) -> Result<UserWords> {
-    UserWords::load(settings.user_dict.as_deref(), settings.stop_words.as_deref())
+    UserWords::load(
+        settings.user_dict.as_deref(),
+        settings.stop_words.as_deref(),
+    )
 }
 
 /// A segmenter with the user's words: the whole dictionary, or one scoped to `texts` (and the

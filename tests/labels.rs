@@ -219,3 +219,58 @@ fn bad_user_files_are_named_with_their_line() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("stop.txt:2:"));
 }
+
+#[test]
+fn no_seed_term_is_listed_by_more_than_two_themes() {
+    let themes = seeds()["themes"].as_array().unwrap();
+    let mut count = std::collections::HashMap::new();
+    for theme in themes {
+        for term in terms_of(theme) {
+            *count.entry(term).or_insert(0) += 1;
+        }
+    }
+    let over: Vec<_> = count.iter().filter(|(_, &n)| n > 2).collect();
+    assert!(over.is_empty(), "{over:?}");
+    assert!(seeds()["coherence"]["diversity_top10"].as_f64().unwrap() >= 0.9);
+}
+
+#[test]
+fn a_saved_model_cuts_new_articles_with_the_user_words() {
+    use zhuti::internals::segment::Segmenter;
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("my.dict");
+    let stop = dir.path().join("stop.txt");
+    std::fs::write(&dict, "通用大模型 50 n\n").unwrap();
+    std::fs::write(&stop, "腾讯\n").unwrap();
+    let corpus = zhuti::ingest::load(&zhuti::seeds::bundled()).unwrap();
+    let settings = zhuti::Settings {
+        user_dict: Some(dict.clone()),
+        stop_words: Some(stop.clone()),
+        ..zhuti::Settings::default()
+    };
+    let model = zhuti::ThemeModel::fit(&corpus, &settings, &zhuti::NoProgress).unwrap();
+    let path = dir.path().join("m.zhuti");
+    model.save(&path).unwrap();
+    // The model holds the words: the files are no longer needed.
+    std::fs::remove_file(&dict).unwrap();
+    std::fs::remove_file(&stop).unwrap();
+    let loaded = zhuti::ThemeModel::load(&path).unwrap();
+    assert_eq!(loaded.user_words().dictionary[0].word, "通用大模型");
+    assert_eq!(loaded.user_words().stop_words, ["腾讯"]);
+    let text = "腾讯发布通用大模型";
+    let cut = |s: &Segmenter| -> Vec<String> {
+        s.terms(text).into_iter().map(|t| t.into_owned()).collect()
+    };
+    let plain = cut(&Segmenter::for_texts([text]));
+    assert!(plain.iter().any(|t| t == "腾讯") && !plain.iter().any(|t| t == "通用大模型"));
+    for segmenter in [loaded.segmenter(), loaded.scoped_segmenter_for([text])] {
+        let terms = cut(&segmenter);
+        assert!(terms.iter().any(|t| t == "通用大模型"), "{terms:?}");
+        assert!(!terms.iter().any(|t| t == "腾讯"), "{terms:?}");
+    }
+    // Assigning with the loaded model is assigning with the fitted one.
+    let (a, b) = (model.segmenter(), loaded.segmenter());
+    for article in &corpus.articles {
+        assert_eq!(model.assign(article, &a), loaded.assign(article, &b));
+    }
+}

@@ -472,7 +472,12 @@ pub fn evaluate(
     let mut runs = Vec::with_capacity(seeds.len());
     let mut predictions = Vec::with_capacity(seeds.len());
     let mut coherence_runs = Vec::with_capacity(seeds.len());
-    let mut first: Option<(crate::analysis::Params, Labelled, Vec<ThemeCoherence>, Dated)> = None;
+    let mut first: Option<(
+        crate::analysis::Params,
+        Labelled,
+        Vec<ThemeCoherence>,
+        Dated,
+    )> = None;
     for &seed in &seeds {
         let settings = crate::Settings {
             seed,
@@ -516,7 +521,12 @@ pub fn evaluate(
                     })
                 })
                 .collect();
-            first = Some((analysis.params, labelled, themes, (analysis.timeline, dated)));
+            first = Some((
+                analysis.params,
+                labelled,
+                themes,
+                (analysis.timeline, dated),
+            ));
         }
     }
     let Some((params, labelled, themes, dated_run)) = first else {

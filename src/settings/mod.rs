@@ -359,7 +359,11 @@ mod tests {
                 "stop_words_file" => "stop_words",
                 key => key,
             };
-            assert_eq!(json.get(key), settings.get(field).filter(|v| !v.is_null()), "params.{key}");
+            assert_eq!(
+                json.get(key),
+                settings.get(field).filter(|v| !v.is_null()),
+                "params.{key}"
+            );
             if json.get(key).is_none() {
                 // A file setting left out is absent from `params`.
                 continue;

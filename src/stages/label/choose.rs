@@ -35,7 +35,7 @@ pub const LABEL_TERMS: usize = super::LABEL_TERMS;
 /// largest possible entropy `ln k`. 0 when one theme holds it all, 1 when all hold it alike.
 ///
 /// ```
-/// use zhuti::label::choose::spread;
+/// use zhuti::internals::label::choose::spread;
 /// assert_eq!(spread([0.2, 0.0, 0.0]), 0.0);
 /// assert!((spread([0.1, 0.1, 0.1]) - 1.0).abs() < 1e-12);
 /// ```

@@ -23,6 +23,11 @@ use crate::stages::tfidf::Vectors;
 pub const REPRESENTATIVES: usize = 3;
 /// How many top terms make the label (`算力·芯片·禁运`).
 pub const LABEL_TERMS: usize = 3;
+/// The most themes whose top lists hold one term ([`spread_terms`]).
+pub const MAX_THEMES_PER_TERM: usize = 2;
+/// A term below this share of its theme's top weight does not replace a term the theme gives
+/// up to [`spread_terms`]: the list keeps the shared term rather than fill up with noise.
+pub const MIN_REPLACEMENT_SHARE: f64 = 0.1;
 
 /// A term and its class-based TF-IDF weight in one theme.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +77,7 @@ pub fn label_themes(
 ) -> Vec<ThemeLabel> {
     let k = clustering.k;
     let n_terms = vectors.vocab.len();
+    let wanted = top_terms.max(LABEL_TERMS).max(DIVERSITY_N);
     // Each theme's rows, in row order.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (row, &theme) in clustering.labels.iter().enumerate() {
@@ -113,13 +119,14 @@ pub fn label_themes(
                     (term, c / total * idf)
                 })
                 .collect();
-            // Best first; ties (never between two terms) by term id.
-            let wanted = top_terms.max(LABEL_TERMS).max(DIVERSITY_N);
-            best(weights, wanted, |a, b| {
+            // Best first; ties (never between two terms) by term id. More than are listed, so
+            // a theme that gives up a shared term has the next ones to list instead.
+            best(weights, 3 * wanted, |a, b| {
                 b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
             })
         })
         .collect();
+    let ranked = spread_terms(ranked, wanted);
 
     // The units holding each ranked term (for names, and for MMR's similarity).
     let ids: Vec<Vec<usize>> = ranked
@@ -207,6 +214,53 @@ pub fn label_themes(
         .collect()
 }
 
+/// Each theme's top `n` terms (from its ranked `pool`, best first) with no term in more than
+/// [`MAX_THEMES_PER_TERM`] themes' lists: a term is kept by the themes where it weighs most,
+/// and the others list their next terms instead. Terms are taken in order of weight over all
+/// themes, so each list stays best first. Where keeping to the rule would leave a list short,
+/// or fill it with terms below [`MIN_REPLACEMENT_SHARE`] of the theme's top weight, the list
+/// keeps its shared terms (in rank order) instead: the rule is for lists that stay meaningful.
+pub fn spread_terms(pools: Vec<Vec<(usize, f64)>>, n: usize) -> Vec<Vec<(usize, f64)>> {
+    let floor: Vec<f64> = pools
+        .iter()
+        .map(|p| p.first().map_or(0.0, |&(_, w)| w * MIN_REPLACEMENT_SHARE))
+        .collect();
+    // Every (weight, theme, rank) of the pools, heaviest first (ties: theme, then rank).
+    let mut all: Vec<(f64, usize, usize)> = pools
+        .iter()
+        .enumerate()
+        .flat_map(|(theme, p)| p.iter().enumerate().map(move |(r, &(_, w))| (w, theme, r)))
+        .collect();
+    all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut taken: Vec<Vec<usize>> = vec![Vec::new(); pools.len()];
+    let mut themes_of: rustc_hash::FxHashMap<usize, usize> = Default::default();
+    for &(w, theme, r) in &all {
+        let term = pools[theme][r].0;
+        let count = themes_of.entry(term).or_insert(0);
+        if taken[theme].len() < n && *count < MAX_THEMES_PER_TERM && w >= floor[theme] {
+            *count += 1;
+            taken[theme].push(r);
+        }
+    }
+    pools
+        .into_iter()
+        .zip(taken)
+        .map(|(pool, mut ranks)| {
+            // A short list takes back its best skipped terms.
+            let short = n.min(pool.len()).saturating_sub(ranks.len());
+            if short > 0 {
+                let skipped: Vec<usize> = (0..pool.len())
+                    .filter(|r| !ranks.contains(r))
+                    .take(short)
+                    .collect();
+                ranks.extend(skipped);
+            }
+            ranks.sort_unstable();
+            ranks.into_iter().map(|r| pool[r]).collect()
+        })
+        .collect()
+}
+
 /// The first `n` of `items` in the order of `cmp` (a total order), sorted: what sorting all of
 /// them and keeping `n` gives, without sorting the rest.
 fn best<T>(mut items: Vec<T>, n: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
@@ -250,6 +304,42 @@ mod tests {
         assert_eq!(mix[0], vec![(1, 0.75), (0, 0.25)]);
         assert_eq!(mix[1], vec![(0, 1.0)]);
         assert!(mix[2].is_empty());
+    }
+
+    #[test]
+    fn a_term_is_listed_by_at_most_two_themes_where_the_lists_stay_meaningful() {
+        let ids = |lists: &[Vec<(usize, f64)>]| -> Vec<Vec<usize>> {
+            lists
+                .iter()
+                .map(|l| l.iter().map(|&(t, _)| t).collect())
+                .collect()
+        };
+        // Term 0 (发展) is in all three pools: the two themes where it weighs most keep it;
+        // theme 2, where it weighs least, lists its next term instead.
+        let pools = vec![
+            vec![(1, 1.0), (0, 0.8), (2, 0.5), (3, 0.3)],
+            vec![(4, 1.0), (0, 0.9), (5, 0.4), (6, 0.3)],
+            vec![(7, 1.0), (0, 0.6), (8, 0.5), (9, 0.4)],
+        ];
+        assert_eq!(
+            ids(&spread_terms(pools.clone(), 3)),
+            [vec![1, 0, 2], vec![4, 0, 5], vec![7, 8, 9]]
+        );
+        // The lists stay best first with their weights.
+        assert_eq!(
+            spread_terms(pools.clone(), 3)[2],
+            [(7, 1.0), (8, 0.5), (9, 0.4)]
+        );
+        // A theme with nothing else to list keeps the shared term.
+        let short = vec![pools[0].clone(), pools[1].clone(), vec![(7, 1.0), (0, 0.6)]];
+        assert_eq!(ids(&spread_terms(short, 3))[2], [7, 0]);
+        // Nor does noise (below a tenth of the top weight) replace it.
+        let noisy = vec![
+            pools[0].clone(),
+            pools[1].clone(),
+            vec![(7, 1.0), (0, 0.6), (8, 0.05)],
+        ];
+        assert_eq!(ids(&spread_terms(noisy, 2))[2], [7, 0]);
     }
 
     #[test]
