@@ -113,8 +113,20 @@ fn stages(c: &mut Criterion) {
             b.iter(|| kmeans::cluster(&prepared.embedding.vectors, &options).unwrap())
         });
         let clustering = kmeans::cluster(&prepared.embedding.vectors, &options).unwrap();
+        let texts: Vec<&str> = prepared
+            .units
+            .kept
+            .iter()
+            .map(|u| u.text.as_str())
+            .collect();
+        let hints = label::LabelHints {
+            tags: &prepared.tags,
+            texts: &texts,
+        };
         group.bench_function("labelling", |b| {
-            b.iter(|| label::label_themes(&prepared.vectors, &clustering, settings.top_terms))
+            b.iter(|| {
+                label::label_themes(&prepared.vectors, &clustering, settings.top_terms, &hints)
+            })
         });
         group.bench_function("end to end", |b| {
             b.iter(|| {

@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use crate::eval::coherence::Coherence;
 use crate::settings::Settings;
 use crate::stages::kmeans::{KChoice, KSelection};
 use crate::stages::lsa::DimsChoice;
@@ -24,6 +25,9 @@ pub struct Analysis {
     pub corpus: CorpusCounts,
     /// The themes, largest first.
     pub themes: Vec<Theme>,
+    /// How well each theme's top terms hang together (NPMI) and how distinct the themes' terms
+    /// are (topic diversity); see [`crate::eval::coherence`].
+    pub coherence: Coherence,
     /// Every article, in input order.
     pub documents: Vec<Document>,
     /// Every clustered unit, in corpus order.
@@ -95,6 +99,12 @@ pub struct Params {
     /// The themes file of a guided run (`--themes`); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub themes_file: Option<String>,
+    /// The user dictionary (`--user-dict`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_dict: Option<String>,
+    /// The extra stop-word list (`--stop-words`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_words_file: Option<String>,
 }
 
 impl Params {
@@ -128,6 +138,11 @@ impl Params {
             idf: settings.tfidf.idf,
             k_selection,
             themes_file: None,
+            user_dict: settings.user_dict.as_ref().map(|p| p.display().to_string()),
+            stop_words_file: settings
+                .stop_words
+                .as_ref()
+                .map(|p| p.display().to_string()),
         }
     }
 }
@@ -164,6 +179,8 @@ pub struct Theme {
     pub share: f64,
     /// Top terms by class-based TF-IDF, best first.
     pub terms: Vec<TermOut>,
+    /// NPMI coherence of the theme's top 10 terms over unit co-occurrence (−1…1).
+    pub npmi: f64,
     /// The units nearest the theme centre, best first.
     pub representatives: Vec<Representative>,
 }
@@ -175,6 +192,9 @@ pub struct TermOut {
     pub term: String,
     /// Class-based TF-IDF weight.
     pub weight: f64,
+    /// `person` for a person's name (never a label term); absent for other terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
 }
 
 /// A paragraph that shows what a theme is about.

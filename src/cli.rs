@@ -64,8 +64,9 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Cluster labelled articles exactly as `zhuti` does and score the themes against the gold
-    /// labels (NMI, ARI, homogeneity, completeness, V-measure, purity).
+    /// Cluster articles exactly as `zhuti` does and score the themes: coherence (NPMI) and
+    /// topic diversity always, and against gold labels when the records have them (NMI, ARI,
+    /// homogeneity, completeness, V-measure, purity).
     #[command(after_help = EVAL_EXAMPLES)]
     Eval(EvalArgs),
     /// Fit a theme model as `zhuti` analyses, and save it (`-o MODEL`) to assign new articles.
@@ -84,7 +85,8 @@ Examples:
   zhuti eval news.jsonl --k 10 --seeds 0,1,2,3,4 five seeds: mean, min, max, stability
   zhuti eval news.jsonl --k auto --format json   how k was chosen, and how good it is
 
-Input: JSON Lines records with a gold `label`, e.g. {\"id\": \"a1\", \"label\": \"体育\", \"text\": \"...\"}.
+Input: any articles; JSON Lines records with a gold `label`, e.g. {\"id\": \"a1\", \"label\": \"体育\", \"text\": \"...\"},
+are also scored against it. Coherence: NPMI of each theme's top 10 terms, units as co-occurrence windows.
 With --unit paragraph each article is scored by its largest theme.";
 
 /// Flags of `zhuti eval`.
@@ -321,6 +323,12 @@ pub struct TuningArgs {
     /// Time bucket of the timeline: day, week, month, quarter, or auto (12–60 buckets).
     #[arg(long, default_value_t = Settings::default().period, value_parser = parse_period)]
     pub period: Period,
+
+    #[arg(long = defs::USER_DICT.name, help = defs::USER_DICT.help, value_name = "FILE")]
+    pub user_dict: Option<PathBuf>,
+
+    #[arg(long = defs::STOP_WORDS.name, help = defs::STOP_WORDS.help, value_name = "FILE")]
+    pub stop_words: Option<PathBuf>,
 }
 
 /// idf sources as the CLI spells them.
@@ -394,6 +402,8 @@ impl TuningArgs {
                 text_field: self.text_field.clone(),
                 encoding: self.encoding,
             },
+            user_dict: self.user_dict.clone(),
+            stop_words: self.stop_words.clone(),
             ..Settings::default()
         }
     }
@@ -829,6 +839,12 @@ mod tests {
         (&["--top-terms", "3"], |s| s.top_terms = 3),
         (&["--max-input", "512M"], |s| s.read.max_input = 512 << 20),
         (&["--strict"], |s| s.read.strict = true),
+        (&["--user-dict", "my.dict"], |s| {
+            s.user_dict = Some(PathBuf::from("my.dict"))
+        }),
+        (&["--stop-words", "stop.txt"], |s| {
+            s.stop_words = Some(PathBuf::from("stop.txt"))
+        }),
     ];
 
     #[test]

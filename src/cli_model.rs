@@ -339,6 +339,7 @@ pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
         "training": {"documents": documents, "units": units},
         "vocabulary": model.vocabulary_size(),
         "added_words": model.added_words(),
+        "user_words": model.user_words(),
         "themes": model.themes().iter().map(|t| serde_json::json!({
             "id": t.id, "label": t.label, "name": t.name, "size": t.size, "share": t.share,
             "terms": t.terms, "novelty_threshold": t.novelty_threshold,
@@ -353,11 +354,14 @@ pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
     } else {
         let mut s = format!(
             "{}: zhuti theme model, format {}, written by zhuti {version} at {created} (Unix time)\n\
-             trained on {documents} articles, {units} units; {} terms; {} added words; {} bytes\n\n",
+             trained on {documents} articles, {units} units; {} terms; {} added words; {} user \
+             dictionary words, {} user stop words; {} bytes\n\n",
             args.model.display(),
             zhuti::model_file::FORMAT_VERSION,
             model.vocabulary_size(),
             model.added_words().len(),
+            model.user_words().dictionary.len(),
+            model.user_words().stop_words.len(),
             size,
         );
         for t in model.themes() {

@@ -217,6 +217,18 @@ pub enum Error {
         reason: String,
     },
 
+    /// A line of a user dictionary (`--user-dict`) or stop-word list (`--stop-words`) that
+    /// cannot be used.
+    #[error("{path}:{line}: {reason}")]
+    WordList {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+
     /// The report could not be written.
     #[error("cannot write {path}: {source}; give a path in an existing folder you may write to")]
     Write {

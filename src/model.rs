@@ -15,6 +15,7 @@ use crate::analysis::{
     Representative, TermOut, Theme, UnitOut,
 };
 use crate::error::{Error, Result};
+use crate::eval::coherence::Coherence;
 use crate::guided::{self, Guide};
 use crate::progress::{Progress, Stage};
 use crate::settings::{Settings, ValidSettings};
@@ -24,6 +25,7 @@ use crate::stages::kmeans::{self, Clustering, KChoice, KMeans};
 use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice, Lsa};
 use crate::stages::refine::{self, TermCentroids};
+use crate::stages::segment::user::UserWords;
 use crate::stages::segment::Segmenter;
 use crate::stages::tfidf::{self, TermSpace, TfidfOptions, Vectors};
 use crate::stages::units::{self, DroppedUnit, Units};
@@ -103,6 +105,8 @@ pub struct ThemeModel {
     pub(crate) cleaner: Cleaner,
     /// Words added to jieba's dictionary (guided-theme seed words).
     pub(crate) words: Vec<String>,
+    /// The user's dictionary and stop words (`--user-dict`, `--stop-words`).
+    pub(crate) user: UserWords,
     /// The TF-IDF space.
     pub(crate) space: TermSpace,
     /// The LSA basis.
@@ -251,6 +255,8 @@ fn theme_infos(analysis: &Analysis, novelty: &[f64]) -> Vec<ThemeInfo> {
 struct Parts {
     /// Each theme's heaviest centroid terms.
     profiles: Vec<Vec<(String, f32)>>,
+    /// The user's dictionary and stop words the training corpus was cut with.
+    user: UserWords,
     cleaner: Cleaner,
     space: TermSpace,
     lsa: Lsa,
@@ -342,6 +348,7 @@ impl ThemeModel {
     ) -> Result<Self> {
         let Some(Parts {
             profiles,
+            user,
             cleaner,
             space,
             lsa,
@@ -363,6 +370,7 @@ impl ThemeModel {
             settings,
             cleaner,
             words,
+            user,
             space,
             lsa,
             kmeans,
@@ -395,6 +403,7 @@ impl ThemeModel {
             next_id: self.next_id,
             lineage: self.lineage.clone(),
             words: self.words.clone(),
+            user: self.user.clone(),
             cleaner: self.cleaner.clone(),
             space: self.space.clone(),
             lsa: self.lsa.clone(),
@@ -419,6 +428,7 @@ impl ThemeModel {
             settings,
             cleaner,
             words: saved.words,
+            user: saved.user,
             space,
             lsa: saved.lsa,
             kmeans: saved.kmeans,
@@ -464,6 +474,12 @@ impl ThemeModel {
     /// Words added to jieba's dictionary.
     pub fn added_words(&self) -> &[String] {
         &self.words
+    }
+
+    /// The user's dictionary and stop words the model was fitted with (`--user-dict`,
+    /// `--stop-words`): new articles are cut with them.
+    pub fn user_words(&self) -> &UserWords {
+        &self.user
     }
 
     /// The zhuti version that fitted the model, and when (seconds since the Unix epoch).
@@ -528,6 +544,7 @@ impl ThemeModel {
     pub fn segmenter(&self) -> Segmenter {
         let mut segmenter = Segmenter::new();
         segmenter.add_words(self.words.iter().map(String::as_str));
+        self.user.apply(&mut segmenter);
         segmenter
     }
 
@@ -565,9 +582,11 @@ impl ThemeModel {
         let mut segmenter = Segmenter::for_texts(
             texts
                 .into_iter()
-                .chain(self.words.iter().map(String::as_str)),
+                .chain(self.words.iter().map(String::as_str))
+                .chain(self.user.words()),
         );
         segmenter.add_words(self.words.iter().map(String::as_str));
+        self.user.apply(&mut segmenter);
         segmenter
     }
 
@@ -669,18 +688,19 @@ fn fit(
     keep: Keep,
 ) -> Result<(Analysis, Option<Parts>)> {
     let settings = &settings.check()?;
+    let user = load_user_words(settings)?;
     let whole = wants_whole_dictionary(corpus);
-    if whole {
+    if whole && user.is_empty() {
         // Loading the whole dictionary takes a while: it runs on a side thread during cleaning.
         preload_segmenter();
     }
     let (cleaner, cleaned) = clean_units(corpus, settings, progress)?;
-    let scoped;
-    let segmenter = if whole {
+    let own;
+    let segmenter = if whole && user.is_empty() {
         shared_segmenter()
     } else {
-        scoped = Segmenter::for_texts(unit_texts(&cleaned.1));
-        &scoped
+        own = user_segmenter(&user, whole, unit_texts(&cleaned.1));
+        &own
     };
     let (space, mut prepared) =
         vectorize_units(corpus, settings, cleaned, segmenter, progress, keep)?;
@@ -699,8 +719,16 @@ fn fit(
     };
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model)
-        .then(|| model_parts(&prepared, &clustering, cleaner, space, settings.refine));
+    let parts = (keep == Keep::Model).then(|| {
+        model_parts(
+            &prepared,
+            &clustering,
+            cleaner,
+            space,
+            settings.refine,
+            user,
+        )
+    });
     prepared.embedding.projection = None;
     Ok((
         assemble(corpus, settings, prepared, clustering, progress),
@@ -715,6 +743,7 @@ fn model_parts(
     cleaner: Cleaner,
     space: TermSpace,
     refined: bool,
+    user: UserWords,
 ) -> Parts {
     let tfidf = &prepared.vectors.tfidf;
     let centroids = TermCentroids::fit(tfidf, &clustering.labels, clustering.k);
@@ -728,7 +757,32 @@ fn model_parts(
         centroids,
         refined,
         novelty,
+        user,
     }
+}
+
+/// The user's dictionary and stop words the settings name (none: empty).
+fn load_user_words(settings: &Settings) -> Result<UserWords> {
+    UserWords::load(
+        settings.user_dict.as_deref(),
+        settings.stop_words.as_deref(),
+    )
+}
+
+/// A segmenter with the user's words: the whole dictionary, or one scoped to `texts` (and the
+/// user's words).
+fn user_segmenter<'t>(
+    user: &'t UserWords,
+    whole: bool,
+    texts: impl Iterator<Item = &'t str>,
+) -> Segmenter {
+    let mut segmenter = if whole {
+        Segmenter::new()
+    } else {
+        Segmenter::for_texts(texts.chain(user.words()))
+    };
+    user.apply(&mut segmenter);
+    segmenter
 }
 
 /// Each theme's [`PROFILE_TERMS`] heaviest centroid terms, by term text.
@@ -790,12 +844,13 @@ fn fit_guided(
     } else {
         settings
     };
+    let user = load_user_words(settings)?;
     let (cleaner, cleaned) = clean_units(corpus, settings, progress)?;
-    let mut segmenter = if wants_whole_dictionary(corpus) {
-        Segmenter::new()
-    } else {
-        Segmenter::for_texts(unit_texts(&cleaned.1).chain(guide.words()))
-    };
+    let mut segmenter = user_segmenter(
+        &user,
+        wants_whole_dictionary(corpus),
+        unit_texts(&cleaned.1).chain(guide.words()),
+    );
     segmenter.add_words(guide.words());
     let (space, mut prepared) =
         vectorize_units(corpus, settings, cleaned, &segmenter, progress, keep)?;
@@ -812,7 +867,7 @@ fn fit_guided(
     progress.finish(Stage::Cluster);
 
     let parts = (keep == Keep::Model)
-        .then(|| model_parts(&prepared, &seeded.clustering, cleaner, space, false));
+        .then(|| model_parts(&prepared, &seeded.clustering, cleaner, space, false, user));
     prepared.embedding.projection = None;
     let (names, drift_warnings) = guided::name_themes(guide, &seeds, &seeded);
     let mut analysis = assemble(corpus, asked, prepared, seeded.clustering, progress);
@@ -830,6 +885,7 @@ fn fit_guided(
             label: String::new(),
             size: 0,
             share: 0.0,
+            npmi: 0.0,
             terms: Vec::new(),
             representatives: Vec::new(),
         });
@@ -850,6 +906,8 @@ pub struct Prepared {
     pub vectors: Vectors,
     /// LSA vectors of the kept units.
     pub embedding: lsa::Embedding,
+    /// The dictionary tag of each vocabulary term (for label choice).
+    pub tags: Vec<label::names::DictTag>,
 }
 
 /// Cleans, splits, vectorises and reduces the corpus.
@@ -954,6 +1012,12 @@ fn vectorize_units(
         keep == Keep::Model,
     )?;
     progress.finish(Stage::Reduce);
+    let tags = vectors
+        .vocab
+        .terms
+        .par_iter()
+        .map(|t| label::names::DictTag::of(segmenter.tag(t)))
+        .collect();
     Ok((
         space,
         Prepared {
@@ -961,6 +1025,7 @@ fn vectorize_units(
             units,
             vectors,
             embedding,
+            tags,
         },
     ))
 }
@@ -1045,12 +1110,23 @@ pub fn assemble(
         units,
         vectors,
         embedding,
+        tags,
     } = prepared;
     let n_units = units.kept.len();
     let n_terms = vectors.vocab.len();
     let (map, described) = rayon::join(
         || lsa::project_2d(&embedding.vectors),
-        || describe(corpus, settings, cleaned, units, vectors, &clustering),
+        || {
+            describe(
+                corpus,
+                settings,
+                cleaned,
+                units,
+                vectors,
+                &tags,
+                &clustering,
+            )
+        },
     );
     let analysis = Analysis {
         schema_version: crate::SCHEMA_VERSION,
@@ -1068,6 +1144,7 @@ pub fn assemble(
             terms: n_terms,
         },
         themes: described.themes,
+        coherence: described.coherence,
         documents: described.documents,
         units: described.units,
         dropped: described.dropped,
@@ -1086,6 +1163,7 @@ pub fn assemble(
 /// The parts of an [`Analysis`] that [`describe`] builds.
 struct Described {
     themes: Vec<Theme>,
+    coherence: Coherence,
     documents: Vec<Document>,
     units: Vec<UnitOut>,
     dropped: Vec<DroppedOut>,
@@ -1100,11 +1178,19 @@ fn describe(
     cleaned: Vec<CleanArticle>,
     units: Units,
     vectors: Vectors,
+    tags: &[label::names::DictTag],
     clustering: &Clustering,
 ) -> Described {
     let doc_id = |doc: usize| corpus.articles[doc].id.clone();
     let n_units = units.kept.len();
-    let labels = label::label_themes(&vectors, clustering, settings.top_terms);
+    let texts: Vec<&str> = units.kept.iter().map(|u| u.text.as_str()).collect();
+    let hints = label::LabelHints {
+        tags,
+        texts: &texts,
+    };
+    let labels = label::label_themes(&vectors, clustering, settings.top_terms, &hints);
+    drop(texts);
+    let coherence = theme_coherence(&labels, &vectors);
     drop(vectors);
     let themes: Vec<Theme> = labels
         .iter()
@@ -1116,12 +1202,14 @@ fn describe(
             label: l.label.clone(),
             size: l.size,
             share: round4(l.size as f64 / n_units as f64),
+            npmi: coherence.npmi[theme],
             terms: l
                 .terms
                 .iter()
                 .map(|t| TermOut {
                     term: t.term.clone(),
                     weight: round6(t.weight),
+                    kind: t.person.then_some("person"),
                 })
                 .collect(),
             representatives: l
@@ -1232,10 +1320,20 @@ fn describe(
     }));
     Described {
         themes,
+        coherence,
         documents,
         units: units_out,
         dropped,
     }
+}
+
+/// Coherence and diversity of the themes' ranked terms, with the clustered units as the
+/// co-occurrence window (rounded for the report).
+fn theme_coherence(labels: &[label::ThemeLabel], vectors: &Vectors) -> Coherence {
+    let topics: Vec<Vec<usize>> = labels.iter().map(|l| l.ranked.clone()).collect();
+    let counts = &vectors.counts;
+    let documents = (0..counts.n_rows).map(|row| counts.row(row).map(|(term, _)| term));
+    Coherence::of(&topics, documents).rounded()
 }
 
 /// An article's title: its first kept paragraph or heading, shortened to 40 characters.

@@ -22,6 +22,8 @@
 //! # Ok::<(), zhuti::Error>(())
 //! ```
 
+pub mod coherence;
+
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -451,7 +453,9 @@ pub fn summarize(runs: Vec<Run>, predictions: &[Vec<usize>]) -> Result<Summary> 
 
 /// Runs the analysis of `corpus` once per seed — exactly as [`crate::analyze`] does with
 /// `settings` and that seed — and scores each run against the articles' gold labels. One seed
-/// gives a single run; several give a [`Summary`] with the stability between seeds.
+/// gives a single run; several give a [`Summary`] with the stability between seeds. Every
+/// run's coherence and diversity are reported too; a corpus without gold labels gets only
+/// those.
 pub fn evaluate(
     corpus: &crate::stages::ingest::Corpus,
     settings: &crate::Settings,
@@ -459,56 +463,82 @@ pub fn evaluate(
     progress: &dyn crate::Progress,
 ) -> Result<Report> {
     let labelled_articles = corpus.articles.iter().filter(|a| a.label.is_some()).count();
-    if labelled_articles == 0 {
-        return Err(Error::NoGoldLabels {
-            articles: corpus.articles.len(),
-        });
-    }
-    // Without `seeds`, the one seed of the settings.
-    let (&first_seed, more_seeds) = seeds.split_first().unwrap_or((&settings.seed, &[]));
+    let seeds: Vec<u64> = if seeds.is_empty() {
+        vec![settings.seed]
+    } else {
+        seeds.to_vec()
+    };
     type Dated = (Option<crate::timeline::Timeline>, Vec<DatedArticle>);
-    let run = |seed: u64| -> Result<(Run, crate::analysis::Params, Labelled, Dated)> {
+    let mut runs = Vec::with_capacity(seeds.len());
+    let mut predictions = Vec::with_capacity(seeds.len());
+    let mut coherence_runs = Vec::with_capacity(seeds.len());
+    let mut first: Option<(
+        crate::analysis::Params,
+        Labelled,
+        Vec<ThemeCoherence>,
+        Dated,
+    )> = None;
+    for &seed in &seeds {
         let settings = crate::Settings {
             seed,
             ..settings.clone()
         };
         let analysis = crate::analyze(corpus, &settings, progress)?;
         let labelled = Labelled::from_analysis(&analysis);
-        let scores = Scores::new(&labelled.truth, &labelled.pred)?;
-        let dated: Vec<DatedArticle> = analysis
-            .documents
-            .iter()
-            .filter_map(|d| {
-                Some(DatedArticle {
-                    id: d.id.clone(),
-                    date: d.date.clone()?,
-                    label: d.label.clone(),
-                    theme: d.theme_mix.first().map(|m| m.theme),
+        if labelled_articles > 0 {
+            runs.push(Run {
+                seed,
+                scores: Scores::new(&labelled.truth, &labelled.pred)?,
+            });
+            predictions.push(labelled.pred.clone());
+        }
+        let c = &analysis.coherence;
+        coherence_runs.push(CoherenceRun {
+            seed,
+            mean_npmi: c.mean_npmi,
+            diversity_top10: c.diversity_top10,
+            diversity_top25: c.diversity_top25,
+        });
+        if first.is_none() {
+            let themes = analysis
+                .themes
+                .iter()
+                .map(|t| ThemeCoherence {
+                    theme: t.id,
+                    label: t.label.clone(),
+                    npmi: t.npmi,
                 })
-            })
-            .collect();
-        Ok((
-            Run { seed, scores },
-            analysis.params,
-            labelled,
-            (analysis.timeline, dated),
-        ))
-    };
-    let (first_run, params, labelled, dated_run) = run(first_seed)?;
-    let dated_run = Some(dated_run);
-    let mut runs = Vec::with_capacity(1 + more_seeds.len());
-    let mut predictions = Vec::with_capacity(1 + more_seeds.len());
-    runs.push(first_run);
-    predictions.push(labelled.pred.clone());
-    for &seed in more_seeds {
-        let (more_run, _, more_labelled, _) = run(seed)?;
-        runs.push(more_run);
-        predictions.push(more_labelled.pred);
+                .collect();
+            let dated: Vec<DatedArticle> = analysis
+                .documents
+                .iter()
+                .filter_map(|d| {
+                    Some(DatedArticle {
+                        id: d.id.clone(),
+                        date: d.date.clone()?,
+                        label: d.label.clone(),
+                        theme: d.theme_mix.first().map(|m| m.theme),
+                    })
+                })
+                .collect();
+            first = Some((
+                analysis.params,
+                labelled,
+                themes,
+                (analysis.timeline, dated),
+            ));
+        }
     }
-    let (single, summary) = if runs.len() == 1 {
-        (runs.pop(), None)
-    } else {
-        (None, Some(summarize(runs, &predictions)?))
+    let Some((params, labelled, themes, dated_run)) = first else {
+        return Err(Error::Numeric {
+            stage: "eval",
+            reason: "no seed to evaluate (a bug)".into(),
+        });
+    };
+    let (single, summary) = match runs.len() {
+        0 => (None, None),
+        1 => (runs.pop(), None),
+        _ => (None, Some(summarize(runs, &predictions)?)),
     };
     Ok(Report {
         single,
@@ -517,9 +547,74 @@ pub fn evaluate(
         unclustered: labelled.unclustered,
         params,
         contingency: theme_labels(&labelled),
-        timeline: dated_run.as_ref().and_then(|(t, _)| t.clone()),
-        dated: dated_run.map(|(_, d)| d).unwrap_or_default(),
+        timeline: dated_run.0,
+        dated: dated_run.1,
+        coherence: EvalCoherence::of(coherence_runs, themes),
     })
+}
+
+/// The coherence and diversity of one run's themes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CoherenceRun {
+    /// The seed of this run.
+    pub seed: u64,
+    /// Mean NPMI of the themes' top terms.
+    pub mean_npmi: f64,
+    /// Topic diversity of the top 10 terms.
+    pub diversity_top10: f64,
+    /// Topic diversity of the top 25 terms.
+    pub diversity_top25: f64,
+}
+
+/// One theme's coherence (first run).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThemeCoherence {
+    /// Theme id (1-based).
+    pub theme: usize,
+    /// Its label.
+    pub label: String,
+    /// NPMI of its top terms.
+    pub npmi: f64,
+}
+
+/// Coherence and diversity over the runs of `zhuti eval` (no gold labels needed): how they
+/// are measured ([`coherence`]), each run, their means, and the first run's themes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalCoherence {
+    /// The co-occurrence window: `unit` (each clustered unit counts once).
+    pub window: &'static str,
+    /// Smoothing of the joint probability.
+    pub epsilon: f64,
+    /// Top terms per theme whose pairs are scored.
+    pub top_n: usize,
+    /// Mean over the runs of the mean NPMI.
+    pub mean_npmi: f64,
+    /// Mean over the runs of the top-10 topic diversity.
+    pub diversity_top10: f64,
+    /// Mean over the runs of the top-25 topic diversity.
+    pub diversity_top25: f64,
+    /// One entry per seed, in the order given.
+    pub runs: Vec<CoherenceRun>,
+    /// Each theme's NPMI in the first run.
+    pub themes: Vec<ThemeCoherence>,
+}
+
+impl EvalCoherence {
+    fn of(runs: Vec<CoherenceRun>, themes: Vec<ThemeCoherence>) -> Self {
+        let mean = |f: fn(&CoherenceRun) -> f64| {
+            crate::analysis::round4(runs.iter().map(f).sum::<f64>() / runs.len().max(1) as f64)
+        };
+        EvalCoherence {
+            window: "unit",
+            epsilon: coherence::EPSILON,
+            top_n: coherence::TOP_N,
+            mean_npmi: mean(|r| r.mean_npmi),
+            diversity_top10: mean(|r| r.diversity_top10),
+            diversity_top25: mean(|r| r.diversity_top25),
+            runs,
+            themes,
+        }
+    }
 }
 
 /// Theme × label counts of one run, for reading what each theme holds.
@@ -586,6 +681,8 @@ pub struct Report {
     /// on the same timeline as an analysis.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dated: Vec<DatedArticle>,
+    /// Coherence and diversity of the themes (also for corpora without labels).
+    pub coherence: EvalCoherence,
 }
 
 /// One dated article of an evaluation run.
@@ -624,6 +721,7 @@ pub fn render_text(report: &Report) -> String {
         "zhuti eval · {n} labelled articles · {unit} · k {}",
         p.k_requested
     );
+    let labelled = report.single.is_some() || report.summary.is_some();
     if report.unlabelled + report.unclustered > 0 {
         let _ = writeln!(
             out,
@@ -650,6 +748,59 @@ pub fn render_text(report: &Report) -> String {
         }
     }
     let _ = writeln!(out);
+    if labelled {
+        write_scores(&mut out, report);
+    } else {
+        let _ = writeln!(
+            out,
+            "  no gold labels: coherence and diversity only (JSON Lines records with a \"label\" \
+             field are also scored against it)"
+        );
+    }
+    write_coherence(&mut out, &report.coherence);
+    out
+}
+
+/// The coherence table of `zhuti eval`: one row per seed, then each theme of the first run.
+fn write_coherence(out: &mut String, c: &EvalCoherence) {
+    use std::fmt::Write;
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Coherence: NPMI of each theme's top {} terms over unit co-occurrence (ε = {:e}); \
+         topic diversity of the top 10 and 25 terms",
+        c.top_n, c.epsilon
+    );
+    let _ = writeln!(
+        out,
+        "  {:<8} {:>8} {:>8} {:>8}",
+        "seed", "npmi", "div@10", "div@25"
+    );
+    for r in &c.runs {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:>8.4} {:>8.4} {:>8.4}",
+            r.seed, r.mean_npmi, r.diversity_top10, r.diversity_top25
+        );
+    }
+    if c.runs.len() > 1 {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:>8.4} {:>8.4} {:>8.4}",
+            "mean", c.mean_npmi, c.diversity_top10, c.diversity_top25
+        );
+    }
+    let first = c.runs.first().map_or(0, |r| r.seed);
+    let _ = writeln!(out, "  NPMI by theme (seed {first}):");
+    for t in &c.themes {
+        let _ = writeln!(out, "  T{:<3} {:>7.4}  {}", t.theme, t.npmi, t.label);
+    }
+}
+
+/// The gold-label part of the `zhuti eval` text: the scores table and the theme × label table.
+fn write_scores(out: &mut String, report: &Report) {
+    use std::fmt::Write;
+    let p = &report.params;
     let _ = writeln!(
         out,
         "  {:<8} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>4}",
@@ -679,16 +830,12 @@ pub fn render_text(report: &Report) -> String {
         _ => Vec::new(),
     };
     for run in &runs {
-        row(
-            &mut out,
-            &run.seed.to_string(),
-            &Aggregate::from(&run.scores),
-        );
+        row(out, &run.seed.to_string(), &Aggregate::from(&run.scores));
     }
     if let Some(s) = &report.summary {
-        row(&mut out, "mean", &s.mean);
-        row(&mut out, "min", &s.min);
-        row(&mut out, "max", &s.max);
+        row(out, "mean", &s.mean);
+        row(out, "min", &s.min);
+        row(out, "max", &s.max);
         let _ = writeln!(
             out,
             "  stability (mean pairwise ARI between seeds): {:.4}",
@@ -722,7 +869,6 @@ pub fn render_text(report: &Report) -> String {
             shown.join(" · ")
         );
     }
-    out
 }
 
 #[cfg(test)]

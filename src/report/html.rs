@@ -266,7 +266,8 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
         Some(_) => "auto".to_string(),
         None => p.k.to_string(),
     };
-    let rows: [(&str, String); 9] = [
+    let c = &a.coherence;
+    let rows: [(&str, String); 10] = [
         ("unit", unit.to_string()),
         ("k asked", k_requested),
         ("seed", p.seed.to_string()),
@@ -316,6 +317,18 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
                 } else {
                     ""
                 }
+            ),
+        ),
+        (
+            "coherence",
+            format!(
+                "mean NPMI {:.3} of each theme's top {} terms ({}s as windows) · topic \
+                 diversity {:.2} of the top 10, {:.2} of the top 25",
+                finite(c.mean_npmi),
+                c.top_n,
+                c.window,
+                finite(c.diversity_top10),
+                finite(c.diversity_top25)
             ),
         ),
         ("schema", a.schema_version.to_string()),
@@ -695,7 +708,7 @@ fn write_themes(a: &Analysis, out: &mut String) -> fmt::Result {
         writeln!(
             out,
             "<article id=\"theme-{}\" class=\"card theme t{}\">\n<header><span class=\"num\">T{}</span>\
-             <h3>{}</h3>{}<span class=\"meta\">{} · {:.1}%</span></header>",
+             <h3>{}</h3>{}<span class=\"meta\">{} · {:.1}% · NPMI {:.2}</span></header>",
             t.id,
             t.id,
             t.id,
@@ -709,7 +722,8 @@ fn write_themes(a: &Analysis, out: &mut String) -> fmt::Result {
                 (None, false) => String::new(),
             },
             plural(t.size, &w),
-            t.share * 100.0
+            t.share * 100.0,
+            finite(t.npmi)
         )?;
         writeln!(out, "<div class=\"cols\"><div><h4>Top terms</h4>")?;
         writeln!(
@@ -1163,14 +1177,17 @@ mod tests {
             label: format!("标签{id}·<i>term</i>·\"q\""),
             size: units / 2,
             share: 0.5,
+            npmi: 0.25,
             terms: vec![
                 TermOut {
                     term: "<b>词</b>".into(),
                     weight: 0.5,
+                    kind: None,
                 },
                 TermOut {
                     term: "'算力'".into(),
                     weight: 0.25,
+                    kind: Some("person"),
                 },
             ],
             representatives: vec![Representative {
@@ -1191,6 +1208,10 @@ mod tests {
                 terms: 2,
             },
             themes: vec![theme(1), theme(2)],
+            coherence: crate::eval::coherence::Coherence::of(
+                &[vec!["词", "算力"], vec!["词"]],
+                [vec!["词", "算力"], vec!["算力"]],
+            ),
             documents: (0..docs)
                 .map(|i| Document {
                     id: format!("d\"{i}'.txt"),

@@ -43,6 +43,7 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
         params,
         corpus,
         themes,
+        coherence,
         documents,
         units,
         dropped,
@@ -62,6 +63,8 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
     write_pretty(&mut out, corpus, 1)?;
     out.write_all(b",\n  \"themes\": ")?;
     write_pretty(&mut out, themes, 1)?;
+    out.write_all(b",\n  \"coherence\": ")?;
+    write_pretty(&mut out, coherence, 1)?;
     out.write_all(b",\n  \"documents\": ")?;
     write_list(&mut out, documents, &mut buffers)?;
     out.write_all(b",\n  \"units\": ")?;

@@ -106,6 +106,13 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
         a.corpus.terms,
         a.params.seed
     )?;
+    let c = &a.coherence;
+    writeln!(
+        out,
+        "coherence: mean NPMI {:.3} of each theme's top {} terms ({}s as windows) · topic \
+         diversity {:.2} of the top 10 terms, {:.2} of the top 25",
+        c.mean_npmi, c.top_n, c.window, c.diversity_top10, c.diversity_top25
+    )?;
     if let Some(file) = &a.params.themes_file {
         let named: Vec<&str> = a.themes.iter().filter_map(|t| t.name.as_deref()).collect();
         writeln!(
@@ -136,7 +143,12 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
             (None, true) => format!("━━ Theme {} · {label} (drifted from its seed) ", theme.id),
             (None, false) => format!("━━ Theme {} · {label} ", theme.id),
         };
-        let tail = format!(" {} {unit_word} · {:.1}%", theme.size, theme.share * 100.0);
+        let tail = format!(
+            " {} {unit_word} · {:.1}% · NPMI {:.2}",
+            theme.size,
+            theme.share * 100.0,
+            theme.npmi
+        );
         let rule = 78usize.saturating_sub(head.width() + tail.width()).max(2);
         writeln!(out, "{head}{}{tail}", "━".repeat(rule))?;
         let terms: Vec<&str> = theme.terms.iter().map(|t| t.term.as_str()).collect();

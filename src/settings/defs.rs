@@ -262,6 +262,26 @@ pub const IDF: Setting<IdfWeighting> = Setting {
     problem: any,
 };
 
+/// A user dictionary in jieba's format.
+pub const USER_DICT: Setting<Option<&'static std::path::Path>> = Setting {
+    name: "user-dict",
+    param: Some("user_dict"),
+    default: None,
+    help: "A user dictionary in jieba's format, one `word [freq] [tag]` per line (e.g. \
+           `垂直大模型 10 n`): each word is kept whole; tag `nr` marks a person's name, which \
+           never labels a theme. Saved in a fitted model",
+    problem: any,
+};
+
+/// Extra stop words.
+pub const STOP_WORDS: Setting<Option<&'static std::path::Path>> = Setting {
+    name: "stop-words",
+    param: Some("stop_words_file"),
+    default: None,
+    help: "Extra stop words, one per line, added to the bundled lists. Saved in a fitted model",
+    problem: any,
+};
+
 /// The most bytes one run reads (an option of the run), counted after decompression.
 pub const MAX_INPUT: Setting<ByteSize> = Setting {
     name: "max-input",
@@ -302,7 +322,7 @@ pub const FORMAT: Setting<Format> = Setting {
 };
 
 /// Every setting above, in the order of the JSON `params` (then the options of the run).
-pub const ALL: [Info; 20] = [
+pub const ALL: [Info; 22] = [
     K.info(),
     SEED.info(),
     UNIT.info(),
@@ -319,6 +339,8 @@ pub const ALL: [Info; 20] = [
     MIN_DF.info(),
     MAX_DF.info(),
     IDF.info(),
+    USER_DICT.info(),
+    STOP_WORDS.info(),
     MAX_INPUT.info(),
     STRICT.info(),
     THREADS.info(),

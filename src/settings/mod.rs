@@ -52,6 +52,12 @@ pub struct Settings {
     /// Vocabulary pruning.
     #[serde(flatten)]
     pub tfidf: TfidfOptions,
+    /// A user dictionary in jieba's format (`word [freq] [tag]` per line), read by
+    /// [`crate::segment::user::load_user_dict`] ([`defs::USER_DICT`]); `None`: none.
+    pub user_dict: Option<std::path::PathBuf>,
+    /// Extra stop words, one per line, added to the bundled lists
+    /// ([`crate::segment::user::load_stop_words`], [`defs::STOP_WORDS`]); `None`: none.
+    pub stop_words: Option<std::path::PathBuf>,
     /// Time bucket of the timeline (`--period`): `auto` picks day, week, month or quarter.
     pub period: Period,
     /// How inputs are read: the byte limit of a run (`--max-input`) and what a bad JSON Lines
@@ -78,6 +84,8 @@ impl Default for Settings {
             k_max: defs::K_MAX.default,
             clean: CleanOptions::default(),
             tfidf: TfidfOptions::default(),
+            user_dict: defs::USER_DICT.default.map(Into::into),
+            stop_words: defs::STOP_WORDS.default.map(Into::into),
             period: Period::Auto,
             read: ReadOptions::default(),
         }
@@ -346,8 +354,20 @@ mod tests {
         for info in defs::ALL {
             let Some(key) = info.param else { continue };
             // The value reported is the setting's (Settings serialises `k` as `k`).
-            let field = if key == "k_requested" { "k" } else { key };
-            assert_eq!(json[key], settings[field], "params.{key}");
+            let field = match key {
+                "k_requested" => "k",
+                "stop_words_file" => "stop_words",
+                key => key,
+            };
+            assert_eq!(
+                json.get(key),
+                settings.get(field).filter(|v| !v.is_null()),
+                "params.{key}"
+            );
+            if json.get(key).is_none() {
+                // A file setting left out is absent from `params`.
+                continue;
+            }
             let at = text
                 .find(&format!("\"{key}\":"))
                 .unwrap_or_else(|| panic!("params has no {key}"));

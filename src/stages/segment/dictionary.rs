@@ -222,6 +222,34 @@ impl Iterator for Lines {
     }
 }
 
+/// The part-of-speech tag of `word` in [`DICT`] (`nr` for a person's name, `n` for a noun, ...),
+/// or `None` when the dictionary does not list it. A binary search over the sorted lines, as
+/// jieba-rs's `tag` would give for the word cut alone, without its HMM guess for unknown words
+/// (which needs jieba-rs's own dictionary, not built in).
+pub(crate) fn tag(word: &str) -> Option<&'static str> {
+    let bytes = DICT.as_bytes();
+    let (mut lo, mut hi) = (0usize, bytes.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = bytes[..mid]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| start + i);
+        let line = DICT.get(start..end)?;
+        let (entry, rest) = line.split_once(' ').unwrap_or((line, ""));
+        match entry.as_bytes().cmp(word.as_bytes()) {
+            std::cmp::Ordering::Equal => return Some(freq_and_tag(rest).1),
+            std::cmp::Ordering::Less => lo = end + 1,
+            std::cmp::Ordering::Greater => hi = start,
+        }
+    }
+    None
+}
+
 /// The frequency and tag of an entry from the rest of its line (a missing or malformed
 /// frequency reads as 0, as jieba reads it).
 fn freq_and_tag(rest: &str) -> (usize, &str) {
@@ -367,6 +395,18 @@ fn get(bits: &[u64], i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_come_from_the_dictionary_lines() {
+        assert_eq!(tag("汤志伟"), Some("nr"));
+        assert_eq!(tag("腾讯"), Some("nz"));
+        assert_eq!(tag("发展"), Some("vn"));
+        assert_eq!(tag("侯方"), None);
+        assert_eq!(tag(""), None);
+        for (word, rest) in lines().step_by(4999) {
+            assert_eq!(tag(word), Some(freq_and_tag(rest).1), "{word}");
+        }
+    }
 
     #[test]
     fn total_is_the_sum_and_words_are_distinct() {

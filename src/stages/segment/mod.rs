@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use jieba_rs::Jieba;
 
 pub(crate) mod dictionary;
+pub mod user;
 
 /// Extra Chinese stop words bundled with zhuti (news filler such as 记者, 表示, 目前).
 const EXTRA_STOP_WORDS: &str = include_str!(concat!(
@@ -25,6 +26,9 @@ const EXTRA_STOP_WORDS: &str = include_str!(concat!(
 pub struct Segmenter {
     jieba: Jieba,
     stop_words: FxHashSet<String>,
+    /// Part-of-speech tags of words added with a tag (user dictionaries), which win over the
+    /// bundled dictionary's.
+    added_tags: rustc_hash::FxHashMap<String, String>,
 }
 
 impl Default for Segmenter {
@@ -60,7 +64,11 @@ impl Segmenter {
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .map(str::to_string),
         );
-        Segmenter { jieba, stop_words }
+        Segmenter {
+            jieba,
+            stop_words,
+            added_tags: Default::default(),
+        }
     }
 
     /// Adds words to the dictionary so jieba keeps them whole (e.g. guided-theme seed words).
@@ -69,6 +77,32 @@ impl Segmenter {
             if !word.trim().is_empty() && word.chars().count() > 1 {
                 self.jieba.add_word(word.trim(), None, None);
             }
+        }
+    }
+
+    /// Adds a user dictionary ([`user::UserWord`]s): each word is kept whole, and its tag, if
+    /// any, is the one [`Segmenter::tag`] gives.
+    pub fn add_user_words(&mut self, words: &[user::UserWord]) {
+        for w in words {
+            self.jieba.add_word(&w.word, w.freq, w.tag.as_deref());
+            if let Some(tag) = &w.tag {
+                self.added_tags.insert(w.word.clone(), tag.clone());
+            }
+        }
+    }
+
+    /// Adds stop words (lower-cased) to the bundled lists.
+    pub fn add_stop_words(&mut self, words: &[String]) {
+        self.stop_words
+            .extend(words.iter().map(|w| w.to_lowercase()));
+    }
+
+    /// The part-of-speech tag of `word` (jieba's: `nr` a person's name, `n` a noun, ...): the
+    /// tag it was added with, else the bundled dictionary's; `None` for a word neither lists.
+    pub fn tag(&self, word: &str) -> Option<&str> {
+        match self.added_tags.get(word) {
+            Some(tag) => Some(tag.as_str()),
+            None => dictionary::tag(word),
         }
     }
 

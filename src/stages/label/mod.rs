@@ -1,0 +1,356 @@
+//! The label stage: describe each theme — top terms by class-based TF-IDF, a short label from
+//! them, the paragraphs nearest its centre — and each article's theme mix.
+//!
+//! Class-based TF-IDF (as in BERTopic): a term's weight in a theme is its frequency in the
+//! theme, normalised by the theme's size, times `ln(1 + A / f)`, where `A` is the average
+//! number of term occurrences per theme and `f` the term's frequency in the whole corpus.
+//! Terms common everywhere sink; terms a theme owns rise.
+//!
+//! The full ranked list is the theme's `terms`; the label picks 2–3 of them a reader would
+//! write ([`choose`]): no person's name ([`names`]), no generic word in the lead, no two terms
+//! saying the same thing (MMR), no term in two themes' labels.
+
+use rayon::prelude::*;
+
+pub mod choose;
+pub mod names;
+
+use crate::eval::coherence::{Occurrences, DIVERSITY_N};
+use crate::stages::kmeans::Clustering;
+use crate::stages::tfidf::Vectors;
+
+/// How many representative paragraphs each theme shows.
+pub const REPRESENTATIVES: usize = 3;
+/// How many top terms make the label (`算力·芯片·禁运`).
+pub const LABEL_TERMS: usize = 3;
+/// The most themes whose top lists hold one term ([`spread_terms`]).
+pub const MAX_THEMES_PER_TERM: usize = 2;
+/// A term below this share of its theme's top weight does not replace a term the theme gives
+/// up to [`spread_terms`]: the list keeps the shared term rather than fill up with noise.
+pub const MIN_REPLACEMENT_SHARE: f64 = 0.1;
+
+/// A term and its class-based TF-IDF weight in one theme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermWeight {
+    /// The term as readers write it.
+    pub term: String,
+    /// Its weight (higher is more characteristic of the theme).
+    pub weight: f64,
+    /// A person's name ([`names`]): listed, never in a label.
+    pub person: bool,
+}
+
+/// What the label stage knows of the terms and units besides their counts.
+#[derive(Debug, Clone, Copy)]
+pub struct LabelHints<'a> {
+    /// The dictionary tag of each vocabulary term (by id).
+    pub tags: &'a [names::DictTag],
+    /// The text of each matrix row's unit.
+    pub texts: &'a [&'a str],
+}
+
+/// One theme's description, before it is tied to article ids and texts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeLabel {
+    /// Top terms, best first.
+    pub terms: Vec<TermWeight>,
+    /// Vocabulary ids of the top terms by class-based TF-IDF, best first: at least
+    /// [`crate::eval::coherence::DIVERSITY_N`] where the theme has them (for coherence and
+    /// diversity, which count more terms than a report may list).
+    pub ranked: Vec<usize>,
+    /// Up to [`LABEL_TERMS`] terms chosen from the top ones ([`choose`]), joined by `·`.
+    pub label: String,
+    /// Matrix rows nearest the theme centre, best first.
+    pub representatives: Vec<usize>,
+    /// Number of units in the theme.
+    pub size: usize,
+}
+
+/// Describes every theme of `clustering` (rows of `vectors.counts` are the clustered units).
+/// The themes are described in parallel (Rayon), each by one task, so the result does not
+/// depend on the thread count.
+pub fn label_themes(
+    vectors: &Vectors,
+    clustering: &Clustering,
+    top_terms: usize,
+    hints: &LabelHints,
+) -> Vec<ThemeLabel> {
+    let k = clustering.k;
+    let n_terms = vectors.vocab.len();
+    let wanted = top_terms.max(LABEL_TERMS).max(DIVERSITY_N);
+    // Each theme's rows, in row order.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (row, &theme) in clustering.labels.iter().enumerate() {
+        members[theme].push(row);
+    }
+    // Term frequencies per theme.
+    let class_tf: Vec<Vec<f64>> = members
+        .par_iter()
+        .map(|rows| {
+            let mut tf = vec![0f64; n_terms];
+            for &row in rows {
+                for (term, count) in vectors.counts.row(row) {
+                    tf[term] += count as f64;
+                }
+            }
+            tf
+        })
+        .collect();
+    let mut corpus_tf = vec![0f64; n_terms];
+    for tf in &class_tf {
+        for (total, &c) in corpus_tf.iter_mut().zip(tf) {
+            *total += c;
+        }
+    }
+    let class_totals: Vec<f64> = class_tf.iter().map(|tf| tf.iter().sum()).collect();
+    let average = class_totals.iter().sum::<f64>() / k.max(1) as f64;
+    let scores = &clustering.scores;
+
+    let ranked: Vec<Vec<(usize, f64)>> = (0..k)
+        .into_par_iter()
+        .map(|theme| {
+            let total = class_totals[theme].max(1.0);
+            let weights: Vec<(usize, f64)> = class_tf[theme]
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c > 0.0)
+                .map(|(term, &c)| {
+                    let idf = (1.0 + average / corpus_tf[term].max(1.0)).ln();
+                    (term, c / total * idf)
+                })
+                .collect();
+            // Best first; ties (never between two terms) by term id. More than are listed, so
+            // a theme that gives up a shared term has the next ones to list instead.
+            best(weights, 3 * wanted, |a, b| {
+                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+            })
+        })
+        .collect();
+    let ranked = spread_terms(ranked, wanted);
+
+    // The units holding each ranked term (for names, and for MMR's similarity).
+    let ids: Vec<Vec<usize>> = ranked
+        .iter()
+        .map(|r| r.iter().map(|&(t, _)| t).collect())
+        .collect();
+    let counts = &vectors.counts;
+    let occurrences = Occurrences::new(
+        &ids,
+        (0..counts.n_rows).map(|row| counts.row(row).map(|(term, _)| term)),
+    );
+    let mut candidates: Vec<usize> = ids.iter().flatten().copied().collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    let persons = names::persons(candidates.iter().map(|&t| {
+        let tag = hints
+            .tags
+            .get(t)
+            .copied()
+            .unwrap_or(names::DictTag::Unlisted);
+        let texts = occurrences
+            .postings(&t)
+            .iter()
+            .filter_map(|&row| hints.texts.get(row as usize).copied());
+        (t, vectors.vocab.terms[t].as_str(), tag, texts)
+    }));
+    let is_person = |t: usize| persons.binary_search(&t).is_ok();
+
+    let spread = |t: usize| {
+        choose::spread(
+            class_tf
+                .iter()
+                .zip(&class_totals)
+                .map(|(tf, &total)| tf[t] / total.max(1.0)),
+        )
+    };
+    let themes: Vec<choose::Candidates> = ranked
+        .iter()
+        .map(|r| choose::Candidates {
+            terms: r
+                .iter()
+                .filter(|&&(t, _)| !is_person(t))
+                .map(|&(t, w)| choose::Candidate {
+                    term: t,
+                    text: vectors.vocab.terms[t].as_str(),
+                    weight: w,
+                    generic: choose::is_generic(&vectors.vocab.terms[t], spread(t)),
+                })
+                .collect(),
+        })
+        .collect();
+    let chosen = choose::choose_labels(&themes, &|a, b| occurrences.cosine(&a, &b));
+
+    ranked
+        .into_iter()
+        .zip(chosen)
+        .enumerate()
+        .map(|(theme, (weights, label_ids))| {
+            let ranked: Vec<usize> = weights.iter().map(|&(term, _)| term).collect();
+            let mut terms: Vec<TermWeight> = weights
+                .iter()
+                .map(|&(term, weight)| TermWeight {
+                    term: vectors.vocab.display[term].clone(),
+                    weight,
+                    person: is_person(term),
+                })
+                .collect();
+            let label = label_ids
+                .iter()
+                .map(|&t| vectors.vocab.display[t].as_str())
+                .collect::<Vec<_>>()
+                .join("·");
+            let representatives = best(members[theme].clone(), REPRESENTATIVES, |&a, &b| {
+                scores[b].total_cmp(&scores[a]).then(a.cmp(&b))
+            });
+            terms.truncate(top_terms);
+            ThemeLabel {
+                terms,
+                ranked,
+                label,
+                representatives,
+                size: members[theme].len(),
+            }
+        })
+        .collect()
+}
+
+/// Each theme's top `n` terms (from its ranked `pool`, best first) with no term in more than
+/// [`MAX_THEMES_PER_TERM`] themes' lists: a term is kept by the themes where it weighs most,
+/// and the others list their next terms instead. Terms are taken in order of weight over all
+/// themes, so each list stays best first. Where keeping to the rule would leave a list short,
+/// or fill it with terms below [`MIN_REPLACEMENT_SHARE`] of the theme's top weight, the list
+/// keeps its shared terms (in rank order) instead: the rule is for lists that stay meaningful.
+pub fn spread_terms(pools: Vec<Vec<(usize, f64)>>, n: usize) -> Vec<Vec<(usize, f64)>> {
+    let floor: Vec<f64> = pools
+        .iter()
+        .map(|p| p.first().map_or(0.0, |&(_, w)| w * MIN_REPLACEMENT_SHARE))
+        .collect();
+    // Every (weight, theme, rank) of the pools, heaviest first (ties: theme, then rank).
+    let mut all: Vec<(f64, usize, usize)> = pools
+        .iter()
+        .enumerate()
+        .flat_map(|(theme, p)| p.iter().enumerate().map(move |(r, &(_, w))| (w, theme, r)))
+        .collect();
+    all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut taken: Vec<Vec<usize>> = vec![Vec::new(); pools.len()];
+    let mut themes_of: rustc_hash::FxHashMap<usize, usize> = Default::default();
+    for &(w, theme, r) in &all {
+        let term = pools[theme][r].0;
+        let count = themes_of.entry(term).or_insert(0);
+        if taken[theme].len() < n && *count < MAX_THEMES_PER_TERM && w >= floor[theme] {
+            *count += 1;
+            taken[theme].push(r);
+        }
+    }
+    pools
+        .into_iter()
+        .zip(taken)
+        .map(|(pool, mut ranks)| {
+            // A short list takes back its best skipped terms.
+            let short = n.min(pool.len()).saturating_sub(ranks.len());
+            if short > 0 {
+                let skipped: Vec<usize> = (0..pool.len())
+                    .filter(|r| !ranks.contains(r))
+                    .take(short)
+                    .collect();
+                ranks.extend(skipped);
+            }
+            ranks.sort_unstable();
+            ranks.into_iter().map(|r| pool[r]).collect()
+        })
+        .collect()
+}
+
+/// The first `n` of `items` in the order of `cmp` (a total order), sorted: what sorting all of
+/// them and keeping `n` gives, without sorting the rest.
+fn best<T>(mut items: Vec<T>, n: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    if items.len() > n {
+        items.select_nth_unstable_by(n, &cmp);
+        items.truncate(n);
+    }
+    items.sort_by(cmp);
+    items
+}
+
+/// Each article's share of units per theme: `mix[doc]` lists `(theme, share)`, largest share
+/// first (ties by theme), and is empty for articles with no clustered unit.
+pub fn theme_mix(unit_docs: &[usize], labels: &[usize], n_docs: usize) -> Vec<Vec<(usize, f64)>> {
+    let mut counts: Vec<std::collections::BTreeMap<usize, usize>> =
+        vec![Default::default(); n_docs];
+    for (&doc, &theme) in unit_docs.iter().zip(labels) {
+        *counts[doc].entry(theme).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|themes| {
+            let total: usize = themes.values().sum();
+            let mut mix: Vec<(usize, f64)> = themes
+                .into_iter()
+                .map(|(theme, c)| (theme, c as f64 / total as f64))
+                .collect();
+            mix.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            mix
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn theme_mix_counts_shares_per_article() {
+        let mix = theme_mix(&[0, 0, 0, 1, 0], &[1, 0, 1, 0, 1], 3);
+        assert_eq!(mix[0], vec![(1, 0.75), (0, 0.25)]);
+        assert_eq!(mix[1], vec![(0, 1.0)]);
+        assert!(mix[2].is_empty());
+    }
+
+    #[test]
+    fn a_term_is_listed_by_at_most_two_themes_where_the_lists_stay_meaningful() {
+        let ids = |lists: &[Vec<(usize, f64)>]| -> Vec<Vec<usize>> {
+            lists
+                .iter()
+                .map(|l| l.iter().map(|&(t, _)| t).collect())
+                .collect()
+        };
+        // Term 0 (发展) is in all three pools: the two themes where it weighs most keep it;
+        // theme 2, where it weighs least, lists its next term instead.
+        let pools = vec![
+            vec![(1, 1.0), (0, 0.8), (2, 0.5), (3, 0.3)],
+            vec![(4, 1.0), (0, 0.9), (5, 0.4), (6, 0.3)],
+            vec![(7, 1.0), (0, 0.6), (8, 0.5), (9, 0.4)],
+        ];
+        assert_eq!(
+            ids(&spread_terms(pools.clone(), 3)),
+            [vec![1, 0, 2], vec![4, 0, 5], vec![7, 8, 9]]
+        );
+        // The lists stay best first with their weights.
+        assert_eq!(
+            spread_terms(pools.clone(), 3)[2],
+            [(7, 1.0), (8, 0.5), (9, 0.4)]
+        );
+        // A theme with nothing else to list keeps the shared term.
+        let short = vec![pools[0].clone(), pools[1].clone(), vec![(7, 1.0), (0, 0.6)]];
+        assert_eq!(ids(&spread_terms(short, 3))[2], [7, 0]);
+        // Nor does noise (below a tenth of the top weight) replace it.
+        let noisy = vec![
+            pools[0].clone(),
+            pools[1].clone(),
+            vec![(7, 1.0), (0, 0.6), (8, 0.05)],
+        ];
+        assert_eq!(ids(&spread_terms(noisy, 2))[2], [7, 0]);
+    }
+
+    #[test]
+    fn best_keeps_what_a_full_sort_keeps() {
+        let items: Vec<(usize, f64)> = (0..200).map(|i| (i, ((i * 37) % 23) as f64)).collect();
+        let cmp = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        for n in [0, 1, 3, 10, 199, 200, 500] {
+            let mut sorted = items.clone();
+            sorted.sort_by(cmp);
+            sorted.truncate(n);
+            assert_eq!(best(items.clone(), n, cmp), sorted, "n = {n}");
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Which of a theme's terms are people's names: they stay in the theme's `terms` (marked
+//! `kind: "person"`) but never label it (`侯方` names the person quoted, not the theme).
+//!
+//! jieba-rs's tagger gives only the dictionary's tag (its HMM guess for unknown words needs
+//! jieba-rs's own dictionary, which zhuti does not build in), and most names in news are not in
+//! the dictionary (侯方, 史占中, 于佳宁), while some dictionary words are wrongly tagged `nr`
+//! (明白, 文明, 王朝). So a term is a person's name when
+//!
+//! 1. it is **shaped like a Chinese name**: two or three Han characters starting with a common
+//!    surname (or four starting with a two-character one), and either the dictionary tags it
+//!    `nr`/`nrfg`/`nrt` or the dictionary does not list it; and
+//! 2. **the text treats it as a person**: at least [`MIN_PERSON_SHARE`] of its occurrences
+//!    (counted in the units that hold it, up to [`MAX_OCCURRENCES`]) are followed by a verb of
+//!    speech or thought (表示, 认为, 指出, ...) or preceded by a role or title (教授, 董事长,
+//!    CEO, ...) or a closing quote (`”侯方说`). News quotes people this way nearly every time it
+//!    names them, and almost never writes a topic word so.
+//!
+//! Written by hand: no crate does Chinese name recognition without a model to download.
+
+use rustc_hash::FxHashMap;
+
+/// The most common single-character surnames (about 90% of China's population).
+const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董\
+袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史\
+陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关\
+兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕\
+屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬\
+边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝";
+
+/// Two-character surnames.
+const COMPOUND_SURNAMES: [&str; 10] = [
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐",
+];
+
+/// What follows a person's name in news: verbs of speech and thought.
+const AFTER_NAME: [&str; 30] = [
+    "表示",
+    "认为",
+    "指出",
+    "说",
+    "称",
+    "介绍",
+    "解释",
+    "坦言",
+    "强调",
+    "提到",
+    "告诉",
+    "透露",
+    "分析",
+    "建议",
+    "提出",
+    "谈到",
+    "直言",
+    "补充",
+    "回忆",
+    "预计",
+    "判断",
+    "举例",
+    "以",
+    "还",
+    "也",
+    "则",
+    "曾",
+    "在接受",
+    "对",
+    "向",
+];
+
+/// What precedes a person's name in news: roles, titles, a closing quote.
+const BEFORE_NAME: [&str; 38] = [
+    "教授",
+    "主任",
+    "董事长",
+    "CEO",
+    "COO",
+    "CTO",
+    "创始人",
+    "总裁",
+    "院长",
+    "经理",
+    "专家",
+    "研究员",
+    "负责人",
+    "合伙人",
+    "主席",
+    "部长",
+    "书记",
+    "秘书长",
+    "分析师",
+    "所长",
+    "经济学家",
+    "理事",
+    "会长",
+    "局长",
+    "市长",
+    "省长",
+    "总理",
+    "总统",
+    "先生",
+    "女士",
+    "博士",
+    "总监",
+    "代表",
+    "委员",
+    "记者",
+    "首席执行官",
+    "”",
+    "如",
+];
+
+/// Share of a term's occurrences in a person's context that makes it a name.
+pub const MIN_PERSON_SHARE: f64 = 0.3;
+/// Occurrences looked at per term (enough to judge, bounded on large corpora).
+pub const MAX_OCCURRENCES: usize = 200;
+
+/// What the dictionary says of a term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DictTag {
+    /// Tagged as a person's name (`nr`, `nrfg`, `nrt`).
+    Person,
+    /// Listed with another tag.
+    Other,
+    /// Not listed.
+    Unlisted,
+}
+
+impl DictTag {
+    /// From a jieba part-of-speech tag (`None`: not in the dictionary).
+    pub fn of(tag: Option<&str>) -> Self {
+        match tag {
+            Some(t) if t.starts_with("nr") => DictTag::Person,
+            Some(_) => DictTag::Other,
+            None => DictTag::Unlisted,
+        }
+    }
+}
+
+/// Is `term` shaped like a Chinese name (rule 1 of the module docs)?
+pub fn name_shaped(term: &str, tag: DictTag) -> bool {
+    if tag == DictTag::Other {
+        return false;
+    }
+    let chars: Vec<char> = term.chars().collect();
+    if !chars.iter().all(|&c| crate::stages::segment::is_han(c)) {
+        return false;
+    }
+    let compound = COMPOUND_SURNAMES.iter().any(|s| term.starts_with(s));
+    match chars.len() {
+        2 | 3 => compound || SURNAMES.contains(chars[0]),
+        4 => compound,
+        _ => false,
+    }
+}
+
+/// The share of `term`'s occurrences in `texts` written as a person's (rule 2), over at most
+/// [`MAX_OCCURRENCES`] occurrences; 0 when it does not occur.
+pub fn person_share<'t>(term: &str, texts: impl IntoIterator<Item = &'t str>) -> f64 {
+    let (mut seen, mut person) = (0usize, 0usize);
+    'texts: for text in texts {
+        for (at, _) in text.match_indices(term) {
+            let before = &text[..at];
+            let after = &text[at + term.len()..];
+            if AFTER_NAME.iter().any(|w| after.starts_with(w))
+                || BEFORE_NAME.iter().any(|w| before.ends_with(w))
+            {
+                person += 1;
+            }
+            seen += 1;
+            if seen >= MAX_OCCURRENCES {
+                break 'texts;
+            }
+        }
+    }
+    if seen == 0 {
+        0.0
+    } else {
+        person as f64 / seen as f64
+    }
+}
+
+/// Which of `candidates` (term, dictionary tag, the texts holding it) are people's names.
+pub fn persons<'t, I>(
+    candidates: impl IntoIterator<Item = (usize, &'t str, DictTag, I)>,
+) -> Vec<usize>
+where
+    I: IntoIterator<Item = &'t str>,
+{
+    let mut found: FxHashMap<usize, ()> = FxHashMap::default();
+    for (id, term, tag, texts) in candidates {
+        if name_shaped(term, tag) && person_share(term, texts) >= MIN_PERSON_SHARE {
+            found.insert(id, ());
+        }
+    }
+    let mut ids: Vec<usize> = found.into_keys().collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_need_the_shape_and_a_person_context() {
+        assert!(name_shaped("侯方", DictTag::Unlisted));
+        assert!(name_shaped("汤志伟", DictTag::Person));
+        assert!(name_shaped("欧阳明高", DictTag::Unlisted));
+        // A listed word with another tag, a word not starting with a surname, Latin.
+        assert!(!name_shaped("腾讯", DictTag::Other));
+        assert!(!name_shaped("算力", DictTag::Unlisted));
+        assert!(!name_shaped("王ab", DictTag::Unlisted));
+        let texts = [
+            "侯方以腾讯为例，过去云厂商对外主要提供三种服务形态。",
+            "“单点的AI能力很难直接成为一种服务。”侯方说。",
+            "侯方认为，大模型要走进行业。",
+        ];
+        assert_eq!(person_share("侯方", texts), 1.0);
+        // 明白 is tagged nr by jieba, but the text never writes it as a person.
+        assert!(name_shaped("明白", DictTag::Person));
+        assert_eq!(
+            person_share("明白", ["我们明白了这个道理。", "说明白一点"]),
+            0.0
+        );
+        assert_eq!(person_share("侯方", ["没有这个词"]), 0.0);
+        let found = persons([
+            (3, "侯方", DictTag::Unlisted, texts.to_vec()),
+            (1, "明白", DictTag::Person, vec!["我们明白了。"]),
+            (2, "腾讯", DictTag::Other, texts.to_vec()),
+        ]);
+        assert_eq!(found, vec![3]);
+    }
+}

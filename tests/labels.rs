@@ -1,0 +1,276 @@
+//! Theme labels a reader would write (issue 17): coherence and diversity in reports and
+//! `zhuti eval`, label terms (no names, no filler, distinct), phrases, user dictionaries.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{fixture, run, run_json};
+use serde_json::Value;
+
+fn schema_errors(instance: &Value) -> Vec<String> {
+    let schema: Value =
+        serde_json::from_str(include_str!("../schema/zhuti.schema.json")).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}
+
+fn terms_of(theme: &Value) -> Vec<&str> {
+    theme["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["term"].as_str().unwrap())
+        .collect()
+}
+
+/// The seed report, once per test binary run.
+fn seeds() -> &'static Value {
+    static SEEDS: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| run_json(&["--format", "json"]))
+}
+
+#[test]
+fn seed_report_carries_coherence_that_matches_its_terms() {
+    let report = seeds();
+    let errors = schema_errors(report);
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+    let c = &report["coherence"];
+    assert_eq!(c["window"], "unit");
+    assert_eq!(c["top_n"], 10);
+    let themes = report["themes"].as_array().unwrap();
+    let npmi: Vec<f64> = c["npmi"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(npmi.len(), themes.len());
+    for (theme, &value) in themes.iter().zip(&npmi) {
+        assert_eq!(theme["npmi"].as_f64().unwrap(), value);
+    }
+    let mean = npmi.iter().sum::<f64>() / npmi.len() as f64;
+    assert!((c["mean_npmi"].as_f64().unwrap() - mean).abs() < 1e-3);
+    // The report lists each theme's top 10 terms: their diversity is the one reported.
+    let top: Vec<Vec<&str>> = themes.iter().map(terms_of).collect();
+    let expected = zhuti::eval::coherence::diversity(&top, 10);
+    assert!((c["diversity_top10"].as_f64().unwrap() - expected).abs() < 1e-4);
+}
+
+#[test]
+fn eval_reports_coherence_also_without_gold_labels() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds");
+    let out = run(&["eval", dir, "--unit", "paragraph", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let eval: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(eval.get("nmi").is_none(), "no labels, no NMI: {eval}");
+    let c = &eval["coherence"];
+    // The same run as the main command's report.
+    let report = seeds();
+    assert_eq!(c["mean_npmi"], report["coherence"]["mean_npmi"]);
+    assert_eq!(c["diversity_top25"], report["coherence"]["diversity_top25"]);
+    assert_eq!(c["runs"][0]["seed"], 42);
+    assert_eq!(
+        c["themes"].as_array().unwrap().len(),
+        report["themes"].as_array().unwrap().len()
+    );
+    let text = run(&["eval", dir, "--unit", "paragraph"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("no gold labels"), "{text}");
+    assert!(text.contains("NPMI by theme"), "{text}");
+}
+
+#[test]
+fn eval_with_labels_keeps_its_scores_and_adds_coherence_per_seed() {
+    let path = fixture("labelled.jsonl");
+    let eval = run_json(&[
+        "eval",
+        path.to_str().unwrap(),
+        "--k",
+        "3",
+        "--seeds",
+        "0,1",
+        "--format",
+        "json",
+    ]);
+    assert!(eval["mean"]["nmi"].is_number());
+    let runs = eval["coherence"]["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    let mean =
+        (runs[0]["mean_npmi"].as_f64().unwrap() + runs[1]["mean_npmi"].as_f64().unwrap()) / 2.0;
+    assert!((eval["coherence"]["mean_npmi"].as_f64().unwrap() - mean).abs() < 1e-4);
+    // Three clear categories: coherent themes.
+    assert!(mean > 0.1, "{eval}");
+}
+
+#[test]
+fn text_report_shows_coherence() {
+    let out = run(&[]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("coherence: mean NPMI") && text.contains("topic diversity"),
+        "{text}"
+    );
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("━━ Theme 1") && l.contains("NPMI")));
+}
+
+#[test]
+fn seed_labels_hold_no_names_no_filler_and_no_shared_terms() {
+    let themes = seeds()["themes"].as_array().unwrap();
+    let labels: Vec<&str> = themes
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    // The names quoted are listed as persons, and label nothing.
+    let persons: Vec<&str> = themes
+        .iter()
+        .flat_map(|t| t["terms"].as_array().unwrap())
+        .filter(|t| t["kind"] == "person")
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert!(
+        persons.contains(&"侯方") && persons.contains(&"汤志伟"),
+        "{persons:?}"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for label in &labels {
+        for term in label.split('·') {
+            assert!(!persons.contains(&term), "{label} holds a name");
+            assert!(seen.insert(term), "{term} labels two themes: {labels:?}");
+            for filler in ["发展", "我国", "行业", "国内", "企业", "中国"] {
+                assert_ne!(term, filler, "{labels:?}");
+            }
+        }
+    }
+    assert_eq!(labels[3], "腾讯·服务·头部");
+    assert_eq!(labels[6], "数据·开源·推动");
+    // The full ranked terms stay as they were.
+    assert_eq!(terms_of(&themes[3])[..3], ["腾讯", "服务", "侯方"]);
+}
+
+#[test]
+fn user_dictionary_and_stop_words_change_the_terms_and_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("my.dict");
+    let stop = dir.path().join("stop.txt");
+    std::fs::write(
+        &dict,
+        "# words to keep whole\n通用大模型 50 n\n垂直大模型 50\n",
+    )
+    .unwrap();
+    std::fs::write(&stop, "腾讯\n").unwrap();
+    let (d, s) = (dict.to_str().unwrap(), stop.to_str().unwrap());
+    let report = run_json(&[
+        "--format",
+        "json",
+        "--top-terms",
+        "25",
+        "--user-dict",
+        d,
+        "--stop-words",
+        s,
+    ]);
+    assert!(schema_errors(&report).is_empty());
+    assert_eq!(report["params"]["user_dict"], d);
+    assert_eq!(report["params"]["stop_words_file"], s);
+    let all: HashSet<&str> = report["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(terms_of)
+        .collect();
+    assert!(all.contains("通用大模型"), "{all:?}");
+    assert!(!all.contains("腾讯"), "{all:?}");
+    // Without them: neither phrase is a term, 腾讯 is.
+    let plain = run_json(&["--format", "json", "--top-terms", "25"]);
+    let plain: HashSet<&str> = plain["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(terms_of)
+        .collect();
+    assert!(!plain.contains("通用大模型") && plain.contains("腾讯"));
+}
+
+#[test]
+fn bad_user_files_are_named_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("bad.dict");
+    std::fs::write(&dict, "算力\n芯片 很多 n x\n").unwrap();
+    let out = run(&["--user-dict", dict.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.dict:2:") && err.contains("word [freq] [tag]"),
+        "{err}"
+    );
+    let stop = dir.path().join("stop.txt");
+    std::fs::write(&stop, "的\n两 个\n").unwrap();
+    let out = run(&["--stop-words", stop.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stop.txt:2:"));
+}
+
+#[test]
+fn no_seed_term_is_listed_by_more_than_two_themes() {
+    let themes = seeds()["themes"].as_array().unwrap();
+    let mut count = std::collections::HashMap::new();
+    for theme in themes {
+        for term in terms_of(theme) {
+            *count.entry(term).or_insert(0) += 1;
+        }
+    }
+    let over: Vec<_> = count.iter().filter(|(_, &n)| n > 2).collect();
+    assert!(over.is_empty(), "{over:?}");
+    assert!(seeds()["coherence"]["diversity_top10"].as_f64().unwrap() >= 0.9);
+}
+
+#[test]
+fn a_saved_model_cuts_new_articles_with_the_user_words() {
+    use zhuti::internals::segment::Segmenter;
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("my.dict");
+    let stop = dir.path().join("stop.txt");
+    std::fs::write(&dict, "通用大模型 50 n\n").unwrap();
+    std::fs::write(&stop, "腾讯\n").unwrap();
+    let corpus = zhuti::ingest::load(&zhuti::seeds::bundled()).unwrap();
+    let settings = zhuti::Settings {
+        user_dict: Some(dict.clone()),
+        stop_words: Some(stop.clone()),
+        ..zhuti::Settings::default()
+    };
+    let model = zhuti::ThemeModel::fit(&corpus, &settings, &zhuti::NoProgress).unwrap();
+    let path = dir.path().join("m.zhuti");
+    model.save(&path).unwrap();
+    // The model holds the words: the files are no longer needed.
+    std::fs::remove_file(&dict).unwrap();
+    std::fs::remove_file(&stop).unwrap();
+    let loaded = zhuti::ThemeModel::load(&path).unwrap();
+    assert_eq!(loaded.user_words().dictionary[0].word, "通用大模型");
+    assert_eq!(loaded.user_words().stop_words, ["腾讯"]);
+    let text = "腾讯发布通用大模型";
+    let cut = |s: &Segmenter| -> Vec<String> {
+        s.terms(text).into_iter().map(|t| t.into_owned()).collect()
+    };
+    let plain = cut(&Segmenter::for_texts([text]));
+    assert!(plain.iter().any(|t| t == "腾讯") && !plain.iter().any(|t| t == "通用大模型"));
+    for segmenter in [loaded.segmenter(), loaded.scoped_segmenter_for([text])] {
+        let terms = cut(&segmenter);
+        assert!(terms.iter().any(|t| t == "通用大模型"), "{terms:?}");
+        assert!(!terms.iter().any(|t| t == "腾讯"), "{terms:?}");
+    }
+    // Assigning with the loaded model is assigning with the fitted one.
+    let (a, b) = (model.segmenter(), loaded.segmenter());
+    for article in &corpus.articles {
+        assert_eq!(model.assign(article, &a), loaded.assign(article, &b));
+    }
+}
