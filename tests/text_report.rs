@@ -61,3 +61,47 @@ fn counts_have_thousands_separators_and_one_is_singular() {
     );
     assert!(text.contains(" · 1 term · seed 42\n"), "{text}");
 }
+
+#[test]
+fn csv_has_one_row_per_article_and_quotes_as_rfc_4180() {
+    let csv = zhuti::report::render(seeds(), zhuti::report::Format::Csv).unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "id,title,date,source,units,T1 备案·人工智能·行业,T2 算力·国产·国内,T3 场景·应用·成本,\
+         T4 腾讯·服务·侯方,T5 语言·科技·董事长,T6 大厂·领域·行业,T7 数据·汤志伟·开源,\
+         T8 训练·环节·投入"
+    );
+    assert_eq!(
+        lines[1],
+        "seeds/000_3ef24099cf65efde.txt,\"8月31日,首批11家通过《生成式人工智能服务管理暂行办法》\
+         备案的AI大模型名单…\",,,10,0.2000,0.2000,0.3000,0.0000,0.0000,0.0000,0.1000,0.2000"
+    );
+    // A header, five articles, and the final line end.
+    assert_eq!(lines.len(), 7, "{csv}");
+    assert_eq!(lines[6], "");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), seeds().documents.len());
+    for (row, doc) in rows.iter().zip(&seeds().documents) {
+        assert_eq!(row.len(), 5 + seeds().themes.len());
+        assert_eq!((&row[0], &row[1]), (doc.id.as_str(), doc.title.as_str()));
+        assert_eq!(row[4].parse::<usize>().unwrap(), doc.units);
+        let total: f64 = (5..row.len()).map(|i| row[i].parse::<f64>().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-3, "{total}");
+    }
+
+    // Quotes, commas and line breaks are quoted, not split.
+    let mut odd = seeds().clone();
+    odd.documents[0].title = "He said \"AI, now\"\nand left".to_string();
+    odd.documents[0].source = Some("新华社".to_string());
+    odd.documents[0].date = Some("2024-03-15".to_string());
+    let csv = zhuti::report::render(&odd, zhuti::report::Format::Csv).unwrap();
+    assert!(
+        csv.contains(
+            "\r\nseeds/000_3ef24099cf65efde.txt,\"He said \"\"AI, now\"\"\nand left\",\
+             2024-03-15,新华社,10,0.2000,"
+        ),
+        "{csv}"
+    );
+}
