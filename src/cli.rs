@@ -139,7 +139,7 @@ impl From<Format> for EvalFormat {
     fn from(format: Format) -> Self {
         match format {
             Format::Json => EvalFormat::Json,
-            Format::Text | Format::Html => EvalFormat::Text,
+            Format::Text | Format::Html | Format::Csv => EvalFormat::Text,
         }
     }
 }
@@ -153,6 +153,9 @@ pub enum FormatArg {
     Json,
     /// One self-contained HTML page with charts; open it in any browser.
     Html,
+    /// The article × theme mix for spreadsheets: one row per article (id, title, date,
+    /// source, units, each theme's share).
+    Csv,
 }
 
 impl From<Format> for FormatArg {
@@ -161,6 +164,7 @@ impl From<Format> for FormatArg {
             Format::Text => FormatArg::Text,
             Format::Json => FormatArg::Json,
             Format::Html => FormatArg::Html,
+            Format::Csv => FormatArg::Csv,
         }
     }
 }
@@ -171,6 +175,7 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Html => Format::Html,
+            FormatArg::Csv => Format::Csv,
         }
     }
 }
@@ -871,6 +876,8 @@ mod tests {
         assert_eq!(cli.run.format, FormatArg::Json);
         assert_eq!(cli.run.output, Some(PathBuf::from("out.json")));
         assert!(cli.run.tuning.quiet);
+        assert_eq!(parse(&["--format", "csv"]).run.format, FormatArg::Csv);
+        assert_eq!(Format::from(FormatArg::Csv), Format::Csv);
         assert!(parse(&["--bundled-themes"]).run.bundled_themes);
         // A bare --themes takes no corpus path as its file: it needs a value.
         assert!(Cli::try_parse_from(["zhuti", "--themes"]).is_err());

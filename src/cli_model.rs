@@ -326,6 +326,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
 }
 
 pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
+    use zhuti::numbers::{count, thousands};
     let model = ThemeModel::load(&args.model)?;
     let (version, created) = model.made_by();
     let (documents, units) = model.trained_on();
@@ -354,22 +355,31 @@ pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
     } else {
         let mut s = format!(
             "{}: zhuti theme model, format {}, written by zhuti {version} at {created} (Unix time)\n\
-             trained on {documents} articles, {units} units; {} terms; {} added words; {} user \
-             dictionary words, {} user stop words; {} bytes\n\n",
+             trained on {}, {}; {}; {}; {}, {}; {}\n\n",
             args.model.display(),
             zhuti::model_file::FORMAT_VERSION,
-            model.vocabulary_size(),
-            model.added_words().len(),
-            model.user_words().dictionary.len(),
-            model.user_words().stop_words.len(),
-            size,
+            count(documents, "article", "articles"),
+            count(units, "unit", "units"),
+            count(model.vocabulary_size(), "term", "terms"),
+            count(model.added_words().len(), "added word", "added words"),
+            count(
+                model.user_words().dictionary.len(),
+                "user dictionary word",
+                "user dictionary words"
+            ),
+            count(
+                model.user_words().stop_words.len(),
+                "user stop word",
+                "user stop words"
+            ),
+            count(size as usize, "byte", "bytes"),
         );
         for t in model.themes() {
             s.push_str(&format!(
-                "{:>3}  {:>5.1}%  {:>6} units  novel below {:.3} (LSA) or {:.3} (TF-IDF)  {}{}\n",
+                "{:>3}  {:>5.1}%  {:>7} units  novel below {:.3} (LSA) or {:.3} (TF-IDF)  {}{}\n",
                 t.id,
                 t.share * 100.0,
-                t.size,
+                thousands(t.size),
                 t.novelty_threshold,
                 t.similarity_threshold,
                 t.label,

@@ -45,6 +45,7 @@ mod linalg;
 pub mod lineage;
 pub mod model;
 pub mod model_file;
+pub mod numbers;
 pub mod progress;
 pub mod report;
 pub mod seeds;

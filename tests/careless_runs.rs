@@ -86,7 +86,7 @@ fn the_report_says_when_themes_collapsed() {
     let auto = text_in(dir.path(), &[&["same.txt"][..], &flags].concat());
     let second = auto.lines().nth(1).unwrap();
     assert!(
-        second.starts_with("k = 1, chosen automatically: k = 2 scored best, but the paragraphs gave only 1 distinct theme ("),
+        second.starts_with("k = 1, chosen automatically: k = 2 was chosen, but the paragraphs gave only 1 distinct theme ("),
         "{second}"
     );
     // One candidate is no comparison.

@@ -293,7 +293,7 @@ fn invalid_jsonl_names_file_line_and_reason() {
     // Without --strict, a file of nothing but bad records has no articles: the first is named.
     assert_runtime_error(
         s.fail(&["array.jsonl"]),
-        &["no articles found in array.jsonl (1 bad record(s) left out; the first, array.jsonl:1: invalid JSON ("],
+        &["no articles found in array.jsonl (1 bad record left out; the first, array.jsonl:1: invalid JSON ("],
     );
     // On stdin too (sniffed as JSON Lines because it starts with `{`).
     assert_runtime_error(

@@ -188,7 +188,8 @@ fn one_line_text(bytes: usize) -> String {
 /// What cleaning makes of `line`, without whitespace (pieces are trimmed at their cuts).
 fn cleaned_letters(line: &str) -> String {
     let converter = zhuti::internals::clean::Converter::new(true);
-    zhuti::internals::clean::normalize_line(line, &converter)
+    let line = zhuti::internals::clean::mojibake::realign(line);
+    zhuti::internals::clean::normalize_line(&line, &converter)
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()

@@ -229,15 +229,16 @@ impl BatchSummary {
 
     /// The summary for people.
     pub fn render_text(&self) -> String {
+        use crate::numbers::{count, thousands};
         use std::fmt::Write as _;
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{} articles, {} units placed ({} left out), {} novel ({:.1}%)\n",
-            self.articles,
-            self.units,
-            self.dropped,
-            self.novel,
+            "{}, {} placed ({} left out), {} novel ({:.1}%)\n",
+            count(self.articles, "article", "articles"),
+            count(self.units, "unit", "units"),
+            thousands(self.dropped),
+            thousands(self.novel),
             self.novel_share * 100.0
         );
         let _ = writeln!(
@@ -252,16 +253,16 @@ impl BatchSummary {
                 t.id,
                 t.share * 100.0,
                 t.model_share * 100.0,
-                t.novel,
+                thousands(t.novel),
                 t.label
             );
         }
         if self.emerging.is_empty() {
             let _ = writeln!(
                 out,
-                "\nno emerging theme (one needs at least {} novel units from {} articles)",
-                crate::emerging::MIN_UNITS,
-                crate::emerging::MIN_ARTICLES
+                "\nno emerging theme (one needs at least {} from {})",
+                count(crate::emerging::MIN_UNITS, "novel unit", "novel units"),
+                count(crate::emerging::MIN_ARTICLES, "article", "articles")
             );
         } else {
             let _ = writeln!(
@@ -272,10 +273,10 @@ impl BatchSummary {
         for (i, t) in self.emerging.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "  E{}  {} units from {} articles  {}",
+                "  E{}  {} from {}  {}",
                 i + 1,
-                t.units,
-                t.articles,
+                count(t.units, "unit", "units"),
+                count(t.articles, "article", "articles"),
                 t.label
             );
             for r in &t.representatives {

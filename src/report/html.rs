@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 
 use crate::analysis::{Analysis, Theme};
+use crate::numbers::{count, thousands};
 use crate::stages::tfidf::IdfWeighting;
 use crate::stages::units::UnitKind;
 
@@ -129,13 +130,14 @@ fn words(a: &Analysis) -> Words {
 }
 
 fn plural(n: usize, w: &Words) -> String {
-    format!("{n} {}", if n == 1 { w.one } else { w.many })
+    count(n, w.one, w.many)
 }
 
 fn write_page(a: &Analysis, out: &mut String) -> fmt::Result {
     let title = format!(
-        "zhuti · {} themes in {} articles",
-        a.params.k, a.corpus.documents
+        "zhuti · {} in {}",
+        count(a.params.k, "theme", "themes"),
+        count(a.corpus.documents, "article", "articles")
     );
     out.push_str("<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -184,8 +186,9 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
     writeln!(out, "<header class=\"head\">")?;
     writeln!(
         out,
-        "<h1>{} themes in {} articles</h1>",
-        p.k, a.corpus.documents
+        "<h1>{} in {}</h1>",
+        count(p.k, "theme", "themes"),
+        count(a.corpus.documents, "article", "articles")
     )?;
     writeln!(
         out,
@@ -197,19 +200,19 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
     let stat = |out: &mut String, n: String, what: &str| {
         writeln!(out, "<div><b>{}</b><span>{}</span></div>", n, escape(what))
     };
-    stat(out, a.corpus.documents.to_string(), "articles")?;
+    stat(out, thousands(a.corpus.documents), "articles")?;
     stat(
         out,
-        a.corpus.units.to_string(),
+        thousands(a.corpus.units),
         &format!("{} clustered", w.many),
     )?;
     stat(
         out,
-        a.corpus.dropped.to_string(),
+        thousands(a.corpus.dropped),
         &format!("{} left out", w.many),
     )?;
-    stat(out, p.k.to_string(), "themes")?;
-    stat(out, a.corpus.terms.to_string(), "terms")?;
+    stat(out, thousands(p.k), "themes")?;
+    stat(out, thousands(a.corpus.terms), "terms")?;
     writeln!(out, "</div>")?;
 
     writeln!(out, "<div class=\"two\">")?;
@@ -242,9 +245,14 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
         let named: Vec<&str> = a.themes.iter().filter_map(|t| t.name.as_deref()).collect();
         writeln!(
             out,
-            "<p>Guided by <code>{}</code>: {} named theme(s) kept their names{}; {} discovered.</p>",
+            "<p>Guided by <code>{}</code>: {} kept {}{}; {} discovered.</p>",
             escape(file),
-            named.len(),
+            count(named.len(), "named theme", "named themes"),
+            if named.len() == 1 {
+                "its name"
+            } else {
+                "their names"
+            },
             if named.is_empty() {
                 String::new()
             } else {
@@ -627,9 +635,9 @@ fn write_heatmap(a: &Analysis, out: &mut String) -> fmt::Result {
         w.many,
         if a.documents.len() > HEATMAP_MAX_ROWS {
             format!(
-                " Showing the first {HEATMAP_MAX_ROWS} of {} articles; the JSON report \
+                " Showing the first {HEATMAP_MAX_ROWS} of {}; the JSON report \
                  (<code>--format json</code>) has them all.",
-                a.documents.len()
+                count(a.documents.len(), "article", "articles")
             )
         } else {
             String::new()

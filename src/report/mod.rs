@@ -8,6 +8,7 @@ use crate::analysis::Analysis;
 use crate::error::{Error, Result};
 
 pub mod assigned;
+pub mod csv;
 pub mod html;
 pub mod json;
 pub mod text;
@@ -22,6 +23,8 @@ pub enum Format {
     Json,
     /// One self-contained HTML page with charts (no network needed to view it).
     Html,
+    /// The article × theme mix as CSV, one row per article, for spreadsheets.
+    Csv,
 }
 
 /// Renders `analysis` in `format`.
@@ -30,6 +33,7 @@ pub fn render(analysis: &Analysis, format: Format) -> Result<String> {
         Format::Text => Ok(text::render(analysis)),
         Format::Json => json::render(analysis),
         Format::Html => Ok(html::render(analysis)),
+        Format::Csv => csv::render(analysis),
     }
 }
 

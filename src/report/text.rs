@@ -8,6 +8,7 @@ use std::fmt::Write;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::analysis::Analysis;
+use crate::numbers::{count, thousands};
 use crate::report::terminal_safe as safe;
 
 /// Representative paragraphs are trimmed to this many display columns.
@@ -37,42 +38,40 @@ impl Ids<'_> {
 }
 
 fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
-    let unit_word = match a.params.unit {
-        crate::stages::units::UnitKind::Paragraph => "paragraphs",
-        crate::stages::units::UnitKind::Document => "articles",
+    let (unit_one, unit_word) = match a.params.unit {
+        crate::stages::units::UnitKind::Paragraph => ("paragraph", "paragraphs"),
+        crate::stages::units::UnitKind::Document => ("article", "articles"),
     };
+    let units = |n: usize| count(n, unit_one, unit_word);
     let ids = Ids(super::short_ids(a.documents.iter().map(|d| d.id.as_str())));
     writeln!(
         out,
-        "zhuti · {} articles · {} {unit_word} in {} themes · {} left out{}",
-        a.corpus.documents,
-        a.corpus.units,
-        a.params.k,
-        a.corpus.dropped,
+        "zhuti · {} · {} in {} · {} left out{}",
+        count(a.corpus.documents, "article", "articles"),
+        units(a.corpus.units),
+        count(a.params.k, "theme", "themes"),
+        thousands(a.corpus.dropped),
         dropped_summary(a)
     )?;
     let k = a.params.k;
     let themes_word = if k == 1 { "theme" } else { "themes" };
     match &a.params.k_selection {
         Some(selection) => {
-            let best = selection
-                .candidates
-                .iter()
-                .max_by(|x, y| x.silhouette.total_cmp(&y.silhouette).then(y.k.cmp(&x.k)))
-                .map(|c| c.k);
+            let best = crate::stages::kmeans::chosen_k(&selection.candidates);
             match (selection.candidates.as_slice(), best) {
                 // The k that won came out with fewer non-empty themes.
                 (_, Some(best)) if best != k => writeln!(
                     out,
-                    "k = {k}, chosen automatically: k = {best} scored best, but the {unit_word} \
+                    "k = {k}, chosen automatically: k = {best} was chosen, but the {unit_word} \
                      gave only {k} distinct {themes_word} ({})",
                     selection.reason
                 )?,
                 ([only], _) => writeln!(
                     out,
-                    "k = {k}, chosen automatically: the only k that {} {unit_word} allow \
+                    "k = {k}, chosen automatically: the only k that {} allow \
                      (auto tries k = {} up to ⌈√(n/2)⌉)",
-                    a.corpus.units, only.k
+                    units(a.corpus.units),
+                    only.k
                 )?,
                 _ => writeln!(out, "k = {k}, chosen automatically: {}", selection.reason)?,
             }
@@ -100,10 +99,10 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
     }
     writeln!(
         out,
-        "LSA: {} dims keep {:.0}% of the TF-IDF variance · {} terms · seed {}",
-        a.params.dims_used,
+        "LSA: {} dims keep {:.0}% of the TF-IDF variance · {} · seed {}",
+        thousands(a.params.dims_used),
         a.params.explained_variance * 100.0,
-        a.corpus.terms,
+        count(a.corpus.terms, "term", "terms"),
         a.params.seed
     )?;
     let c = &a.coherence;
@@ -117,9 +116,14 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
         let named: Vec<&str> = a.themes.iter().filter_map(|t| t.name.as_deref()).collect();
         writeln!(
             out,
-            "guided by {}: {} named theme(s) kept their names ({}), {} discovered",
+            "guided by {}: {} kept {} ({}), {} discovered",
             safe(file),
-            named.len(),
+            count(named.len(), "named theme", "named themes"),
+            if named.len() == 1 {
+                "its name"
+            } else {
+                "their names"
+            },
             safe(&named.join(" · ")),
             a.themes.iter().filter(|t| t.name.is_none()).count()
         )?;
@@ -144,8 +148,8 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
             (None, false) => format!("━━ Theme {} · {label} ", theme.id),
         };
         let tail = format!(
-            " {} {unit_word} · {:.1}% · NPMI {:.2}",
-            theme.size,
+            " {} · {:.1}% · NPMI {:.2}",
+            units(theme.size),
             theme.share * 100.0,
             theme.npmi
         );
@@ -172,11 +176,11 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
         let shown: Vec<String> = docs
             .iter()
             .take(6)
-            .map(|(doc, n)| format!("{} ({n})", ids.short(doc)))
+            .map(|(doc, n)| format!("{} ({})", ids.short(doc), thousands(*n)))
             .collect();
         let more = docs.len().saturating_sub(6);
         let more = if more > 0 {
-            format!(" and {more} more")
+            format!(" and {} more", thousands(more))
         } else {
             String::new()
         };
@@ -247,7 +251,7 @@ fn write_time_and_sources(a: &Analysis, id: usize, out: &mut String) -> std::fmt
             let shown: Vec<String> = ranked
                 .iter()
                 .take(4)
-                .map(|(s, n)| format!("{s} ({n})"))
+                .map(|(s, n)| format!("{s} ({})", thousands(*n)))
                 .collect();
             writeln!(out, "   sources   {}", shown.join(" · "))?;
         }
@@ -296,8 +300,8 @@ fn write_mix(a: &Analysis, ids: &Ids<'_>, out: &mut String) -> std::fmt::Result 
     if a.documents.len() > MAX_ROWS {
         writeln!(
             out,
-            "  … and {} more articles (see --format json for all)",
-            a.documents.len() - MAX_ROWS
+            "  … and {} more (see --format json for all)",
+            count(a.documents.len() - MAX_ROWS, "article", "articles")
         )?;
     }
     Ok(())
@@ -311,7 +315,10 @@ fn dropped_summary(a: &Analysis) -> String {
     if counts.is_empty() {
         return String::new();
     }
-    let parts: Vec<String> = counts.iter().map(|(r, c)| format!("{c} {r}")).collect();
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(r, c)| format!("{} {r}", thousands(*c)))
+        .collect();
     format!(" ({})", parts.join(", "))
 }
 

@@ -587,8 +587,8 @@ impl Reader {
             let what = match corpus.bad_records.as_slice() {
                 [] => what,
                 [first, ..] => format!(
-                    "{what} ({} bad record(s) left out; the first, {}:{}: {})",
-                    corpus.bad_records.len(),
+                    "{what} ({} left out; the first, {}:{}: {})",
+                    crate::numbers::count(corpus.bad_records.len(), "bad record", "bad records"),
                     first.path.display(),
                     first.line,
                     first.reason

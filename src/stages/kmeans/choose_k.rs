@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::init::{all_runs, best_of, lowest_inertia, run_count, RowDots};
 use super::lloyd::Fit;
 use super::{even_sample, ClusterOptions, SILHOUETTE_SAMPLE};
+use crate::numbers::{count, thousands};
 
 /// The silhouette of one candidate k.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,11 +93,18 @@ pub(super) fn choose_k(
     let method = judge.method();
     if range.is_empty() {
         let (k, reason) = if s == 0 {
-            (n.max(1), format!("only {n} unit(s): one theme per unit"))
+            (
+                n.max(1),
+                format!("only {}: one theme per unit", count(n, "unit", "units")),
+            )
         } else {
             (
                 s,
-                format!("{s} named theme(s) and {n} unit(s): no room for discovered themes"),
+                format!(
+                    "{} and {}: no room for discovered themes",
+                    count(s, "named theme", "named themes"),
+                    count(n, "unit", "units")
+                ),
             )
         };
         let selection = KSelection {
@@ -159,9 +167,9 @@ pub(super) fn choose_k(
         _ => format!("has the highest {method} ({score:.3})"),
     };
     let reason = format!(
-        "k = {k}{named} {why} of k = {lo}…{hi} (k ≤ ⌈√(n/2)⌉ for n = {n} units), measured on {} \
-         unit(s)",
-        sample_rows.len()
+        "k = {k}{named} {why} of k = {lo}…{hi} (k ≤ ⌈√(n/2)⌉ for n = {} units), measured on {}",
+        thousands(n),
+        count(sample_rows.len(), "unit", "units")
     );
     AutoK {
         k,
@@ -173,6 +181,12 @@ pub(super) fn choose_k(
         },
         fitted,
     }
+}
+
+/// The k that `auto` picks among scored candidates (the one-standard-error rule of
+/// [`one_standard_error_choice`]); `None` without candidates.
+pub fn chosen_k(scores: &[KScore]) -> Option<usize> {
+    scores.get(one_standard_error_choice(scores).0).map(|c| c.k)
 }
 
 /// Picks among scored candidates (in increasing k): the smallest k whose silhouette is within
