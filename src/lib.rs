@@ -50,6 +50,7 @@ pub mod progress;
 pub mod report;
 pub mod seeds;
 pub mod settings;
+mod sorted_lines;
 // Some stage items serve only this crate's tests, benches and examples (through `internals`):
 // without that feature they are unused, which is not worth a warning to users building zhuti.
 #[cfg_attr(not(feature = "internals"), allow(dead_code, unused_imports))]

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::schema_errors;
+
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -15,16 +17,6 @@ fn data(name: &str) -> Option<PathBuf> {
         panic!("../shared/data/{name} is missing, and CI must run this test");
     }
     found
-}
-
-fn schema_errors(instance: &Value) -> Vec<String> {
-    let schema: Value =
-        serde_json::from_str(include_str!("../schema/zhuti.schema.json")).expect("schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect()
 }
 
 fn texts(report: &Value) -> Vec<(String, String)> {

@@ -5,18 +5,8 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{fixture, run, run_json};
+use common::{fixture, run, run_json, schema_errors};
 use serde_json::Value;
-
-fn schema_errors(instance: &Value) -> Vec<String> {
-    let schema: Value =
-        serde_json::from_str(include_str!("../schema/zhuti.schema.json")).expect("schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect()
-}
 
 fn terms_of(theme: &Value) -> Vec<&str> {
     theme["terms"]
@@ -154,10 +144,11 @@ fn seed_labels_hold_no_names_no_filler_and_no_shared_terms() {
             }
         }
     }
-    assert_eq!(labels[3], "腾讯·服务·头部");
-    assert_eq!(labels[6], "数据·开源·推动");
-    // The full ranked terms stay as they were.
-    assert_eq!(terms_of(&themes[3])[..3], ["腾讯", "服务", "侯方"]);
+    // The Tencent theme leads its ranked terms with the person quoted (侯方), and its label
+    // skips him; the full ranked terms stay as they were.
+    assert_eq!(labels[4], "腾讯·服务·头部");
+    assert_eq!(terms_of(&themes[4])[..3], ["侯方", "腾讯", "服务"]);
+    assert_eq!(labels[2], "备案·人工智能·发布");
 }
 
 #[test]

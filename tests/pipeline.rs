@@ -6,18 +6,8 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{fixture, run, run_json};
+use common::{fixture, run, run_json, schema_errors};
 use serde_json::Value;
-
-fn schema_errors(instance: &Value) -> Vec<String> {
-    let schema: Value =
-        serde_json::from_str(include_str!("../schema/zhuti.schema.json")).expect("schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect()
-}
 
 #[test]
 fn seed_json_matches_the_schema() {

@@ -19,7 +19,7 @@ fn counts_have_thousands_separators_and_one_is_singular() {
     let text = zhuti::report::text::render(seeds());
     assert!(
         text.starts_with(
-            "zhuti · 5 articles · 104 paragraphs in 8 themes · 69 left out \
+            "zhuti · 5 articles · 104 paragraphs in 6 themes · 69 left out \
              (64 boilerplate, 2 duplicate, 3 short)\n"
         ),
         "{text}"
@@ -39,12 +39,18 @@ fn counts_have_thousands_separators_and_one_is_singular() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "zhuti · 65,536 articles · 574,044 paragraphs in 8 themes · 12,345 left out \
+        "zhuti · 65,536 articles · 574,044 paragraphs in 6 themes · 12,345 left out \
          (64 boilerplate, 2 duplicate, 3 short)"
     );
     assert!(text.contains(" · 1,000,001 terms · seed 42\n"), "{text}");
-    assert!(text.contains(" 123,456 paragraphs · 14.4%\n"), "{text}");
-    assert!(text.contains(" 1 paragraph · 14.4%\n"), "{text}");
+    assert!(
+        text.contains(" 123,456 paragraphs · 30.8% · NPMI 0.15\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" 1 paragraph · 19.2% · NPMI 0.26\n"),
+        "{text}"
+    );
 
     let mut one = seeds().clone();
     one.corpus.documents = 1;
@@ -54,7 +60,7 @@ fn counts_have_thousands_separators_and_one_is_singular() {
     let text = zhuti::report::text::render(&one);
     assert!(
         text.starts_with(
-            "zhuti · 1 article · 1 paragraph in 8 themes · 1 left out \
+            "zhuti · 1 article · 1 paragraph in 6 themes · 1 left out \
              (64 boilerplate, 2 duplicate, 3 short)\n"
         ),
         "{text}"
@@ -68,14 +74,13 @@ fn csv_has_one_row_per_article_and_quotes_as_rfc_4180() {
     let lines: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "id,title,date,source,units,T1 备案·人工智能·行业,T2 算力·国产·国内,T3 场景·应用·成本,\
-         T4 腾讯·服务·侯方,T5 语言·科技·董事长,T6 大厂·领域·行业,T7 数据·汤志伟·开源,\
-         T8 训练·环节·投入"
+        "id,title,date,source,units,T1 应用·场景·成本,T2 数据·算力·国产,T3 备案·人工智能·发布,\
+         T4 经济·环节·科技,T5 腾讯·服务·头部,T6 百模·免费·开源"
     );
     assert_eq!(
         lines[1],
         "seeds/000_3ef24099cf65efde.txt,\"8月31日,首批11家通过《生成式人工智能服务管理暂行办法》\
-         备案的AI大模型名单…\",,,10,0.2000,0.2000,0.3000,0.0000,0.0000,0.0000,0.1000,0.2000"
+         备案的AI大模型名单…\",,,10,0.5000,0.2000,0.2000,0.1000,0.0000,0.0000"
     );
     // A header, five articles, and the final line end.
     assert_eq!(lines.len(), 7, "{csv}");
@@ -100,7 +105,7 @@ fn csv_has_one_row_per_article_and_quotes_as_rfc_4180() {
     assert!(
         csv.contains(
             "\r\nseeds/000_3ef24099cf65efde.txt,\"He said \"\"AI, now\"\"\nand left\",\
-             2024-03-15,新华社,10,0.2000,"
+             2024-03-15,新华社,10,0.5000,"
         ),
         "{csv}"
     );

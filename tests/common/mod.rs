@@ -83,3 +83,16 @@ pub fn shared_data(name: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// What the JSON Schema of the report (schema/zhuti.schema.json) finds wrong in `instance`;
+/// empty when it is valid.
+pub fn schema_errors(instance: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schema/zhuti.schema.json"))
+            .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}

@@ -227,27 +227,7 @@ impl Iterator for Lines {
 /// jieba-rs's `tag` would give for the word cut alone, without its HMM guess for unknown words
 /// (which needs jieba-rs's own dictionary, not built in).
 pub(crate) fn tag(word: &str) -> Option<&'static str> {
-    let bytes = DICT.as_bytes();
-    let (mut lo, mut hi) = (0usize, bytes.len());
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        let start = bytes[..mid]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| start + i);
-        let line = DICT.get(start..end)?;
-        let (entry, rest) = line.split_once(' ').unwrap_or((line, ""));
-        match entry.as_bytes().cmp(word.as_bytes()) {
-            std::cmp::Ordering::Equal => return Some(freq_and_tag(rest).1),
-            std::cmp::Ordering::Less => lo = end + 1,
-            std::cmp::Ordering::Greater => hi = start,
-        }
-    }
-    None
+    crate::sorted_lines::find(DICT, word).map(|rest| freq_and_tag(rest).1)
 }
 
 /// The frequency and tag of an entry from the rest of its line (a missing or malformed

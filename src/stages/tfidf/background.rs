@@ -26,30 +26,7 @@ pub const MEDIAN_IDF: f32 = 11.9548;
 /// The background idf of `term` (lower-cased as [`crate::stages::segment`] emits it), or `None` when
 /// jieba's table does not list it.
 pub fn idf(term: &str) -> Option<f32> {
-    let bytes = TABLE.as_bytes();
-    let (mut lo, mut hi) = (0usize, bytes.len());
-    // Invariant: `lo` and `hi` are line starts; every line starting before `lo` sorts below
-    // `term`, every line starting at or after `hi` above it. The line holding `mid` starts at
-    // or after `lo`, found by scanning back to the previous '\n'.
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        let start = bytes[..mid]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| start + i);
-        let line = &TABLE[start..end];
-        let (word, value) = line.split_once(' ')?;
-        match word.as_bytes().cmp(term.as_bytes()) {
-            std::cmp::Ordering::Equal => return value.parse().ok(),
-            std::cmp::Ordering::Less => lo = end + 1,
-            std::cmp::Ordering::Greater => hi = start,
-        }
-    }
-    None
+    crate::sorted_lines::find(TABLE, term)?.parse().ok()
 }
 
 /// The background idf of every one of `terms`, as [`idf`] gives it. A large vocabulary is
