@@ -36,7 +36,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         offset += line.len();
     }
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    println!("cargo:rustc-env=ZHUTI_LONG_VERSION={}", long_version());
     std::fs::write(out.join("jieba_dict_runs.bin"), runs)?;
     std::fs::write(out.join("jieba_dict_groups.bin"), groups)?;
     Ok(())
+}
+
+/// `--version`'s text: the package version, and the commit when built from a git checkout
+/// (`0.1.0 (commit 1a2b3c4)`). Never fails the build:
+/// without git or a repository it is the version alone.
+fn long_version() -> String {
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let git = std::path::Path::new(".git");
+    if git.is_dir() {
+        // Rebuild the text when HEAD moves (the branch's ref file, or HEAD itself when detached).
+        println!("cargo:rerun-if-changed=.git/HEAD");
+        if git.join("packed-refs").exists() {
+            println!("cargo:rerun-if-changed=.git/packed-refs");
+        }
+        if let Ok(head) = std::fs::read_to_string(git.join("HEAD")) {
+            if let Some(reference) = head.trim().strip_prefix("ref: ") {
+                if git.join(reference).exists() {
+                    println!("cargo:rerun-if-changed=.git/{reference}");
+                }
+            }
+        }
+    }
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    // Only this package's own checkout: not a repository it happens to sit in.
+    match run(&["rev-parse", "--short", "HEAD"]).filter(|_| git.exists()) {
+        Some(commit) if !commit.is_empty() => format!("{version} (commit {commit})"),
+        _ => version,
+    }
 }

@@ -48,7 +48,7 @@ Exit status: 0 on success, 1 when the analysis fails (the message says why), 2 f
 #[derive(Debug, Parser)]
 #[command(
     name = "zhuti",
-    version,
+    version = env!("ZHUTI_LONG_VERSION"),
     after_help = EXAMPLES,
     max_term_width = 100,
     args_conflicts_with_subcommands = true

@@ -371,3 +371,24 @@ fn mojibake_in_the_seeds_is_realigned() {
         "seeds/000 keeps its question mark"
     );
 }
+
+/// Issue 19: `--version` names the commit when zhuti is built from a git checkout.
+#[test]
+fn version_names_the_commit() {
+    let out = run(&["--version"]);
+    assert!(out.status.success());
+    let version = String::from_utf8(out.stdout).unwrap();
+    let expected = format!("zhuti {}", env!("CARGO_PKG_VERSION"));
+    assert!(version.starts_with(&expected), "{version}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success() && root.join(".git").exists());
+    if let Some(head) = head {
+        let commit = String::from_utf8_lossy(&head.stdout).trim().to_string();
+        assert_eq!(version.trim(), format!("{expected} (commit {commit})"));
+    }
+}
