@@ -188,3 +188,51 @@ fn chromium_shows_markup_from_articles_as_text_and_runs_none_of_it() {
         "title shown as text"
     );
 }
+
+/// Issue 19: a long unbreakable run (a model name, a run of letters) wraps instead of widening
+/// the page sideways. The page is measured by a script added to a copy of the report.
+#[test]
+fn long_unbreakable_runs_do_not_widen_the_page() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    for entry in std::fs::read_dir(&seeds).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            std::fs::copy(&path, corpus.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let long: String = (0..6)
+        .map(|i| {
+            format!(
+                "大模型的算力与芯片问题第{i}次被提及，GPU{}。\n",
+                "X".repeat(300)
+            )
+        })
+        .collect();
+    std::fs::write(corpus.join("long.txt"), format!("长串测试\n{long}")).unwrap();
+    let report = write_report(dir.path(), &[corpus.to_str().unwrap()]);
+    let page = std::fs::read_to_string(&report).unwrap().replace(
+        "</body>",
+        "<script>document.body.setAttribute('data-width', \
+         document.documentElement.scrollWidth + ' ' + window.innerWidth)</script></body>",
+    );
+    let measured = dir.path().join("measured.html");
+    std::fs::write(&measured, page).unwrap();
+    let dom = dump_dom(&browser, &measured, &dir.path().join("profile"));
+    let at = dom.find("data-width=\"").expect("the script ran") + "data-width=\"".len();
+    let (scroll, window) = dom[at..]
+        .split('"')
+        .next()
+        .and_then(|s| s.split_once(' '))
+        .expect("two widths");
+    let (scroll, window): (u32, u32) = (scroll.parse().unwrap(), window.parse().unwrap());
+    assert!(
+        scroll <= window,
+        "the page is {scroll} px wide in a {window} px window"
+    );
+}

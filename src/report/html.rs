@@ -989,7 +989,7 @@ const CSS: &str = r#":root{--ink:#1d232b;--mut:#5f6b78;--line:#e3e7ec;--bg:#f5f7
 font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC","Noto Sans SC","WenQuanYi Micro Hei",sans-serif;
 color:var(--ink);background:var(--bg);line-height:1.55;-webkit-text-size-adjust:100%}
 *{box-sizing:border-box}
-body{margin:0}
+body{margin:0;overflow-wrap:anywhere}
 a{color:inherit}
 code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.9em}
 nav.top{position:sticky;top:0;z-index:5;display:flex;gap:1.1em;align-items:center;overflow-x:auto;white-space:nowrap;
