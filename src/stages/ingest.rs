@@ -388,54 +388,68 @@ fn stream_path(out: &mut Chunker<'_>, path: &Path) -> Result<()> {
     }
     let before = out.total;
     let mut skipped: Vec<String> = Vec::new();
-    let walker = walkdir::WalkDir::new(path)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(err) => {
-                let warning = format!("skipped: {err}");
-                skipped.push(warning.clone());
-                out.warn(warning);
-                continue;
-            }
-        };
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let Some(kind) = FileKind::of(entry.path()) else {
-            continue;
-        };
-        let warning = match stream_file(out, entry.path(), Some(kind)) {
-            Ok(()) => continue,
-            Err(
-                err @ (Error::Binary { .. }
-                | Error::Undecodable { .. }
-                | Error::Gzip { .. }
-                | Error::Html { .. }),
-            ) => format!("skipped {err}"),
-            Err(Error::Read { path, source }) => format!("skipped {}: {source}", path.display()),
-            Err(other) => return Err(other),
+    for file in folder_files(path) {
+        let warning = match file {
+            Ok((entry, kind)) => match stream_file(out, entry.path(), Some(kind)) {
+                Ok(()) => continue,
+                Err(err) => skipped_file(err)?,
+            },
+            Err(err) => format!("skipped: {err}"),
         };
         skipped.push(warning.clone());
         out.warn(warning);
     }
     if out.total == before {
-        let what = match skipped.as_slice() {
-            [] => format!("folder {}", path.display()),
-            [only] => format!("folder {} ({only})", path.display()),
-            [first, rest @ ..] => format!(
-                "folder {} ({first}; and {} more skipped)",
-                path.display(),
-                rest.len()
-            ),
-        };
-        return Err(Error::NoArticles { what });
+        return Err(empty_folder(path, &skipped));
     }
     Ok(())
+}
+
+/// The article files under the folder `path` (links followed, hidden names left out, in name
+/// order), each with its kind; or what the walk met instead (a symlink loop, an unreadable
+/// sub-folder), which the caller skips with a warning.
+fn folder_files(
+    path: &Path,
+) -> impl Iterator<Item = std::result::Result<(walkdir::DirEntry, FileKind), walkdir::Error>> {
+    walkdir::WalkDir::new(path)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()))
+        .filter_map(|entry| match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                FileKind::of(entry.path()).map(|kind| Ok((entry, kind)))
+            }
+            Ok(_) => None,
+            Err(err) => Some(Err(err)),
+        })
+}
+
+/// The warning for a folder's file that cannot be read as articles (it is skipped: binary,
+/// undecodable, a bad gzip or web page, unreadable), or `err` itself when it stops the run.
+fn skipped_file(err: Error) -> Result<String> {
+    match err {
+        Error::Binary { .. }
+        | Error::Undecodable { .. }
+        | Error::Gzip { .. }
+        | Error::Html { .. } => Ok(format!("skipped {err}")),
+        Error::Read { path, source } => Ok(format!("skipped {}: {source}", path.display())),
+        other => Err(other),
+    }
+}
+
+/// The error for a folder that gave no article, saying why (the files it `skipped`).
+fn empty_folder(path: &Path, skipped: &[String]) -> Error {
+    let what = match skipped {
+        [] => format!("folder {}", path.display()),
+        [only] => format!("folder {} ({only})", path.display()),
+        [first, rest @ ..] => format!(
+            "folder {} ({first}; and {} more skipped)",
+            path.display(),
+            rest.len()
+        ),
+    };
+    Error::NoArticles { what }
 }
 
 fn stream_file(out: &mut Chunker<'_>, path: &Path, kind: Option<FileKind>) -> Result<()> {
@@ -611,20 +625,15 @@ impl Reader {
         let before = self.corpus.articles.len();
         let warnings_before = self.corpus.warnings.len();
         let twice_before = self.twice;
-        let walker = walkdir::WalkDir::new(path)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
         // Files are read one by one (the byte budget and the read-once rule are sequential),
         // then parsed in parallel a batch at a time: extracting a web page's text costs more
         // than reading it. Results are taken in walk order, so output and warnings do not
         // depend on the thread count.
         let mut batch: Vec<Fetched> = Vec::new();
         let mut batch_bytes = 0usize;
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
+        for file in folder_files(path) {
+            let (entry, kind) = match file {
+                Ok(file) => file,
                 Err(err) => {
                     // Symlink loops and unreadable sub-folders: skip, do not hang or abort.
                     self.parse_batch(&mut batch)?;
@@ -632,12 +641,6 @@ impl Reader {
                     self.corpus.warnings.push(format!("skipped: {err}"));
                     continue;
                 }
-            };
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let Some(kind) = FileKind::of(entry.path()) else {
-                continue;
             };
             let fetched = entry
                 .metadata()
@@ -660,16 +663,7 @@ impl Reader {
         if corpus.articles.len() == before && self.twice == twice_before {
             // Say why: the warnings would otherwise be lost with the run.
             let skipped = corpus.warnings.get(warnings_before..).unwrap_or_default();
-            let what = match skipped {
-                [] => format!("folder {}", path.display()),
-                [only] => format!("folder {} ({only})", path.display()),
-                [first, rest @ ..] => format!(
-                    "folder {} ({first}; and {} more skipped)",
-                    path.display(),
-                    rest.len()
-                ),
-            };
-            return Err(Error::NoArticles { what });
+            return Err(empty_folder(path, skipped));
         }
         Ok(())
     }
@@ -740,22 +734,9 @@ impl Reader {
                 Ok(None) => self.read_twice(&path),
                 Err(err) => Err(err),
             };
-            match loaded {
-                Ok(()) => {}
-                Err(
-                    err @ (Error::Binary { .. }
-                    | Error::Undecodable { .. }
-                    | Error::Gzip { .. }
-                    | Error::Html { .. }),
-                ) => {
-                    self.corpus.warnings.push(format!("skipped {err}"));
-                }
-                Err(Error::Read { path, source }) => {
-                    self.corpus
-                        .warnings
-                        .push(format!("skipped {}: {source}", path.display()));
-                }
-                Err(other) => return Err(other),
+            if let Err(err) = loaded {
+                let warning = skipped_file(err)?;
+                self.corpus.warnings.push(warning);
             }
         }
         Ok(())
