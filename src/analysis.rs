@@ -28,6 +28,9 @@ pub struct Analysis {
     /// How well each theme's top terms hang together (NPMI) and how distinct the themes' terms
     /// are (topic diversity); see [`crate::eval::coherence`].
     pub coherence: Coherence,
+    /// The corpus's own phrases, kept whole as terms ([`crate::stages::phrases`]), most
+    /// frequent first; empty with `--no-phrases`.
+    pub phrases: Vec<crate::stages::phrases::Phrase>,
     /// Every article, in input order.
     pub documents: Vec<Document>,
     /// Every clustered unit, in corpus order.
@@ -93,6 +96,9 @@ pub struct Params {
     pub max_df: f64,
     /// Where term idf came from: `blend` (corpus × background) or `corpus` (`--idf`).
     pub idf: IdfWeighting,
+    /// The corpus's phrases were looked for and kept whole as terms (off with `--no-phrases`
+    /// and for units shorter than [`crate::stages::phrases::MIN_MEDIAN_CHARS`] at the median).
+    pub phrases: bool,
     /// How k was chosen (present for `--k auto`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub k_selection: Option<KSelection>,
@@ -136,6 +142,7 @@ impl Params {
             min_df: settings.tfidf.min_df,
             max_df: settings.tfidf.max_df,
             idf: settings.tfidf.idf,
+            phrases: settings.phrases,
             k_selection,
             themes_file: None,
             user_dict: settings.user_dict.as_ref().map(|p| p.display().to_string()),

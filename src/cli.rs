@@ -329,6 +329,9 @@ pub struct TuningArgs {
     #[arg(long, default_value_t = Settings::default().period, value_parser = parse_period)]
     pub period: Period,
 
+    #[arg(long = defs::PHRASES.name, help = defs::PHRASES.help)]
+    pub no_phrases: bool,
+
     #[arg(long = defs::USER_DICT.name, help = defs::USER_DICT.help, value_name = "FILE")]
     pub user_dict: Option<PathBuf>,
 
@@ -407,6 +410,7 @@ impl TuningArgs {
                 text_field: self.text_field.clone(),
                 encoding: self.encoding,
             },
+            phrases: defs::PHRASES.switched(self.no_phrases),
             user_dict: self.user_dict.clone(),
             stop_words: self.stop_words.clone(),
             ..Settings::default()
@@ -844,6 +848,7 @@ mod tests {
         (&["--top-terms", "3"], |s| s.top_terms = 3),
         (&["--max-input", "512M"], |s| s.read.max_input = 512 << 20),
         (&["--strict"], |s| s.read.strict = true),
+        (&["--no-phrases"], |s| s.phrases = false),
         (&["--user-dict", "my.dict"], |s| {
             s.user_dict = Some(PathBuf::from("my.dict"))
         }),

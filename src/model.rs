@@ -24,6 +24,7 @@ use crate::stages::ingest::{Article, Corpus};
 use crate::stages::kmeans::{self, Clustering, KChoice, KMeans};
 use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice, Lsa};
+use crate::stages::phrases::Phrases;
 use crate::stages::refine::{self, TermCentroids};
 use crate::stages::segment::user::UserWords;
 use crate::stages::segment::Segmenter;
@@ -265,6 +266,8 @@ struct Parts {
     refined: bool,
     /// Each training unit's leave-one-out novelty similarity ([`novelty_scores`]).
     novelty: Vec<f64>,
+    /// The corpus's phrases, added to jieba's dictionary after any seed words.
+    phrases: Vec<String>,
 }
 
 /// One unit of a new article, placed by [`ThemeModel::assign`].
@@ -356,6 +359,7 @@ impl ThemeModel {
             centroids,
             refined,
             novelty,
+            phrases,
         }) = parts
         else {
             return Err(Error::Numeric {
@@ -366,6 +370,8 @@ impl ThemeModel {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
+        let mut words = words;
+        words.extend(phrases);
         Ok(ThemeModel {
             settings,
             cleaner,
@@ -702,6 +708,14 @@ fn fit(
         own = user_segmenter(&user, whole, unit_texts(&cleaned.1));
         &own
     };
+    let (phrases, looked) = find_phrases(settings, &cleaned.1, segmenter);
+    let with_phrases;
+    let segmenter = if phrases.is_empty() {
+        segmenter
+    } else {
+        with_phrases = segmenter_with(&user, whole, phrases.words(), unit_texts(&cleaned.1));
+        &with_phrases
+    };
     let (space, mut prepared) =
         vectorize_units(corpus, settings, cleaned, segmenter, progress, keep)?;
 
@@ -719,8 +733,9 @@ fn fit(
     };
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model).then(|| {
-        model_parts(
+    let parts = (keep == Keep::Model).then(|| Parts {
+        phrases: phrases.words().map(str::to_string).collect(),
+        ..model_parts(
             &prepared,
             &clustering,
             cleaner,
@@ -730,10 +745,10 @@ fn fit(
         )
     });
     prepared.embedding.projection = None;
-    Ok((
-        assemble(corpus, settings, prepared, clustering, progress),
-        parts,
-    ))
+    let mut analysis = assemble(corpus, settings, prepared, clustering, progress);
+    analysis.phrases = phrases.list().to_vec();
+    analysis.params.phrases = looked;
+    Ok((analysis, parts))
 }
 
 /// The fitted stages a model keeps, with its training units' novelty similarities.
@@ -758,6 +773,7 @@ fn model_parts(
         refined,
         novelty,
         user,
+        phrases: Vec::new(),
     }
 }
 
@@ -781,6 +797,38 @@ fn user_segmenter<'t>(
     } else {
         Segmenter::for_texts(texts.chain(user.words()))
     };
+    user.apply(&mut segmenter);
+    segmenter
+}
+
+/// The phrases of the kept units as `segmenter` cuts them ([`Phrases::fit`]); none with
+/// `--no-phrases` or when the units are too short ([`Phrases::suit`]). The second value says
+/// whether they were looked for (the report's `params.phrases`).
+fn find_phrases(settings: &ValidSettings, units: &Units, segmenter: &Segmenter) -> (Phrases, bool) {
+    let texts: Vec<&str> = unit_texts(units).collect();
+    if !settings.phrases || !Phrases::suit(&texts) {
+        return (Phrases::none(), false);
+    }
+    (Phrases::fit(&texts, segmenter), true)
+}
+
+/// The segmenter a model cuts new articles with ([`ThemeModel::segmenter`]), built the same
+/// way for the training corpus: jieba's dictionary (whole, or scoped to `texts`), then
+/// `words` (seed words, phrases) in order, then the user's dictionary and stop words, so that
+/// fit and assign cut alike.
+fn segmenter_with<'t>(
+    user: &'t UserWords,
+    whole: bool,
+    words: impl Iterator<Item = &'t str>,
+    texts: impl Iterator<Item = &'t str>,
+) -> Segmenter {
+    let words: Vec<&str> = words.collect();
+    let mut segmenter = if whole {
+        shared_segmenter().clone()
+    } else {
+        Segmenter::for_texts(texts.chain(words.iter().copied()).chain(user.words()))
+    };
+    segmenter.add_words(words.iter().copied());
     user.apply(&mut segmenter);
     segmenter
 }
@@ -852,6 +900,15 @@ fn fit_guided(
         unit_texts(&cleaned.1).chain(guide.words()),
     );
     segmenter.add_words(guide.words());
+    let (phrases, looked) = find_phrases(settings, &cleaned.1, &segmenter);
+    if !phrases.is_empty() {
+        segmenter = segmenter_with(
+            &user,
+            wants_whole_dictionary(corpus),
+            guide.words().chain(phrases.words()),
+            unit_texts(&cleaned.1),
+        );
+    }
     let (space, mut prepared) =
         vectorize_units(corpus, settings, cleaned, &segmenter, progress, keep)?;
     let seeds = guided::seed_centres(guide, &prepared.vectors.vocab, &prepared.embedding)?;
@@ -866,8 +923,10 @@ fn fit_guided(
     let seeded = kmeans::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model)
-        .then(|| model_parts(&prepared, &seeded.clustering, cleaner, space, false, user));
+    let parts = (keep == Keep::Model).then(|| Parts {
+        phrases: phrases.words().map(str::to_string).collect(),
+        ..model_parts(&prepared, &seeded.clustering, cleaner, space, false, user)
+    });
     prepared.embedding.projection = None;
     let (names, drift_warnings) = guided::name_themes(guide, &seeds, &seeded);
     let mut analysis = assemble(corpus, asked, prepared, seeded.clustering, progress);
@@ -891,6 +950,8 @@ fn fit_guided(
         });
     }
     analysis.params.themes_file = Some(guide.path.display().to_string());
+    analysis.phrases = phrases.list().to_vec();
+    analysis.params.phrases = looked;
     analysis.warnings.extend(seeds.warnings);
     analysis.warnings.extend(drift_warnings);
     Ok((analysis, parts))
@@ -1145,6 +1206,7 @@ pub fn assemble(
         },
         themes: described.themes,
         coherence: described.coherence,
+        phrases: Vec::new(),
         documents: described.documents,
         units: described.units,
         dropped: described.dropped,
@@ -1446,7 +1508,10 @@ mod tests {
     fn training_rows(corpus: &Corpus, settings: &Settings) -> Prepared {
         let settings = &settings.check().expect("valid settings");
         let (_, cleaned) = clean_units(corpus, settings, &NoProgress).expect("cleans");
-        let segmenter = Segmenter::for_texts(unit_texts(&cleaned.1));
+        let plain = Segmenter::for_texts(unit_texts(&cleaned.1));
+        let (phrases, _) = find_phrases(settings, &cleaned.1, &plain);
+        let user = UserWords::default();
+        let segmenter = segmenter_with(&user, false, phrases.words(), unit_texts(&cleaned.1));
         vectorize_units(
             corpus,
             settings,

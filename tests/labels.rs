@@ -146,9 +146,9 @@ fn seed_labels_hold_no_names_no_filler_and_no_shared_terms() {
     }
     // The Tencent theme leads its ranked terms with the person quoted (侯方), and its label
     // skips him; the full ranked terms stay as they were.
-    assert_eq!(labels[4], "腾讯·服务·头部");
-    assert_eq!(terms_of(&themes[4])[..3], ["侯方", "腾讯", "服务"]);
-    assert_eq!(labels[2], "备案·人工智能·发布");
+    assert_eq!(labels[4], "场景·腾讯·ChatGPT");
+    assert_eq!(terms_of(&themes[4])[..3], ["侯方", "场景", "腾讯"]);
+    assert_eq!(labels[3], "备案·人工智能·模型");
 }
 
 #[test]
@@ -185,7 +185,7 @@ fn user_dictionary_and_stop_words_change_the_terms_and_are_recorded() {
     assert!(all.contains("通用大模型"), "{all:?}");
     assert!(!all.contains("腾讯"), "{all:?}");
     // Without them: neither phrase is a term, 腾讯 is.
-    let plain = run_json(&["--format", "json", "--top-terms", "25"]);
+    let plain = run_json(&["--format", "json", "--top-terms", "25", "--no-phrases"]);
     let plain: HashSet<&str> = plain["themes"]
         .as_array()
         .unwrap()
@@ -267,4 +267,79 @@ fn a_saved_model_cuts_new_articles_with_the_user_words() {
     for article in &corpus.articles {
         assert_eq!(model.assign(article, &a), loaded.assign(article, &b));
     }
+}
+
+#[test]
+fn seed_phrases_are_found_kept_whole_and_reported() {
+    let report = seeds();
+    assert_eq!(report["params"]["phrases"], true);
+    let phrases: Vec<&str> = report["phrases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phrase"].as_str().unwrap())
+        .collect();
+    for wanted in ["大模型", "垂直大模型", "通用大模型", "百模大战"] {
+        assert!(phrases.contains(&wanted), "{wanted} not in {phrases:?}");
+    }
+    // Each phrase comes with its evidence, above the stage's thresholds.
+    for p in report["phrases"].as_array().unwrap() {
+        assert!(p["count"].as_u64().unwrap() >= 3, "{p}");
+        assert!(p["pmi"].as_f64().unwrap() >= 2.0, "{p}");
+        assert!(p["entropy"].as_f64().unwrap() >= 1.0, "{p}");
+    }
+    // 垂直大模型 is one term now, and names a theme.
+    let themes = report["themes"].as_array().unwrap();
+    assert!(
+        themes.iter().any(|t| terms_of(t).contains(&"垂直大模型")),
+        "{themes:#?}"
+    );
+    let text = run(&[]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("phrases: "))
+        .unwrap_or_else(|| panic!("no phrases line in {text}"));
+    assert!(line.contains("kept whole as terms: 大模型 · "), "{line}");
+}
+
+#[test]
+fn no_phrases_cuts_with_jieba_words_only() {
+    let report = run_json(&["--format", "json", "--no-phrases"]);
+    assert_eq!(report["params"]["phrases"], false);
+    assert_eq!(report["phrases"], serde_json::json!([]));
+    let themes = report["themes"].as_array().unwrap();
+    assert!(
+        !themes.iter().any(|t| terms_of(t).contains(&"垂直大模型")),
+        "{themes:#?}"
+    );
+}
+
+#[test]
+fn headlines_are_too_short_for_phrases() {
+    // Median unit under 40 characters: no phrases are looked for, and the report says so.
+    let dir = std::env::temp_dir().join(format!("zhuti-phrases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("titles.jsonl");
+    let titles: String = (0..60)
+        .map(|i| {
+            let t = [
+                "垂直大模型加速落地医疗行业",
+                "通用大模型竞争进入下半场",
+                "球队主场大胜晋级决赛",
+            ][i % 3];
+            format!("{{\"id\": \"t{i}\", \"text\": \"{t}{i}\"}}\n")
+        })
+        .collect();
+    std::fs::write(&path, titles).unwrap();
+    let report = run_json(&[
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--unit",
+        "document",
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(report["params"]["phrases"], false);
+    assert_eq!(report["phrases"], serde_json::json!([]));
 }

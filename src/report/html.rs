@@ -1220,6 +1220,7 @@ mod tests {
                 &[vec!["词", "算力"], vec!["词"]],
                 [vec!["词", "算力"], vec!["算力"]],
             ),
+            phrases: Vec::new(),
             documents: (0..docs)
                 .map(|i| Document {
                     id: format!("d\"{i}'.txt"),

@@ -44,6 +44,7 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
         corpus,
         themes,
         coherence,
+        phrases,
         documents,
         units,
         dropped,
@@ -65,6 +66,8 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
     write_pretty(&mut out, themes, 1)?;
     out.write_all(b",\n  \"coherence\": ")?;
     write_pretty(&mut out, coherence, 1)?;
+    out.write_all(b",\n  \"phrases\": ")?;
+    write_pretty(&mut out, phrases, 1)?;
     out.write_all(b",\n  \"documents\": ")?;
     write_list(&mut out, documents, &mut buffers)?;
     out.write_all(b",\n  \"units\": ")?;

@@ -16,6 +16,9 @@ const QUOTE_WIDTH: usize = 100;
 /// Article titles in the mix table are trimmed to this many display columns.
 const TITLE_WIDTH: usize = 30;
 
+/// Phrases the header names (the most frequent).
+const PHRASES_SHOWN: usize = 12;
+
 /// Renders the analysis as a plain-text report (no colour codes; safe to pipe).
 pub fn render(a: &Analysis) -> String {
     let mut out = String::new();
@@ -112,6 +115,20 @@ fn write_report(a: &Analysis, out: &mut String) -> std::fmt::Result {
          diversity {:.2} of the top 10 terms, {:.2} of the top 25",
         c.mean_npmi, c.top_n, c.window, c.diversity_top10, c.diversity_top25
     )?;
+    if !a.phrases.is_empty() {
+        let shown: Vec<&str> = a
+            .phrases
+            .iter()
+            .take(PHRASES_SHOWN)
+            .map(|p| p.phrase.as_str())
+            .collect();
+        let line = format!(
+            "phrases: {} kept whole as terms: {}",
+            thousands(a.phrases.len()),
+            safe(&shown.join(" · ")),
+        );
+        writeln!(out, "{}", trim_to(&line, 78))?;
+    }
     if let Some(file) = &a.params.themes_file {
         let named: Vec<&str> = a.themes.iter().filter_map(|t| t.name.as_deref()).collect();
         writeln!(

@@ -159,6 +159,18 @@ pub const REFINE: Setting<bool> = Setting {
     problem: any,
 };
 
+/// Phrase discovery (a switch: `--no-phrases` turns it off).
+pub const PHRASES: Setting<bool> = Setting {
+    name: "no-phrases",
+    param: Some("phrases"),
+    default: true,
+    help: "Cut text with jieba's words only, without the corpus's own phrases (垂直大模型, \
+           百模大战: runs of words found together far more often than chance, in varied \
+           contexts) kept whole as terms. Phrases are only looked for when the median unit \
+           has 40 characters or more (headlines share too few words to split them further)",
+    problem: any,
+};
+
 /// Top terms listed per theme.
 pub const TOP_TERMS: Setting<usize> = Setting {
     name: "top-terms",
@@ -322,7 +334,7 @@ pub const FORMAT: Setting<Format> = Setting {
 };
 
 /// Every setting above, in the order of the JSON `params` (then the options of the run).
-pub const ALL: [Info; 22] = [
+pub const ALL: [Info; 23] = [
     K.info(),
     SEED.info(),
     UNIT.info(),
@@ -339,6 +351,7 @@ pub const ALL: [Info; 22] = [
     MIN_DF.info(),
     MAX_DF.info(),
     IDF.info(),
+    PHRASES.info(),
     USER_DICT.info(),
     STOP_WORDS.info(),
     MAX_INPUT.info(),

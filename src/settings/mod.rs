@@ -52,6 +52,9 @@ pub struct Settings {
     /// Vocabulary pruning.
     #[serde(flatten)]
     pub tfidf: TfidfOptions,
+    /// Find the corpus's phrases and keep them whole as terms ([`crate::stages::phrases`],
+    /// [`defs::PHRASES`]).
+    pub phrases: bool,
     /// A user dictionary in jieba's format (`word [freq] [tag]` per line), read by
     /// [`crate::segment::user::load_user_dict`] ([`defs::USER_DICT`]); `None`: none.
     pub user_dict: Option<std::path::PathBuf>,
@@ -84,6 +87,7 @@ impl Default for Settings {
             k_max: defs::K_MAX.default,
             clean: CleanOptions::default(),
             tfidf: TfidfOptions::default(),
+            phrases: defs::PHRASES.default,
             user_dict: defs::USER_DICT.default.map(Into::into),
             stop_words: defs::STOP_WORDS.default.map(Into::into),
             period: Period::Auto,

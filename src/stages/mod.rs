@@ -1,6 +1,6 @@
 //! The pipeline's stages, one module or folder each, in the order data flows through them:
 //!
-//! [`ingest`] (with [`read`] for Markdown, web pages, dates and sources) → [`clean`] → [`units`] → [`segment`] → [`tfidf`] → [`lsa`] → [`kmeans`] →
+//! [`ingest`] (with [`read`] for Markdown, web pages, dates and sources) → [`clean`] → [`units`] → [`segment`] → [`phrases`] → [`tfidf`] → [`lsa`] → [`kmeans`] →
 //! [`refine`] → [`label`].
 //!
 //! A stage reads only the output of the stages before it. [`crate::pipeline`] composes them
@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod kmeans;
 pub mod label;
 pub mod lsa;
+pub mod phrases;
 pub mod read;
 pub mod refine;
 pub mod segment;

@@ -23,6 +23,7 @@ const EXTRA_STOP_WORDS: &str = include_str!(concat!(
 /// `Sync`). [`Segmenter::new`] loads the whole dictionary (a fraction of a second) and cuts any
 /// text; [`Segmenter::for_texts`] is quick to build for a small corpus but is only for the texts
 /// it was built for.
+#[derive(Clone)]
 pub struct Segmenter {
     jieba: Jieba,
     stop_words: FxHashSet<String>,
