@@ -111,7 +111,12 @@ fn xwlb_markdown_is_read_dated_and_seasonal() {
             .unwrap()
             .clone()
     };
-    let congress = series(with_terms(&["全国人大", "全国政协", "两会"]));
+    let congress = series(with_terms(&[
+        "全国人大",
+        "全国政协",
+        "两会",
+        "全国人大常委会",
+    ]));
     assert_eq!(peak_in_year(timeline, &congress, "2023"), "2023-03");
     assert_eq!(peak_in_year(timeline, &congress, "2024"), "2024-03");
     let spring = series(with_terms(&["春节", "春运", "旅客"]));
