@@ -21,6 +21,7 @@ use crate::progress::{Progress, Stage};
 use crate::settings::{Settings, ValidSettings};
 use crate::stages::clean::{self, CleanArticle, Cleaner, DropReason, Verdict};
 use crate::stages::ingest::{Article, Corpus};
+use crate::stages::dmm::{self, Dmm, DmmOptions, Method};
 use crate::stages::kmeans::{self, Clustering, KChoice, KMeans};
 use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice, Lsa};
@@ -706,16 +707,10 @@ fn fit(
         vectorize_units(corpus, settings, cleaned, segmenter, progress, keep)?;
 
     progress.start(Stage::Cluster, None);
-    let options = settings.cluster_options();
-    let clustering = if settings.refine {
-        // `auto` judges each k by the themes it would report: refined on TF-IDF.
-        let judge = refine::RefinedSilhouette {
-            tfidf: &prepared.vectors.tfidf,
-        };
-        let fitted = kmeans::cluster_judged(&prepared.embedding.vectors, &options, &judge)?;
-        refine_themes(&prepared, fitted)
-    } else {
-        kmeans::cluster(&prepared.embedding.vectors, &options)?
+    let method = choose_method(settings, &prepared.vectors, keep)?;
+    let clustering = match method.used {
+        Method::Dmm => dmm_themes(&prepared, settings)?,
+        _ => lsa_themes(&prepared, settings)?,
     };
     progress.finish(Stage::Cluster);
 
@@ -730,10 +725,120 @@ fn fit(
         )
     });
     prepared.embedding.projection = None;
-    Ok((
-        assemble(corpus, settings, prepared, clustering, progress),
-        parts,
+    let mut analysis = assemble(corpus, settings, prepared, clustering, progress);
+    analysis.params.method_used = method.used;
+    analysis.params.method_reason = method.reason;
+    Ok((analysis, parts))
+}
+
+/// The method a fit runs (`--method`), and why when `auto` chose it.
+struct MethodChoice {
+    used: Method,
+    reason: Option<String>,
+}
+
+/// Resolves `--method`: `auto` is `dmm` when the median unit keeps at most
+/// [`dmm::SHORT_UNIT_TERMS`] term occurrences, else `lsa`. A kept model places new units with
+/// the LSA stages, so `zhuti fit` refuses `dmm` and resolves `auto` to `lsa`.
+fn choose_method(settings: &ValidSettings, vectors: &Vectors, keep: Keep) -> Result<MethodChoice> {
+    let saved = keep == Keep::Model;
+    match settings.method {
+        Method::Dmm if saved => Err(dmm_not_supported("zhuti fit")),
+        Method::Auto if saved => Ok(MethodChoice {
+            used: Method::Lsa,
+            reason: Some(
+                "auto: lsa, since a saved model places new units with the LSA stages (the DMM \
+                 cannot be saved yet)"
+                    .into(),
+            ),
+        }),
+        Method::Auto => {
+            let median = dmm::median_terms(&vectors.counts);
+            let short = median <= dmm::SHORT_UNIT_TERMS;
+            let used = if short { Method::Dmm } else { Method::Lsa };
+            Ok(MethodChoice {
+                used,
+                reason: Some(format!(
+                    "auto: {used}, since the median unit keeps {median} terms ({} {} for dmm)",
+                    if short { "at most" } else { "more than the" },
+                    dmm::SHORT_UNIT_TERMS
+                )),
+            })
+        }
+        given => Ok(MethodChoice {
+            used: given,
+            reason: None,
+        }),
+    }
+}
+
+fn dmm_not_supported(what: &'static str) -> Error {
+    Error::Setting {
+        setting: crate::settings::defs::METHOD.name,
+        value: Method::Dmm.to_string(),
+        problem: crate::error::SettingProblem::DmmNotSupported { what },
+    }
+}
+
+/// The LSA themes: k-means on the LSA vectors, refined on TF-IDF unless `--no-refine`.
+fn lsa_themes(prepared: &Prepared, settings: &ValidSettings) -> Result<Clustering> {
+    let options = settings.cluster_options();
+    Ok(if settings.refine {
+        // `auto` judges each k by the themes it would report: refined on TF-IDF.
+        let judge = refine::RefinedSilhouette {
+            tfidf: &prepared.vectors.tfidf,
+        };
+        let fitted = kmeans::cluster_judged(&prepared.embedding.vectors, &options, &judge)?;
+        refine_themes(prepared, fitted)
+    } else {
+        kmeans::cluster(&prepared.embedding.vectors, &options)?
+    })
+}
+
+/// The DMM's themes ([`dmm`]) on the units' term counts, with k as asked; `--k auto` takes
+/// the k (and its evidence) the LSA themes choose, and starts the first chain from them.
+/// Empty themes are dropped, so k is the number the mixture used.
+fn dmm_themes(prepared: &Prepared, settings: &ValidSettings) -> Result<Clustering> {
+    let n = prepared.vectors.counts.n_rows;
+    let (k, start, selection) = match settings.k {
+        KChoice::Fixed(k) => {
+            kmeans::check_not_above_units(k, n)?;
+            if dmm_knob("ZHUTI_DMM_INIT", 0.0) > 0.0 {
+                let lsa = lsa_themes(prepared, settings)?;
+                (k, Some(lsa.labels), None)
+            } else {
+                (k, None, None)
+            }
+        }
+        KChoice::Auto => {
+            let lsa = lsa_themes(prepared, settings)?;
+            (lsa.k, Some(lsa.labels), lsa.selection)
+        }
+    };
+    let mut options = DmmOptions::new(k, settings.seed);
+    options.alpha = dmm_knob("ZHUTI_DMM_ALPHA", options.alpha);
+    options.beta = dmm_knob("ZHUTI_DMM_BETA", options.beta);
+    options.iterations = dmm_knob("ZHUTI_DMM_ITERS", options.iterations as f64) as usize;
+    options.chains = dmm_knob("ZHUTI_DMM_CHAINS", options.chains as f64) as usize;
+    let (_, fit) = Dmm::fit(&prepared.vectors.counts, &options, start.as_deref());
+    if std::env::var_os("ZHUTI_DMM_DEBUG").is_some() {
+        eprintln!(
+            "dmm: k {k} non-empty {} chain {} loglik {:.1}",
+            fit.non_empty, fit.chain, fit.log_likelihood
+        );
+    }
+    Ok(kmeans::from_labels(
+        &prepared.embedding.vectors,
+        &fit.labels,
+        selection,
     ))
+}
+
+fn dmm_knob(name: &str, default: f64) -> f64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// The fitted stages a model keeps, with its training units' novelty similarities.
@@ -832,6 +937,9 @@ fn fit_guided(
 ) -> Result<(Analysis, Option<Parts>)> {
     let settings = &settings.check()?;
     guide.check_k(settings.k)?;
+    if settings.method == Method::Dmm {
+        return Err(dmm_not_supported("--themes"));
+    }
     // Seed words are specific terms: a low-rank space blurs them into the corpus's broad
     // directions (on the seeds, the regulation paragraphs then join the chips theme), so guided
     // runs resolve `--dims auto` to the full 100 dimensions. The report keeps what was asked
@@ -891,6 +999,10 @@ fn fit_guided(
         });
     }
     analysis.params.themes_file = Some(guide.path.display().to_string());
+    if settings.method == Method::Auto {
+        analysis.params.method_reason =
+            Some("auto: lsa, since named themes (--themes) seed k-means centres".into());
+    }
     analysis.warnings.extend(seeds.warnings);
     analysis.warnings.extend(drift_warnings);
     Ok((analysis, parts))
