@@ -803,30 +803,18 @@ fn dmm_themes(prepared: &Prepared, settings: &ValidSettings) -> Result<Clusterin
     let (k, start, selection) = match settings.k {
         KChoice::Fixed(k) => {
             kmeans::check_not_above_units(k, n)?;
-            if dmm_knob("ZHUTI_DMM_INIT", 0.0) > 0.0 {
-                let lsa = lsa_themes(prepared, settings)?;
-                (k, Some(lsa.labels), None)
-            } else {
-                (k, None, None)
-            }
+            (k, None, None)
         }
         KChoice::Auto => {
             let lsa = lsa_themes(prepared, settings)?;
             (lsa.k, Some(lsa.labels), lsa.selection)
         }
     };
-    let mut options = DmmOptions::new(k, settings.seed);
-    options.alpha = dmm_knob("ZHUTI_DMM_ALPHA", options.alpha);
-    options.beta = dmm_knob("ZHUTI_DMM_BETA", options.beta);
-    options.iterations = dmm_knob("ZHUTI_DMM_ITERS", options.iterations as f64) as usize;
-    options.chains = dmm_knob("ZHUTI_DMM_CHAINS", options.chains as f64) as usize;
-    let (_, fit) = Dmm::fit(&prepared.vectors.counts, &options, start.as_deref());
-    if std::env::var_os("ZHUTI_DMM_DEBUG").is_some() {
-        eprintln!(
-            "dmm: k {k} non-empty {} chain {} loglik {:.1}",
-            fit.non_empty, fit.chain, fit.log_likelihood
-        );
-    }
+    let (_, fit) = Dmm::fit(
+        &prepared.vectors.counts,
+        &DmmOptions::new(k, settings.seed),
+        start.as_deref(),
+    );
     Ok(kmeans::from_labels(
         &prepared.embedding.vectors,
         &fit.labels,
@@ -834,12 +822,6 @@ fn dmm_themes(prepared: &Prepared, settings: &ValidSettings) -> Result<Clusterin
     ))
 }
 
-fn dmm_knob(name: &str, default: f64) -> f64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The fitted stages a model keeps, with its training units' novelty similarities.
 fn model_parts(
