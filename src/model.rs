@@ -739,22 +739,24 @@ struct MethodChoice {
 
 /// Resolves `--method`: `auto` is `dmm` when the median unit keeps at most
 /// [`dmm::SHORT_UNIT_TERMS`] term occurrences, else `lsa`. A kept model places new units with
-/// the LSA stages, so `zhuti fit` refuses `dmm` and resolves `auto` to `lsa`.
+/// the LSA stages, so `zhuti fit` refuses `dmm` and, where `auto` would pick `dmm`, takes `lsa`.
 fn choose_method(settings: &ValidSettings, vectors: &Vectors, keep: Keep) -> Result<MethodChoice> {
     let saved = keep == Keep::Model;
     match settings.method {
         Method::Dmm if saved => Err(dmm_not_supported("zhuti fit")),
-        Method::Auto if saved => Ok(MethodChoice {
-            used: Method::Lsa,
-            reason: Some(
-                "auto: lsa, since a saved model places new units with the LSA stages (the DMM \
-                 cannot be saved yet)"
-                    .into(),
-            ),
-        }),
         Method::Auto => {
             let median = dmm::median_terms(&vectors.counts);
             let short = median <= dmm::SHORT_UNIT_TERMS;
+            if short && saved {
+                return Ok(MethodChoice {
+                    used: Method::Lsa,
+                    reason: Some(format!(
+                        "auto: lsa, since a saved model places new units with the LSA stages \
+                         (the DMM, which the median unit of {median} terms would get, cannot be \
+                         saved yet)"
+                    )),
+                });
+            }
             let used = if short { Method::Dmm } else { Method::Lsa };
             Ok(MethodChoice {
                 used,

@@ -222,8 +222,8 @@ fn saved_models_refuse_the_dmm_and_auto_falls_back_to_lsa() {
     assert_eq!(report["params"]["method_used"], "lsa");
     assert_eq!(
         report["params"]["method_reason"],
-        "auto: lsa, since a saved model places new units with the LSA stages (the DMM cannot \
-         be saved yet)"
+        "auto: lsa, since a saved model places new units with the LSA stages (the DMM, which \
+         the median unit of 4 terms would get, cannot be saved yet)"
     );
 }
 
