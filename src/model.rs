@@ -20,8 +20,8 @@ use crate::guided::{self, Guide};
 use crate::progress::{Progress, Stage};
 use crate::settings::{Settings, ValidSettings};
 use crate::stages::clean::{self, CleanArticle, Cleaner, DropReason, Verdict};
-use crate::stages::ingest::{Article, Corpus};
 use crate::stages::dmm::{self, Dmm, DmmOptions, Method};
+use crate::stages::ingest::{Article, Corpus};
 use crate::stages::kmeans::{self, Clustering, KChoice, KMeans};
 use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice, Lsa};
@@ -823,7 +823,6 @@ fn dmm_themes(prepared: &Prepared, settings: &ValidSettings) -> Result<Clusterin
         selection,
     ))
 }
-
 
 /// The fitted stages a model keeps, with its training units' novelty similarities.
 fn model_parts(

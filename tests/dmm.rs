@@ -91,7 +91,16 @@ fn two_obvious_groups_are_found() {
     for seed in ["0", "1", "42"] {
         let report = eval(
             &file,
-            &["--method", "dmm", "--k", "2", "--seed", seed, "--min-chars", "1"],
+            &[
+                "--method",
+                "dmm",
+                "--k",
+                "2",
+                "--seed",
+                seed,
+                "--min-chars",
+                "1",
+            ],
         );
         assert_eq!(report["k"], 2, "seed {seed}");
         assert_eq!(report["nmi"], 1.0, "seed {seed}: {report}");
@@ -112,11 +121,16 @@ fn same_seed_same_json_at_any_thread_count() {
         return;
     };
     let file = slice(&titles, 2000, dir.path());
-    let flags = ["--method", "dmm", "--k", "10", "--unit", "document", "--seed", "3"];
+    let flags = [
+        "--method", "dmm", "--k", "10", "--unit", "document", "--seed", "3",
+    ];
     let one = report_text(&file, &[&flags[..], &["--threads", "1"]].concat());
     let two = report_text(&file, &[&flags[..], &["--threads", "2"]].concat());
     let again = report_text(&file, &[&flags[..], &["--threads", "2"]].concat());
-    assert!(one == two && two == again, "the DMM's report depends on the threads");
+    assert!(
+        one == two && two == again,
+        "the DMM's report depends on the threads"
+    );
     let report: Value = serde_json::from_str(&one).unwrap();
     assert_eq!(report["params"]["method"], "dmm");
     assert_eq!(report["params"]["method_used"], "dmm");
@@ -217,7 +231,11 @@ fn saved_models_refuse_the_dmm_and_auto_falls_back_to_lsa() {
         "json",
         "-q",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(report["params"]["method_used"], "lsa");
     assert_eq!(

@@ -319,7 +319,11 @@ impl Dmm {
         let docs = docs_of(counts);
         docs.par_iter()
             .map(|doc| {
-                if doc.len == 0 || doc.terms.iter().any(|&(t, _)| t as usize >= self.vocabulary)
+                if doc.len == 0
+                    || doc
+                        .terms
+                        .iter()
+                        .any(|&(t, _)| t as usize >= self.vocabulary)
                 {
                     return None;
                 }
