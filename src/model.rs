@@ -738,13 +738,24 @@ struct MethodChoice {
 }
 
 /// Resolves `--method`: `auto` is `dmm` when the median unit keeps at most
-/// [`dmm::SHORT_UNIT_TERMS`] term occurrences, else `lsa`. A kept model places new units with
+/// [`dmm::SHORT_UNIT_TERMS`] term occurrences and there are [`dmm::MIN_UNITS`] units, else
+/// `lsa`. A kept model places new units with
 /// the LSA stages, so `zhuti fit` refuses `dmm` and, where `auto` would pick `dmm`, takes `lsa`.
 fn choose_method(settings: &ValidSettings, vectors: &Vectors, keep: Keep) -> Result<MethodChoice> {
     let saved = keep == Keep::Model;
     match settings.method {
         Method::Dmm if saved => Err(dmm_not_supported("zhuti fit")),
         Method::Auto => {
+            let units = vectors.counts.n_rows;
+            if units < dmm::MIN_UNITS {
+                return Ok(MethodChoice {
+                    used: Method::Lsa,
+                    reason: Some(format!(
+                        "auto: lsa, since {units} units are fewer than the {} dmm needs",
+                        dmm::MIN_UNITS
+                    )),
+                });
+            }
             let median = dmm::median_terms(&vectors.counts);
             let short = median <= dmm::SHORT_UNIT_TERMS;
             if short && saved {

@@ -59,6 +59,46 @@ fn two_groups(dir: &Path) -> PathBuf {
     path
 }
 
+/// Sixty headlines in the same two groups: thirty 4-word picks from each group's 8 words.
+fn sixty(dir: &Path) -> PathBuf {
+    let groups = [
+        (
+            "football",
+            [
+                "足球", "比赛", "球队", "进球", "联赛", "主场", "球员", "教练",
+            ],
+        ),
+        (
+            "stocks",
+            [
+                "股市", "股票", "上涨", "指数", "投资", "基金", "基民", "下跌",
+            ],
+        ),
+    ];
+    let mut lines = Vec::new();
+    for (label, words) in groups {
+        let mut picks = Vec::new();
+        for a in 0..8 {
+            for b in a + 1..8 {
+                for c in b + 1..8 {
+                    for d in c + 1..8 {
+                        picks.push([words[a], words[b], words[c], words[d]].join(" "));
+                    }
+                }
+            }
+        }
+        for (i, text) in picks.iter().take(30).enumerate() {
+            lines.push(
+                serde_json::json!({"id": format!("{label}-{i}"), "label": label, "text": text})
+                    .to_string(),
+            );
+        }
+    }
+    let path = dir.join("sixty.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").expect("corpus writes");
+    path
+}
+
 /// `zhuti eval` JSON for `file` with `args`.
 fn eval(file: &Path, args: &[&str]) -> Value {
     let mut all = vec!["eval", file.to_str().unwrap(), "--format", "json", "-q"];
@@ -162,10 +202,25 @@ fn the_dmm_beats_lsa_on_headlines() {
 
 #[test]
 fn auto_picks_the_dmm_for_headlines_and_lsa_for_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    // Short units, but too few of them; then enough.
+    let few = params(&two_groups(dir.path()), &["--k", "2", "--min-chars", "1"]);
+    assert_eq!(few["method_used"], "lsa");
+    assert_eq!(
+        few["method_reason"],
+        "auto: lsa, since 20 units are fewer than the 50 dmm needs"
+    );
+    let enough = params(&sixty(dir.path()), &["--k", "2", "--min-chars", "1"]);
+    assert_eq!(enough["method_used"], "dmm");
+    assert_eq!(
+        enough["method_reason"],
+        // 足球 and 股市 open every pick of their group: in over half the 56 units kept, so
+        // --max-df 0.5 drops them and a unit keeps 3 of its 4 words.
+        "auto: dmm, since the median unit keeps 3 terms (at most 8 for dmm)"
+    );
     let Some(titles) = shared_data("thucnews-titles-dev.jsonl") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let file = slice(&titles, 1000, dir.path());
     let short = params(&file, &["--unit", "document", "--k", "10"]);
     assert_eq!(short["method"], "auto");
@@ -216,9 +271,10 @@ fn saved_models_refuse_the_dmm_and_auto_falls_back_to_lsa() {
     );
     assert!(!model.exists());
     let report = dir.path().join("r.json");
+    let many = sixty(dir.path());
     let out = run(&[
         "fit",
-        path,
+        many.to_str().unwrap(),
         "-o",
         model.to_str().unwrap(),
         "--k",
@@ -241,7 +297,7 @@ fn saved_models_refuse_the_dmm_and_auto_falls_back_to_lsa() {
     assert_eq!(
         report["params"]["method_reason"],
         "auto: lsa, since a saved model places new units with the LSA stages (the DMM, which \
-         the median unit of 4 terms would get, cannot be saved yet)"
+         the median unit of 3 terms would get, cannot be saved yet)"
     );
 }
 

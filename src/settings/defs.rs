@@ -157,7 +157,8 @@ pub const METHOD: Setting<Method> = Setting {
     default: Method::Auto,
     help: "How themes are found: `lsa` (LSA + k-means, refined on TF-IDF), `dmm` (a \
            Dirichlet-multinomial mixture, one theme per unit, made for headlines and posts), or \
-           `auto`: `dmm` when the median unit keeps at most 8 terms, else `lsa`",
+           `auto`: `dmm` when the median unit keeps at most 8 terms (and there are 50 units or more), \
+           else `lsa`",
     problem: any,
 };
 

@@ -68,6 +68,11 @@ impl std::fmt::Display for Method {
 /// median of 4, THUCNews articles 180, news paragraphs (the seeds, fudan20) 12 and more.
 pub const SHORT_UNIT_TERMS: usize = 8;
 
+/// `--method auto` picks `dmm` only for at least this many units: a handful of units gives the
+/// mixture too few words per theme to pool (3 short paragraphs collapse into one theme), and
+/// LSA's `--k auto` explains its choice there.
+pub const MIN_UNITS: usize = 50;
+
 /// The median number of term occurrences of the rows of `counts` (0 for no rows): what
 /// [`SHORT_UNIT_TERMS`] is compared with.
 pub fn median_terms(counts: &CsrMatrix) -> usize {
