@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::eval::coherence::Coherence;
 use crate::settings::Settings;
+use crate::stages::dmm::Method;
 use crate::stages::kmeans::{KChoice, KSelection};
 use crate::stages::lsa::DimsChoice;
 use crate::stages::tfidf::IdfWeighting;
@@ -72,7 +73,17 @@ pub struct Params {
     pub dims_used: usize,
     /// Share of TF-IDF variance the LSA dimensions keep.
     pub explained_variance: f64,
-    /// Themes refined by spherical k-means on the TF-IDF vectors (off with `--no-refine`).
+    /// How themes were to be found: `lsa`, `dmm` or `auto` (`--method`).
+    pub method: Method,
+    /// How they were found: `lsa` (LSA + k-means, refined unless `--no-refine`) or `dmm` (the
+    /// Dirichlet-multinomial mixture; no LSA k-means, no refinement).
+    pub method_used: Method,
+    /// Why `auto` chose `method_used` (the median unit length against the rule); absent when the
+    /// method was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method_reason: Option<String>,
+    /// Themes refined by spherical k-means on the TF-IDF vectors (off with `--no-refine`; the
+    /// DMM's themes are never refined).
     pub refine: bool,
     /// Top terms per theme.
     pub top_terms: usize,
@@ -130,6 +141,12 @@ impl Params {
             dims: settings.dims,
             dims_used,
             explained_variance: round4(explained_variance),
+            method: settings.method,
+            method_used: match settings.method {
+                Method::Auto => Method::Lsa,
+                given => given,
+            },
+            method_reason: None,
             refine: settings.refine,
             top_terms: settings.top_terms,
             n_runs: settings.n_runs,

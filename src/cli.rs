@@ -15,7 +15,9 @@ use zhuti::ingest::{self, ByteSize, Input, ReadOptions};
 use zhuti::report::{self, Format};
 use zhuti::settings::defs::{self, Setting};
 use zhuti::settings::Threads;
-use zhuti::settings::{CleanOptions, DimsChoice, IdfWeighting, KChoice, TfidfOptions, UnitKind};
+use zhuti::settings::{
+    CleanOptions, DimsChoice, IdfWeighting, KChoice, Method, TfidfOptions, UnitKind,
+};
 use zhuti::timeline::Period;
 use zhuti::{Error, Settings};
 
@@ -260,6 +262,10 @@ pub struct TuningArgs {
           default_value_t = defs::DIMS.default, value_parser = checked(defs::DIMS))]
     pub dims: DimsChoice,
 
+    #[arg(long = defs::METHOD.name, help = defs::METHOD.help, value_name = "lsa|dmm|auto",
+          default_value_t = defs::METHOD.default, value_parser = checked(defs::METHOD))]
+    pub method: Method,
+
     #[arg(long = defs::REFINE.name, help = defs::REFINE.help)]
     pub no_refine: bool,
 
@@ -387,6 +393,7 @@ impl TuningArgs {
             seed,
             unit: unit.into(),
             dims: self.dims,
+            method: self.method,
             refine: defs::REFINE.switched(self.no_refine),
             n_runs: self.n_runs,
             k_max: self.k_max,
@@ -834,6 +841,8 @@ mod tests {
         (&["--unit", "paragraph"], |s| s.unit = UnitKind::Paragraph),
         (&["--dims", "50"], |s| s.dims = DimsChoice::Fixed(50)),
         (&["--dims", "auto"], |s| s.dims = DimsChoice::Auto),
+        (&["--method", "dmm"], |s| s.method = Method::Dmm),
+        (&["--method", "LSA"], |s| s.method = Method::Lsa),
         (&["--no-refine"], |s| s.refine = false),
         (&["--n-runs", "5"], |s| s.n_runs = 5),
         (&["--k-max", "12"], |s| s.k_max = 12),

@@ -336,6 +336,12 @@ pub enum SettingProblem {
     NoThreads,
     /// `max-input` is 0: a run must read something.
     NoInputAllowed,
+    /// `--method dmm` where the DMM cannot run yet: `what` is `zhuti fit` (a saved model
+    /// places new units with the LSA stages) or `--themes` (named themes seed k-means).
+    DmmNotSupported {
+        /// What asked for it.
+        what: &'static str,
+    },
     /// A fixed k above the number of units the corpus gave.
     MoreThemesThanUnits {
         /// Units to cluster.
@@ -400,6 +406,12 @@ impl std::fmt::Display for SettingProblem {
             SettingProblem::NoInputAllowed => {
                 write!(f, "a run must read something; try 8G (the default)")
             }
+            SettingProblem::DmmNotSupported { what } => write!(
+                f,
+                "{what} with the DMM is not supported yet; use --{m} lsa, or --{m} auto (which \
+                 picks lsa there)",
+                m = defs::METHOD.name
+            ),
             SettingProblem::MoreThemesThanUnits { units } => write!(
                 f,
                 "asks for more themes than there are units to cluster ({units}); use --{k} \

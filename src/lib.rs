@@ -77,7 +77,7 @@ pub mod ingest {
 #[doc(hidden)]
 pub mod internals {
     pub use crate::stages::{
-        clean, ingest, kmeans, label, lsa, phrases, read, refine, segment, tfidf, units,
+        clean, dmm, ingest, kmeans, label, lsa, phrases, read, refine, segment, tfidf, units,
     };
 }
 

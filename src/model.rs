@@ -20,6 +20,7 @@ use crate::guided::{self, Guide};
 use crate::progress::{Progress, Stage};
 use crate::settings::{Settings, ValidSettings};
 use crate::stages::clean::{self, CleanArticle, Cleaner, DropReason, Verdict};
+use crate::stages::dmm::{self, Dmm, DmmOptions, Method};
 use crate::stages::ingest::{Article, Corpus};
 use crate::stages::kmeans::{self, Clustering, KChoice, KMeans};
 use crate::stages::label;
@@ -720,16 +721,10 @@ fn fit(
         vectorize_units(corpus, settings, cleaned, segmenter, progress, keep)?;
 
     progress.start(Stage::Cluster, None);
-    let options = settings.cluster_options();
-    let clustering = if settings.refine {
-        // `auto` judges each k by the themes it would report: refined on TF-IDF.
-        let judge = refine::RefinedSilhouette {
-            tfidf: &prepared.vectors.tfidf,
-        };
-        let fitted = kmeans::cluster_judged(&prepared.embedding.vectors, &options, &judge)?;
-        refine_themes(&prepared, fitted)
-    } else {
-        kmeans::cluster(&prepared.embedding.vectors, &options)?
+    let method = choose_method(settings, &prepared.vectors, keep)?;
+    let clustering = match method.used {
+        Method::Dmm => dmm_themes(&prepared, settings)?,
+        _ => lsa_themes(&prepared, settings)?,
     };
     progress.finish(Stage::Cluster);
 
@@ -748,7 +743,113 @@ fn fit(
     let mut analysis = assemble(corpus, settings, prepared, clustering, progress);
     analysis.phrases = phrases.list().to_vec();
     analysis.params.phrases = looked;
+    analysis.params.method_used = method.used;
+    analysis.params.method_reason = method.reason;
     Ok((analysis, parts))
+}
+
+/// The method a fit runs (`--method`), and why when `auto` chose it.
+struct MethodChoice {
+    used: Method,
+    reason: Option<String>,
+}
+
+/// Resolves `--method`: `auto` is `dmm` when the median unit keeps at most
+/// [`dmm::SHORT_UNIT_TERMS`] term occurrences and there are [`dmm::MIN_UNITS`] units, else
+/// `lsa`. A kept model places new units with
+/// the LSA stages, so `zhuti fit` refuses `dmm` and, where `auto` would pick `dmm`, takes `lsa`.
+fn choose_method(settings: &ValidSettings, vectors: &Vectors, keep: Keep) -> Result<MethodChoice> {
+    let saved = keep == Keep::Model;
+    match settings.method {
+        Method::Dmm if saved => Err(dmm_not_supported("zhuti fit")),
+        Method::Auto => {
+            let units = vectors.counts.n_rows;
+            if units < dmm::MIN_UNITS {
+                return Ok(MethodChoice {
+                    used: Method::Lsa,
+                    reason: Some(format!(
+                        "auto: lsa, since {units} units are fewer than the {} dmm needs",
+                        dmm::MIN_UNITS
+                    )),
+                });
+            }
+            let median = dmm::median_terms(&vectors.counts);
+            let short = median <= dmm::SHORT_UNIT_TERMS;
+            if short && saved {
+                return Ok(MethodChoice {
+                    used: Method::Lsa,
+                    reason: Some(format!(
+                        "auto: lsa, since a saved model places new units with the LSA stages \
+                         (the DMM, which the median unit of {median} terms would get, cannot be \
+                         saved yet)"
+                    )),
+                });
+            }
+            let used = if short { Method::Dmm } else { Method::Lsa };
+            Ok(MethodChoice {
+                used,
+                reason: Some(format!(
+                    "auto: {used}, since the median unit keeps {median} terms ({} {} for dmm)",
+                    if short { "at most" } else { "more than the" },
+                    dmm::SHORT_UNIT_TERMS
+                )),
+            })
+        }
+        given => Ok(MethodChoice {
+            used: given,
+            reason: None,
+        }),
+    }
+}
+
+fn dmm_not_supported(what: &'static str) -> Error {
+    Error::Setting {
+        setting: crate::settings::defs::METHOD.name,
+        value: Method::Dmm.to_string(),
+        problem: crate::error::SettingProblem::DmmNotSupported { what },
+    }
+}
+
+/// The LSA themes: k-means on the LSA vectors, refined on TF-IDF unless `--no-refine`.
+fn lsa_themes(prepared: &Prepared, settings: &ValidSettings) -> Result<Clustering> {
+    let options = settings.cluster_options();
+    Ok(if settings.refine {
+        // `auto` judges each k by the themes it would report: refined on TF-IDF.
+        let judge = refine::RefinedSilhouette {
+            tfidf: &prepared.vectors.tfidf,
+        };
+        let fitted = kmeans::cluster_judged(&prepared.embedding.vectors, &options, &judge)?;
+        refine_themes(prepared, fitted)
+    } else {
+        kmeans::cluster(&prepared.embedding.vectors, &options)?
+    })
+}
+
+/// The DMM's themes ([`dmm`]) on the units' term counts, with k as asked; `--k auto` takes
+/// the k (and its evidence) the LSA themes choose, and starts the first chain from them.
+/// Empty themes are dropped, so k is the number the mixture used.
+fn dmm_themes(prepared: &Prepared, settings: &ValidSettings) -> Result<Clustering> {
+    let n = prepared.vectors.counts.n_rows;
+    let (k, start, selection) = match settings.k {
+        KChoice::Fixed(k) => {
+            kmeans::check_not_above_units(k, n)?;
+            (k, None, None)
+        }
+        KChoice::Auto => {
+            let lsa = lsa_themes(prepared, settings)?;
+            (lsa.k, Some(lsa.labels), lsa.selection)
+        }
+    };
+    let (_, fit) = Dmm::fit(
+        &prepared.vectors.counts,
+        &DmmOptions::new(k, settings.seed),
+        start.as_deref(),
+    );
+    Ok(kmeans::from_labels(
+        &prepared.embedding.vectors,
+        &fit.labels,
+        selection,
+    ))
 }
 
 /// The fitted stages a model keeps, with its training units' novelty similarities.
@@ -880,6 +981,9 @@ fn fit_guided(
 ) -> Result<(Analysis, Option<Parts>)> {
     let settings = &settings.check()?;
     guide.check_k(settings.k)?;
+    if settings.method == Method::Dmm {
+        return Err(dmm_not_supported("--themes"));
+    }
     // Seed words are specific terms: a low-rank space blurs them into the corpus's broad
     // directions (on the seeds, the regulation paragraphs then join the chips theme), so guided
     // runs resolve `--dims auto` to the full 100 dimensions. The report keeps what was asked
@@ -952,6 +1056,10 @@ fn fit_guided(
     analysis.params.themes_file = Some(guide.path.display().to_string());
     analysis.phrases = phrases.list().to_vec();
     analysis.params.phrases = looked;
+    if settings.method == Method::Auto {
+        analysis.params.method_reason =
+            Some("auto: lsa, since named themes (--themes) seed k-means centres".into());
+    }
     analysis.warnings.extend(seeds.warnings);
     analysis.warnings.extend(drift_warnings);
     Ok((analysis, parts))

@@ -11,6 +11,7 @@ use std::str::FromStr;
 use crate::error::{Error, Result, SettingProblem};
 use crate::report::Format;
 use crate::settings::Threads;
+use crate::stages::dmm::Method;
 use crate::stages::ingest::{ByteSize, DEFAULT_MAX_INPUT};
 use crate::stages::kmeans::KChoice;
 use crate::stages::lsa::DimsChoice;
@@ -147,6 +148,18 @@ pub const DIMS: Setting<DimsChoice> = Setting {
            cannot support many directions); 100 for guided runs (`--themes`). Capped by the \
            corpus size",
     problem: |dims| matches!(dims, DimsChoice::Fixed(0..=1)).then_some(SettingProblem::TooFewDims),
+};
+
+/// How themes are found.
+pub const METHOD: Setting<Method> = Setting {
+    name: "method",
+    param: Some("method"),
+    default: Method::Auto,
+    help: "How themes are found: `lsa` (LSA + k-means, refined on TF-IDF), `dmm` (a \
+           Dirichlet-multinomial mixture, one theme per unit, made for headlines and posts), or \
+           `auto`: `dmm` when the median unit keeps at most 8 terms (and there are 50 units or more), \
+           else `lsa`",
+    problem: any,
 };
 
 /// Refinement of the themes on TF-IDF (a switch: `--no-refine` turns it off).
@@ -334,11 +347,12 @@ pub const FORMAT: Setting<Format> = Setting {
 };
 
 /// Every setting above, in the order of the JSON `params` (then the options of the run).
-pub const ALL: [Info; 23] = [
+pub const ALL: [Info; 24] = [
     K.info(),
     SEED.info(),
     UNIT.info(),
     DIMS.info(),
+    METHOD.info(),
     REFINE.info(),
     TOP_TERMS.info(),
     N_RUNS.info(),

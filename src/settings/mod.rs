@@ -9,6 +9,7 @@ pub mod defs;
 use std::ops::Deref;
 
 pub use crate::stages::clean::CleanOptions;
+pub use crate::stages::dmm::Method;
 pub use crate::stages::kmeans::KChoice;
 pub use crate::stages::lsa::DimsChoice;
 pub use crate::stages::tfidf::{IdfWeighting, TfidfOptions};
@@ -37,6 +38,9 @@ pub struct Settings {
     pub unit: UnitKind,
     /// LSA dimensions asked for (capped by the corpus), or `auto` ([`defs::DIMS`]).
     pub dims: DimsChoice,
+    /// How themes are found: LSA + k-means, the DMM, or chosen by unit length
+    /// ([`defs::METHOD`]).
+    pub method: Method,
     /// Refine the LSA k-means themes by spherical k-means on the TF-IDF rows
     /// ([`crate::stages::refine`], [`defs::REFINE`]).
     pub refine: bool,
@@ -81,6 +85,7 @@ impl Default for Settings {
             seed: defs::SEED.default,
             unit: defs::UNIT.default,
             dims: defs::DIMS.default,
+            method: defs::METHOD.default,
             refine: defs::REFINE.default,
             top_terms: defs::TOP_TERMS.default,
             n_runs: defs::N_RUNS.default,

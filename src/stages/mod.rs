@@ -1,12 +1,14 @@
 //! The pipeline's stages, one module or folder each, in the order data flows through them:
 //!
 //! [`ingest`] (with [`read`] for Markdown, web pages, dates and sources) → [`clean`] → [`units`] → [`segment`] → [`phrases`] → [`tfidf`] → [`lsa`] → [`kmeans`] →
-//! [`refine`] → [`label`].
+//! [`refine`] → [`label`]; [`dmm`] replaces LSA + k-means + refine for short units
+//! (`--method`).
 //!
 //! A stage reads only the output of the stages before it. [`crate::pipeline`] composes them
 //! (docs/architecture.md).
 
 pub mod clean;
+pub mod dmm;
 pub mod ingest;
 pub mod kmeans;
 pub mod label;

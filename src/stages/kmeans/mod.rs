@@ -227,7 +227,7 @@ pub fn cluster_seeded(
 }
 
 /// The error for a fixed k above the number of units.
-fn check_not_above_units(k: usize, n: usize) -> Result<()> {
+pub(crate) fn check_not_above_units(k: usize, n: usize) -> Result<()> {
     if k > n {
         return Err(Error::Setting {
             setting: crate::settings::defs::K.name,
