@@ -30,7 +30,7 @@ pub struct Analysis {
     /// are (topic diversity); see [`crate::eval::coherence`].
     pub coherence: Coherence,
     /// The corpus's own phrases, kept whole as terms ([`crate::stages::phrases`]), most
-    /// frequent first; empty with `--no-phrases`.
+    /// frequent first; empty without `--phrases`.
     pub phrases: Vec<crate::stages::phrases::Phrase>,
     /// Every article, in input order.
     pub documents: Vec<Document>,
@@ -107,8 +107,8 @@ pub struct Params {
     pub max_df: f64,
     /// Where term idf came from: `blend` (corpus × background) or `corpus` (`--idf`).
     pub idf: IdfWeighting,
-    /// The corpus's phrases were looked for and kept whole as terms (off with `--no-phrases`
-    /// and for units shorter than [`crate::stages::phrases::MIN_MEDIAN_CHARS`] at the median).
+    /// The corpus's phrases were looked for and kept whole as terms (`--phrases`, paragraph
+    /// units of at least [`crate::stages::phrases::MIN_MEDIAN_CHARS`] at the median, unguided).
     pub phrases: bool,
     /// How k was chosen (present for `--k auto`).
     #[serde(skip_serializing_if = "Option::is_none")]

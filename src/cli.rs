@@ -336,7 +336,7 @@ pub struct TuningArgs {
     pub period: Period,
 
     #[arg(long = defs::PHRASES.name, help = defs::PHRASES.help)]
-    pub no_phrases: bool,
+    pub phrases: bool,
 
     #[arg(long = defs::USER_DICT.name, help = defs::USER_DICT.help, value_name = "FILE")]
     pub user_dict: Option<PathBuf>,
@@ -417,7 +417,7 @@ impl TuningArgs {
                 text_field: self.text_field.clone(),
                 encoding: self.encoding,
             },
-            phrases: defs::PHRASES.switched(self.no_phrases),
+            phrases: defs::PHRASES.switched(self.phrases),
             user_dict: self.user_dict.clone(),
             stop_words: self.stop_words.clone(),
             ..Settings::default()
@@ -857,7 +857,7 @@ mod tests {
         (&["--top-terms", "3"], |s| s.top_terms = 3),
         (&["--max-input", "512M"], |s| s.read.max_input = 512 << 20),
         (&["--strict"], |s| s.read.strict = true),
-        (&["--no-phrases"], |s| s.phrases = false),
+        (&["--phrases"], |s| s.phrases = true),
         (&["--user-dict", "my.dict"], |s| {
             s.user_dict = Some(PathBuf::from("my.dict"))
         }),

@@ -87,6 +87,18 @@ fn xwlb_markdown_is_read_dated_and_seasonal() {
     // Paragraphs split at </p><p>: a story line is many units, each at most a paragraph.
     let units = report["units"].as_array().unwrap();
     assert!(units.len() > 60_000, "{} units", units.len());
+    // On 新闻联播 paragraphs k auto's score is highest at --k-max (20): the report says there
+    // may be more themes instead of presenting 20 as the corpus's number.
+    let selection = &report["params"]["k_selection"];
+    assert_eq!(selection["still_rising"], true, "{selection}");
+    let reason = selection["reason"].as_str().unwrap();
+    assert!(
+        reason.ends_with(
+            "; the score is highest at k = 20, the largest tried: there may be more themes \
+             (raise --k-max)"
+        ),
+        "{reason}"
+    );
     // Seasonal themes: 两会 peaks in March, 春节/春运 in January-February, in 2023 and 2024.
     let themes = report["themes"].as_array().unwrap();
     let with_terms = |words: &[&str]| -> usize {

@@ -146,9 +146,9 @@ fn seed_labels_hold_no_names_no_filler_and_no_shared_terms() {
     }
     // The Tencent theme leads its ranked terms with the person quoted (侯方), and its label
     // skips him; the full ranked terms stay as they were.
-    assert_eq!(labels[4], "场景·腾讯·ChatGPT");
-    assert_eq!(terms_of(&themes[4])[..3], ["侯方", "场景", "腾讯"]);
-    assert_eq!(labels[3], "备案·人工智能·模型");
+    assert_eq!(labels[4], "腾讯·服务·头部");
+    assert_eq!(terms_of(&themes[4])[..3], ["侯方", "腾讯", "服务"]);
+    assert_eq!(labels[2], "备案·人工智能·发布");
 }
 
 #[test]
@@ -185,7 +185,7 @@ fn user_dictionary_and_stop_words_change_the_terms_and_are_recorded() {
     assert!(all.contains("通用大模型"), "{all:?}");
     assert!(!all.contains("腾讯"), "{all:?}");
     // Without them: neither phrase is a term, 腾讯 is.
-    let plain = run_json(&["--format", "json", "--top-terms", "25", "--no-phrases"]);
+    let plain = run_json(&["--format", "json", "--top-terms", "25"]);
     let plain: HashSet<&str> = plain["themes"]
         .as_array()
         .unwrap()
@@ -271,7 +271,7 @@ fn a_saved_model_cuts_new_articles_with_the_user_words() {
 
 #[test]
 fn seed_phrases_are_found_kept_whole_and_reported() {
-    let report = seeds();
+    let report = run_json(&["--format", "json", "--phrases"]);
     assert_eq!(report["params"]["phrases"], true);
     let phrases: Vec<&str> = report["phrases"]
         .as_array()
@@ -294,7 +294,7 @@ fn seed_phrases_are_found_kept_whole_and_reported() {
         themes.iter().any(|t| terms_of(t).contains(&"垂直大模型")),
         "{themes:#?}"
     );
-    let text = run(&[]);
+    let text = run(&["--phrases"]);
     let text = String::from_utf8(text.stdout).unwrap();
     let line = text
         .lines()
@@ -304,8 +304,8 @@ fn seed_phrases_are_found_kept_whole_and_reported() {
 }
 
 #[test]
-fn no_phrases_cuts_with_jieba_words_only() {
-    let report = run_json(&["--format", "json", "--no-phrases"]);
+fn without_the_flag_text_is_cut_with_jieba_words_only() {
+    let report = seeds();
     assert_eq!(report["params"]["phrases"], false);
     assert_eq!(report["phrases"], serde_json::json!([]));
     let themes = report["themes"].as_array().unwrap();
@@ -317,7 +317,8 @@ fn no_phrases_cuts_with_jieba_words_only() {
 
 #[test]
 fn headlines_are_too_short_for_phrases() {
-    // Median unit under 40 characters: no phrases are looked for, and the report says so.
+    // Median unit under 40 characters: no phrases are looked for even when asked, and the
+    // report says so.
     let dir = std::env::temp_dir().join(format!("zhuti-phrases-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("titles.jsonl");
@@ -332,14 +333,28 @@ fn headlines_are_too_short_for_phrases() {
         })
         .collect();
     std::fs::write(&path, titles).unwrap();
-    let report = run_json(&[
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-        "--unit",
-        "document",
-    ]);
+    let report = run_json(&[path.to_str().unwrap(), "--format", "json", "--phrases"]);
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(report["params"]["phrases"], false);
     assert_eq!(report["phrases"], serde_json::json!([]));
+}
+
+#[test]
+fn whole_articles_and_guided_runs_keep_jieba_words() {
+    for args in [
+        &[
+            "--format",
+            "json",
+            "--phrases",
+            "--unit",
+            "document",
+            "--k",
+            "3",
+        ][..],
+        &["--format", "json", "--phrases", "--bundled-themes"][..],
+    ] {
+        let report = run_json(args);
+        assert_eq!(report["params"]["phrases"], false, "{args:?}");
+        assert_eq!(report["phrases"], serde_json::json!([]), "{args:?}");
+    }
 }

@@ -134,6 +134,9 @@ fn auto_k_lands_near_the_ten_categories_and_says_why() {
         .all(|c| c["std_error"].as_f64().unwrap() > 0.0));
     let reason = selection["reason"].as_str().unwrap();
     assert!(reason.starts_with(&format!("k = {k} ")), "{reason}");
+    // The ten categories stand out: the report claims a winner only where there is one.
+    assert_eq!(selection["stands_out"], true, "{reason}");
+    assert!(!reason.contains("no k stands out"), "{reason}");
 }
 
 #[test]

@@ -25,7 +25,10 @@ fn counts_have_thousands_separators_and_one_is_singular() {
         "{text}"
     );
     assert!(text.contains(" · 491 terms · seed 42\n"), "{text}");
-    assert!(text.contains(", measured on 104 units\n"), "{text}");
+    assert!(
+        text.contains(", measured on 104 units; no k stands out: "),
+        "{text}"
+    );
 
     // The same report of a corpus as large as THUCNews, and of one article.
     let mut big = seeds().clone();

@@ -1177,6 +1177,8 @@ mod tests {
                 },
             ],
             reason: "k = 2 has the highest <b>silhouette</b>".into(),
+            stands_out: true,
+            still_rising: false,
         };
         let theme = |id: usize| Theme {
             id,

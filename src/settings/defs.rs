@@ -172,15 +172,15 @@ pub const REFINE: Setting<bool> = Setting {
     problem: any,
 };
 
-/// Phrase discovery (a switch: `--no-phrases` turns it off).
+/// Phrase discovery (a switch: `--phrases` turns it on).
 pub const PHRASES: Setting<bool> = Setting {
-    name: "no-phrases",
+    name: "phrases",
     param: Some("phrases"),
-    default: true,
-    help: "Cut text with jieba's words only, without the corpus's own phrases (垂直大模型, \
-           百模大战: runs of words found together far more often than chance, in varied \
-           contexts) kept whole as terms. Phrases are only looked for when the median unit \
-           has 40 characters or more (headlines share too few words to split them further)",
+    default: false,
+    help: "Also find the corpus's own phrases (垂直大模型, 百模大战: runs of words found \
+           together far more often than chance, in varied contexts) and keep them whole as \
+           terms; paragraphs only, when the median one has 40 characters or more. Off by \
+           default: a phrase replaces its parts, which split some themes (docs/labels.md)",
     problem: any,
 };
 

@@ -102,7 +102,7 @@ fn entropy(counts: &FxHashMap<&str, u32>, edges: u32) -> f64 {
 }
 
 impl Phrases {
-    /// No phrases (`--no-phrases`).
+    /// No phrases (without `--phrases`).
     pub fn none() -> Self {
         Phrases::default()
     }
@@ -257,7 +257,7 @@ impl Phrases {
         self.list.is_empty()
     }
 
-    /// The phrases' texts, for a dictionary scoped to some texts
+    /// The phrases' texts, most frequent first, for a dictionary scoped to some texts
     /// ([`Segmenter::for_texts`]).
     pub fn words(&self) -> impl Iterator<Item = &str> {
         self.list.iter().map(|p| p.phrase.as_str())

@@ -33,8 +33,14 @@ pub struct KSelection {
     pub sample_size: usize,
     /// The score of every candidate, in increasing k.
     pub candidates: Vec<KScore>,
-    /// One sentence saying why the chosen k won.
+    /// One sentence saying why the chosen k won, and when the data cannot tell, saying so.
     pub reason: String,
+    /// False when no k stands out ([`stands_out`]): at least three candidates, and a quarter
+    /// of them, score within two standard errors of the highest, so noise picks among them.
+    pub stands_out: bool,
+    /// The highest score is at the largest k tried and that k is `--k-max`: the corpus may
+    /// hold more themes than were tried.
+    pub still_rising: bool,
 }
 
 /// Judges a candidate partition when `auto` chooses k: the mean of a per-unit score and its
@@ -112,6 +118,8 @@ pub(super) fn choose_k(
             sample_size: n,
             candidates: Vec::new(),
             reason,
+            stands_out: true,
+            still_rising: false,
         };
         return AutoK {
             k,
@@ -166,11 +174,28 @@ pub(super) fn choose_k(
         ),
         _ => format!("has the highest {method} ({score:.3})"),
     };
-    let reason = format!(
+    let mut reason = format!(
         "k = {k}{named} {why} of k = {lo}…{hi} (k ≤ ⌈√(n/2)⌉ for n = {} units), measured on {}",
         thousands(n),
         count(sample_rows.len(), "unit", "units")
     );
+    let close = within_two_errors(&candidates);
+    let flat = !stands_out(&candidates);
+    if flat {
+        let ks: Vec<String> = close.iter().map(|c| c.k.to_string()).collect();
+        reason.push_str(&format!(
+            "; no k stands out: k = {} all score within two standard errors of the highest, \
+             so noise decides among them (pass --k if you know the number)",
+            ks.join(", ")
+        ));
+    }
+    let still_rising = top + 1 == candidates.len() && hi == options.k_max && candidates.len() > 1;
+    if still_rising {
+        reason.push_str(&format!(
+            "; the score is highest at k = {hi}, the largest tried: there may be more themes \
+             (raise --k-max)"
+        ));
+    }
     AutoK {
         k,
         selection: KSelection {
@@ -178,6 +203,8 @@ pub(super) fn choose_k(
             sample_size: sample_rows.len(),
             candidates,
             reason,
+            stands_out: !flat,
+            still_rising,
         },
         fitted,
     }
@@ -209,6 +236,25 @@ fn one_standard_error_choice(scores: &[KScore]) -> (usize, usize) {
         .position(|score| score.silhouette >= floor)
         .unwrap_or(top);
     (chosen, top)
+}
+
+/// The candidates scoring within two standard errors of the highest (in increasing k).
+fn within_two_errors(scores: &[KScore]) -> Vec<&KScore> {
+    let (_, top) = one_standard_error_choice(scores);
+    let Some(best) = scores.get(top) else {
+        return Vec::new();
+    };
+    let floor = best.silhouette - 2.0 * best.std_error;
+    scores.iter().filter(|s| s.silhouette >= floor).collect()
+}
+
+/// Does one k stand out among `scores`? Not when at least three candidates, and at least a
+/// quarter of them, score within two standard errors of the highest: past that the ranking is
+/// sampling noise (the xwlb curve rises by 0.001 a step from k = 15 to 20, each ± 0.001; the
+/// seeds' from k = 5 to 8, ± 0.005), and the report says so instead of presenting a winner.
+pub fn stands_out(scores: &[KScore]) -> bool {
+    let close = within_two_errors(scores).len();
+    !(close >= 3 && close * 4 >= scores.len())
 }
 
 /// Restarts per candidate k when `auto` scores the candidates (at most `n_runs`). The chosen
@@ -260,6 +306,41 @@ mod tests {
         let tie = [score(2, 0.40, 0.0), score(3, 0.40, 0.0)];
         assert_eq!(one_standard_error_choice(&tie), (0, 0));
         assert_eq!(one_standard_error_choice(&[]), (0, 0));
+    }
+
+    #[test]
+    fn a_plateau_within_two_standard_errors_stands_out_from_nothing() {
+        let score = |k, silhouette, std_error| KScore {
+            k,
+            silhouette,
+            std_error,
+        };
+        // xwlb by paragraph: 0.001 a step from k = 15, each ± 0.001 (6 of 19 within 2 SE).
+        let xwlb: Vec<KScore> = (2..=20)
+            .map(|k| {
+                let s = if k < 15 {
+                    0.004 + 0.0007 * (k - 2) as f64
+                } else {
+                    0.014
+                };
+                score(k, if k == 20 { 0.016 } else { s }, 0.001)
+            })
+            .collect();
+        let close: Vec<usize> = within_two_errors(&xwlb).iter().map(|s| s.k).collect();
+        assert_eq!(close, [15, 16, 17, 18, 19, 20]);
+        assert!(!stands_out(&xwlb));
+        // A clear peak: only k = 10 is within two standard errors of itself.
+        let clear = [
+            score(8, 0.50, 0.012),
+            score(9, 0.58, 0.012),
+            score(10, 0.66, 0.012),
+            score(11, 0.60, 0.012),
+            score(12, 0.55, 0.012),
+        ];
+        assert!(stands_out(&clear));
+        // Two close candidates are a choice between two, not a plateau.
+        assert!(stands_out(&[score(2, 0.30, 0.01), score(3, 0.31, 0.01)]));
+        assert!(stands_out(&[]));
     }
 
     #[test]
