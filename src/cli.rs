@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 use zhuti::guided::Guide;
 use zhuti::ingest::{self, ByteSize, Input, ReadOptions};
+use zhuti::report::text::{Colour, TextOptions, Width};
 use zhuti::report::{self, Format};
 use zhuti::settings::defs::{self, Setting};
 use zhuti::settings::Threads;
@@ -230,6 +231,17 @@ pub struct RunArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    #[arg(long = defs::WIDTH.name, help = defs::WIDTH.help, value_name = "N|auto",
+          default_value_t = defs::WIDTH.default, value_parser = checked(defs::WIDTH))]
+    pub width: Width,
+
+    #[arg(long = defs::FULL.name, help = defs::FULL.help)]
+    pub full: bool,
+
+    #[arg(long = defs::COLOR.name, help = defs::COLOR.help, value_name = "auto|always|never",
+          default_value_t = defs::COLOR.default, value_parser = checked(defs::COLOR))]
+    pub color: Colour,
+
     #[arg(long = defs::UNIT.name, help = defs::UNIT.help, value_enum,
           default_value_t = UnitArg::from(defs::UNIT.default))]
     pub unit: UnitArg,
@@ -432,6 +444,23 @@ impl RunArgs {
         }
     }
 
+    /// How the text report is laid out: `--width auto` and `--color auto` look at stdout
+    /// when the report goes there (not with `-o`).
+    pub fn text_options(&self) -> TextOptions {
+        let terminal = self.output.is_none() && std::io::stdout().is_terminal();
+        let columns = terminal
+            .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+            .flatten()
+            .map(|(terminal_size::Width(w), _)| usize::from(w));
+        TextOptions {
+            width: self.width.columns(columns),
+            full: defs::FULL.switched(self.full),
+            colour: self
+                .color
+                .enabled(terminal, std::env::var_os("NO_COLOR").as_deref()),
+        }
+    }
+
     /// The inputs the paths name. Without paths: stdin when it is a pipe or a file (as
     /// ripgrep does: `cat news.jsonl | zhuti`), else (a terminal, /dev/null) the bundled
     /// seed articles; stderr says which unless `-q`.
@@ -578,6 +607,10 @@ fn finish(
         Format::Json => {
             pool.install(|| emit_with(output, |out| report::json::write(analysis, out)))
         }
+        Format::Text => emit(
+            &report::text::render_with(analysis, &args.text_options()),
+            output,
+        ),
         _ => emit(&report::render(analysis, format)?, output),
     };
     Ok(written?)

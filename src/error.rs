@@ -336,6 +336,8 @@ pub enum SettingProblem {
     NoThreads,
     /// `max-input` is 0: a run must read something.
     NoInputAllowed,
+    /// `width` outside the columns a report can be laid out in.
+    Width,
     /// A fixed k above the number of units the corpus gave.
     MoreThemesThanUnits {
         /// Units to cluster.
@@ -400,6 +402,15 @@ impl std::fmt::Display for SettingProblem {
             SettingProblem::NoInputAllowed => {
                 write!(f, "a run must read something; try 8G (the default)")
             }
+            SettingProblem::Width => write!(
+                f,
+                "the text report needs {} to {} columns; try --{} {} or --{} auto",
+                crate::report::text::MIN_WIDTH,
+                crate::report::text::MAX_WIDTH,
+                defs::WIDTH.name,
+                crate::report::text::DEFAULT_WIDTH,
+                defs::WIDTH.name
+            ),
             SettingProblem::MoreThemesThanUnits { units } => write!(
                 f,
                 "asks for more themes than there are units to cluster ({units}); use --{k} \
