@@ -837,6 +837,9 @@ mod tests {
         assert_eq!(cli.run.settings(), Settings::default());
         assert_eq!(cli.run.tuning.threads, defs::THREADS.default);
         assert_eq!(Format::from(cli.run.format), defs::FORMAT.default);
+        assert_eq!(cli.run.width, defs::WIDTH.default);
+        assert_eq!(cli.run.full, defs::FULL.default);
+        assert_eq!(cli.run.color, defs::COLOR.default);
         assert!(cli.run.paths.is_empty() && cli.run.output.is_none() && !cli.run.tuning.quiet);
         assert_eq!(cli.run.themes, None);
 
@@ -919,6 +922,22 @@ mod tests {
         assert!(parse(&["--bundled-themes"]).run.bundled_themes);
         // A bare --themes takes no corpus path as its file: it needs a value.
         assert!(Cli::try_parse_from(["zhuti", "--themes"]).is_err());
+        // The text report's layout (presentation only: not in `Settings` nor the JSON).
+        let cli = parse(&[
+            "--width", "60", "--full", "--color", "always", "-o", "r.txt",
+        ]);
+        assert_eq!(cli.run.settings(), Settings::default());
+        let options = cli.run.text_options();
+        assert_eq!(
+            (options.width, options.full, options.colour),
+            (60, true, true)
+        );
+        let cli = parse(&["--color", "never", "-o", "r.txt"]);
+        assert_eq!(cli.run.color, Colour::Never);
+        // Into a file, `auto` is 80 columns without colour.
+        let cli = parse(&["-o", "r.txt"]);
+        assert_eq!((cli.run.width, cli.run.color), (Width::Auto, Colour::Auto));
+        assert_eq!(cli.run.text_options(), TextOptions::default());
         let eval = eval_args(&["--seeds", "0,1,2", "--format", "json"]);
         assert_eq!(eval.seeds, [0, 1, 2]);
         assert_eq!(eval.format, EvalFormat::Json);
@@ -927,7 +946,7 @@ mod tests {
         let tested: BTreeSet<&str> = CASES
             .iter()
             .map(|(argv, _)| argv[0].trim_start_matches("--"))
-            .chain(["threads", "format"])
+            .chain(["threads", "format", "width", "full", "color"])
             .collect();
         for info in defs::ALL {
             assert!(tested.contains(info.name), "no case for --{}", info.name);
@@ -939,8 +958,15 @@ mod tests {
         let command = Cli::command();
         let eval = command.find_subcommand("eval").unwrap();
         for info in defs::ALL {
-            // Scores list no terms: `zhuti eval` has no --top-terms.
-            let commands = if info.name == defs::TOP_TERMS.name {
+            // Scores list no terms: `zhuti eval` has no --top-terms; nor the layout flags of
+            // the analysis's text report.
+            let analysis_only = [
+                defs::TOP_TERMS.name,
+                defs::WIDTH.name,
+                defs::FULL.name,
+                defs::COLOR.name,
+            ];
+            let commands = if analysis_only.contains(&info.name) {
                 vec![&command]
             } else {
                 vec![&command, eval]
@@ -976,10 +1002,15 @@ mod tests {
                 "expected a whole number or `auto`, got `many`",
             ),
             (&["--min-chars", "x"], "invalid digit"),
+            (
+                &["--width", "20"],
+                "the text report needs 40 to 1000 columns",
+            ),
+            (&["--color", "maybe"], "expected auto, always or never"),
         ];
         for (argv, reason) in cases {
             for eval in [false, true] {
-                if eval && argv[0] == "--top-terms" {
+                if eval && ["--top-terms", "--width", "--color"].contains(&argv[0]) {
                     continue;
                 }
                 let mut full = vec!["zhuti"];

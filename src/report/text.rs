@@ -492,9 +492,11 @@ fn merge_buckets(shares: &[f64], totals: &[usize], most: usize) -> (Vec<f64>, Ve
         let end = (start + per).min(n);
         let units: usize = totals[start..end].iter().sum();
         let theme: f64 = (start..end).map(|i| shares[i] * totals[i] as f64).sum();
-        merged
-            .0
-            .push(if units == 0 { 0.0 } else { theme / units as f64 });
+        merged.0.push(if units == 0 {
+            0.0
+        } else {
+            theme / units as f64
+        });
         merged.1.push(units);
     }
     merged
@@ -715,9 +717,33 @@ pub fn pad(text: &str, width: usize) -> String {
 fn closes(c: char) -> bool {
     matches!(
         c,
-        ',' | '.' | ';' | ':' | '?' | '!' | ')' | ']' | '}' | '%' | '，' | '。' | '、' | '；'
-            | '：' | '？' | '！' | '）' | '」' | '』' | '》' | '〉' | '】' | '〕' | '”' | '’'
-            | '…' | '·'
+        ',' | '.'
+            | ';'
+            | ':'
+            | '?'
+            | '!'
+            | ')'
+            | ']'
+            | '}'
+            | '%'
+            | '，'
+            | '。'
+            | '、'
+            | '；'
+            | '：'
+            | '？'
+            | '！'
+            | '）'
+            | '」'
+            | '』'
+            | '》'
+            | '〉'
+            | '】'
+            | '〕'
+            | '”'
+            | '’'
+            | '…'
+            | '·'
     )
 }
 
