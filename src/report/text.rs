@@ -803,7 +803,43 @@ fn atoms(text: &str) -> Vec<Option<String>> {
     while atoms.last().is_some_and(Option::is_none) {
         atoms.pop();
     }
-    atoms
+    // `k = 6`, `n = 104` stay on one line: no break on either side of a lone `=`.
+    let mut joined: Vec<Option<String>> = Vec::with_capacity(atoms.len());
+    let mut atoms = atoms.into_iter().peekable();
+    while let Some(atom) = atoms.next() {
+        let glue = |a: &Option<String>| a.as_deref() == Some("=");
+        match (joined.len(), &atom) {
+            // `X` `␠` `=`: the space before `=` and the `=` join X.
+            (n, None) if n > 0 && atoms.peek().is_some_and(glue) => {
+                let eq = atoms.next().flatten().unwrap_or_default();
+                if let Some(Some(last)) = joined.last_mut() {
+                    last.push(' ');
+                    last.push_str(&eq);
+                }
+            }
+            // `…=` `␠` `Y`: Y joins.
+            (_, None)
+                if joined
+                    .last()
+                    .is_some_and(|l| l.as_deref().is_some_and(|l| l.ends_with('='))) =>
+            {
+                match atoms.next() {
+                    Some(Some(next)) => {
+                        if let Some(Some(last)) = joined.last_mut() {
+                            last.push(' ');
+                            last.push_str(&next);
+                        }
+                    }
+                    other => {
+                        joined.push(None);
+                        joined.extend(other);
+                    }
+                }
+            }
+            _ => joined.push(atom),
+        }
+    }
+    joined
 }
 
 /// `text` broken into lines of at most `width` display columns: the first line starts with
@@ -927,6 +963,12 @@ mod tests {
         // A word longer than a line is cut where the line ends.
         assert_eq!(wrap("abcdefghij", 4, "", ""), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 10, "> ", ""), ["> "]);
+        // Never on either side of a lone `=`.
+        assert_eq!(
+            wrap("for n = 104 units, k = 6", 12, "", ""),
+            ["for n = 104", "units, k = 6"]
+        );
+        assert_eq!(wrap("abc n = 1", 6, "", ""), ["abc", "n = 1"]);
     }
 
     #[test]
