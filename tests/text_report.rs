@@ -84,6 +84,18 @@ fn counts_have_thousands_separators_and_one_is_singular() {
         "{text}"
     );
     assert!(text.contains(" · 1 term · seed 42\n"), "{text}");
+
+    // The mix table lists 40 articles and counts the rest.
+    for (articles, more) in [(41, "1 more article"), (1_041, "1,001 more articles")] {
+        let mut many = seeds().clone();
+        let first = many.documents[0].clone();
+        many.documents = vec![first; articles];
+        let text = wide(&many);
+        assert!(
+            text.ends_with(&format!("\n  … and {more} (see --format json for all)\n")),
+            "{text}"
+        );
+    }
 }
 
 #[test]

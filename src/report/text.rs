@@ -655,9 +655,11 @@ fn write_mix(a: &Analysis, ids: &Ids<'_>, l: &Layout, out: &mut String) -> std::
         }
     }
     if a.documents.len() > MAX_ROWS {
+        let n = a.documents.len() - MAX_ROWS;
         let more = format!(
-            "… and {} more (see --format json for all)",
-            count(a.documents.len() - MAX_ROWS, "article", "articles")
+            "… and {} more {} (see --format json for all)",
+            thousands(n),
+            if n == 1 { "article" } else { "articles" }
         );
         put(out, wrap(&more, width, "  ", "    "))?;
     }
