@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 use zhuti::guided::Guide;
 use zhuti::ingest::{self, ByteSize, Input, ReadOptions};
+use zhuti::report::text::{Colour, TextOptions, Width};
 use zhuti::report::{self, Format};
 use zhuti::settings::defs::{self, Setting};
 use zhuti::settings::Threads;
@@ -232,6 +233,17 @@ pub struct RunArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    #[arg(long = defs::WIDTH.name, help = defs::WIDTH.help, value_name = "N|auto",
+          default_value_t = defs::WIDTH.default, value_parser = checked(defs::WIDTH))]
+    pub width: Width,
+
+    #[arg(long = defs::FULL.name, help = defs::FULL.help)]
+    pub full: bool,
+
+    #[arg(long = defs::COLOR.name, help = defs::COLOR.help, value_name = "auto|always|never",
+          default_value_t = defs::COLOR.default, value_parser = checked(defs::COLOR))]
+    pub color: Colour,
+
     #[arg(long = defs::UNIT.name, help = defs::UNIT.help, value_enum,
           default_value_t = UnitArg::from(defs::UNIT.default))]
     pub unit: UnitArg,
@@ -439,6 +451,23 @@ impl RunArgs {
         }
     }
 
+    /// How the text report is laid out: `--width auto` and `--color auto` look at stdout
+    /// when the report goes there (not with `-o`).
+    pub fn text_options(&self) -> TextOptions {
+        let terminal = self.output.is_none() && std::io::stdout().is_terminal();
+        let columns = terminal
+            .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+            .flatten()
+            .map(|(terminal_size::Width(w), _)| usize::from(w));
+        TextOptions {
+            width: self.width.columns(columns),
+            full: defs::FULL.switched(self.full),
+            colour: self
+                .color
+                .enabled(terminal, std::env::var_os("NO_COLOR").as_deref()),
+        }
+    }
+
     /// The inputs the paths name. Without paths: stdin when it is a pipe or a file (as
     /// ripgrep does: `cat news.jsonl | zhuti`), else (a terminal, /dev/null) the bundled
     /// seed articles; stderr says which unless `-q`.
@@ -585,6 +614,10 @@ fn finish(
         Format::Json => {
             pool.install(|| emit_with(output, |out| report::json::write(analysis, out)))
         }
+        Format::Text => emit(
+            &report::text::render_with(analysis, &args.text_options()),
+            output,
+        ),
         _ => emit(&report::render(analysis, format)?, output),
     };
     Ok(written?)
@@ -811,6 +844,9 @@ mod tests {
         assert_eq!(cli.run.settings(), Settings::default());
         assert_eq!(cli.run.tuning.threads, defs::THREADS.default);
         assert_eq!(Format::from(cli.run.format), defs::FORMAT.default);
+        assert_eq!(cli.run.width, defs::WIDTH.default);
+        assert_eq!(cli.run.full, defs::FULL.default);
+        assert_eq!(cli.run.color, defs::COLOR.default);
         assert!(cli.run.paths.is_empty() && cli.run.output.is_none() && !cli.run.tuning.quiet);
         assert_eq!(cli.run.themes, None);
 
@@ -895,6 +931,22 @@ mod tests {
         assert!(parse(&["--bundled-themes"]).run.bundled_themes);
         // A bare --themes takes no corpus path as its file: it needs a value.
         assert!(Cli::try_parse_from(["zhuti", "--themes"]).is_err());
+        // The text report's layout (presentation only: not in `Settings` nor the JSON).
+        let cli = parse(&[
+            "--width", "60", "--full", "--color", "always", "-o", "r.txt",
+        ]);
+        assert_eq!(cli.run.settings(), Settings::default());
+        let options = cli.run.text_options();
+        assert_eq!(
+            (options.width, options.full, options.colour),
+            (60, true, true)
+        );
+        let cli = parse(&["--color", "never", "-o", "r.txt"]);
+        assert_eq!(cli.run.color, Colour::Never);
+        // Into a file, `auto` is 80 columns without colour.
+        let cli = parse(&["-o", "r.txt"]);
+        assert_eq!((cli.run.width, cli.run.color), (Width::Auto, Colour::Auto));
+        assert_eq!(cli.run.text_options(), TextOptions::default());
         let eval = eval_args(&["--seeds", "0,1,2", "--format", "json"]);
         assert_eq!(eval.seeds, [0, 1, 2]);
         assert_eq!(eval.format, EvalFormat::Json);
@@ -903,7 +955,7 @@ mod tests {
         let tested: BTreeSet<&str> = CASES
             .iter()
             .map(|(argv, _)| argv[0].trim_start_matches("--"))
-            .chain(["threads", "format"])
+            .chain(["threads", "format", "width", "full", "color"])
             .collect();
         for info in defs::ALL {
             assert!(tested.contains(info.name), "no case for --{}", info.name);
@@ -915,8 +967,15 @@ mod tests {
         let command = Cli::command();
         let eval = command.find_subcommand("eval").unwrap();
         for info in defs::ALL {
-            // Scores list no terms: `zhuti eval` has no --top-terms.
-            let commands = if info.name == defs::TOP_TERMS.name {
+            // Scores list no terms: `zhuti eval` has no --top-terms; nor the layout flags of
+            // the analysis's text report.
+            let analysis_only = [
+                defs::TOP_TERMS.name,
+                defs::WIDTH.name,
+                defs::FULL.name,
+                defs::COLOR.name,
+            ];
+            let commands = if analysis_only.contains(&info.name) {
                 vec![&command]
             } else {
                 vec![&command, eval]
@@ -952,10 +1011,15 @@ mod tests {
                 "expected a whole number or `auto`, got `many`",
             ),
             (&["--min-chars", "x"], "invalid digit"),
+            (
+                &["--width", "20"],
+                "the text report needs 40 to 1000 columns",
+            ),
+            (&["--color", "maybe"], "expected auto, always or never"),
         ];
         for (argv, reason) in cases {
             for eval in [false, true] {
-                if eval && argv[0] == "--top-terms" {
+                if eval && ["--top-terms", "--width", "--color"].contains(&argv[0]) {
                     continue;
                 }
                 let mut full = vec!["zhuti"];

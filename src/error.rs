@@ -342,6 +342,8 @@ pub enum SettingProblem {
         /// What asked for it.
         what: &'static str,
     },
+    /// `width` outside the columns a report can be laid out in.
+    Width,
     /// A fixed k above the number of units the corpus gave.
     MoreThemesThanUnits {
         /// Units to cluster.
@@ -411,6 +413,15 @@ impl std::fmt::Display for SettingProblem {
                 "{what} with the DMM is not supported yet; use --{m} lsa, or --{m} auto (which \
                  picks lsa there)",
                 m = defs::METHOD.name
+            ),
+            SettingProblem::Width => write!(
+                f,
+                "the text report needs {} to {} columns; try --{} {} or --{} auto",
+                crate::report::text::MIN_WIDTH,
+                crate::report::text::MAX_WIDTH,
+                defs::WIDTH.name,
+                crate::report::text::DEFAULT_WIDTH,
+                defs::WIDTH.name
             ),
             SettingProblem::MoreThemesThanUnits { units } => write!(
                 f,

@@ -73,7 +73,15 @@ fn the_report_says_when_themes_collapsed() {
     let dir = tempfile::tempdir().unwrap();
     let line = small().lines().next().unwrap().to_string();
     std::fs::write(dir.path().join("same.txt"), format!("{line}\n").repeat(60)).unwrap();
-    let flags = ["--no-dedupe", "--keep-boilerplate", "--max-df", "1"];
+    // Wide enough that each sentence stays on one line.
+    let flags = [
+        "--no-dedupe",
+        "--keep-boilerplate",
+        "--max-df",
+        "1",
+        "--width",
+        "1000",
+    ];
     let fixed = text_in(
         dir.path(),
         &[&["same.txt", "--k", "5"][..], &flags].concat(),
@@ -92,7 +100,7 @@ fn the_report_says_when_themes_collapsed() {
     // One candidate is no comparison.
     let three: String = small().lines().take(3).map(|l| format!("{l}\n")).collect();
     std::fs::write(dir.path().join("three.txt"), three).unwrap();
-    let report = text_in(dir.path(), &["three.txt"]);
+    let report = text_in(dir.path(), &["three.txt", "--width", "1000"]);
     assert_eq!(
         report.lines().nth(1).unwrap(),
         "k = 2, chosen automatically: the only k that 3 paragraphs allow (auto tries k = 2 up to ⌈√(n/2)⌉)"

@@ -1,9 +1,27 @@
-//! The terminal report's text, exactly: counts with thousands separators and singular forms.
+//! The terminal report's text, exactly: counts with thousands separators and singular forms;
+//! every line within `--width` columns (escapes not counted), previews as wide as the line
+//! allows, `--full` paragraphs, the mix table paged, colour only when asked for or on a
+//! terminal, and the JSON untouched by any of it.
+
+mod common;
 
 use std::sync::OnceLock;
 
+use unicode_width::UnicodeWidthStr;
 use zhuti::ingest::{load_with, ReadOptions};
+use zhuti::report::text::{render_with, TextOptions};
 use zhuti::{Analysis, NoProgress, Settings};
+
+/// The report laid out wide enough that no line of the seeds' header wraps.
+fn wide(a: &Analysis) -> String {
+    render_with(
+        a,
+        &TextOptions {
+            width: 200,
+            ..TextOptions::default()
+        },
+    )
+}
 
 /// The analysis of the bundled seed articles with the default settings (computed once).
 fn seeds() -> &'static Analysis {
@@ -16,7 +34,7 @@ fn seeds() -> &'static Analysis {
 
 #[test]
 fn counts_have_thousands_separators_and_one_is_singular() {
-    let text = zhuti::report::text::render(seeds());
+    let text = wide(seeds());
     assert!(
         text.starts_with(
             "zhuti · 5 articles · 104 paragraphs in 6 themes · 69 left out \
@@ -24,7 +42,9 @@ fn counts_have_thousands_separators_and_one_is_singular() {
         ),
         "{text}"
     );
-    assert!(text.contains(" · 491 terms · seed 42\n"), "{text}");
+    // (The seeds' own clustering numbers come from the analysis: phrases moved them.)
+    let terms = format!(" · {} terms · seed 42\n", seeds().corpus.terms);
+    assert!(text.contains(&terms), "{text}");
     assert!(
         text.contains(", measured on 104 units; no k stands out: "),
         "{text}"
@@ -38,7 +58,7 @@ fn counts_have_thousands_separators_and_one_is_singular() {
     big.corpus.terms = 1_000_001;
     big.themes[0].size = 123_456;
     big.themes[1].size = 1;
-    let text = zhuti::report::text::render(&big);
+    let text = wide(&big);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
@@ -46,21 +66,19 @@ fn counts_have_thousands_separators_and_one_is_singular() {
          (64 boilerplate, 2 duplicate, 3 short)"
     );
     assert!(text.contains(" · 1,000,001 terms · seed 42\n"), "{text}");
-    assert!(
-        text.contains(" 123,456 paragraphs · 30.8% · NPMI 0.15\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains(" 1 paragraph · 19.2% · NPMI 0.26\n"),
-        "{text}"
-    );
+    let tail = |n: &str, i: usize| {
+        let t = &seeds().themes[i];
+        format!(" {n} · {:.1}% · NPMI {:.2}\n", t.share * 100.0, t.npmi)
+    };
+    assert!(text.contains(&tail("123,456 paragraphs", 0)), "{text}");
+    assert!(text.contains(&tail("1 paragraph", 1)), "{text}");
 
     let mut one = seeds().clone();
     one.corpus.documents = 1;
     one.corpus.units = 1;
     one.corpus.dropped = 1;
     one.corpus.terms = 1;
-    let text = zhuti::report::text::render(&one);
+    let text = wide(&one);
     assert!(
         text.starts_with(
             "zhuti · 1 article · 1 paragraph in 6 themes · 1 left out \
@@ -69,21 +87,49 @@ fn counts_have_thousands_separators_and_one_is_singular() {
         "{text}"
     );
     assert!(text.contains(" · 1 term · seed 42\n"), "{text}");
+
+    // The mix table lists 40 articles and counts the rest.
+    for (articles, more) in [(41, "1 more article"), (1_041, "1,001 more articles")] {
+        let mut many = seeds().clone();
+        let first = many.documents[0].clone();
+        many.documents = vec![first; articles];
+        let text = wide(&many);
+        assert!(
+            text.ends_with(&format!("\n  … and {more} (see --format json for all)\n")),
+            "{text}"
+        );
+    }
 }
 
 #[test]
 fn csv_has_one_row_per_article_and_quotes_as_rfc_4180() {
     let csv = zhuti::report::render(seeds(), zhuti::report::Format::Csv).unwrap();
     let lines: Vec<&str> = csv.split("\r\n").collect();
-    assert_eq!(
-        lines[0],
-        "id,title,date,source,units,T1 应用·场景·成本,T2 数据·算力·国产,T3 备案·人工智能·发布,\
-         T4 经济·环节·科技,T5 腾讯·服务·头部,T6 百模·免费·开源"
-    );
+    // The labels and shares are the seeds' clustering (phrases moved them): from the analysis.
+    let labels: String = seeds()
+        .themes
+        .iter()
+        .map(|t| format!(",T{} {}", t.id, t.label))
+        .collect();
+    assert_eq!(lines[0], format!("id,title,date,source,units{labels}"));
+    let shares: String = seeds()
+        .themes
+        .iter()
+        .map(|t| {
+            let mix = &seeds().documents[0].theme_mix;
+            let share = mix
+                .iter()
+                .find(|m| m.theme == t.id)
+                .map_or(0.0, |m| m.share);
+            format!(",{share:.4}")
+        })
+        .collect();
     assert_eq!(
         lines[1],
-        "seeds/000_3ef24099cf65efde.txt,\"8月31日,首批11家通过《生成式人工智能服务管理暂行办法》\
-         备案的AI大模型名单…\",,,10,0.5000,0.2000,0.2000,0.1000,0.0000,0.0000"
+        format!(
+            "seeds/000_3ef24099cf65efde.txt,\"8月31日,首批11家通过《生成式人工智能服务管理暂行办法》\
+             备案的AI大模型名单…\",,,10{shares}"
+        )
     );
     // A header, five articles, and the final line end.
     assert_eq!(lines.len(), 7, "{csv}");
@@ -108,8 +154,320 @@ fn csv_has_one_row_per_article_and_quotes_as_rfc_4180() {
     assert!(
         csv.contains(
             "\r\nseeds/000_3ef24099cf65efde.txt,\"He said \"\"AI, now\"\"\nand left\",\
-             2024-03-15,新华社,10,0.5000,"
+             2024-03-15,新华社,10,"
         ),
         "{csv}"
     );
+}
+
+/// `text` without the colour escapes the report writes (`ESC [ … m`).
+fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\x1b[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let end = after
+            .find('m')
+            .unwrap_or_else(|| panic!("an unfinished escape in {text}"));
+        assert!(
+            after[..end].chars().all(|c| c.is_ascii_digit() || c == ';'),
+            "not a colour escape: {:?}",
+            &after[..end]
+        );
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Runs `zhuti` on the seeds with `args` (stdout piped), asserts success, returns stdout.
+fn report(args: &[&str]) -> String {
+    let out = common::run(&[&["-q"], args].concat());
+    assert!(
+        out.status.success(),
+        "zhuti {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Asserts that no line of `text` is wider than `width` columns once escapes are taken out.
+fn assert_fits(text: &str, width: usize, what: &str) {
+    for line in plain(text).lines() {
+        assert!(
+            line.width() <= width,
+            "{what}: a line of {} columns in {width}: {line:?}\n{text}",
+            line.width()
+        );
+    }
+}
+
+#[test]
+fn every_line_fits_the_width() {
+    // Piped, without --width: 80 columns.
+    let text = report(&[]);
+    assert_fits(&text, 80, "default");
+    assert!(text.starts_with(
+        "zhuti · 5 articles · 104 paragraphs in 6 themes\n  69 left out (64 boilerplate, 2 \
+         duplicate, 3 short)\n"
+    ));
+    let widest = text.lines().map(UnicodeWidthStr::width).max().unwrap();
+    assert!(widest >= 78, "the report uses the width: {widest}");
+
+    // Every width, previews or whole paragraphs, with colour or not; a daily timeline (more
+    // buckets than columns) and named themes (a longer heading and the `guided by` line).
+    for width in ["40", "60", "80", "120"] {
+        for extra in [
+            &[][..],
+            &["--full"],
+            &["--color", "always"],
+            &["--full", "--color", "always", "--period", "day"],
+            &["--bundled-themes", "--k", "9"],
+            &["--unit", "document", "--k", "3"],
+        ] {
+            let args = [&["--width", width], extra].concat();
+            let text = report(&args);
+            assert_fits(&text, width.parse().unwrap(), &format!("{args:?}"));
+            assert!(plain(&text).contains("━━ Theme 1 · "), "{args:?}\n{text}");
+        }
+    }
+}
+
+#[test]
+fn previews_take_the_columns_the_line_leaves() {
+    for width in [60, 80, 120, 200] {
+        let text = report(&["--width", &width.to_string()]);
+        let lines: Vec<&str> = text.lines().collect();
+        let (mut previews, mut cut) = (0, 0);
+        for (i, line) in lines.iter().enumerate() {
+            if !line.starts_with("   ▸ ") {
+                continue;
+            }
+            previews += 1;
+            // The location ends the line, or (when it would leave the preview under 20
+            // columns, as at 60) takes the next line.
+            let preview = match line.rsplit_once("  [") {
+                Some((preview, tag)) => {
+                    assert!(tag.ends_with(']') && width > 60, "{line}");
+                    preview
+                }
+                None => {
+                    assert!(lines[i + 1].starts_with("     [") && width == 60, "{line}");
+                    line
+                }
+            };
+            // A cut preview ends in `…` and fills the line (a wide character may leave one
+            // column); a paragraph short enough is shown whole.
+            if !preview.ends_with('…') {
+                assert!(line.width() < width, "{line}");
+                continue;
+            }
+            cut += 1;
+            assert!(
+                line.width() == width || line.width() == width - 1,
+                "{} columns of {width}: {line}",
+                line.width()
+            );
+        }
+        assert_eq!(previews, 18, "{text}");
+        // All but the two short paragraphs (about 65 columns) are cut up to 120 columns.
+        assert!(cut >= if width <= 120 { 16 } else { 10 }, "{text}");
+    }
+}
+
+#[test]
+fn full_prints_every_representative_paragraph_whole() {
+    let json = common::run_json(&["-q", "--format", "json"]);
+    let text = report(&["--full", "--width", "60"]);
+    assert_fits(&text, 60, "--full");
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    let mut paragraphs = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(first) = line.strip_prefix("   ▸ ") {
+            current = Some(first.to_string());
+        } else if let (Some(p), Some(more)) = (current.as_mut(), line.strip_prefix("     ")) {
+            p.push_str(more);
+        } else if let Some(p) = current.take() {
+            paragraphs.push(p);
+        }
+        // The location closes a paragraph.
+        if current
+            .as_deref()
+            .is_some_and(|p| p.trim_end().ends_with(']'))
+        {
+            paragraphs.push(current.take().unwrap());
+        }
+    }
+    let themes = json["themes"].as_array().unwrap();
+    let reps: Vec<&serde_json::Value> = themes
+        .iter()
+        .flat_map(|t| t["representatives"].as_array().unwrap())
+        .collect();
+    assert_eq!(paragraphs.len(), reps.len(), "{text}");
+    for (shown, rep) in paragraphs.iter().zip(&reps) {
+        let whole = squeeze(rep["text"].as_str().unwrap());
+        let (body, _) = shown.rsplit_once('[').unwrap();
+        assert_eq!(squeeze(body), whole, "{text}");
+        assert!(!body.contains('…'), "{body}");
+    }
+    // Without --full the same paragraphs are one-line previews.
+    let short = report(&["--width", "60"]);
+    assert!(short.lines().count() < text.lines().count());
+}
+
+#[test]
+fn the_mix_table_pages_its_columns_to_fit() {
+    let seeds = common::run_json(&["-q", "--format", "json"]);
+    let ids: Vec<String> = seeds["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let id = d["id"].as_str().unwrap();
+            id.rsplit('/').next().unwrap().to_string()
+        })
+        .collect();
+    let mix = |text: &str| -> String {
+        let at = text.find("Article × theme mix").unwrap();
+        text[at..].to_string()
+    };
+    // 80 columns hold the six themes in one block.
+    let one = mix(&report(&[]));
+    assert!(!one.contains("  themes 1–"), "{one}");
+    assert!(
+        one.lines()
+            .nth(1)
+            .unwrap()
+            .trim_start()
+            .starts_with("T1   T2   T3   T4   T5   T6"),
+        "{one}"
+    );
+    // 60 columns: two blocks of three, each with every article.
+    let paged = mix(&report(&["--width", "60"]));
+    let blocks: Vec<&str> = paged.split("\n\n").collect();
+    assert_eq!(blocks.len(), 2, "{paged}");
+    for (block, (caption, columns)) in blocks.iter().zip([
+        ("  themes 1–3 (1 of 2)", "T1   T2   T3"),
+        ("  themes 4–6 (2 of 2)", "T4   T5   T6"),
+    ]) {
+        let lines: Vec<&str> = block
+            .lines()
+            .filter(|l| !l.starts_with("Article"))
+            .collect();
+        assert_eq!(lines[0], caption, "{paged}");
+        assert!(lines[1].trim_start() == columns, "{paged}");
+        assert_eq!(lines.len(), 2 + ids.len(), "{paged}");
+        for (row, id) in lines[2..].iter().zip(&ids) {
+            assert!(row.starts_with(&format!("  {}", &id[..10])), "{row}");
+            let cells: Vec<&str> = row.split_whitespace().rev().take(3).collect();
+            assert!(cells.iter().all(|c| *c == "·" || c.ends_with('%')), "{row}");
+        }
+    }
+    // 40 columns: three blocks of two.
+    let narrow = mix(&report(&["--width", "40"]));
+    assert!(narrow.contains("  themes 5–6 (3 of 3)\n"), "{narrow}");
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    // Piped: no escape byte at all, by default, with auto and with never.
+    for args in [&[][..], &["--color", "auto"], &["--color", "never"]] {
+        let text = report(args);
+        assert!(!text.contains('\x1b'), "{args:?}");
+    }
+    let out = common::zhuti()
+        .args(["-q", "--color", "always"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let coloured = String::from_utf8(out.stdout).unwrap();
+    // Theme 1's colour in the HTML page is #4e79a7 = 78, 121, 167: the same in the terminal.
+    let html = report(&["--format", "html"]);
+    assert!(html.contains(".t1{--c:#4e79a7}"));
+    assert!(
+        coloured.contains("━━ \x1b[1;38;2;78;121;167mTheme 1 · "),
+        "{coloured}"
+    );
+    assert!(coloured.contains("\x1b[38;2;78;121;167m▸\x1b[0m "));
+    assert!(coloured.contains("\x1b[1;38;2;242;142;43mT2\x1b[0m"));
+    // The same report once the escapes are gone.
+    assert_eq!(plain(&coloured), report(&[]));
+    assert!(
+        common::run(&["--color", "sometimes"]).status.code() == Some(2),
+        "a bad --color is a usage error"
+    );
+}
+
+/// `zhuti` on a terminal of 100 columns (a pseudo-terminal from `script`), with `NO_COLOR`
+/// set to `no_color`.
+fn on_a_terminal(no_color: Option<&str>) -> Option<String> {
+    let probe = std::process::Command::new("script")
+        .arg("--version")
+        .output();
+    if probe.is_err() {
+        common::missing("script (util-linux)", "it gives the report a terminal");
+        return None;
+    }
+    let command = format!("stty cols 100 rows 40; {} -q", env!("CARGO_BIN_EXE_zhuti"));
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .env_remove("NO_COLOR");
+    if let Some(v) = no_color {
+        script.env("NO_COLOR", v);
+    }
+    let out = script.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    Some(String::from_utf8(out.stdout).unwrap().replace("\r\n", "\n"))
+}
+
+#[test]
+fn a_terminal_gets_its_width_and_colour_unless_no_color() {
+    let Some(text) = on_a_terminal(None) else {
+        return;
+    };
+    assert!(text.contains("\x1b[1;38;2;78;121;167mTheme 1 · "), "{text}");
+    assert_fits(&text, 100, "a terminal of 100 columns");
+    let widest = plain(&text).lines().map(UnicodeWidthStr::width).max();
+    assert!(widest > Some(80), "{text}");
+    // An empty NO_COLOR is unset; any other value turns colour off.
+    let empty = on_a_terminal(Some("")).unwrap();
+    assert!(empty.contains('\x1b'));
+    let off = on_a_terminal(Some("1")).unwrap();
+    assert!(!off.contains('\x1b'), "{off}");
+    assert_eq!(off, plain(&text));
+}
+
+#[test]
+fn the_layout_flags_leave_the_json_as_it_was() {
+    let plain_json = common::run(&["-q", "--format", "json"]).stdout;
+    let with_flags = common::run(&[
+        "-q", "--format", "json", "--width", "50", "--full", "--color", "always",
+    ])
+    .stdout;
+    assert_eq!(plain_json, with_flags);
+    let json: serde_json::Value = serde_json::from_slice(&plain_json).unwrap();
+    for key in ["width", "full", "color", "colour"] {
+        assert!(json["params"].get(key).is_none(), "params.{key}");
+    }
+}
+
+#[test]
+fn a_width_outside_40_to_1000_is_a_usage_error() {
+    for width in ["39", "0", "1001", "wide"] {
+        let out = common::run(&["--width", width]);
+        assert_eq!(out.status.code(), Some(2), "--width {width}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("'--width <N|auto>'"), "{stderr}");
+        if width != "wide" {
+            assert!(
+                stderr.contains("the text report needs 40 to 1000 columns"),
+                "{stderr}"
+            );
+        }
+    }
+    assert!(common::run(&["-q", "--width", "auto"]).status.success());
 }

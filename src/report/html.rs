@@ -36,44 +36,7 @@ const MAP_W: f64 = 640.0;
 const MAP_H: f64 = 420.0;
 const MAP_PAD: f64 = 14.0;
 
-/// Twenty colours that stay distinct from each other and readable on white; themes beyond the
-/// twentieth get colours spread round the hue circle.
-const PALETTE: [&str; 20] = [
-    "#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
-    "#9c755f", "#79706e", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d",
-    "#1f78b4", "#b15928", "#6a3d9a", "#17becf",
-];
-
-/// The colour of theme `id` (1-based) as `#rrggbb`: the same theme always gets the same colour.
-pub fn theme_colour(id: usize) -> String {
-    match PALETTE.get(id.wrapping_sub(1)) {
-        Some(c) => (*c).to_string(),
-        None => {
-            // Golden-angle hues, alternating lightness so neighbours differ.
-            let hue = (id as f64 * 137.508) % 360.0;
-            let light = if id.is_multiple_of(2) { 0.42 } else { 0.55 };
-            let (r, g, b) = hsl_to_rgb(hue, 0.6, light);
-            format!("#{r:02x}{g:02x}{b:02x}")
-        }
-    }
-}
-
-fn hsl_to_rgb(h: f64, s: f64, l: f64) -> (u8, u8, u8) {
-    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
-    let hp = h / 60.0;
-    let x = c * (1.0 - (hp % 2.0 - 1.0).abs());
-    let (r, g, b) = match hp as u32 {
-        0 => (c, x, 0.0),
-        1 => (x, c, 0.0),
-        2 => (0.0, c, x),
-        3 => (0.0, x, c),
-        4 => (x, 0.0, c),
-        _ => (c, 0.0, x),
-    };
-    let m = l - c / 2.0;
-    let to = |v: f64| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
-    (to(r), to(g), to(b))
-}
+pub use super::colour::theme_colour;
 
 /// Escapes text for HTML element content and quoted attribute values alike: `&`, `<`, `>`,
 /// `"` and `'` become entities, and control characters (other than tab and line breaks), which

@@ -8,6 +8,7 @@ use crate::analysis::Analysis;
 use crate::error::{Error, Result};
 
 pub mod assigned;
+pub mod colour;
 pub mod csv;
 pub mod html;
 pub mod json;

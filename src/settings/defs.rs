@@ -9,6 +9,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use crate::error::{Error, Result, SettingProblem};
+use crate::report::text::{Colour, Width, MAX_WIDTH, MIN_WIDTH};
 use crate::report::Format;
 use crate::settings::Threads;
 use crate::stages::dmm::Method;
@@ -346,8 +347,42 @@ pub const FORMAT: Setting<Format> = Setting {
     problem: any,
 };
 
+/// Columns the text report fits in (presentation only, like `format`).
+pub const WIDTH: Setting<Width> = Setting {
+    name: "width",
+    param: None,
+    default: Width::Auto,
+    help: "Display columns the text report fits in (40 to 1000), or `auto`: the terminal's \
+           width when the report goes to a terminal, else 80",
+    problem: |w| {
+        matches!(w, Width::Fixed(n) if !(MIN_WIDTH..=MAX_WIDTH).contains(&n))
+            .then_some(SettingProblem::Width)
+    },
+};
+
+/// Whole paragraphs in the text report (presentation only).
+pub const FULL: Setting<bool> = Setting {
+    name: "full",
+    param: None,
+    default: false,
+    help: "Print each theme's typical paragraphs whole in the text report, wrapped to \
+           `--width`, instead of one-line previews",
+    problem: any,
+};
+
+/// Colour in the text report (presentation only).
+pub const COLOR: Setting<Colour> = Setting {
+    name: "color",
+    param: None,
+    default: Colour::Auto,
+    help: "Colour theme names and numbers in the text report with their HTML report colours: \
+           `auto` (only when the report goes to a terminal and NO_COLOR is unset or empty), \
+           `always` or `never`",
+    problem: any,
+};
+
 /// Every setting above, in the order of the JSON `params` (then the options of the run).
-pub const ALL: [Info; 24] = [
+pub const ALL: [Info; 27] = [
     K.info(),
     SEED.info(),
     UNIT.info(),
@@ -372,4 +407,7 @@ pub const ALL: [Info; 24] = [
     STRICT.info(),
     THREADS.info(),
     FORMAT.info(),
+    WIDTH.info(),
+    FULL.info(),
+    COLOR.info(),
 ];
