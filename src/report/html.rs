@@ -1091,6 +1091,7 @@ summary{cursor:pointer;font-weight:600}
 footer{text-align:center;color:var(--mut);font-size:.8em;padding:1em 1em 2em}
 @media (max-width:760px){
 main{padding:.7em}
+nav.top{flex-wrap:wrap;row-gap:.3em;padding:.45em .8em}
 .two,.cols{grid-template-columns:1fr}
 h1{font-size:1.4em}
 .card{padding:.8em .85em}
