@@ -858,7 +858,7 @@ fn mix_entropy(d: &crate::analysis::Document) -> f64 {
 /// `max`; past that the most informative ones — half the rows for the articles with the most
 /// units (none when all have the same number), the others for the most mixed of the rest
 /// (highest entropy of their theme mix, then more units), any rows still free for the next
-/// largest. Ties go to the smaller id, then the earlier article, so the choice is the same on
+/// largest — or, when sizes are all the same, for each main theme's articles in turn. Ties go to the smaller id, then the earlier article, so the choice is the same on
 /// every run.
 fn heatmap_rows(docs: &[crate::analysis::Document], max: usize) -> (Vec<usize>, Option<HeatPick>) {
     if docs.len() <= max {
@@ -873,7 +873,8 @@ fn heatmap_rows(docs: &[crate::analysis::Document], max: usize) -> (Vec<usize>, 
     };
     let mut order: Vec<usize> = (0..docs.len()).collect();
     order.sort_by(by_size);
-    let largest = if same_size(docs) { 0 } else { max / 2 };
+    let same = same_size(docs);
+    let largest = if same { 0 } else { max / 2 };
     let mut chosen = vec![false; docs.len()];
     for &i in &order[..largest] {
         chosen[i] = true;
@@ -892,12 +893,31 @@ fn heatmap_rows(docs: &[crate::analysis::Document], max: usize) -> (Vec<usize>, 
         chosen[i] = true;
     }
     let fill = max - largest - mixed.len();
-    let rest: Vec<usize> = order
-        .iter()
-        .copied()
-        .filter(|&i| !chosen[i])
-        .take(fill)
-        .collect();
+    let rest: Vec<usize> = if same {
+        // Sizes tell nothing: take the rest from each main theme in turn, so every theme
+        // keeps rows.
+        let mut by_theme: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut empty = Vec::new();
+        for &i in order.iter().filter(|&&i| !chosen[i]) {
+            match docs[i].theme_mix.first() {
+                Some(m) if docs[i].units > 0 => by_theme.entry(m.theme).or_default().push(i),
+                _ => empty.push(i),
+            }
+        }
+        let longest = by_theme.values().map(Vec::len).max().unwrap_or(0);
+        (0..longest)
+            .flat_map(|round| by_theme.values().filter_map(move |g| g.get(round).copied()))
+            .chain(empty)
+            .take(fill)
+            .collect()
+    } else {
+        order
+            .iter()
+            .copied()
+            .filter(|&i| !chosen[i])
+            .take(fill)
+            .collect()
+    };
     for i in rest {
         chosen[i] = true;
     }
@@ -912,9 +932,12 @@ fn heatmap_rows(docs: &[crate::analysis::Document], max: usize) -> (Vec<usize>, 
     )
 }
 
-/// Whether every article has the same number of units (then size tells none apart).
+/// Whether every article that kept a unit has the same number of them (then size tells
+/// none apart).
 fn same_size(docs: &[crate::analysis::Document]) -> bool {
-    docs.windows(2).all(|p| p[0].units == p[1].units)
+    let mut sizes = docs.iter().map(|d| d.units).filter(|&n| n > 0);
+    let first = sizes.next();
+    sizes.all(|n| Some(n) == first)
 }
 
 /// The heat map's caption for a [`HeatPick`] out of `docs`.
@@ -922,12 +945,21 @@ fn heat_caption(docs: &[crate::analysis::Document], pick: HeatPick, w: &Words) -
     let shown = thousands(pick.largest + pick.mixed + pick.fill);
     let all = count(docs.len(), "article", "articles");
     let same = same_size(docs);
+    let most = docs.iter().map(|d| d.units).max().unwrap_or(0);
     if pick.mixed == 0 && same {
         // Nothing to choose by: say so rather than claim an order.
         return format!(
-            " <span id=\"heat-pick\">Every article has {} in one theme, so none stands out: \
-             showing {shown} of {all} with the smallest ids.</span>",
-            plural(docs.first().map_or(0, |d| d.units), w)
+            " <span id=\"heat-pick\">No article has more than {} or more than one theme, so \
+             none stands out: showing {shown} of {all}, taking the smallest ids of each theme \
+             in turn.</span>",
+            plural(most, w)
+        );
+    }
+    if pick.mixed == 0 {
+        return format!(
+            " <span id=\"heat-pick\">Showing {shown} of {all}: those with the most {} (none of the \
+             others mixes themes), listed in corpus order; ties go to the smaller id.</span>",
+            w.many
         );
     }
     let mut parts = Vec::new();
@@ -946,7 +978,10 @@ fn heat_caption(docs: &[crate::analysis::Document], pick: HeatPick, w: &Words) -
     }
     if pick.fill > 0 {
         parts.push(if same {
-            format!("the {} with the smallest ids", thousands(pick.fill))
+            format!(
+                "the {} with the smallest ids of each theme in turn",
+                thousands(pick.fill)
+            )
         } else {
             format!("the {} next largest", thousands(pick.fill))
         });
@@ -1944,6 +1979,24 @@ mod tests {
              paragraphs and the 150 with the most mixed themes (by the entropy of their theme \
              mix), listed in corpus order; ties go to the smaller id.</span>"
         ));
+        // With no article mixing themes, the largest take every row: the 200 big ones and
+        // the 100 of three paragraphs.
+        let mut single = a.clone();
+        for d in &mut single.documents {
+            d.theme_mix.truncate(1);
+            d.theme_mix[0].share = 1.0;
+        }
+        let html_single = render(&single);
+        assert_eq!(
+            heat_rows(&html_single),
+            (0..1_000)
+                .filter(|i| i % 5 == 3 || i % 10 == 1)
+                .collect::<Vec<_>>()
+        );
+        assert!(html_single.contains(
+            "<span id=\"heat-pick\">Showing 300 of 1,000 articles: those with the most \
+             paragraphs (none of the others mixes themes), listed in corpus order"
+        ));
         // Theme cards link only to rows that exist.
         for link in html.split("href=\"#doc-").skip(1) {
             let n: usize = link.split('"').next().unwrap().parse().unwrap();
@@ -1972,9 +2025,32 @@ mod tests {
         // Reversed: d0000..d0299 are the last 300 positions.
         assert_eq!(rows, (200..500).collect::<Vec<_>>());
         assert!(html.contains(
-            "<span id=\"heat-pick\">Every article has 1 paragraph in one theme, so none \
-             stands out: showing 300 of 500 articles with the smallest ids.</span>"
+            "<span id=\"heat-pick\">No article has more than 1 paragraph or more than one \
+             theme, so none stands out: showing 300 of 500 articles, taking the smallest ids \
+             of each theme in turn.</span>"
         ));
+        // Each main theme in turn: theme 2 has only 100 articles (d0400..), so all of them
+        // and the 200 smallest ids of theme 1. An article that kept no paragraph counts as
+        // no size at all.
+        let mut two = a.clone();
+        for d in &mut two.documents {
+            if d.id.as_str() >= "d0400" {
+                d.theme_mix[0].theme = 2;
+            }
+        }
+        two.documents[499].units = 0;
+        two.documents[499].theme_mix.clear();
+        let rows = heat_rows(&render(&two));
+        let ids: Vec<&str> = rows.iter().map(|&i| two.documents[i].id.as_str()).collect();
+        let mut expected: Vec<String> = (1..201)
+            .chain(400..500)
+            .map(|i| format!("d{i:04}"))
+            .collect();
+        expected.sort_unstable_by(|x, y| y.cmp(x));
+        assert_eq!(
+            ids, expected,
+            "d0000 kept no paragraph, so d0001..d0200 and d0400..d0499"
+        );
         // Same sizes but some mixed: the mixed first, then the smallest ids.
         for d in a.documents.iter_mut().step_by(10) {
             d.theme_mix = vec![
@@ -1992,7 +2068,8 @@ mod tests {
         assert_eq!(heat_rows(&html).len(), 300);
         assert!(html.contains(
             "Showing 300 of 500 articles: the 50 with the most mixed themes (by the entropy \
-             of their theme mix) and the 250 with the smallest ids, listed in corpus order"
+             of their theme mix) and the 250 with the smallest ids of each theme in turn, \
+             listed in corpus order"
         ));
     }
 
