@@ -43,6 +43,11 @@ fn chromium() -> Option<String> {
 
 /// Chromium's rendered DOM of the page at `path`, after its scripts ran.
 fn dump_dom(browser: &str, path: &Path, profile: &Path) -> String {
+    dump_dom_at(browser, path, profile, "1280,900")
+}
+
+/// [`dump_dom`] in a window of `size` (`width,height` in CSS pixels).
+fn dump_dom_at(browser: &str, path: &Path, profile: &Path, size: &str) -> String {
     let url = format!("file://{}", path.display());
     let mut child = Command::new(browser)
         .args([
@@ -57,6 +62,7 @@ fn dump_dom(browser: &str, path: &Path, profile: &Path) -> String {
             "--disable-dev-shm-usage",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--window-size={size}"))
         .arg("--dump-dom")
         .arg(&url)
         .stdout(Stdio::piped())
@@ -214,7 +220,9 @@ fn long_unbreakable_runs_do_not_widen_the_page() {
             )
         })
         .collect();
-    std::fs::write(corpus.join("long.txt"), format!("长串测试\n{long}")).unwrap();
+    // A long unbreakable file name too: ids show in the heat map, the map and the cards.
+    let name = format!("{}.txt", "L".repeat(150));
+    std::fs::write(corpus.join(name), format!("长串测试\n{long}")).unwrap();
     let report = write_report(dir.path(), &[corpus.to_str().unwrap()]);
     let page = std::fs::read_to_string(&report).unwrap().replace(
         "</body>",
@@ -223,16 +231,20 @@ fn long_unbreakable_runs_do_not_widen_the_page() {
     );
     let measured = dir.path().join("measured.html");
     std::fs::write(&measured, page).unwrap();
-    let dom = dump_dom(&browser, &measured, &dir.path().join("profile"));
-    let at = dom.find("data-width=\"").expect("the script ran") + "data-width=\"".len();
-    let (scroll, window) = dom[at..]
-        .split('"')
-        .next()
-        .and_then(|s| s.split_once(' '))
-        .expect("two widths");
-    let (scroll, window): (u32, u32) = (scroll.parse().unwrap(), window.parse().unwrap());
-    assert!(
-        scroll <= window,
-        "the page is {scroll} px wide in a {window} px window"
-    );
+    // At laptop width and at a phone's.
+    for (size, expected) in [("1280,900", 1280), ("390,844", 390)] {
+        let dom = dump_dom_at(&browser, &measured, &dir.path().join("profile"), size);
+        let at = dom.find("data-width=\"").expect("the script ran") + "data-width=\"".len();
+        let (scroll, window) = dom[at..]
+            .split('"')
+            .next()
+            .and_then(|s| s.split_once(' '))
+            .expect("two widths");
+        let (scroll, window): (u32, u32) = (scroll.parse().unwrap(), window.parse().unwrap());
+        assert_eq!(window, expected, "the window is {size}");
+        assert!(
+            scroll <= window,
+            "the page is {scroll} px wide in a {window} px window"
+        );
+    }
 }

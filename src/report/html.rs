@@ -18,8 +18,21 @@ use crate::numbers::{count, thousands};
 use crate::stages::tfidf::IdfWeighting;
 use crate::stages::units::UnitKind;
 
-/// At most this many paragraphs are drawn on the map (evenly spaced in corpus order).
-const MAP_MAX_POINTS: usize = 4000;
+/// At most this many paragraphs are drawn on the map; past it, a stratified sample of this
+/// many ([`map_sample`]): beyond that even small dots merge into one blob.
+const MAP_MAX_POINTS: usize = 1500;
+/// Every theme keeps at least this many dots in a sampled map (or all it has).
+const MAP_MIN_PER_THEME: usize = 12;
+/// Past this many dots the map draws smaller, fainter dots so that crowds read as density.
+const MAP_DENSE: usize = 400;
+/// Theme-number boxes on the map (SVG units; 13 px bold digits in a white halo).
+const LABEL_DIGIT_W: f64 = 8.5;
+const LABEL_PAD_W: f64 = 6.0;
+const LABEL_H: f64 = 16.0;
+/// Space kept between two theme-number boxes.
+const LABEL_GAP: f64 = 1.0;
+/// Rounds of pushing overlapping theme numbers apart before the spiral fallback.
+const LABEL_ITERATIONS: usize = 200;
 /// Hover text on the map is trimmed to this many characters.
 const HOVER_CHARS: usize = 300;
 /// At most this many articles are shown in the heat map.
@@ -126,8 +139,9 @@ fn write_page(a: &Analysis, out: &mut String) -> fmt::Result {
     write_map(a, out)?;
     out.push_str("</div>\n");
     super::timeline_html::write(a, out)?;
-    write_heatmap(a, out)?;
-    write_themes(a, out)?;
+    let (rows, pick) = heatmap_rows(&a.documents, HEATMAP_MAX_ROWS);
+    write_heatmap(a, &rows, pick, out)?;
+    write_themes(a, &rows, out)?;
     write_dropped(a, out)?;
     writeln!(
         out,
@@ -501,9 +515,9 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
         w.many
     )?;
     let n = a.units.len().min(a.map.len());
-    let m = n.min(MAP_MAX_POINTS);
-    // Evenly spaced in corpus order when there are too many to draw.
-    let shown: Vec<usize> = (0..m).map(|j| j * n / m).collect();
+    let themes_of: Vec<usize> = a.units[..n].iter().map(|u| u.theme).collect();
+    let shown = map_sample(&themes_of, MAP_MAX_POINTS, MAP_MIN_PER_THEME, a.params.seed);
+    let m = shown.len();
     writeln!(
         out,
         "<p class=\"note\">Each dot is one {}, placed by the first two principal directions \
@@ -512,19 +526,37 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
          from the middle so the crowd stays readable.{}</p>",
         w.one,
         if m < n {
-            format!(" Showing {m} of {n}, evenly spaced through the corpus.")
+            format!(
+                " <span id=\"map-sample\">Showing {} of {} {}: a sample of each theme in \
+                 proportion to its size (at least {} each), the same on every run; each theme's \
+                 number sits at the middle of all its {}.</span>",
+                thousands(m),
+                thousands(n),
+                w.many,
+                MAP_MIN_PER_THEME,
+                w.many
+            )
         } else {
             String::new()
         }
     )?;
-    let xs = compress(&shown.iter().map(|&i| a.map[i][0]).collect::<Vec<_>>());
-    let ys = compress(&shown.iter().map(|&i| a.map[i][1]).collect::<Vec<_>>());
+    // Placed from every unit, drawn or not, so a sample sits exactly where the whole would.
+    let xs = compress(&a.map[..n].iter().map(|p| p[0]).collect::<Vec<_>>());
+    let ys = compress(&a.map[..n].iter().map(|p| p[1]).collect::<Vec<_>>());
     let sx = fit_to(&xs, MAP_PAD, MAP_W - MAP_PAD, false);
     let sy = fit_to(&ys, MAP_PAD, MAP_H - MAP_PAD, true);
+    // Past a few hundred dots they get smaller and fainter, so crowds read as density.
+    let dense = m > MAP_DENSE;
+    let r = if dense {
+        (5.0 * (MAP_DENSE as f64 / m as f64).sqrt()).max(2.5)
+    } else {
+        5.0
+    };
     writeln!(
         out,
-        "<svg id=\"paragraph-map\" class=\"chart map\" viewBox=\"0 0 {MAP_W} {MAP_H}\" \
+        "<svg id=\"paragraph-map\" class=\"chart map{}\" viewBox=\"0 0 {MAP_W} {MAP_H}\" \
          role=\"img\" aria-label=\"Map of the {} coloured by theme\">",
+        if dense { " dense" } else { "" },
         w.many
     )?;
     writeln!(
@@ -533,36 +565,40 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
         MAP_W - 1.0,
         MAP_H - 1.0
     )?;
-    let mut centres: BTreeMap<usize, (f64, f64, usize)> = BTreeMap::new();
-    for (j, &i) in shown.iter().enumerate() {
+    for &i in &shown {
         let u = &a.units[i];
-        let (cx, cy) = (sx(xs[j]), sy(ys[j]));
-        let c = centres.entry(u.theme).or_insert((0.0, 0.0, 0));
-        c.0 += cx;
-        c.1 += cy;
-        c.2 += 1;
+        let (cx, cy) = (sx(xs[i]), sy(ys[i]));
         writeln!(
             out,
-            "<circle class=\"t{}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"5\"><title>T{} · {}\n{}</title></circle>",
+            "<circle class=\"t{}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r:.1}\"><title>T{} · {}\n{}</title></circle>",
             u.theme,
             u.theme,
             escape(&place(&u.doc, u.line, u.part)),
             escape(&trim_chars(&u.text, HOVER_CHARS))
         )?;
     }
-    // Theme numbers at the centre of their dots, larger themes first; a number that would
-    // overlap one already placed is left out (the legend names every theme).
-    let mut placed: Vec<(f64, f64)> = Vec::new();
-    for (theme, (x, y, count)) in &centres {
-        let c = *count as f64;
-        let (x, y) = (x / c, y / c);
-        if placed
-            .iter()
-            .any(|(px, py)| (px - x).abs() < 20.0 && (py - y).abs() < 16.0)
-        {
-            continue;
+    // Each theme's number at the middle (coordinate-wise median) of all its units, then
+    // pushed apart from the others so none hides another.
+    let mut points: BTreeMap<usize, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for i in 0..n {
+        let p = points.entry(a.units[i].theme).or_default();
+        p.0.push(sx(xs[i]));
+        p.1.push(sy(ys[i]));
+    }
+    let anchors: Vec<(usize, f64, f64)> = points
+        .into_iter()
+        .map(|(theme, (mut px, mut py))| (theme, median_of(&mut px), median_of(&mut py)))
+        .collect();
+    let boxes: Vec<(f64, f64)> = anchors.iter().map(|&(t, _, _)| label_size(t)).collect();
+    let centres: Vec<(f64, f64)> = anchors.iter().map(|&(_, x, y)| (x, y)).collect();
+    let placed = place_labels(&centres, &boxes, (0.0, 0.0, MAP_W, MAP_H));
+    for (&(theme, ax, ay), &(x, y)) in anchors.iter().zip(&placed) {
+        if (x - ax).hypot(y - ay) > LABEL_H {
+            writeln!(
+                out,
+                "<line class=\"lead\" x1=\"{ax:.1}\" y1=\"{ay:.1}\" x2=\"{x:.1}\" y2=\"{y:.1}\"/>"
+            )?;
         }
-        placed.push((x, y));
         writeln!(
             out,
             "<text class=\"centre t{theme}\" x=\"{x:.1}\" y=\"{:.1}\">{theme}</text>",
@@ -589,21 +625,360 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
     writeln!(out, "</div></section>")
 }
 
-fn write_heatmap(a: &Analysis, out: &mut String) -> fmt::Result {
+/// Which units the map draws (indices, in corpus order), given each unit's theme: all of them
+/// up to `max`; past that a stratified sample of exactly `max` — each theme keeps a share in
+/// proportion to its size (largest remainders, ties to the lower theme id) after a floor of
+/// `min_each` (or all it has) — and within a theme the units with the smallest seeded hash of
+/// their position. No RNG state and no threads: the same input and seed draw the same dots.
+fn map_sample(themes: &[usize], max: usize, min_each: usize, seed: u64) -> Vec<usize> {
+    let n = themes.len();
+    if n <= max {
+        return (0..n).collect();
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, &t) in themes.iter().enumerate() {
+        groups.entry(t).or_default().push(i);
+    }
+    // The floor, lowered when the themes are too many for it.
+    let floor = min_each.min(max / groups.len().max(1));
+    let base: Vec<usize> = groups.values().map(|g| g.len().min(floor)).collect();
+    let budget = max - base.iter().sum::<usize>();
+    let extra: Vec<usize> = groups
+        .values()
+        .zip(&base)
+        .map(|(g, b)| g.len() - b)
+        .collect();
+    let pool: usize = extra.iter().sum();
+    let mut quota: Vec<usize> = base.clone();
+    let mut remainders: Vec<(u128, usize)> = Vec::with_capacity(extra.len());
+    let mut given = 0;
+    for (j, &e) in extra.iter().enumerate() {
+        let exact = budget as u128 * e as u128;
+        let whole = (exact / pool.max(1) as u128) as usize;
+        quota[j] += whole;
+        given += whole;
+        remainders.push((exact % pool.max(1) as u128, j));
+    }
+    remainders.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+    for &(_, j) in remainders.iter().take(budget - given) {
+        quota[j] += 1;
+    }
+    let mut shown: Vec<usize> = Vec::with_capacity(max);
+    for (g, &q) in groups.values().zip(&quota) {
+        let mut ranked: Vec<(u64, usize)> = g
+            .iter()
+            .map(|&i| (mix64(seed ^ mix64(i as u64)), i))
+            .collect();
+        ranked.sort_unstable();
+        shown.extend(ranked.iter().take(q).map(|&(_, i)| i));
+    }
+    shown.sort_unstable();
+    shown
+}
+
+/// SplitMix64's finaliser: a well-spread 64-bit hash of `x`.
+fn mix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The median of `v` (reordered), 0 when empty.
+fn median_of(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len().is_multiple_of(2) {
+        (v[m - 1] + v[m]) / 2.0
+    } else {
+        v[m]
+    }
+}
+
+/// The box a theme number takes on the map (width, height in SVG units), its white halo
+/// included.
+fn label_size(theme: usize) -> (f64, f64) {
+    let digits = theme.to_string().len() as f64;
+    (LABEL_DIGIT_W * digits + LABEL_PAD_W, LABEL_H)
+}
+
+/// Centres for label boxes of `sizes` that start at `anchors`, with no two boxes overlapping
+/// and every box inside `bounds` (x0, y0, x1, y1). Hand-written because it is small and must be
+/// deterministic: up to [`LABEL_ITERATIONS`] rounds in which each overlapping pair is pushed
+/// apart, half each, along the axis where they overlap least (exact ties: the earlier label
+/// goes left or up); then any label still overlapping an earlier one moves to the nearest free
+/// spot on a spiral round its anchor. Only when the plot has no room left can two overlap.
+fn place_labels(
+    anchors: &[(f64, f64)],
+    sizes: &[(f64, f64)],
+    bounds: (f64, f64, f64, f64),
+) -> Vec<(f64, f64)> {
+    let (x0, y0, x1, y1) = bounds;
+    let clamp = |(x, y): (f64, f64), (w, h): (f64, f64)| -> (f64, f64) {
+        let (lx, hx) = (x0 + w / 2.0 + 1.0, x1 - w / 2.0 - 1.0);
+        let (ly, hy) = (y0 + h / 2.0 + 1.0, y1 - h / 2.0 - 1.0);
+        let x = if x.is_finite() { x } else { (x0 + x1) / 2.0 };
+        let y = if y.is_finite() { y } else { (y0 + y1) / 2.0 };
+        (x.clamp(lx, hx.max(lx)), y.clamp(ly, hy.max(ly)))
+    };
+    let overlap = |a: (f64, f64), sa: (f64, f64), b: (f64, f64), sb: (f64, f64)| {
+        (
+            (sa.0 + sb.0) / 2.0 + LABEL_GAP - (a.0 - b.0).abs(),
+            (sa.1 + sb.1) / 2.0 + LABEL_GAP - (a.1 - b.1).abs(),
+        )
+    };
+    let mut at: Vec<(f64, f64)> = anchors
+        .iter()
+        .zip(sizes)
+        .map(|(&p, &s)| clamp(p, s))
+        .collect();
+    for _ in 0..LABEL_ITERATIONS {
+        let mut moved = false;
+        for i in 0..at.len() {
+            for j in i + 1..at.len() {
+                let (ox, oy) = overlap(at[i], sizes[i], at[j], sizes[j]);
+                if ox <= 0.0 || oy <= 0.0 {
+                    continue;
+                }
+                moved = true;
+                if ox < oy {
+                    let s = if at[i].0 > at[j].0 { 1.0 } else { -1.0 };
+                    at[i].0 += s * ox / 2.0;
+                    at[j].0 -= s * ox / 2.0;
+                } else {
+                    let s = if at[i].1 > at[j].1 { 1.0 } else { -1.0 };
+                    at[i].1 += s * oy / 2.0;
+                    at[j].1 -= s * oy / 2.0;
+                }
+            }
+        }
+        for (p, &s) in at.iter_mut().zip(sizes) {
+            *p = clamp(*p, s);
+        }
+        if !moved {
+            break;
+        }
+    }
+    let clashes = |at: &[(f64, f64)], i: usize, p: (f64, f64)| {
+        (0..i).any(|j| {
+            let (ox, oy) = overlap(p, sizes[i], at[j], sizes[j]);
+            ox > 0.0 && oy > 0.0
+        })
+    };
+    let reach = (x1 - x0).hypot(y1 - y0);
+    for i in 0..at.len() {
+        if !clashes(&at, i, at[i]) {
+            continue;
+        }
+        let start = at[i];
+        let mut radius = 4.0;
+        'search: while radius < reach {
+            for step in 0..24 {
+                let angle = step as f64 * std::f64::consts::TAU / 24.0;
+                let p = clamp(
+                    (
+                        start.0 + radius * angle.cos(),
+                        start.1 + radius * angle.sin(),
+                    ),
+                    sizes[i],
+                );
+                if !clashes(&at, i, p) {
+                    at[i] = p;
+                    break 'search;
+                }
+            }
+            radius += 4.0;
+        }
+    }
+    at
+}
+
+/// Which articles the heat map lists when it cannot list them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HeatPick {
+    /// Chosen for having the most units.
+    largest: usize,
+    /// Chosen for the most mixed theme mix (highest entropy), among the rest.
+    mixed: usize,
+    /// The next largest, when too few of the rest mix themes at all.
+    fill: usize,
+}
+
+/// The entropy (nats) of an article's theme mix: 0 for one theme, ln k for k even ones.
+fn mix_entropy(d: &crate::analysis::Document) -> f64 {
+    -d.theme_mix
+        .iter()
+        .map(|m| finite(m.share))
+        .filter(|&s| s > 0.0)
+        .map(|s| s * s.ln())
+        .sum::<f64>()
+}
+
+/// The articles the heat map lists (indices into `docs`, in corpus order): all of them up to
+/// `max`; past that the most informative ones — half the rows for the articles with the most
+/// units (none when all have the same number), the others for the most mixed of the rest
+/// (highest entropy of their theme mix, then more units), any rows still free for the next
+/// largest — or, when sizes are all the same, for each main theme's articles in turn. Ties go to the smaller id, then the earlier article, so the choice is the same on
+/// every run.
+fn heatmap_rows(docs: &[crate::analysis::Document], max: usize) -> (Vec<usize>, Option<HeatPick>) {
+    if docs.len() <= max {
+        return ((0..docs.len()).collect(), None);
+    }
+    let by_size = |x: &usize, y: &usize| {
+        docs[*y]
+            .units
+            .cmp(&docs[*x].units)
+            .then_with(|| docs[*x].id.cmp(&docs[*y].id))
+            .then(x.cmp(y))
+    };
+    let mut order: Vec<usize> = (0..docs.len()).collect();
+    order.sort_by(by_size);
+    let same = same_size(docs);
+    let largest = if same { 0 } else { max / 2 };
+    let mut chosen = vec![false; docs.len()];
+    for &i in &order[..largest] {
+        chosen[i] = true;
+    }
+    let entropy: Vec<f64> = docs.iter().map(mix_entropy).collect();
+    let mut mixed: Vec<usize> = (0..docs.len())
+        .filter(|&i| !chosen[i] && entropy[i] > 1e-9)
+        .collect();
+    mixed.sort_by(|x, y| {
+        entropy[*y]
+            .total_cmp(&entropy[*x])
+            .then_with(|| by_size(x, y))
+    });
+    mixed.truncate(max - largest);
+    for &i in &mixed {
+        chosen[i] = true;
+    }
+    let fill = max - largest - mixed.len();
+    let rest: Vec<usize> = if same {
+        // Sizes tell nothing: take the rest from each main theme in turn, so every theme
+        // keeps rows.
+        let mut by_theme: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut empty = Vec::new();
+        for &i in order.iter().filter(|&&i| !chosen[i]) {
+            match docs[i].theme_mix.first() {
+                Some(m) if docs[i].units > 0 => by_theme.entry(m.theme).or_default().push(i),
+                _ => empty.push(i),
+            }
+        }
+        let longest = by_theme.values().map(Vec::len).max().unwrap_or(0);
+        (0..longest)
+            .flat_map(|round| by_theme.values().filter_map(move |g| g.get(round).copied()))
+            .chain(empty)
+            .take(fill)
+            .collect()
+    } else {
+        order
+            .iter()
+            .copied()
+            .filter(|&i| !chosen[i])
+            .take(fill)
+            .collect()
+    };
+    for i in rest {
+        chosen[i] = true;
+    }
+    let rows = (0..docs.len()).filter(|&i| chosen[i]).collect();
+    (
+        rows,
+        Some(HeatPick {
+            largest,
+            mixed: mixed.len(),
+            fill,
+        }),
+    )
+}
+
+/// Whether every article that kept a unit has the same number of them (then size tells
+/// none apart).
+fn same_size(docs: &[crate::analysis::Document]) -> bool {
+    let mut sizes = docs.iter().map(|d| d.units).filter(|&n| n > 0);
+    let first = sizes.next();
+    sizes.all(|n| Some(n) == first)
+}
+
+/// The heat map's caption for a [`HeatPick`] out of `docs`.
+fn heat_caption(docs: &[crate::analysis::Document], pick: HeatPick, w: &Words) -> String {
+    let shown = thousands(pick.largest + pick.mixed + pick.fill);
+    let all = count(docs.len(), "article", "articles");
+    let same = same_size(docs);
+    let most = docs.iter().map(|d| d.units).max().unwrap_or(0);
+    if pick.mixed == 0 && same {
+        // Nothing to choose by: say so rather than claim an order.
+        return format!(
+            " <span id=\"heat-pick\">No article has more than {} or more than one theme, so \
+             none stands out: showing {shown} of {all}, taking the smallest ids of each theme \
+             in turn.</span>",
+            plural(most, w)
+        );
+    }
+    if pick.mixed == 0 {
+        return format!(
+            " <span id=\"heat-pick\">Showing {shown} of {all}: those with the most {} (none of the \
+             others mixes themes), listed in corpus order; ties go to the smaller id.</span>",
+            w.many
+        );
+    }
+    let mut parts = Vec::new();
+    if pick.largest > 0 {
+        parts.push(format!(
+            "the {} with the most {}",
+            thousands(pick.largest),
+            w.many
+        ));
+    }
+    if pick.mixed > 0 {
+        parts.push(format!(
+            "the {} with the most mixed themes (by the entropy of their theme mix)",
+            thousands(pick.mixed)
+        ));
+    }
+    if pick.fill > 0 {
+        parts.push(if same {
+            format!(
+                "the {} with the smallest ids of each theme in turn",
+                thousands(pick.fill)
+            )
+        } else {
+            format!("the {} next largest", thousands(pick.fill))
+        });
+    }
+    let last = parts.pop().unwrap_or_default();
+    let criteria = if parts.is_empty() {
+        last
+    } else {
+        format!("{} and {last}", parts.join(", "))
+    };
+    format!(
+        " <span id=\"heat-pick\">Showing {shown} of {all}: {criteria}, listed in corpus \
+         order; ties go to the smaller id.</span>"
+    )
+}
+
+fn write_heatmap(
+    a: &Analysis,
+    rows: &[usize],
+    pick: Option<HeatPick>,
+    out: &mut String,
+) -> fmt::Result {
     let w = words(a);
     writeln!(
         out,
         "<section id=\"articles\" class=\"card\"><h2>Articles × themes</h2>\
          <p class=\"note\">The share of each article's {} that falls in each theme.{}</p>",
         w.many,
-        if a.documents.len() > HEATMAP_MAX_ROWS {
-            format!(
-                " Showing the first {HEATMAP_MAX_ROWS} of {}; the JSON report \
-                 (<code>--format json</code>) has them all.",
-                count(a.documents.len(), "article", "articles")
-            )
-        } else {
-            String::new()
+        match pick {
+            Some(pick) => format!(
+                "{} The JSON report (<code>--format json</code>) has them all.",
+                heat_caption(&a.documents, pick, &w)
+            ),
+            None => String::new(),
         }
     )?;
     writeln!(
@@ -624,7 +999,8 @@ fn write_heatmap(a: &Analysis, out: &mut String) -> fmt::Result {
         )?;
     }
     writeln!(out, "</tr></thead><tbody>")?;
-    for (i, d) in a.documents.iter().take(HEATMAP_MAX_ROWS).enumerate() {
+    for &i in rows {
+        let d = &a.documents[i];
         write!(
             out,
             "<tr id=\"doc-{}\"><th class=\"doc\" title=\"{}\"><span class=\"title\">{}</span>\
@@ -663,7 +1039,8 @@ fn write_heatmap(a: &Analysis, out: &mut String) -> fmt::Result {
     writeln!(out, "</tbody></table></div></section>")
 }
 
-fn write_themes(a: &Analysis, out: &mut String) -> fmt::Result {
+/// The theme cards; `listed` (sorted) are the articles the heat map shows, which they link to.
+fn write_themes(a: &Analysis, listed: &[usize], out: &mut String) -> fmt::Result {
     let w = words(a);
     let doc_index: BTreeMap<&str, usize> = a
         .documents
@@ -757,7 +1134,9 @@ fn write_themes(a: &Analysis, out: &mut String) -> fmt::Result {
                 .and_then(|&i| a.documents.get(i))
                 .map_or(*doc, |d| d.title.as_str());
             let href = match doc_index.get(doc) {
-                Some(&i) if i < HEATMAP_MAX_ROWS => format!(" href=\"#doc-{}\"", i + 1),
+                Some(&i) if listed.binary_search(&i).is_ok() => {
+                    format!(" href=\"#doc-{}\"", i + 1)
+                }
                 _ => String::new(),
             };
             writeln!(
@@ -1007,6 +1386,9 @@ padding:1px 4px;border-radius:5px;font-size:.9em;line-height:1.45}
 .map .frame{fill:#fbfcfd;stroke:var(--line)}
 .map .centre{font-size:13px;font-weight:700;text-anchor:middle;fill:#1d232b;stroke:#fff;stroke-width:3.5px;paint-order:stroke;pointer-events:none}
 .map.focus .centre{opacity:.15}
+.map.dense circle{fill-opacity:.6;stroke-width:.5}
+.map .lead{stroke:#1d232b;stroke-opacity:.45;stroke-width:1;pointer-events:none}
+.map.focus .lead{opacity:.15}
 .detail{min-height:3.2em;margin:.5em 0;padding:.5em .8em;border-left:4px solid var(--c,var(--line));background:#f7f9fb;font-size:.92em;white-space:pre-line}
 .legend{display:flex;flex-wrap:wrap;gap:.35em}
 .chip{font:inherit;font-size:.82em;display:inline-flex;align-items:center;gap:.35em;padding:.2em .6em;border:1px solid var(--line);
@@ -1049,11 +1431,12 @@ summary{cursor:pointer;font-weight:600}
 .reasons{margin:.7em 0}
 .dropped{font-size:.88em;margin-top:.5em}
 .dropped th,.dropped td{text-align:left;vertical-align:top;padding:.35em .6em;border-bottom:1px solid var(--line)}
-.dropped .where{white-space:nowrap;color:var(--mut)}
+.dropped .where{min-width:7em;max-width:16em;color:var(--mut)}
 .reason{background:#eef1f4;border-radius:4px;padding:0 .4em;white-space:nowrap}
 footer{text-align:center;color:var(--mut);font-size:.8em;padding:1em 1em 2em}
 @media (max-width:760px){
 main{padding:.7em}
+nav.top{flex-wrap:wrap;row-gap:.3em;padding:.45em .8em}
 .two,.cols{grid-template-columns:1fr}
 h1{font-size:1.4em}
 .card{padding:.8em .85em}
@@ -1065,6 +1448,7 @@ h1{font-size:1.4em}
 .bars.sizes .val{grid-area:v}
 .bars.sizes .track{grid-area:t}
 .map circle{r:8px}
+.map.dense circle{r:5px}
 .heat th.doc{min-width:9em;max-width:11em}
 }
 "#;
@@ -1302,8 +1686,15 @@ mod tests {
         let a = hostile(50_000, 400, 3_000, 5_000);
         let html = render(&a);
         assert_eq!(html.matches("<circle ").count(), MAP_MAX_POINTS);
+        // Two themes of 25,000 each keep 750 dots each.
+        assert_eq!(html.matches("<circle class=\"t1\"").count(), 750);
+        assert_eq!(html.matches("<circle class=\"t2\"").count(), 750);
         assert_eq!(html.matches("<tr id=\"doc-").count(), HEATMAP_MAX_ROWS);
-        assert!(html.contains("Showing 4000 of 50000, evenly spaced"));
+        assert!(html.contains(
+            "Showing 1,500 of 50,000 paragraphs: a sample of each theme in proportion to its \
+             size (at least 12 each)"
+        ));
+        assert!(html.contains("class=\"chart map dense\""));
         assert!(html.contains("… and 4000 more; the JSON report lists them all."));
         assert!(html.len() < 6_000_000, "{} bytes", html.len());
     }
@@ -1320,6 +1711,359 @@ mod tests {
         assert_eq!(f(flat[0]), 15.0);
         let g = fit_to(&[0.0, 1.0], 10.0, 20.0, true);
         assert_eq!((g(0.0), g(1.0)), (20.0, 10.0));
+    }
+
+    /// `hostile` with `k` themes, unit `i` in theme `theme_of(i)`.
+    fn with_themes(mut a: Analysis, k: usize, theme_of: impl Fn(usize) -> usize) -> Analysis {
+        let template = a.themes[1].clone();
+        a.themes = (1..=k)
+            .map(|id| Theme {
+                id,
+                label: format!("标签{id}"),
+                ..template.clone()
+            })
+            .collect();
+        for (i, u) in a.units.iter_mut().enumerate() {
+            u.theme = theme_of(i);
+        }
+        a
+    }
+
+    /// The theme numbers on the map: (theme, box centre x, box centre y).
+    fn map_labels(html: &str) -> Vec<(usize, f64, f64)> {
+        html.split("<text class=\"centre t")
+            .skip(1)
+            .map(|rest| {
+                let theme: usize = rest.split('"').next().unwrap().parse().unwrap();
+                let num = |attr: &str| -> f64 {
+                    let at = rest.find(attr).unwrap() + attr.len();
+                    rest[at..].split('"').next().unwrap().parse().unwrap()
+                };
+                (theme, num(" x=\""), num(" y=\"") - 4.5)
+            })
+            .collect()
+    }
+
+    fn assert_apart_and_inside(labels: &[(usize, f64, f64)]) {
+        for (i, &(ta, xa, ya)) in labels.iter().enumerate() {
+            let (wa, ha) = label_size(ta);
+            assert!(
+                xa - wa / 2.0 >= 0.0 && xa + wa / 2.0 <= MAP_W,
+                "T{ta} at x {xa} leaves the plot"
+            );
+            assert!(
+                ya - ha / 2.0 >= 0.0 && ya + ha / 2.0 <= MAP_H,
+                "T{ta} at y {ya} leaves the plot"
+            );
+            for &(tb, xb, yb) in &labels[i + 1..] {
+                let (wb, hb) = label_size(tb);
+                // Printed to one decimal: allow 0.1 of rounding.
+                let apart = (xa - xb).abs() + 0.1 >= (wa + wb) / 2.0
+                    || (ya - yb).abs() + 0.1 >= (ha + hb) / 2.0;
+                assert!(apart, "T{ta} ({xa}, {ya}) overlaps T{tb} ({xb}, {yb})");
+            }
+        }
+    }
+
+    #[test]
+    fn map_sample_keeps_every_theme_in_proportion_and_is_the_same_every_time() {
+        // 10,000 units: theme 1 has 9,000, theme 2 900, theme 3 70, theme 4 25, theme 5 5.
+        let themes: Vec<usize> = (0..10_000)
+            .map(|i| match i % 400 {
+                0..=359 => 1,
+                360..=395 => 2,
+                396 if i < 2_800 => 3,
+                396 | 397 => 4,
+                398 if i < 2_000 => 5,
+                _ => 3,
+            })
+            .collect();
+        let size = |t: usize| themes.iter().filter(|&&x| x == t).count();
+        let sizes: Vec<usize> = (1..=5).map(size).collect();
+        assert_eq!(sizes.iter().sum::<usize>(), 10_000);
+        assert_eq!(sizes[4], 5);
+        let shown = map_sample(&themes, 1_500, 12, 7);
+        assert_eq!(shown.len(), 1_500);
+        assert!(
+            shown.windows(2).all(|w| w[0] < w[1]),
+            "corpus order, no repeats"
+        );
+        let kept = |t: usize| shown.iter().filter(|&&i| themes[i] == t).count();
+        // The smallest keeps all 5; every other theme at least 12, beyond that in proportion.
+        assert_eq!(kept(5), 5);
+        let base = 12 * 4 + 5;
+        let pool: usize = sizes[..4].iter().map(|s| s - 12).sum();
+        for t in 1..=4 {
+            let exact = 12.0 + (1_500 - base) as f64 * (sizes[t - 1] - 12) as f64 / pool as f64;
+            assert!(
+                (kept(t) as f64 - exact).abs() < 1.0,
+                "theme {t} keeps {} of {}, proportion says {exact:.1}",
+                kept(t),
+                sizes[t - 1]
+            );
+        }
+        // Deterministic; another seed draws other dots in the same numbers.
+        assert_eq!(shown, map_sample(&themes, 1_500, 12, 7));
+        let other = map_sample(&themes, 1_500, 12, 8);
+        assert_ne!(shown, other);
+        assert_eq!(
+            (1..=5).map(kept).collect::<Vec<_>>(),
+            (1..=5)
+                .map(|t| other.iter().filter(|&&i| themes[i] == t).count())
+                .collect::<Vec<_>>()
+        );
+        // Small inputs are drawn whole; more themes than dots still give exactly `max`.
+        assert_eq!(
+            map_sample(&themes[..900], 1_500, 12, 7),
+            (0..900).collect::<Vec<_>>()
+        );
+        let many: Vec<usize> = (0..5_000).map(|i| i % 2_000).collect();
+        assert_eq!(map_sample(&many, 1_500, 12, 7).len(), 1_500);
+    }
+
+    #[test]
+    fn big_map_says_how_many_it_shows_and_keeps_small_themes() {
+        // 6,000 paragraphs, 9 themes: theme 1 has most, theme 9 only 3.
+        let a = with_themes(hostile(6_000, 30, 40, 0), 9, |i| {
+            if i % 2_000 == 7 {
+                9
+            } else {
+                1 + (i % 16).min(7)
+            }
+        });
+        let html = render(&a);
+        assert_eq!(html.matches("<circle ").count(), 1_500);
+        assert!(html.contains(
+            "<span id=\"map-sample\">Showing 1,500 of 6,000 paragraphs: a sample of each \
+             theme in proportion to its size (at least 12 each), the same on every run"
+        ));
+        assert_eq!(
+            html.matches("<circle class=\"t9\"").count(),
+            3,
+            "all 3 of theme 9"
+        );
+        for t in 1..=8 {
+            let dots = html.matches(&format!("<circle class=\"t{t}\"")).count();
+            let size = a.units.iter().filter(|u| u.theme == t).count();
+            let expected = size as f64 * 1_500.0 / 6_000.0;
+            assert!(
+                (dots as f64 - expected).abs() <= 0.05 * expected + 12.0,
+                "theme {t}: {dots} dots of {size}"
+            );
+        }
+        let labels = map_labels(&html);
+        assert_eq!(labels.len(), 9, "one number per theme");
+        assert_apart_and_inside(&labels);
+        assert_eq!(html, render(&a), "the same sample every time");
+    }
+
+    #[test]
+    fn theme_numbers_piled_on_one_spot_are_pushed_apart_inside_the_plot() {
+        // 30 themes whose dots all sit on one point: every number starts at the same place.
+        let mut a = with_themes(hostile(300, 20, 10, 0), 30, |i| 1 + i % 30);
+        a.map = vec![[1.0, 1.0]; 300];
+        let html = render(&a);
+        let labels = map_labels(&html);
+        assert_eq!(labels.len(), 30);
+        assert_apart_and_inside(&labels);
+        // Numbers moved well off their spot get a line back to it.
+        assert!(html.contains("<line class=\"lead\""));
+
+        // Piled in a corner: still inside and apart.
+        let anchors = vec![(MAP_W, 0.0); 25];
+        let sizes: Vec<(f64, f64)> = (1..=25).map(label_size).collect();
+        let placed = place_labels(&anchors, &sizes, (0.0, 0.0, MAP_W, MAP_H));
+        let labels: Vec<(usize, f64, f64)> = placed
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y))| (i + 1, x, y))
+            .collect();
+        assert_apart_and_inside(&labels);
+        // Labels that do not overlap stay where they are.
+        let apart = place_labels(
+            &[(100.0, 100.0), (300.0, 200.0)],
+            &[(15.0, 16.0), (15.0, 16.0)],
+            (0.0, 0.0, MAP_W, MAP_H),
+        );
+        assert_eq!(apart, vec![(100.0, 100.0), (300.0, 200.0)]);
+    }
+
+    /// 1,000 articles `d0000`..`d0999`: every fifth (i % 5 == 3) is big (10 + i paragraphs,
+    /// one theme); i % 10 == 1 mixes three themes evenly, i % 10 == 6 two; the rest have one
+    /// paragraph.
+    fn varied_articles() -> Analysis {
+        let mut a = with_themes(hostile(2_000, 20, 1_000, 0), 3, |i| 1 + i % 3);
+        let mix = |parts: &[(usize, f64)]| -> Vec<MixOut> {
+            parts
+                .iter()
+                .map(|&(theme, share)| MixOut { theme, share })
+                .collect()
+        };
+        for (i, d) in a.documents.iter_mut().enumerate() {
+            d.id = format!("d{i:04}");
+            (d.units, d.theme_mix) = match (i % 5, i % 10) {
+                (3, _) => (10 + i, mix(&[(1, 1.0)])),
+                (_, 1) => (3, mix(&[(1, 1.0 / 3.0), (2, 1.0 / 3.0), (3, 1.0 / 3.0)])),
+                (_, 6) => (2, mix(&[(2, 0.5), (3, 0.5)])),
+                _ => (1, mix(&[(2, 1.0)])),
+            };
+        }
+        // Theme cards list articles by their units: give the units the new ids.
+        for (i, u) in a.units.iter_mut().enumerate() {
+            u.doc = format!("d{:04}", i % 1_000);
+        }
+        a
+    }
+
+    fn heat_rows(html: &str) -> Vec<usize> {
+        html.split("<tr id=\"doc-")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().parse::<usize>().unwrap() - 1)
+            .collect()
+    }
+
+    #[test]
+    fn heat_map_of_a_big_corpus_lists_the_largest_and_most_mixed_articles() {
+        let a = varied_articles();
+        let html = render(&a);
+        let rows = heat_rows(&html);
+        // The 150 largest are the big ones from i = 253 on; the most mixed are the 100
+        // three-way ones, then the 50 two-way ones with the smallest ids.
+        let mut expected: Vec<usize> = (0..1_000)
+            .filter(|i| (i % 5 == 3 && *i >= 253) || i % 10 == 1 || (i % 10 == 6 && *i < 500))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(expected.len(), 300);
+        assert_eq!(rows, expected, "which articles, in corpus order");
+        assert!(
+            !rows.contains(&0),
+            "the first article is neither large nor mixed"
+        );
+        assert!(html.contains(
+            "<span id=\"heat-pick\">Showing 300 of 1,000 articles: the 150 with the most \
+             paragraphs and the 150 with the most mixed themes (by the entropy of their theme \
+             mix), listed in corpus order; ties go to the smaller id.</span>"
+        ));
+        // With no article mixing themes, the largest take every row: the 200 big ones and
+        // the 100 of three paragraphs.
+        let mut single = a.clone();
+        for d in &mut single.documents {
+            d.theme_mix.truncate(1);
+            d.theme_mix[0].share = 1.0;
+        }
+        let html_single = render(&single);
+        assert_eq!(
+            heat_rows(&html_single),
+            (0..1_000)
+                .filter(|i| i % 5 == 3 || i % 10 == 1)
+                .collect::<Vec<_>>()
+        );
+        assert!(html_single.contains(
+            "<span id=\"heat-pick\">Showing 300 of 1,000 articles: those with the most \
+             paragraphs (none of the others mixes themes), listed in corpus order"
+        ));
+        // Theme cards link only to rows that exist.
+        for link in html.split("href=\"#doc-").skip(1) {
+            let n: usize = link.split('"').next().unwrap().parse().unwrap();
+            assert!(
+                rows.contains(&(n - 1)),
+                "link to #doc-{n}, which is not listed"
+            );
+        }
+    }
+
+    #[test]
+    fn heat_map_says_when_no_article_stands_out() {
+        // 500 one-paragraph, one-theme articles: nothing to rank by but the id.
+        let mut a = varied_articles();
+        a.documents.truncate(500);
+        for d in &mut a.documents {
+            d.units = 1;
+            d.theme_mix = vec![MixOut {
+                theme: 1,
+                share: 1.0,
+            }];
+        }
+        a.documents.reverse();
+        let html = render(&a);
+        let rows = heat_rows(&html);
+        // Reversed: d0000..d0299 are the last 300 positions.
+        assert_eq!(rows, (200..500).collect::<Vec<_>>());
+        assert!(html.contains(
+            "<span id=\"heat-pick\">No article has more than 1 paragraph or more than one \
+             theme, so none stands out: showing 300 of 500 articles, taking the smallest ids \
+             of each theme in turn.</span>"
+        ));
+        // Each main theme in turn: theme 2 has only 100 articles (d0400..), so all of them
+        // and the 200 smallest ids of theme 1. An article that kept no paragraph counts as
+        // no size at all.
+        let mut two = a.clone();
+        for d in &mut two.documents {
+            if d.id.as_str() >= "d0400" {
+                d.theme_mix[0].theme = 2;
+            }
+        }
+        two.documents[499].units = 0;
+        two.documents[499].theme_mix.clear();
+        let rows = heat_rows(&render(&two));
+        let ids: Vec<&str> = rows.iter().map(|&i| two.documents[i].id.as_str()).collect();
+        let mut expected: Vec<String> = (1..201)
+            .chain(400..500)
+            .map(|i| format!("d{i:04}"))
+            .collect();
+        expected.sort_unstable_by(|x, y| y.cmp(x));
+        assert_eq!(
+            ids, expected,
+            "d0000 kept no paragraph, so d0001..d0200 and d0400..d0499"
+        );
+        // Same sizes but some mixed: the mixed first, then the smallest ids.
+        for d in a.documents.iter_mut().step_by(10) {
+            d.theme_mix = vec![
+                MixOut {
+                    theme: 1,
+                    share: 0.5,
+                },
+                MixOut {
+                    theme: 2,
+                    share: 0.5,
+                },
+            ];
+        }
+        let html = render(&a);
+        assert_eq!(heat_rows(&html).len(), 300);
+        assert!(html.contains(
+            "Showing 300 of 500 articles: the 50 with the most mixed themes (by the entropy \
+             of their theme mix) and the 250 with the smallest ids of each theme in turn, \
+             listed in corpus order"
+        ));
+    }
+
+    #[test]
+    fn text_may_break_anywhere_and_only_fixed_or_ellipsised_text_never_wraps() {
+        assert!(CSS.contains("body{margin:0;overflow-wrap:anywhere}"));
+        for bad in [
+            "overflow-wrap:normal",
+            "word-break:keep-all",
+            "word-wrap:normal",
+        ] {
+            assert!(!CSS.contains(bad), "{bad} undoes the wrapping");
+        }
+        // Rules that forbid wrapping: the nav (fixed words), dropped reasons (fixed words),
+        // and two that cut corpus text with an ellipsis instead.
+        let nowrap: Vec<&str> = CSS
+            .split('}')
+            .filter(|rule| rule.contains("white-space:nowrap"))
+            .map(|rule| {
+                let head = rule.rsplit_once('{').map_or("", |(head, _)| head);
+                head.rsplit('\n').next().unwrap_or("").trim()
+            })
+            .collect();
+        assert_eq!(nowrap, ["nav.top", ".bars .lbl", ".heat .id", ".reason"]);
+        for rule in CSS.split('}').filter(|r| r.contains("white-space:nowrap")) {
+            if rule.contains(".lbl") || rule.contains(".id") {
+                assert!(rule.contains("text-overflow:ellipsis"), "{rule}");
+            }
+        }
     }
 
     #[test]
