@@ -241,7 +241,8 @@ fn long_unbreakable_runs_do_not_widen_the_page() {
             .and_then(|s| s.split_once(' '))
             .expect("two widths");
         let (scroll, window): (u32, u32) = (scroll.parse().unwrap(), window.parse().unwrap());
-        assert_eq!(window, expected, "the window is {size}");
+        // Headless Chromium does not make windows narrower than 500 px.
+        assert_eq!(window, expected.max(500), "the window is {size}");
         assert!(
             scroll <= window,
             "the page is {scroll} px wide in a {window} px window"
