@@ -1240,22 +1240,10 @@ fn write_dropped(a: &Analysis, out: &mut String) -> fmt::Result {
 /// median absolute deviation, so the dense middle keeps its detail while outliers are pulled
 /// in (order and neighbourhoods are kept). Non-finite values count as the median.
 fn compress(values: &[f64]) -> Vec<f64> {
-    let median = |v: &mut Vec<f64>| -> f64 {
-        if v.is_empty() {
-            return 0.0;
-        }
-        v.sort_by(f64::total_cmp);
-        let m = v.len() / 2;
-        if v.len().is_multiple_of(2) {
-            (v[m - 1] + v[m]) / 2.0
-        } else {
-            v[m]
-        }
-    };
     let mut sorted: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    let med = median(&mut sorted);
+    let med = median_of(&mut sorted);
     let mut dev: Vec<f64> = sorted.iter().map(|x| (x - med).abs()).collect();
-    let mad = median(&mut dev);
+    let mad = median_of(&mut dev);
     let scale = if mad > 1e-12 {
         mad * 2.0
     } else {
