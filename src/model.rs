@@ -706,7 +706,7 @@ fn fit(
     let segmenter = if whole && user.is_empty() {
         shared_segmenter()
     } else {
-        own = user_segmenter(&user, whole, unit_texts(&cleaned.1));
+        own = segmenter_with(&user, whole, std::iter::empty(), unit_texts(&cleaned.1));
         &own
     };
     let (phrases, looked) = find_phrases(settings, &cleaned.1, segmenter);
@@ -886,26 +886,9 @@ fn load_user_words(settings: &Settings) -> Result<UserWords> {
     )
 }
 
-/// A segmenter with the user's words: the whole dictionary, or one scoped to `texts` (and the
-/// user's words).
-fn user_segmenter<'t>(
-    user: &'t UserWords,
-    whole: bool,
-    texts: impl Iterator<Item = &'t str>,
-) -> Segmenter {
-    let mut segmenter = if whole {
-        Segmenter::new()
-    } else {
-        Segmenter::for_texts(texts.chain(user.words()))
-    };
-    user.apply(&mut segmenter);
-    segmenter
-}
-
-/// The phrases of the kept units as `segmenter` cuts them ([`Phrases::fit`]); none with
-/// without `--phrases`, with `--unit document`, or when the units are too short ([`Phrases::suit`]).
-/// The second value says
-/// whether they were looked for (the report's `params.phrases`).
+/// The phrases of the kept units as `segmenter` cuts them ([`Phrases::fit`]); none without
+/// `--phrases`, with `--unit document`, or when the units are too short ([`Phrases::suit`]).
+/// The second value says whether they were looked for (the report's `params.phrases`).
 fn find_phrases(settings: &ValidSettings, units: &Units, segmenter: &Segmenter) -> (Phrases, bool) {
     let texts: Vec<&str> = unit_texts(units).collect();
     // Whole articles keep jieba's words: there phrases moved NMI by ≤ 0.01 but made unseen
@@ -1005,9 +988,10 @@ fn fit_guided(
     // Named themes bring their own vocabulary, and phrases are not looked for: found beside
     // it they took seed words from their themes (芯片出口 took 芯片 and 出口 from 算力与芯片)
     // and moved paragraphs a reader puts in a named theme.
-    let mut segmenter = user_segmenter(
+    let mut segmenter = segmenter_with(
         &user,
         wants_whole_dictionary(corpus),
+        std::iter::empty(),
         unit_texts(&cleaned.1).chain(guide.words()),
     );
     segmenter.add_words(guide.words());
@@ -1025,10 +1009,8 @@ fn fit_guided(
     let seeded = kmeans::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model).then(|| Parts {
-        phrases: Vec::new(),
-        ..model_parts(&prepared, &seeded.clustering, cleaner, space, false, user)
-    });
+    let parts = (keep == Keep::Model)
+        .then(|| model_parts(&prepared, &seeded.clustering, cleaner, space, false, user));
     prepared.embedding.projection = None;
     let (names, drift_warnings) = guided::name_themes(guide, &seeds, &seeded);
     let mut analysis = assemble(corpus, asked, prepared, seeded.clustering, progress);

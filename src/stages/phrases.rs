@@ -107,11 +107,6 @@ impl Phrases {
         Phrases::default()
     }
 
-    /// Phrases read back from a saved model.
-    pub fn from_list(list: Vec<Phrase>) -> Self {
-        Phrases { list }
-    }
-
     /// Are `texts` (the units) long enough for phrases: is the median at least
     /// [`MIN_MEDIAN_CHARS`] characters?
     pub fn suit(texts: &[&str]) -> bool {

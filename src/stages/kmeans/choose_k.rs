@@ -35,7 +35,7 @@ pub struct KSelection {
     pub candidates: Vec<KScore>,
     /// One sentence saying why the chosen k won, and when the data cannot tell, saying so.
     pub reason: String,
-    /// False when no k stands out ([`stands_out`]): at least three candidates, and a quarter
+    /// False when no k stands out: at least three candidates, and a quarter
     /// of them, score within two standard errors of the highest, so noise picks among them.
     pub stands_out: bool,
     /// The highest score is at the largest k tried and that k is `--k-max`: the corpus may
@@ -179,10 +179,9 @@ pub(super) fn choose_k(
         thousands(n),
         count(sample_rows.len(), "unit", "units")
     );
-    let close = within_two_errors(&candidates);
-    let flat = !stands_out(&candidates);
-    if flat {
-        let ks: Vec<String> = close.iter().map(|c| c.k.to_string()).collect();
+    let plateau = plateau(&candidates);
+    if let Some(ks) = &plateau {
+        let ks: Vec<String> = ks.iter().map(usize::to_string).collect();
         reason.push_str(&format!(
             "; no k stands out: k = {} all score within two standard errors of the highest, \
              so noise decides among them (pass --k if you know the number)",
@@ -203,7 +202,7 @@ pub(super) fn choose_k(
             sample_size: sample_rows.len(),
             candidates,
             reason,
-            stands_out: !flat,
+            stands_out: plateau.is_none(),
             still_rising,
         },
         fitted,
@@ -248,13 +247,13 @@ fn within_two_errors(scores: &[KScore]) -> Vec<&KScore> {
     scores.iter().filter(|s| s.silhouette >= floor).collect()
 }
 
-/// Does one k stand out among `scores`? Not when at least three candidates, and at least a
-/// quarter of them, score within two standard errors of the highest: past that the ranking is
-/// sampling noise (the xwlb curve rises by 0.001 a step from k = 15 to 20, each ± 0.001; the
-/// seeds' from k = 5 to 8, ± 0.005), and the report says so instead of presenting a winner.
-pub fn stands_out(scores: &[KScore]) -> bool {
-    let close = within_two_errors(scores).len();
-    !(close >= 3 && close * 4 >= scores.len())
+/// The ks among which no k stands out, or `None` when one does: at least three candidates,
+/// and at least a quarter of them, score within two standard errors of the highest, so the
+/// ranking among them is sampling noise (the seeds' curve from k = 5 to 8, 0.035–0.052 each
+/// ± 0.009), and the report says so instead of presenting a winner.
+fn plateau(scores: &[KScore]) -> Option<Vec<usize>> {
+    let close: Vec<usize> = within_two_errors(scores).iter().map(|s| s.k).collect();
+    (close.len() >= 3 && close.len() * 4 >= scores.len()).then_some(close)
 }
 
 /// Restarts per candidate k when `auto` scores the candidates (at most `n_runs`). The chosen
@@ -315,8 +314,8 @@ mod tests {
             silhouette,
             std_error,
         };
-        // xwlb by paragraph: 0.001 a step from k = 15, each ± 0.001 (6 of 19 within 2 SE).
-        let xwlb: Vec<KScore> = (2..=20)
+        // A curve that flattens from k = 15, each ± 0.001 (6 of 19 within 2 SE).
+        let flat: Vec<KScore> = (2..=20)
             .map(|k| {
                 let s = if k < 15 {
                     0.004 + 0.0007 * (k - 2) as f64
@@ -326,9 +325,9 @@ mod tests {
                 score(k, if k == 20 { 0.016 } else { s }, 0.001)
             })
             .collect();
-        let close: Vec<usize> = within_two_errors(&xwlb).iter().map(|s| s.k).collect();
+        let close: Vec<usize> = within_two_errors(&flat).iter().map(|s| s.k).collect();
         assert_eq!(close, [15, 16, 17, 18, 19, 20]);
-        assert!(!stands_out(&xwlb));
+        assert_eq!(plateau(&flat), Some(close));
         // A clear peak: only k = 10 is within two standard errors of itself.
         let clear = [
             score(8, 0.50, 0.012),
@@ -337,10 +336,10 @@ mod tests {
             score(11, 0.60, 0.012),
             score(12, 0.55, 0.012),
         ];
-        assert!(stands_out(&clear));
+        assert_eq!(plateau(&clear), None);
         // Two close candidates are a choice between two, not a plateau.
-        assert!(stands_out(&[score(2, 0.30, 0.01), score(3, 0.31, 0.01)]));
-        assert!(stands_out(&[]));
+        assert_eq!(plateau(&[score(2, 0.30, 0.01), score(3, 0.31, 0.01)]), None);
+        assert_eq!(plateau(&[]), None);
     }
 
     #[test]
