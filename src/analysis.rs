@@ -231,6 +231,9 @@ pub struct Representative {
     /// Which piece of a long paragraph split at sentence ends (1-based); absent when whole.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<usize>,
+    /// 1-based paragraph number within the article, every non-empty line of its cleaned text
+    /// counted (a JSON Lines or CSV record's paragraphs share the record's `line`).
+    pub paragraph: usize,
     /// The paragraph.
     pub text: String,
     /// Cosine to the theme centre.
@@ -263,6 +266,11 @@ pub struct Document {
     /// Where the source came from: `field`, `html` or `text`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_from: Option<crate::stages::read::SourceFrom>,
+    /// A JSON Lines or CSV record, whose paragraphs all report the record's line: the reports
+    /// locate them as `id ¶N` ([`UnitOut::paragraph`]) rather than `file:line`. Not in the
+    /// JSON, which has both numbers.
+    #[serde(skip)]
+    pub record: bool,
 }
 
 /// One theme's share of an article.
@@ -284,6 +292,9 @@ pub struct UnitOut {
     /// Which piece of a long paragraph split at sentence ends (1-based); absent when whole.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<usize>,
+    /// 1-based paragraph number within the article, every non-empty line of its cleaned text
+    /// counted (a JSON Lines or CSV record's paragraphs share the record's `line`).
+    pub paragraph: usize,
     /// Theme id.
     pub theme: usize,
     /// Cosine to the theme centre.
@@ -308,6 +319,11 @@ pub struct DroppedOut {
     /// Which piece of a long paragraph split at sentence ends (1-based); absent when whole.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<usize>,
+    /// 1-based paragraph number within the article, every non-empty line of its cleaned text
+    /// counted (a JSON Lines or CSV record's paragraphs share the record's `line`); absent for
+    /// a record that could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paragraph: Option<usize>,
     /// `short`, `boilerplate`, `duplicate` or `no_terms`.
     pub reason: String,
     /// The cleaned text.

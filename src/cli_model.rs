@@ -207,6 +207,8 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                             doc: a.id.clone(),
                             line: u.line,
                             part: u.part,
+                            paragraph: u.paragraph,
+                            record: matches!(a.origin, zhuti::ingest::Origin::JsonlRecord { .. }),
                             text: u.text.clone(),
                         })
                         .collect();

@@ -40,6 +40,11 @@ pub struct NovelUnit {
     pub line: usize,
     /// Piece of a long line.
     pub part: Option<usize>,
+    /// 1-based paragraph number within the article, every non-empty line of its cleaned text
+    /// counted (a JSON Lines or CSV record's paragraphs share the record's `line`).
+    pub paragraph: usize,
+    /// Its article is a JSON Lines or CSV record (located by `paragraph`, not `line`).
+    pub record: bool,
     /// The cleaned text.
     pub text: String,
 }
@@ -54,6 +59,13 @@ pub struct EmergingUnit {
     /// Piece of a long line (absent for a whole line).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<usize>,
+    /// 1-based paragraph number within the article, every non-empty line of its cleaned text
+    /// counted (a JSON Lines or CSV record's paragraphs share the record's `line`).
+    pub paragraph: usize,
+    /// Its article is a JSON Lines or CSV record (located by `paragraph`, not `line`); not in
+    /// the JSON, which has both.
+    #[serde(skip)]
+    pub record: bool,
     /// The unit's text.
     pub text: String,
 }
@@ -185,6 +197,8 @@ pub fn find(novel: &[NovelUnit], segmenter: &Segmenter, seed: u64) -> Vec<Emergi
                             doc: u.doc.clone(),
                             line: u.line,
                             part: u.part,
+                            paragraph: u.paragraph,
+                            record: u.record,
                             text: u.text.clone(),
                         }
                     })

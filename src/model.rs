@@ -278,6 +278,9 @@ pub struct AssignedUnit {
     pub line: usize,
     /// Piece of a long line (`None` for a whole line).
     pub part: Option<usize>,
+    /// 1-based paragraph number within the article, every non-empty line of its cleaned text
+    /// counted (a JSON Lines or CSV record's paragraphs share the record's `line`).
+    pub paragraph: usize,
     /// The unit's cleaned text.
     pub text: String,
     /// Its theme, 0-based in the model's theme order.
@@ -639,6 +642,7 @@ impl ThemeModel {
                     out.units.push(AssignedUnit {
                         line: unit.line,
                         part: unit.part,
+                        paragraph: unit.paragraph,
                         text: unit.text,
                         theme,
                         score,
@@ -1116,11 +1120,14 @@ fn vectorize_units(
         for (i, unit) in std::mem::take(&mut units.kept).into_iter().enumerate() {
             if empty.peek() == Some(&&i) {
                 empty.next();
-                if let (Some(text), Some(line)) = (unit.heading, unit.heading_line) {
+                if let (Some(text), Some(line), Some(paragraph)) =
+                    (unit.heading, unit.heading_line, unit.heading_paragraph)
+                {
                     units.dropped.push(DroppedUnit {
                         doc: unit.doc,
                         line,
                         part: None,
+                        paragraph,
                         reason: DropReason::Short,
                         duplicate_of: None,
                         text,
@@ -1130,6 +1137,7 @@ fn vectorize_units(
                     doc: unit.doc,
                     line: unit.line,
                     part: unit.part,
+                    paragraph: unit.paragraph,
                     reason: DropReason::NoTerms,
                     duplicate_of: None,
                     text: unit.text,
@@ -1370,6 +1378,7 @@ fn describe(
                         doc: doc_id(unit.doc),
                         line: unit.line,
                         part: unit.part,
+                        paragraph: unit.paragraph,
                         text: unit.text.clone(),
                         score: round4(clustering.scores[row]),
                     }
@@ -1422,6 +1431,10 @@ fn describe(
             date_from: article.date_from,
             source: source_of(article),
             source_from: article.source_from,
+            record: matches!(
+                article.origin,
+                crate::stages::ingest::Origin::JsonlRecord { .. }
+            ),
         })
         .collect();
     drop(cleaned);
@@ -1435,6 +1448,7 @@ fn describe(
             doc: doc_id(unit.doc),
             line: unit.line,
             part: unit.part,
+            paragraph: unit.paragraph,
             theme: theme + 1,
             score: round4(score),
             text: unit.text,
@@ -1449,6 +1463,7 @@ fn describe(
             doc: doc_id(d.doc),
             line: d.line,
             part: d.part,
+            paragraph: Some(d.paragraph),
             reason: d.reason.as_str().to_string(),
             text: d.text,
             duplicate_of: d.duplicate_of.map(|(doc, line)| Location {
@@ -1463,6 +1478,7 @@ fn describe(
         doc: format!("{}:{}", b.path.display(), b.line),
         line: b.line,
         part: None,
+        paragraph: None,
         reason: DropReason::BadRecord.as_str().to_string(),
         text: b.text.clone(),
         duplicate_of: None,

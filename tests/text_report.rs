@@ -471,3 +471,100 @@ fn a_width_outside_40_to_1000_is_a_usage_error() {
     }
     assert!(common::run(&["-q", "--width", "auto"]).status.success());
 }
+
+/// A JSON Lines corpus whose records hold several paragraphs each (the first a byline that is
+/// left out), on two subjects, in a temporary folder.
+fn records_corpus() -> tempfile::TempDir {
+    let sport = [
+        "湖人队在今晚的篮球比赛中以十分优势击败火箭队，科比全场砍下三十分和八个篮板球。",
+        "球队主教练赛后表示，季后赛的比赛强度更大，球员们必须保持专注，篮板球是胜负的关键。",
+        "火箭队的中锋在比赛第三节受伤离场，球队希望他能在季后赛第二轮之前复出参加比赛。",
+        "公牛队客场挑战热火队，双方在比赛最后一分钟战平，加时赛中公牛队凭借罚球取胜。",
+        "联盟官方公布了本赛季的最佳阵容名单，三位球员首次入选，球迷对评选结果争议不大。",
+        "国家队集训名单昨日出炉，多名年轻球员入选，篮协希望他们在亚运会比赛中积累经验。",
+    ];
+    let money = [
+        "今天股票市场大幅上涨，沪深两市成交金额超过五千亿元，基金公司纷纷加仓银行股票。",
+        "分析人士认为，央行下调存款准备金率释放了流动性，股票市场和债券市场都将因此受益。",
+        "多家基金公司的投资经理表示，下半年将重点配置消费和科技行业的股票，控制债券仓位。",
+        "证监会发布新规，要求上市公司提高分红比例，保护中小投资者在股票市场中的合法权益。",
+        "今年以来发行的新基金规模已超过三千亿元，其中股票型基金占比较去年明显提高。",
+        "券商研究报告指出，银行板块估值处于历史低位，长期投资股票的资金可以逐步布局。",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for i in 0..4 {
+        let body = if i % 2 == 0 { &sport } else { &money };
+        let first = (i / 2) * 3;
+        let text = format!(
+            "本报记者 王{i}\n\n{}\n{}\n\n{}",
+            body[first],
+            body[first + 1],
+            body[first + 2]
+        );
+        let record = serde_json::json!({ "id": format!("r{i}"), "text": text });
+        lines.push_str(&format!("{record}\n"));
+    }
+    std::fs::write(dir.path().join("news.jsonl"), lines).unwrap();
+    dir
+}
+
+#[test]
+fn record_paragraphs_are_located_by_number_and_file_paragraphs_by_line() {
+    let dir = records_corpus();
+    let path = dir.path().join("news.jsonl");
+    let path = path.to_str().unwrap();
+
+    // JSON: every unit and representative carries its paragraph number; the byline is ¶1,
+    // the three paragraphs after it are ¶2–¶4 (blank lines do not count), all on line i + 1.
+    let json: serde_json::Value =
+        serde_json::from_str(&report(&[path, "--k", "2", "--format", "json"])).unwrap();
+    let units = json["units"].as_array().unwrap();
+    assert_eq!(units.len(), 12, "{json}");
+    for unit in units {
+        let i: usize = unit["doc"].as_str().unwrap()[1..].parse().unwrap();
+        assert_eq!(unit["line"], i + 1, "{unit}");
+        let p = unit["paragraph"].as_u64().unwrap() as usize;
+        assert!((2..=4).contains(&p), "{unit}");
+        let records = std::fs::read_to_string(path).unwrap();
+        let record: serde_json::Value =
+            serde_json::from_str(records.lines().nth(i).unwrap()).unwrap();
+        let paragraphs: Vec<&str> = record["text"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        assert_eq!(unit["text"].as_str().unwrap(), paragraphs[p - 1], "{unit}");
+    }
+    let dropped = json["dropped"].as_array().unwrap();
+    assert!(
+        dropped.iter().all(|d| d["paragraph"] == 1),
+        "the bylines are each record's first paragraph: {json}"
+    );
+
+    // The text report names a record's paragraph as `id ¶N`, never the shared line.
+    let text = report(&[path, "--k", "2", "--width", "100"]);
+    let tags: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.rsplit_once('[').map(|(_, tag)| tag))
+        .filter(|tag| tag.starts_with('r'))
+        .collect();
+    assert!(!tags.is_empty(), "{text}");
+    for tag in &tags {
+        let (id, rest) = tag
+            .split_once(" ¶")
+            .unwrap_or_else(|| panic!("{tag}\n{text}"));
+        assert!(id.len() == 2 && rest.starts_with(['2', '3', '4']), "{tag}");
+    }
+
+    // So does the HTML report, in its representatives' citations.
+    let html = report(&[path, "--k", "2", "--format", "html"]);
+    assert!(html.contains("<cite>r0 ¶3 · similarity"), "{html}");
+    assert!(!html.contains("<cite>r0:1"), "{html}");
+
+    // A text file's paragraphs keep `file:line`.
+    let seeds = wide(seeds());
+    assert!(seeds.contains(".txt:"), "{seeds}");
+    assert!(!seeds.contains(" ¶"), "{seeds}");
+}

@@ -36,6 +36,9 @@ pub struct UnitOut {
     /// Piece of a long line (absent for a whole line).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<usize>,
+    /// 1-based paragraph number within the article, every non-empty line of its cleaned text
+    /// counted (a JSON Lines or CSV record's paragraphs share the record's `line`).
+    pub paragraph: usize,
     /// The model's stable theme id ([`crate::model::ThemeInfo::id`]).
     pub theme: usize,
     /// Cosine to the theme centre.
@@ -79,6 +82,7 @@ impl ArticleOut {
                 .map(|u| UnitOut {
                     line: u.line,
                     part: u.part,
+                    paragraph: u.paragraph,
                     theme: theme_id(u.theme),
                     score: round4(u.score),
                     novel: u.novel,
@@ -281,7 +285,8 @@ impl BatchSummary {
             );
             for r in &t.representatives {
                 let text: String = r.text.chars().take(60).collect();
-                let _ = writeln!(out, "        {}:{}  {}", r.doc, r.line, text);
+                let place = super::location_suffix(r.record, r.line, r.part, Some(r.paragraph));
+                let _ = writeln!(out, "        {}{place}  {}", r.doc, text);
             }
         }
         out

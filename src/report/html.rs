@@ -80,9 +80,15 @@ pub fn render(a: &Analysis) -> String {
             .map(|(id, short)| (id.to_string(), short.to_string()))
             .collect();
     SHORT_IDS.with(|ids| *ids.borrow_mut() = short);
+    let records = super::record_ids(a)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    RECORDS.with(|r| *r.borrow_mut() = records);
     // `write!` to a String cannot fail.
     let _ = write_page(a, &mut out);
     SHORT_IDS.with(|ids| ids.borrow_mut().clear());
+    RECORDS.with(|r| r.borrow_mut().clear());
     out
 }
 
@@ -573,7 +579,7 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
             "<circle class=\"t{}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r:.1}\"><title>T{} · {}\n{}</title></circle>",
             u.theme,
             u.theme,
-            escape(&place(&u.doc, u.line, u.part)),
+            escape(&place(&u.doc, u.line, u.part, Some(u.paragraph))),
             escape(&trim_chars(&u.text, HOVER_CHARS))
         )?;
     }
@@ -1107,7 +1113,7 @@ fn write_themes(a: &Analysis, listed: &[usize], out: &mut String) -> fmt::Result
                 out,
                 "<li><blockquote>{}</blockquote><cite>{} · similarity {:.2}</cite></li>",
                 escape(&r.text),
-                escape(&place(&r.doc, r.line, r.part)),
+                escape(&place(&r.doc, r.line, r.part, Some(r.paragraph))),
                 r.score
             )?;
         }
@@ -1220,7 +1226,7 @@ fn write_dropped(a: &Analysis, out: &mut String) -> fmt::Result {
             out,
             "<tr><td class=\"where\" title=\"{}\">{}</td><td><span class=\"reason\">{}</span>{twin}</td><td>{}</td></tr>",
             escape(&d.doc),
-            escape(&place(&d.doc, d.line, d.part)),
+            escape(&place(&d.doc, d.line, d.part, d.paragraph)),
             escape(&d.reason),
             escape(&d.text)
         )?;
@@ -1283,18 +1289,22 @@ fn fit_to(values: &[f64], lo: f64, hi: f64, flip: bool) -> impl Fn(f64) -> f64 {
 }
 
 /// Where a paragraph comes from: `file.txt:12`, or `file.txt:12 (part 2)` for a piece of a
-/// long paragraph split at sentence ends.
-fn place(doc: &str, line: usize, part: Option<usize>) -> String {
-    match part {
-        Some(p) => format!("{}:{line} (part {p})", short_id(doc)),
-        None => format!("{}:{line}", short_id(doc)),
-    }
+/// long paragraph split at sentence ends, and `id ¶3` for a record's third paragraph.
+fn place(doc: &str, line: usize, part: Option<usize>, paragraph: Option<usize>) -> String {
+    let record = RECORDS.with(|r| r.borrow().contains(doc));
+    format!(
+        "{}{}",
+        short_id(doc),
+        super::location_suffix(record, line, part, paragraph)
+    )
 }
 
 thread_local! {
     /// The short ids of the page being rendered ([`super::short_ids`]), set by [`render`].
     static SHORT_IDS: std::cell::RefCell<std::collections::HashMap<String, String>> =
         Default::default();
+    /// The ids of the page's records ([`super::record_ids`]), set by [`render`].
+    static RECORDS: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
 }
 
 /// An article id as the page shows it: its last path components, as many as keep it apart
@@ -1539,6 +1549,7 @@ mod tests {
                 doc: "d\"0'.txt".into(),
                 line: 3,
                 part: Some(2),
+                paragraph: 5,
                 text: evil.into(),
                 score: 0.9,
             }],
@@ -1578,6 +1589,7 @@ mod tests {
                     date_from: None,
                     source: None,
                     source_from: None,
+                    record: false,
                 })
                 .collect(),
             units: (0..units)
@@ -1585,6 +1597,7 @@ mod tests {
                     doc: format!("d\"{}'.txt", i % docs.max(1)),
                     line: i + 1,
                     part: None,
+                    paragraph: 1,
                     theme: 1 + i % 2,
                     score: 0.5,
                     text: if i == 0 {
@@ -1601,6 +1614,7 @@ mod tests {
                     doc: "d\"0'.txt".into(),
                     line: i + 1,
                     part: None,
+                    paragraph: Some(1),
                     reason: "short".into(),
                     text: evil.into(),
                     duplicate_of: None,

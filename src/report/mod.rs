@@ -258,6 +258,32 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Where a paragraph is, after its article's id, as a reader finds it: ` ¶3` (its paragraph
+/// number) in a JSON Lines or CSV record, whose paragraphs all share the record's line, and
+/// `:12` (its line) in a file, with ` (part 2)` for a piece of a long paragraph when `part` is
+/// shown.
+pub(crate) fn location_suffix(
+    record: bool,
+    line: usize,
+    part: Option<usize>,
+    paragraph: Option<usize>,
+) -> String {
+    match (record, paragraph, part) {
+        (true, Some(p), _) => format!(" ¶{p}"),
+        (_, _, Some(part)) => format!(":{line} (part {part})"),
+        _ => format!(":{line}"),
+    }
+}
+
+/// The ids of the articles that are JSON Lines or CSV records ([`location_suffix`]).
+pub(crate) fn record_ids(a: &crate::Analysis) -> std::collections::HashSet<&str> {
+    a.documents
+        .iter()
+        .filter(|d| d.record)
+        .map(|d| d.id.as_str())
+        .collect()
+}
+
 /// The short form of each of `ids` that reports show: the last `/`- or `\\`-separated
 /// segment, or as many last segments as keep it apart from every other id
 /// (`finance/008` and `sports/008` stay whole, `seeds/000.txt` is `000.txt`).

@@ -173,14 +173,30 @@ fn put(out: &mut String, lines: Vec<String>) -> std::fmt::Result {
 
 /// Article ids as the report shows them: shortened while they stay distinct, and safe for
 /// the terminal.
-struct Ids<'a>(std::collections::HashMap<&'a str, &'a str>);
+struct Ids<'a> {
+    short: std::collections::HashMap<&'a str, &'a str>,
+    /// The ids of records, located by paragraph (`id ¶3`) rather than line.
+    records: std::collections::HashSet<&'a str>,
+}
 
-impl Ids<'_> {
+impl<'a> Ids<'a> {
+    fn new(a: &'a Analysis) -> Self {
+        Ids {
+            short: super::short_ids(a.documents.iter().map(|d| d.id.as_str())),
+            records: super::record_ids(a),
+        }
+    }
+
     fn short(&self, id: &str) -> String {
-        match self.0.get(id) {
+        match self.short.get(id) {
             Some(short) => safe(short).into_owned(),
             None => safe(&short_id(id)).into_owned(),
         }
+    }
+
+    /// What follows the id in a paragraph's location: ` ¶3` in a record, `:12` in a file.
+    fn suffix(&self, id: &str, line: usize, paragraph: usize) -> String {
+        super::location_suffix(self.records.contains(id), line, None, Some(paragraph))
     }
 }
 
@@ -191,7 +207,7 @@ fn write_report(a: &Analysis, l: &Layout, out: &mut String) -> std::fmt::Result 
         crate::stages::units::UnitKind::Document => ("article", "articles"),
     };
     let units = |n: usize| count(n, unit_one, unit_word);
-    let ids = Ids(super::short_ids(a.documents.iter().map(|d| d.id.as_str())));
+    let ids = Ids::new(a);
     let header = [
         "zhuti".to_string(),
         count(a.corpus.documents, "article", "articles"),
@@ -386,7 +402,11 @@ fn write_theme(
     let marker = format!("   {} ", l.paint("▸", theme.id, false));
     for r in &theme.representatives {
         // The location, its id shortened if the whole would not fit a line.
-        let place = format!(":{} · {:.2}]", r.line, r.score);
+        let place = format!(
+            "{} · {:.2}]",
+            ids.suffix(&r.doc, r.line, r.paragraph),
+            r.score
+        );
         let id = trim_to(&ids.short(&r.doc), width - 6 - place.width());
         let tag = format!("[{id}{place}");
         write_representative(&safe(&r.text), &tag, &marker, l, out)?;

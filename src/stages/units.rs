@@ -33,12 +33,18 @@ pub struct Unit {
     /// counted over kept and dropped units alike, so `(doc, line, part)` names every unit
     /// exactly once. `None` when the line gave one unit.
     pub part: Option<usize>,
+    /// 1-based number of the paragraph within its article: every non-empty line of the
+    /// cleaned text counts, kept or dropped. A JSON Lines or CSV record's paragraphs all report
+    /// the record's `line`; this tells them apart for a reader (`id ¶3`).
+    pub paragraph: usize,
     /// The cleaned text.
     pub text: String,
     /// The heading that introduces this paragraph, if any.
     pub heading: Option<String>,
     /// The heading's own 1-based source line.
     pub heading_line: Option<usize>,
+    /// The heading's own paragraph number (see [`Unit::paragraph`]).
+    pub heading_paragraph: Option<usize>,
 }
 
 /// One unit left out of clustering, with the reason.
@@ -50,6 +56,8 @@ pub struct DroppedUnit {
     pub line: usize,
     /// The piece of its source line (see [`Unit::part`]); `None` when the line gave one unit.
     pub part: Option<usize>,
+    /// 1-based paragraph number within the article (see [`Unit::paragraph`]).
+    pub paragraph: usize,
     /// Why it was left out.
     pub reason: DropReason,
     /// For duplicates: the (article index, line) of the unit that was kept instead.
@@ -101,30 +109,37 @@ fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
     // title followed by a dateline still heads the first paragraph); anything else in
     // between orphans it, and it is reported as dropped (`short`) so every line stays
     // accounted for.
-    let mut heading: Option<(usize, &str)> = None;
+    let mut heading: Option<(usize, usize, &str)> = None;
     let mut document_parts: Vec<&str> = Vec::new();
     let mut document_line = None;
     // `None` marks the article's end, which orphans a waiting heading too.
-    for line in article.lines.iter().map(Some).chain(std::iter::once(None)) {
-        let orphans = line.is_none_or(|l| {
+    let mut document_paragraph = None;
+    let numbered = article
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Some((i + 1, l)));
+    for line in numbered.chain(std::iter::once(None)) {
+        let orphans = line.is_none_or(|(_, l)| {
             l.verdict != Verdict::Keep
                 && !matches!(l.verdict, Verdict::Drop(DropReason::Boilerplate, _))
         });
         if orphans {
-            if let Some((orphan_line, text)) = heading.take() {
+            if let Some((orphan_line, paragraph, text)) = heading.take() {
                 units.dropped.push(DroppedUnit {
                     doc,
                     line: orphan_line,
                     part: next_piece(orphan_line),
+                    paragraph,
                     reason: DropReason::Short,
                     duplicate_of: None,
                     text: text.to_string(),
                 });
             }
         }
-        let Some(line) = line else { break };
+        let Some((paragraph, line)) = line else { break };
         match &line.verdict {
-            Verdict::Heading => heading = Some((line.line, &line.text)),
+            Verdict::Heading => heading = Some((line.line, paragraph, &line.text)),
             Verdict::Keep => match kind {
                 UnitKind::Paragraph => {
                     // Pieces of a split paragraph are trimmed; blank ones are skipped.
@@ -137,17 +152,20 @@ fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
                             doc,
                             line: line.line,
                             part: next_piece(line.line),
+                            paragraph,
                             text: part.to_string(),
-                            heading: head.map(|(_, h)| h.to_string()),
-                            heading_line: head.map(|(l, _)| l),
+                            heading: head.map(|(_, _, h)| h.to_string()),
+                            heading_line: head.map(|(l, _, _)| l),
+                            heading_paragraph: head.map(|(_, p, _)| p),
                         });
                     }
                 }
                 UnitKind::Document => {
-                    if let Some((_, h)) = heading.take() {
+                    if let Some((_, _, h)) = heading.take() {
                         document_parts.push(h);
                     }
                     document_line.get_or_insert(line.line);
+                    document_paragraph.get_or_insert(paragraph);
                     document_parts.push(&line.text);
                 }
             },
@@ -156,6 +174,7 @@ fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
                     doc,
                     line: line.line,
                     part: next_piece(line.line),
+                    paragraph,
                     reason: *reason,
                     duplicate_of: *duplicate_of,
                     text: line.text.clone(),
@@ -180,9 +199,11 @@ fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
             doc,
             line,
             part: None,
+            paragraph: document_paragraph.unwrap_or(1),
             text: document_parts.join("\n"),
             heading: None,
             heading_line: None,
+            heading_paragraph: None,
         });
     }
     units.dropped.sort_by_key(|d| (d.line, d.part));
