@@ -77,7 +77,10 @@ impl TermSpace {
     /// The row of one text: `(term id, weight)` by ascending id, L2-normalised; empty when no
     /// term of the text is in the space.
     pub fn row(&self, text: &str, segmenter: &Segmenter) -> Vec<(u32, f32)> {
-        let mut counts: FxHashMap<u32, u32> = FxHashMap::default();
+        // The ids of the text's terms, sorted and counted by runs: the same (id, count) pairs a
+        // hash map of counts would give, by ascending id, without hashing every word (this runs
+        // for every unit `assign` places).
+        let mut ids: Vec<u32> = Vec::new();
         for word in segmenter.words(text) {
             // One character is never a term (as in training).
             let mut chars = word.chars();
@@ -86,12 +89,18 @@ impl TermSpace {
             }
             if let Some(term) = segmenter.term(word) {
                 if let Some(&id) = self.index.get(term.as_ref()) {
-                    *counts.entry(id).or_default() += 1;
+                    ids.push(id);
                 }
             }
         }
-        let mut entries: Vec<(u32, u32)> = counts.into_iter().collect();
-        entries.sort_unstable();
+        ids.sort_unstable();
+        let mut entries: Vec<(u32, u32)> = Vec::new();
+        for id in ids {
+            match entries.last_mut() {
+                Some((last, count)) if *last == id => *count += 1,
+                _ => entries.push((id, 1)),
+            }
+        }
         let mut values: Vec<f32> = entries
             .iter()
             .map(|&(id, c)| sublinear_tf(c) * self.idf[id as usize])
