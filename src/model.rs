@@ -724,11 +724,19 @@ fn fit(
     let (space, mut prepared) =
         vectorize_units(corpus, settings, cleaned, segmenter, progress, keep)?;
 
-    progress.start(Stage::Cluster, None);
     let method = choose_method(settings, &prepared.vectors, keep)?;
+    // `auto` counts the candidate k's it has scored; a fixed k is one fit (a spinner).
+    let candidates = match settings.k {
+        KChoice::Auto => {
+            let n = prepared.embedding.vectors.nrows();
+            Some(kmeans::candidate_range(n, 0, settings.k_max).count() as u64)
+        }
+        KChoice::Fixed(_) => None,
+    };
+    progress.start(Stage::Cluster, candidates);
     let clustering = match method.used {
-        Method::Dmm => dmm_themes(&prepared, settings)?,
-        _ => lsa_themes(&prepared, settings)?,
+        Method::Dmm => dmm_themes(&prepared, settings, progress)?,
+        _ => lsa_themes(&prepared, settings, progress)?,
     };
     progress.finish(Stage::Cluster);
 
@@ -814,25 +822,67 @@ fn dmm_not_supported(what: &'static str) -> Error {
     }
 }
 
-/// The LSA themes: k-means on the LSA vectors, refined on TF-IDF unless `--no-refine`.
-fn lsa_themes(prepared: &Prepared, settings: &ValidSettings) -> Result<Clustering> {
+/// The LSA themes: k-means on the LSA vectors, refined on TF-IDF unless `--no-refine`; `auto`
+/// advances `progress` by one for each candidate k it has scored.
+fn lsa_themes(
+    prepared: &Prepared,
+    settings: &ValidSettings,
+    progress: &dyn Progress,
+) -> Result<Clustering> {
     let options = settings.cluster_options();
+    let vectors = &prepared.embedding.vectors;
     Ok(if settings.refine {
         // `auto` judges each k by the themes it would report: refined on TF-IDF.
-        let judge = refine::RefinedSilhouette {
+        let refined = refine::RefinedSilhouette {
             tfidf: &prepared.vectors.tfidf,
         };
-        let fitted = kmeans::cluster_judged(&prepared.embedding.vectors, &options, &judge)?;
-        refine_themes(prepared, fitted)
+        let judge = Counting {
+            judge: &refined,
+            progress,
+        };
+        refine_themes(prepared, kmeans::cluster_judged(vectors, &options, &judge)?)
     } else {
-        kmeans::cluster(&prepared.embedding.vectors, &options)?
+        let judge = Counting {
+            judge: &kmeans::LsaSilhouette,
+            progress,
+        };
+        kmeans::cluster_judged(vectors, &options, &judge)?
     })
+}
+
+/// A k judge that counts the candidates it has scored on the progress bar: `auto` scores
+/// each candidate k once.
+struct Counting<'a> {
+    judge: &'a dyn kmeans::KJudge,
+    progress: &'a dyn Progress,
+}
+
+impl kmeans::KJudge for Counting<'_> {
+    fn method(&self) -> String {
+        self.judge.method()
+    }
+
+    fn score(
+        &self,
+        rows: &[usize],
+        sample: ndarray::ArrayView2<'_, f64>,
+        labels: &[usize],
+        k: usize,
+    ) -> (f64, f64) {
+        let score = self.judge.score(rows, sample, labels, k);
+        self.progress.advance(1);
+        score
+    }
 }
 
 /// The DMM's themes ([`dmm`]) on the units' term counts, with k as asked; `--k auto` takes
 /// the k (and its evidence) the LSA themes choose, and starts the first chain from them.
 /// Empty themes are dropped, so k is the number the mixture used.
-fn dmm_themes(prepared: &Prepared, settings: &ValidSettings) -> Result<Clustering> {
+fn dmm_themes(
+    prepared: &Prepared,
+    settings: &ValidSettings,
+    progress: &dyn Progress,
+) -> Result<Clustering> {
     let n = prepared.vectors.counts.n_rows;
     let (k, start, selection) = match settings.k {
         KChoice::Fixed(k) => {
@@ -840,7 +890,7 @@ fn dmm_themes(prepared: &Prepared, settings: &ValidSettings) -> Result<Clusterin
             (k, None, None)
         }
         KChoice::Auto => {
-            let lsa = lsa_themes(prepared, settings)?;
+            let lsa = lsa_themes(prepared, settings, progress)?;
             (lsa.k, Some(lsa.labels), lsa.selection)
         }
     };

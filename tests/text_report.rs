@@ -568,3 +568,36 @@ fn record_paragraphs_are_located_by_number_and_file_paragraphs_by_line() {
     assert!(seeds.contains(".txt:"), "{seeds}");
     assert!(!seeds.contains(" ¶"), "{seeds}");
 }
+
+/// Progress as the CLI's bar sees it: each stage's total and how far it got.
+#[derive(Default)]
+struct Recorded(std::sync::Mutex<Vec<(zhuti::Stage, Option<u64>, u64)>>);
+
+impl zhuti::Progress for Recorded {
+    fn start(&self, stage: zhuti::Stage, total: Option<u64>) {
+        self.0.lock().unwrap().push((stage, total, 0));
+    }
+    fn advance(&self, n: u64) {
+        if let Some(last) = self.0.lock().unwrap().last_mut() {
+            last.2 += n;
+        }
+    }
+}
+
+#[test]
+fn k_means_counts_the_candidate_ks_it_has_scored() {
+    let corpus = load_with(&zhuti::seeds::bundled(), &ReadOptions::default()).unwrap();
+    let progress = Recorded::default();
+    let a = zhuti::analyze(&corpus, &Settings::default(), &progress).unwrap();
+    let candidates = a.params.k_selection.as_ref().unwrap().candidates.len() as u64;
+    assert!(candidates > 2, "{candidates}");
+    let stages = progress.0.into_inner().unwrap();
+    let cluster: Vec<_> = stages
+        .iter()
+        .filter(|(stage, _, _)| *stage == zhuti::Stage::Cluster)
+        .collect();
+    // One bar, as long as the candidates, filled to its end: not a spinner.
+    assert_eq!(cluster.len(), 1, "{stages:?}");
+    assert_eq!(cluster[0].1, Some(candidates), "{stages:?}");
+    assert_eq!(cluster[0].2, candidates, "{stages:?}");
+}

@@ -482,7 +482,7 @@ fn write_overview(a: &Analysis, out: &mut String) -> fmt::Result {
             &format!("T{} {}", t.id, short_label(t)),
             &hover_label(t),
             t.size as f64 / max,
-            &format!("{} · {:.1}%", t.size, t.share * 100.0),
+            &format!("{} · {:.1}%", thousands(t.size), t.share * 100.0),
         )?;
     }
     writeln!(out, "</div></section>")
@@ -1236,7 +1236,7 @@ fn write_dropped(a: &Analysis, out: &mut String) -> fmt::Result {
         writeln!(
             out,
             "<p class=\"note\">… and {} more; the JSON report lists them all.</p>",
-            a.dropped.len() - DROPPED_MAX_ROWS
+            thousands(a.dropped.len() - DROPPED_MAX_ROWS)
         )?;
     }
     writeln!(out, "</details></section>")
@@ -1375,7 +1375,7 @@ padding:1px 4px;border-radius:5px;font-size:.9em;line-height:1.45}
 .bars .track{height:12px;background:#eef1f4;border-radius:3px;overflow:hidden}
 .bars .fill{display:block;height:100%;background:var(--c,#7b8794);border-radius:3px}
 .bars.terms .fill{background:var(--tc)}
-.bars .val{color:var(--mut);font-size:.85em;text-align:right;font-variant-numeric:tabular-nums}
+.bars .val{color:var(--mut);font-size:.85em;text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .sizes .lbl::before{content:"";display:inline-block;width:.7em;height:.7em;border-radius:2px;background:var(--c);margin-right:.4em}
 .map circle{fill:var(--c);fill-opacity:.82;stroke:#fff;stroke-width:1;cursor:pointer;transition:opacity .15s}
 .map circle:hover{stroke:#1d232b;stroke-width:2}
@@ -1697,7 +1697,10 @@ mod tests {
              size (at least 12 each)"
         ));
         assert!(html.contains("class=\"chart map dense\""));
-        assert!(html.contains("… and 4000 more; the JSON report lists them all."));
+        assert!(html.contains("… and 4,000 more; the JSON report lists them all."));
+        // Sizes in the bar chart have thousands separators, and their cell does not wrap.
+        assert!(html.contains("<span class=\"val\">25,000 · 50.0%</span>"));
+        assert!(html.contains("tabular-nums;white-space:nowrap}"));
         assert!(html.len() < 6_000_000, "{} bytes", html.len());
     }
 
@@ -2050,8 +2053,8 @@ mod tests {
         ] {
             assert!(!CSS.contains(bad), "{bad} undoes the wrapping");
         }
-        // Rules that forbid wrapping: the nav (fixed words), dropped reasons (fixed words),
-        // and two that cut corpus text with an ellipsis instead.
+        // Rules that forbid wrapping: the nav (fixed words), bar values (numbers), dropped
+        // reasons (fixed words), and two that cut corpus text with an ellipsis instead.
         let nowrap: Vec<&str> = CSS
             .split('}')
             .filter(|rule| rule.contains("white-space:nowrap"))
@@ -2060,7 +2063,16 @@ mod tests {
                 head.rsplit('\n').next().unwrap_or("").trim()
             })
             .collect();
-        assert_eq!(nowrap, ["nav.top", ".bars .lbl", ".heat .id", ".reason"]);
+        assert_eq!(
+            nowrap,
+            [
+                "nav.top",
+                ".bars .lbl",
+                ".bars .val",
+                ".heat .id",
+                ".reason"
+            ]
+        );
         for rule in CSS.split('}').filter(|r| r.contains("white-space:nowrap")) {
             if rule.contains(".lbl") || rule.contains(".id") {
                 assert!(rule.contains("text-overflow:ellipsis"), "{rule}");
