@@ -208,7 +208,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                             line: u.line,
                             part: u.part,
                             paragraph: u.paragraph,
-                            record: matches!(a.origin, zhuti::ingest::Origin::JsonlRecord { .. }),
+                            record: a.origin.is_record(),
                             text: u.text.clone(),
                         })
                         .collect();

@@ -1481,10 +1481,7 @@ fn describe(
             date_from: article.date_from,
             source: source_of(article),
             source_from: article.source_from,
-            record: matches!(
-                article.origin,
-                crate::stages::ingest::Origin::JsonlRecord { .. }
-            ),
+            record: article.origin.is_record(),
         })
         .collect();
     drop(cleaned);

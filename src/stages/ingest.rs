@@ -71,6 +71,14 @@ pub enum Origin {
     },
 }
 
+impl Origin {
+    /// A JSON Lines or CSV record, whose paragraphs all report the record's line: reports
+    /// locate them by paragraph number instead (`id ¶3`).
+    pub fn is_record(self) -> bool {
+        matches!(self, Origin::JsonlRecord { .. })
+    }
+}
+
 /// The articles read from all inputs, in input order, plus warnings about skipped files.
 #[derive(Debug, Default)]
 pub struct Corpus {

@@ -111,14 +111,14 @@ fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
     // accounted for.
     let mut heading: Option<(usize, usize, &str)> = None;
     let mut document_parts: Vec<&str> = Vec::new();
-    let mut document_line = None;
-    // `None` marks the article's end, which orphans a waiting heading too.
-    let mut document_paragraph = None;
+    // The (line, paragraph) where a whole-document unit starts: its first kept line.
+    let mut document_start = None;
     let numbered = article
         .lines
         .iter()
         .enumerate()
         .map(|(i, l)| Some((i + 1, l)));
+    // `None` marks the article's end, which orphans a waiting heading too.
     for line in numbered.chain(std::iter::once(None)) {
         let orphans = line.is_none_or(|(_, l)| {
             l.verdict != Verdict::Keep
@@ -164,8 +164,7 @@ fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
                     if let Some((_, _, h)) = heading.take() {
                         document_parts.push(h);
                     }
-                    document_line.get_or_insert(line.line);
-                    document_paragraph.get_or_insert(paragraph);
+                    document_start.get_or_insert((line.line, paragraph));
                     document_parts.push(&line.text);
                 }
             },
@@ -194,12 +193,12 @@ fn build_article(doc: usize, article: &CleanArticle, kind: UnitKind) -> Units {
             unit.part = None;
         }
     }
-    if let Some(line) = document_line {
+    if let Some((line, paragraph)) = document_start {
         units.kept.push(Unit {
             doc,
             line,
             part: None,
-            paragraph: document_paragraph.unwrap_or(1),
+            paragraph,
             text: document_parts.join("\n"),
             heading: None,
             heading_line: None,
