@@ -124,6 +124,14 @@ pub struct EvalArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    #[arg(long = defs::WIDTH.name, help = defs::WIDTH.help, value_name = "N|auto",
+          default_value_t = defs::WIDTH.default, value_parser = checked(defs::WIDTH))]
+    pub width: Width,
+
+    #[arg(long = defs::COLOR.name, help = defs::COLOR.help, value_name = "auto|always|never",
+          default_value_t = defs::COLOR.default, value_parser = checked(defs::COLOR))]
+    pub color: Colour,
+
     #[command(flatten)]
     pub tuning: TuningArgs,
 }
@@ -264,6 +272,27 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub tuning: TuningArgs,
+}
+
+/// How a text report is laid out (`zhuti`, `zhuti assign --format text`, `zhuti eval`):
+/// `--width auto` and `--color auto` look at stdout when the report goes there (not with
+/// `-o FILE`).
+pub(crate) fn text_options(
+    width: Width,
+    color: Colour,
+    full: bool,
+    output: Option<&std::path::Path>,
+) -> TextOptions {
+    let terminal = output.is_none() && std::io::stdout().is_terminal();
+    let columns = terminal
+        .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+        .flatten()
+        .map(|(terminal_size::Width(w), _)| usize::from(w));
+    TextOptions {
+        width: width.columns(columns),
+        full,
+        colour: color.enabled(terminal, std::env::var_os("NO_COLOR").as_deref()),
+    }
 }
 
 /// Flags shared by `zhuti` and `zhuti eval`: how the corpus is cleaned, vectorised and run.
@@ -454,18 +483,12 @@ impl RunArgs {
     /// How the text report is laid out: `--width auto` and `--color auto` look at stdout
     /// when the report goes there (not with `-o`).
     pub fn text_options(&self) -> TextOptions {
-        let terminal = self.output.is_none() && std::io::stdout().is_terminal();
-        let columns = terminal
-            .then(|| terminal_size::terminal_size_of(std::io::stdout()))
-            .flatten()
-            .map(|(terminal_size::Width(w), _)| usize::from(w));
-        TextOptions {
-            width: self.width.columns(columns),
-            full: defs::FULL.switched(self.full),
-            colour: self
-                .color
-                .enabled(terminal, std::env::var_os("NO_COLOR").as_deref()),
-        }
+        text_options(
+            self.width,
+            self.color,
+            defs::FULL.switched(self.full),
+            self.output.as_deref(),
+        )
     }
 
     /// The inputs the paths name. Without paths: stdin when it is a pipe or a file (as
@@ -735,7 +758,10 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
         }
     }
     let rendered = match args.format {
-        EvalFormat::Text => zhuti::eval::render_text(&report),
+        EvalFormat::Text => zhuti::eval::render_text_with(
+            &report,
+            &text_options(args.width, args.color, false, args.output.as_deref()),
+        ),
         EvalFormat::Json => {
             let mut json = serde_json::to_string_pretty(&report).map_err(|e| Error::Numeric {
                 stage: "JSON output",
@@ -967,14 +993,9 @@ mod tests {
         let command = Cli::command();
         let eval = command.find_subcommand("eval").unwrap();
         for info in defs::ALL {
-            // Scores list no terms: `zhuti eval` has no --top-terms; nor the layout flags of
-            // the analysis's text report.
-            let analysis_only = [
-                defs::TOP_TERMS.name,
-                defs::WIDTH.name,
-                defs::FULL.name,
-                defs::COLOR.name,
-            ];
+            // Scores list no terms and no paragraphs: `zhuti eval` has no --top-terms and no
+            // --full (its text takes --width and --color).
+            let analysis_only = [defs::TOP_TERMS.name, defs::FULL.name];
             let commands = if analysis_only.contains(&info.name) {
                 vec![&command]
             } else {
@@ -1019,7 +1040,7 @@ mod tests {
         ];
         for (argv, reason) in cases {
             for eval in [false, true] {
-                if eval && ["--top-terms", "--width", "--color"].contains(&argv[0]) {
+                if eval && ["--top-terms", "--full"].contains(&argv[0]) {
                     continue;
                 }
                 let mut full = vec!["zhuti"];

@@ -11,6 +11,7 @@ use zhuti::ingest::{self, Input};
 use zhuti::report::assigned::{ArticleOut, BatchCounts};
 use zhuti::{Error, ThemeModel};
 
+use zhuti::report::text::{Colour, Width};
 use zhuti::settings::defs;
 use zhuti::settings::Threads;
 
@@ -81,6 +82,17 @@ pub struct AssignArgs {
     /// Write to FILE (atomically) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    #[arg(long = defs::WIDTH.name, help = defs::WIDTH.help, value_name = "N|auto",
+          default_value_t = defs::WIDTH.default, value_parser = checked(defs::WIDTH))]
+    pub width: Width,
+
+    #[arg(long = defs::FULL.name, help = defs::FULL.help)]
+    pub full: bool,
+
+    #[arg(long = defs::COLOR.name, help = defs::COLOR.help, value_name = "auto|always|never",
+          default_value_t = defs::COLOR.default, value_parser = checked(defs::COLOR))]
+    pub color: Colour,
 
     #[arg(long = defs::THREADS.name, help = defs::THREADS.help, value_name = "N|auto",
           default_value_t = defs::THREADS.default, value_parser = checked(defs::THREADS))]
@@ -308,7 +320,16 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
         let summary = counts.finish(&model, emerging);
         match format {
             AssignFormat::Jsonl => Ok(()),
-            AssignFormat::Text => out.write_all(summary.render_text().as_bytes()),
+            AssignFormat::Text => out.write_all(
+                summary
+                    .render_text_with(&crate::cli::text_options(
+                        args.width,
+                        args.color,
+                        defs::FULL.switched(args.full),
+                        args.output.as_deref(),
+                    ))
+                    .as_bytes(),
+            ),
             AssignFormat::Json => {
                 out.write_all(b"\n  ],\n  \"summary\": ")?;
                 let mut ser = serde_json::Serializer::with_formatter(

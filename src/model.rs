@@ -836,25 +836,40 @@ fn lsa_themes(
         let refined = refine::RefinedSilhouette {
             tfidf: &prepared.vectors.tfidf,
         };
-        let judge = Counting {
-            judge: &refined,
-            progress,
-        };
-        refine_themes(prepared, kmeans::cluster_judged(vectors, &options, &judge)?)
+        let judge = Counting::new(&refined, vectors.nrows(), settings, progress);
+        let clustering = kmeans::cluster_judged(vectors, &options, &judge)?;
+        progress.step("refining on TF-IDF");
+        refine_themes(prepared, clustering)
     } else {
-        let judge = Counting {
-            judge: &kmeans::LsaSilhouette,
-            progress,
-        };
+        let judge = Counting::new(&kmeans::LsaSilhouette, vectors.nrows(), settings, progress);
         kmeans::cluster_judged(vectors, &options, &judge)?
     })
 }
 
 /// A k judge that counts the candidates it has scored on the progress bar: `auto` scores
-/// each candidate k once.
+/// each candidate k once, then fits the chosen k on every unit (named as a step).
 struct Counting<'a> {
     judge: &'a dyn kmeans::KJudge,
     progress: &'a dyn Progress,
+    /// Candidates still to score.
+    left: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> Counting<'a> {
+    fn new(
+        judge: &'a dyn kmeans::KJudge,
+        units: usize,
+        settings: &ValidSettings,
+        progress: &'a dyn Progress,
+    ) -> Self {
+        Counting {
+            judge,
+            progress,
+            left: kmeans::candidate_range(units, 0, settings.k_max)
+                .count()
+                .into(),
+        }
+    }
 }
 
 impl kmeans::KJudge for Counting<'_> {
@@ -871,6 +886,14 @@ impl kmeans::KJudge for Counting<'_> {
     ) -> (f64, f64) {
         let score = self.judge.score(rows, sample, labels, k);
         self.progress.advance(1);
+        use std::sync::atomic::Ordering::Relaxed;
+        if self
+            .left
+            .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1))
+            == Ok(1)
+        {
+            self.progress.step("the chosen k on every unit");
+        }
         score
     }
 }
@@ -1160,6 +1183,7 @@ fn vectorize_units(
     progress.start(Stage::Vectorize, Some(units.kept.len() as u64));
     let texts: Vec<&str> = units.kept.iter().map(|u| u.text.as_str()).collect();
     let segmented = tfidf::segment_units(&texts, segmenter, progress);
+    progress.step("vocabulary, TF-IDF");
     let (space, vectors) = TermSpace::fit(segmented, &settings.tfidf);
     progress.finish(Stage::Vectorize);
 
@@ -1210,12 +1234,13 @@ fn vectorize_units(
         return Err(error);
     }
 
-    progress.start(Stage::Reduce, None);
+    progress.start(Stage::Reduce, Some(lsa::PASSES));
     let embedding = lsa::lsa_keeping(
         &vectors.tfidf,
         settings.dims.resolve(vectors.tfidf.n_rows),
         settings.seed,
         keep == Keep::Model,
+        progress,
     )?;
     progress.finish(Stage::Reduce);
     let tags = vectors
@@ -1310,7 +1335,7 @@ pub fn assemble(
     clustering: Clustering,
     progress: &dyn Progress,
 ) -> Analysis {
-    progress.start(Stage::Label, None);
+    progress.start(Stage::Label, Some(LABEL_STEPS));
     let Prepared {
         cleaned,
         units,
@@ -1321,16 +1346,23 @@ pub fn assemble(
     let n_units = units.kept.len();
     let n_terms = vectors.vocab.len();
     let (map, described) = rayon::join(
-        || lsa::project_2d(&embedding.vectors),
+        || {
+            let map = lsa::project_2d(&embedding.vectors);
+            progress.advance(1);
+            map
+        },
         || {
             describe(
                 corpus,
                 settings,
-                cleaned,
-                units,
-                vectors,
-                &tags,
+                Material {
+                    cleaned,
+                    units,
+                    vectors,
+                    tags: &tags,
+                },
                 &clustering,
+                progress,
             )
         },
     );
@@ -1367,6 +1399,20 @@ pub fn assemble(
     analysis
 }
 
+/// The steps the labelling stage counts on its progress bar: the themes' terms, names and
+/// representatives; their coherence; the articles' mixes and the units; the 2-D map (beside
+/// the other three).
+const LABEL_STEPS: u64 = 4;
+
+/// What [`describe`] turns into the report: the prepared texts and vectors (everything of
+/// [`Prepared`] but the embedding, which the map uses beside it).
+struct Material<'a> {
+    cleaned: Vec<CleanArticle>,
+    units: Units,
+    vectors: Vectors,
+    tags: &'a [label::names::DictTag],
+}
+
 /// The parts of an [`Analysis`] that [`describe`] builds.
 struct Described {
     themes: Vec<Theme>,
@@ -1382,12 +1428,16 @@ struct Described {
 fn describe(
     corpus: &Corpus,
     settings: &ValidSettings,
-    cleaned: Vec<CleanArticle>,
-    units: Units,
-    vectors: Vectors,
-    tags: &[label::names::DictTag],
+    material: Material<'_>,
     clustering: &Clustering,
+    progress: &dyn Progress,
 ) -> Described {
+    let Material {
+        cleaned,
+        units,
+        vectors,
+        tags,
+    } = material;
     let doc_id = |doc: usize| corpus.articles[doc].id.clone();
     let n_units = units.kept.len();
     let texts: Vec<&str> = units.kept.iter().map(|u| u.text.as_str()).collect();
@@ -1397,8 +1447,10 @@ fn describe(
     };
     let labels = label::label_themes(&vectors, clustering, settings.top_terms, &hints);
     drop(texts);
+    progress.advance(1);
     let coherence = theme_coherence(&labels, &vectors);
     drop(vectors);
+    progress.advance(1);
     let themes: Vec<Theme> = labels
         .iter()
         .enumerate()
@@ -1530,6 +1582,7 @@ fn describe(
         text: b.text.clone(),
         duplicate_of: None,
     }));
+    progress.advance(1);
     Described {
         themes,
         coherence,

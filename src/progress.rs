@@ -30,6 +30,19 @@ impl Stage {
             Stage::Label => "labelling",
         }
     }
+
+    /// What the stage counts when it knows its total ([`Progress::start`]): the word after
+    /// `3/6` on its bar.
+    pub fn counts(self) -> &'static str {
+        match self {
+            Stage::Ingest => "files",
+            Stage::Clean => "articles",
+            Stage::Vectorize => "units",
+            Stage::Reduce => "passes",
+            Stage::Cluster => "candidate k's",
+            Stage::Label => "steps",
+        }
+    }
 }
 
 /// Receives progress from the pipeline. All methods default to doing nothing.
@@ -38,6 +51,10 @@ pub trait Progress: Sync {
     fn start(&self, _stage: Stage, _total: Option<u64>) {}
     /// `n` more units of work are done in the current stage.
     fn advance(&self, _n: u64) {}
+    /// The current stage goes on with work its count does not measure (`what`, e.g. after
+    /// every article is normalised, "near-duplicates"): shown beside the bar, so a full bar
+    /// does not sit there unexplained.
+    fn step(&self, _what: &'static str) {}
     /// The current stage is done.
     fn finish(&self, _stage: Stage) {}
 }

@@ -15,6 +15,8 @@ const SHOW_AFTER: Duration = Duration::from_secs(1);
 #[derive(Default)]
 struct Current {
     bar: Option<ProgressBar>,
+    /// What the bar counts (`articles`), when it counts.
+    counts: Option<&'static str>,
     generation: u64,
 }
 
@@ -54,20 +56,24 @@ impl Progress for StderrProgress {
             Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
                 .with_style(
                     ProgressStyle::with_template(
-                        "{prefix:>20} [{bar:30}] {human_pos}/{human_len} {elapsed} (eta {eta})",
+                        "{prefix:>19} [{wide_bar}] {human_pos}/{human_len} {msg} {elapsed} (eta {eta})",
                     )
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
                 ),
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()).with_style(
-                ProgressStyle::with_template("{prefix:>20} {spinner} {elapsed}")
+                ProgressStyle::with_template("{prefix:>19} {spinner} {elapsed} {msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             ),
         };
         bar.set_prefix(stage.name());
+        if total.is_some() {
+            bar.set_message(stage.counts());
+        }
         let generation = match self.current.lock() {
             Ok(mut current) => {
                 current.bar = Some(bar);
+                current.counts = total.map(|_| stage.counts());
                 current.generation
             }
             Err(_) => return,
@@ -92,6 +98,20 @@ impl Progress for StderrProgress {
         if let Ok(current) = self.current.lock() {
             if let Some(bar) = current.bar.as_ref() {
                 bar.inc(n);
+            }
+        }
+    }
+
+    fn step(&self, what: &'static str) {
+        if !self.enabled {
+            return;
+        }
+        if let Ok(current) = self.current.lock() {
+            if let Some(bar) = current.bar.as_ref() {
+                // `[====] 8,192/8,192 · near-duplicates`: the step takes the place of what
+                // the full bar counted; a spinner shows the step alone.
+                let mark = if current.counts.is_some() { "· " } else { "" };
+                bar.set_message(format!("{mark}{what}"));
             }
         }
     }

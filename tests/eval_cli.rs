@@ -111,6 +111,80 @@ fn eval_text_shows_the_table_and_the_contingency() {
     );
 }
 
+/// Display columns of `line` (Chinese takes two), colour escapes left out.
+fn columns(line: &str) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    let mut plain = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain.width()
+}
+
+#[test]
+fn eval_text_fits_the_width_and_colours_only_when_asked() {
+    let path = fixture("labelled.jsonl");
+    let eval = |extra: &[&str]| {
+        let mut args = vec!["eval", path.to_str().unwrap(), "--k", "auto", "-q"];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let piped = eval(&[]);
+    // k auto's reason is a long sentence: it wraps, it is not cut.
+    let reason = piped
+        .lines()
+        .find(|l| l.contains("chosen automatically"))
+        .expect("the k line");
+    assert!(columns(reason) <= 80, "{piped}");
+    for line in piped.lines() {
+        assert!(columns(line) <= 80, "wider than 80: {line:?}\n{piped}");
+    }
+    assert!(!piped.contains('\x1b'), "{piped}");
+    assert!(piped.contains("homog"), "{piped}");
+
+    let narrow = eval(&["--width", "44"]);
+    for line in narrow.lines() {
+        assert!(columns(line) <= 44, "wider than 44: {line:?}\n{narrow}");
+    }
+    // The narrow table keeps nmi, ari, purity and k.
+    assert!(
+        narrow.contains("nmi") && narrow.contains("purity") && !narrow.contains("homog"),
+        "{narrow}"
+    );
+    // No word is lost to the wrapping: the reason's words are all there.
+    let words = |t: &str| t.split_whitespace().filter(|w| w.len() > 3).count();
+    assert!(words(&narrow) >= words(&piped) - 12, "{narrow}");
+
+    let coloured = eval(&["--color", "always"]);
+    // Theme 1's tag in its colour (#4e79a7), in both tables.
+    let tag = "\x1b[1;38;2;78;121;167mT1  \x1b[0m";
+    assert!(coloured.matches(tag).count() >= 2, "{coloured}");
+    assert!(!eval(&["--color", "never"]).contains('\x1b'));
+
+    let bad = run(&["eval", path.to_str().unwrap(), "--width", "10"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--width"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
+
 #[test]
 fn eval_without_labels_scores_coherence_and_says_how_to_get_more() {
     let seeds_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");

@@ -438,3 +438,112 @@ fn assign_gives_each_article_its_date() {
         .collect();
     assert_eq!(dates, ["2023-01-01", "2023-01-02"]);
 }
+
+/// Display columns of `line` (Chinese takes two), escapes left out.
+fn columns(line: &str) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    let mut plain = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // `ESC [ … m`
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain.width()
+}
+
+#[test]
+fn assign_text_fits_the_width_and_colours_only_when_asked() {
+    let Some(thuc) = common::shared_data("thucnews-dev.jsonl") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    fit_seeds(dir.path());
+    let model = dir.path().join("seeds.zhuti");
+    // News far from the seeds' AI articles: novel units that form emerging themes, with
+    // representatives whose previews must be shortened to the width.
+    let text = std::fs::read_to_string(thuc).unwrap();
+    let batch = dir.path().join("batch.jsonl");
+    let head: Vec<&str> = text.lines().take(150).collect();
+    std::fs::write(&batch, head.join("\n")).unwrap();
+    let assign = |extra: &[&str]| {
+        let mut args = vec![
+            "assign",
+            "-q",
+            "--model",
+            model.to_str().unwrap(),
+            batch.to_str().unwrap(),
+            "--format",
+            "text",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let piped = assign(&[]);
+    assert!(piped.contains("emerging themes"), "{piped}");
+    assert!(!piped.contains('\x1b'), "no colour into a pipe:\n{piped}");
+    let widest = piped.lines().map(columns).max().unwrap();
+    assert!(
+        widest <= 80,
+        "80 columns into a pipe, got {widest}:\n{piped}"
+    );
+    // Some preview was long enough to need shortening at 80 columns.
+    assert!(piped.contains('…'), "{piped}");
+
+    let narrow = assign(&["--width", "50"]);
+    for line in narrow.lines() {
+        assert!(columns(line) <= 50, "wider than 50: {line:?}\n{narrow}");
+    }
+    // The same theme rows and representatives, shortened (prose may wrap onto more lines).
+    let places = |t: &str| t.lines().filter(|l| l.contains(" ¶")).count();
+    assert!(places(&piped) >= 3, "{piped}");
+    assert_eq!(places(&narrow), places(&piped), "{narrow}");
+    let rows = |t: &str| t.lines().filter(|l| l.contains('%')).count();
+    assert_eq!(rows(&narrow), rows(&piped), "{narrow}");
+
+    // Theme 1's colour (#4e79a7) on its id, and only with --color always.
+    let coloured = assign(&["--color", "always"]);
+    assert!(
+        coloured.contains("\x1b[1;38;2;78;121;167m  1\x1b[0m"),
+        "{coloured}"
+    );
+    for line in coloured.lines() {
+        assert!(columns(line) <= 80, "escapes take no columns: {line:?}");
+    }
+    assert!(!assign(&["--color", "never"]).contains('\x1b'));
+
+    // --full: whole representative paragraphs, wrapped within the width.
+    let full = assign(&["--full", "--width", "60"]);
+    assert!(full.lines().count() > narrow.lines().count(), "{full}");
+    for line in full.lines() {
+        assert!(columns(line) <= 60, "wider than 60: {line:?}");
+    }
+
+    let bad = run(&[
+        "assign",
+        "--model",
+        model.to_str().unwrap(),
+        batch.to_str().unwrap(),
+        "--format",
+        "text",
+        "--width",
+        "20",
+    ]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--width"), "{err}");
+}

@@ -569,9 +569,14 @@ fn record_paragraphs_are_located_by_number_and_file_paragraphs_by_line() {
     assert!(!seeds.contains(" ¶"), "{seeds}");
 }
 
-/// Progress as the CLI's bar sees it: each stage's total and how far it got.
+/// Progress as the CLI's bar sees it: each stage's total and how far it got, and the steps
+/// it named (with the count when each was named).
 #[derive(Default)]
-struct Recorded(std::sync::Mutex<Vec<(zhuti::Stage, Option<u64>, u64)>>);
+#[allow(clippy::type_complexity)]
+struct Recorded(
+    std::sync::Mutex<Vec<(zhuti::Stage, Option<u64>, u64)>>,
+    std::sync::Mutex<Vec<(zhuti::Stage, u64, &'static str)>>,
+);
 
 impl zhuti::Progress for Recorded {
     fn start(&self, stage: zhuti::Stage, total: Option<u64>) {
@@ -580,6 +585,11 @@ impl zhuti::Progress for Recorded {
     fn advance(&self, n: u64) {
         if let Some(last) = self.0.lock().unwrap().last_mut() {
             last.2 += n;
+        }
+    }
+    fn step(&self, what: &'static str) {
+        if let Some(&(stage, _, done)) = self.0.lock().unwrap().last() {
+            self.1.lock().unwrap().push((stage, done, what));
         }
     }
 }
@@ -600,4 +610,50 @@ fn k_means_counts_the_candidate_ks_it_has_scored() {
     assert_eq!(cluster.len(), 1, "{stages:?}");
     assert_eq!(cluster[0].1, Some(candidates), "{stages:?}");
     assert_eq!(cluster[0].2, candidates, "{stages:?}");
+}
+
+#[test]
+fn every_long_stage_counts_to_its_end() {
+    let corpus = load_with(&zhuti::seeds::bundled(), &ReadOptions::default()).unwrap();
+    let progress = Recorded::default();
+    zhuti::analyze(&corpus, &Settings::default(), &progress).unwrap();
+    let stages = progress.0.into_inner().unwrap();
+    let names: Vec<zhuti::Stage> = stages.iter().map(|s| s.0).collect();
+    use zhuti::Stage::*;
+    assert_eq!(
+        names,
+        [Clean, Vectorize, Reduce, Cluster, Label],
+        "{stages:?}"
+    );
+    for (stage, total, done) in &stages {
+        // A bar with a count, not a spinner, and full when the stage ends.
+        assert_eq!(*total, Some(*done), "{stage:?}: {stages:?}");
+        assert!(*done > 0, "{stage:?}");
+        assert!(!stage.counts().is_empty());
+    }
+    // LSA counts its passes over the matrix; labelling its four steps.
+    assert_eq!(
+        stages[2].1,
+        Some(zhuti::internals::lsa::PASSES),
+        "{stages:?}"
+    );
+    assert_eq!(stages[4].1, Some(4), "{stages:?}");
+    // Where a stage works on after its count is full, it names that work: cleaning's
+    // corpus-wide passes, the vocabulary after segmenting, the fit at the chosen k and the
+    // refinement after the candidates.
+    let steps = progress.1.into_inner().unwrap();
+    let full_steps = |stage: zhuti::Stage| -> Vec<&str> {
+        let total = stages.iter().find(|s| s.0 == stage).and_then(|s| s.1);
+        steps
+            .iter()
+            .filter(|(st, done, _)| *st == stage && Some(*done) == total)
+            .map(|s| s.2)
+            .collect()
+    };
+    assert_eq!(full_steps(Clean), ["repeats, near-duplicates"]);
+    assert_eq!(full_steps(Vectorize), ["vocabulary, TF-IDF"]);
+    assert_eq!(
+        full_steps(Cluster),
+        ["the chosen k on every unit", "refining on TF-IDF"]
+    );
 }

@@ -31,6 +31,9 @@ use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::error::{Error, Result};
+use crate::numbers::thousands;
+use crate::report::terminal_safe as safe;
+use crate::report::text::{trim_to, wrap, wrap_items, TextOptions, MAX_WIDTH, MIN_WIDTH};
 
 /// Counts of (true class, predicted cluster) pairs. Classes and clusters are numbered in order
 /// of first appearance, so the table does not depend on how labels are spelled.
@@ -700,9 +703,22 @@ pub struct DatedArticle {
     pub theme: Option<usize>,
 }
 
-/// Renders `report` for the terminal: the scores table, then what each theme holds.
+/// Renders `report` for the terminal in 80 columns without colour ([`render_text_with`]).
 pub fn render_text(report: &Report) -> String {
+    render_text_with(report, &TextOptions::default())
+}
+
+/// Renders `report` for the terminal: the scores table, then what each theme holds, every
+/// line within `options.width` display columns (prose wraps, lists break between items,
+/// labels are shortened; below 57 columns the scores table keeps nmi, ari, purity and
+/// k), theme numbers in their colours when `options.colour`.
+pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
     use std::fmt::Write;
+    let l = EvalLayout {
+        width: options.width.clamp(MIN_WIDTH, MAX_WIDTH),
+        colour: options.colour,
+    };
+    let width = l.width;
     let mut out = String::new();
     let p = &report.params;
     let unit = match p.unit {
@@ -716,25 +732,27 @@ pub fn render_text(report: &Report) -> String {
         (None, Some(s)) => s.runs.first().map_or(0, |r| r.scores.n),
         _ => 0,
     };
-    let _ = writeln!(
-        out,
-        "zhuti eval · {n} labelled articles · {unit} · k {}",
-        p.k_requested
-    );
+    let head = [
+        format!(
+            "zhuti eval · {}",
+            crate::numbers::count(n, "labelled article", "labelled articles")
+        ),
+        unit.to_string(),
+        format!("k {}", p.k_requested),
+    ];
+    l.put(&mut out, wrap_items(&head, " · ", "", "  ", width));
     let labelled = report.single.is_some() || report.summary.is_some();
     if report.unlabelled + report.unclustered > 0 {
-        let _ = writeln!(
-            out,
-            "  not scored: {} without a label, {} with nothing left to cluster",
-            report.unlabelled, report.unclustered
+        let line = format!(
+            "not scored: {} without a label, {} with nothing left to cluster",
+            thousands(report.unlabelled),
+            thousands(report.unclustered)
         );
+        l.put(&mut out, wrap(&line, width, "  ", "    "));
     }
     if let Some(selection) = &p.k_selection {
-        let _ = writeln!(
-            out,
-            "k = {} chosen automatically: {}",
-            p.k, selection.reason
-        );
+        let line = format!("k = {} chosen automatically: {}", p.k, selection.reason);
+        l.put(&mut out, wrap(&line, width, "", "  "));
         let scores: Vec<String> = selection
             .candidates
             .iter()
@@ -744,33 +762,72 @@ pub fn render_text(report: &Report) -> String {
             })
             .collect();
         if !scores.is_empty() {
-            let _ = writeln!(out, "  {} by k: {}", selection.method, scores.join(" · "));
+            // The method is named in the reason above; the label stays short, as in the
+            // analysis report.
+            l.put(
+                &mut out,
+                wrap_items(&scores, " · ", "  silhouette by k: ", "    ", width),
+            );
         }
     }
     let _ = writeln!(out);
     if labelled {
-        write_scores(&mut out, report);
+        write_scores(&mut out, report, &l);
     } else {
-        let _ = writeln!(
-            out,
-            "  no gold labels: coherence and diversity only (JSON Lines records with a \"label\" \
-             field are also scored against it)"
+        l.put(
+            &mut out,
+            wrap(
+                "no gold labels: coherence and diversity only (JSON Lines records with a \
+                 \"label\" field are also scored against it)",
+                width,
+                "  ",
+                "  ",
+            ),
         );
     }
-    write_coherence(&mut out, &report.coherence);
+    write_coherence(&mut out, &report.coherence, &l);
     out
 }
 
+/// The scores table's full width: `  seed` and seven columns of numbers.
+const SCORES_WIDTH: usize = 2 + 8 + 6 * 7 + 5;
+
+/// [`TextOptions`] as the eval text uses them.
+struct EvalLayout {
+    width: usize,
+    colour: bool,
+}
+
+impl EvalLayout {
+    /// Writes `lines`, one per line.
+    fn put(&self, out: &mut String, lines: Vec<String>) {
+        use std::fmt::Write;
+        for line in lines {
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    }
+
+    /// `T3`, in theme 3's colour when colouring; `pad` columns wide.
+    fn theme(&self, theme: usize, pad: usize) -> String {
+        let tag = crate::report::text::pad(&format!("T{theme}"), pad);
+        if self.colour {
+            crate::report::colour::ansi(&tag, theme, true)
+        } else {
+            tag
+        }
+    }
+}
+
 /// The coherence table of `zhuti eval`: one row per seed, then each theme of the first run.
-fn write_coherence(out: &mut String, c: &EvalCoherence) {
+fn write_coherence(out: &mut String, c: &EvalCoherence, l: &EvalLayout) {
     use std::fmt::Write;
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
+    let head = format!(
         "Coherence: NPMI of each theme's top {} terms over unit co-occurrence (ε = {:e}); \
          topic diversity of the top 10 and 25 terms",
         c.top_n, c.epsilon
     );
+    l.put(out, wrap(&head, l.width, "", "  "));
     let _ = writeln!(
         out,
         "  {:<8} {:>8} {:>8} {:>8}",
@@ -792,37 +849,52 @@ fn write_coherence(out: &mut String, c: &EvalCoherence) {
     }
     let first = c.runs.first().map_or(0, |r| r.seed);
     let _ = writeln!(out, "  NPMI by theme (seed {first}):");
+    // `  T3   0.1234  label`: 16 columns before the label.
     for t in &c.themes {
-        let _ = writeln!(out, "  T{:<3} {:>7.4}  {}", t.theme, t.npmi, t.label);
+        let label = trim_to(&safe(&t.label), l.width - 16);
+        let _ = writeln!(out, "  {} {:>7.4}  {label}", l.theme(t.theme, 4), t.npmi);
     }
 }
 
 /// The gold-label part of the `zhuti eval` text: the scores table and the theme × label table.
-fn write_scores(out: &mut String, report: &Report) {
+fn write_scores(out: &mut String, report: &Report, l: &EvalLayout) {
     use std::fmt::Write;
     let p = &report.params;
-    let _ = writeln!(
-        out,
-        "  {:<8} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>4}",
-        "seed", "nmi", "ari", "homog", "compl", "v", "purity", "k"
-    );
+    // Below the full table's width: nmi, ari, purity and k.
+    let all = l.width >= SCORES_WIDTH;
+    let columns: &[&str] = if all {
+        &["nmi", "ari", "homog", "compl", "v", "purity"]
+    } else {
+        &["nmi", "ari", "purity"]
+    };
+    let mut header = format!("  {:<8}", "seed");
+    for c in columns {
+        let _ = write!(header, " {c:>6}");
+    }
+    let _ = writeln!(out, "{header} {:>4}", "k");
     let row = |out: &mut String, name: &str, s: &Aggregate| {
-        let _ = writeln!(
-            out,
-            "  {:<8} {:>6.4} {:>6.4} {:>6.4} {:>6.4} {:>6.4} {:>6.4} {:>4}",
-            name,
-            s.nmi,
-            s.ari,
-            s.homogeneity,
-            s.completeness,
-            s.v_measure,
-            s.purity,
-            if s.k.fract() == 0.0 {
-                format!("{}", s.k)
-            } else {
-                format!("{:.1}", s.k)
-            }
-        );
+        let values: &[f64] = if all {
+            &[
+                s.nmi,
+                s.ari,
+                s.homogeneity,
+                s.completeness,
+                s.v_measure,
+                s.purity,
+            ]
+        } else {
+            &[s.nmi, s.ari, s.purity]
+        };
+        let mut line = format!("  {name:<8}");
+        for v in values {
+            let _ = write!(line, " {v:>6.4}");
+        }
+        let k = if s.k.fract() == 0.0 {
+            format!("{}", s.k)
+        } else {
+            format!("{:.1}", s.k)
+        };
+        let _ = writeln!(out, "{line} {k:>4}");
     };
     let runs: Vec<&Run> = match (&report.single, &report.summary) {
         (Some(run), _) => vec![run],
@@ -836,38 +908,37 @@ fn write_scores(out: &mut String, report: &Report) {
         row(out, "mean", &s.mean);
         row(out, "min", &s.min);
         row(out, "max", &s.max);
-        let _ = writeln!(
-            out,
-            "  stability (mean pairwise ARI between seeds): {:.4}",
+        let line = format!(
+            "stability (mean pairwise ARI between seeds): {:.4}",
             s.stability_ari
         );
+        l.put(out, wrap(&line, l.width, "  ", "    "));
     }
     let _ = writeln!(out);
     let first = runs.first().map_or(p.seed, |r| r.seed);
-    let _ = writeln!(
-        out,
-        "Theme × label (seed {first}; largest labels per theme)"
-    );
+    let head = format!("Theme × label (seed {first}; largest labels per theme)");
+    l.put(out, wrap(&head, l.width, "", "  "));
+    // `  T3   1,234  体育 812 · 娱乐 3`: 14 columns before the labels, which wrap between
+    // items under each other.
+    let indent = " ".repeat(14);
     for t in &report.contingency {
-        let shown: Vec<String> = t
+        let mut shown: Vec<String> = t
             .labels
             .iter()
             .take(4)
-            .map(|(l, c)| format!("{l} {c}"))
+            .map(|(label, c)| format!("{} {}", safe(label), thousands(*c)))
             .collect();
         let rest: usize = t.labels.iter().skip(4).map(|(_, c)| c).sum();
-        let more = if rest > 0 {
-            format!(" · others {rest}")
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "  T{:<3} {:>5}  {}{more}",
-            t.theme,
-            t.size,
-            shown.join(" · ")
-        );
+        if rest > 0 {
+            shown.push(format!("others {}", thousands(rest)));
+        }
+        let first = format!("  {} {:>5}  ", " ".repeat(4), thousands(t.size));
+        let mut lines = wrap_items(&shown, " · ", &first, &indent, l.width);
+        if let Some(line) = lines.first_mut() {
+            // The theme's tag goes where its blank stood in for it while wrapping.
+            *line = format!("  {}{}", l.theme(t.theme, 4), &line[6..]);
+        }
+        l.put(out, lines);
     }
 }
 

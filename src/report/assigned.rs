@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::analysis::{round4, MixOut};
 use crate::model::{AssignedArticle, ThemeModel};
+use crate::report::text::TextOptions;
 
 /// One assigned article (a JSON line).
 #[derive(Debug, Clone, Serialize)]
@@ -231,62 +232,116 @@ impl BatchSummary {
         counts.finish(model, emerging)
     }
 
-    /// The summary for people.
+    /// The summary for people, in 80 columns without colour ([`BatchSummary::render_text_with`]).
     pub fn render_text(&self) -> String {
+        self.render_text_with(&TextOptions::default())
+    }
+
+    /// The summary for people, laid out as `options` say: every line fits `options.width`
+    /// display columns (labels and previews are shortened, prose wraps), theme ids and
+    /// emerging-theme numbers in their colours when `options.colour`, and whole
+    /// representative paragraphs with `options.full`.
+    pub fn render_text_with(&self, options: &TextOptions) -> String {
         use crate::numbers::{count, thousands};
+        use crate::report::colour::ansi;
+        use crate::report::terminal_safe as safe;
+        use crate::report::text::{trim_to, wrap, MAX_WIDTH, MIN_WIDTH};
         use std::fmt::Write as _;
+        use unicode_width::UnicodeWidthStr;
+        let width = options.width.clamp(MIN_WIDTH, MAX_WIDTH);
+        let paint = |text: &str, id: usize| {
+            if options.colour {
+                ansi(text, id, true)
+            } else {
+                text.to_string()
+            }
+        };
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{}, {} placed ({} left out), {} novel ({:.1}%)\n",
+        let put = |out: &mut String, lines: Vec<String>| {
+            for line in lines {
+                let _ = writeln!(out, "{}", line.trim_end());
+            }
+        };
+        let head = format!(
+            "{}, {} placed ({} left out), {} novel ({:.1}%)",
             count(self.articles, "article", "articles"),
             count(self.units, "unit", "units"),
             thousands(self.dropped),
             thousands(self.novel),
             self.novel_share * 100.0
         );
+        put(&mut out, wrap(&head, width, "", "  "));
+        let _ = writeln!(out);
+        // id, batch, model, novel: 3 + 2 + 7 + 2 + 7 + 2 + 6 + 2 columns before the label.
+        const LEFT: usize = 31;
         let _ = writeln!(
             out,
             "{:>3}  {:>7}  {:>7}  {:>6}  label",
             "id", "batch", "model", "novel"
         );
         for t in &self.themes {
+            let label = trim_to(&safe(&t.label), width - LEFT);
             let _ = writeln!(
                 out,
-                "{:>3}  {:>6.1}%  {:>6.1}%  {:>6}  {}",
-                t.id,
+                "{}  {:>6.1}%  {:>6.1}%  {:>6}  {}",
+                paint(&format!("{:>3}", t.id), t.id),
                 t.share * 100.0,
                 t.model_share * 100.0,
                 thousands(t.novel),
-                t.label
+                label
             );
         }
+        let _ = writeln!(out);
         if self.emerging.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nno emerging theme (one needs at least {} from {})",
+            let none = format!(
+                "no emerging theme (one needs at least {} from {})",
                 count(crate::emerging::MIN_UNITS, "novel unit", "novel units"),
                 count(crate::emerging::MIN_ARTICLES, "article", "articles")
             );
+            put(&mut out, wrap(&none, width, "", "  "));
         } else {
-            let _ = writeln!(
-                out,
-                "\nemerging themes (novel units clustered on their own):"
+            put(
+                &mut out,
+                wrap(
+                    "emerging themes (novel units clustered on their own):",
+                    width,
+                    "",
+                    "  ",
+                ),
             );
         }
         for (i, t) in self.emerging.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "  E{}  {} from {}  {}",
-                i + 1,
+            let number = format!("E{}", i + 1);
+            let head = format!(
+                "{} from {}",
                 count(t.units, "unit", "units"),
                 count(t.articles, "article", "articles"),
-                t.label
+            );
+            // `  E1  12 units from 5 articles  label`, the label shortened to the line; E1's
+            // colour is the one after the model's themes', so it is none of theirs.
+            let used = 2 + number.width() + 2 + head.width() + 2;
+            let label = trim_to(&safe(&t.label), width.saturating_sub(used).max(8));
+            let _ = writeln!(
+                out,
+                "  {}  {head}  {label}",
+                paint(&number, self.themes.len() + 1 + i)
             );
             for r in &t.representatives {
-                let text: String = r.text.chars().take(60).collect();
                 let place = super::location_suffix(r.record, r.line, r.part, Some(r.paragraph));
-                let _ = writeln!(out, "        {}{place}  {}", r.doc, text);
+                let place = format!("{}{place}", safe(&r.doc));
+                let text = safe(&r.text)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if options.full {
+                    let _ = writeln!(out, "        {}", trim_to(&place, width - 8));
+                    put(&mut out, wrap(&text, width, "          ", "          "));
+                } else {
+                    // `        doc ¶3  preview…`, the preview taking the columns left.
+                    let place = trim_to(&place, (width - 8) / 2);
+                    let left = width - 8 - place.width() - 2;
+                    let _ = writeln!(out, "        {place}  {}", trim_to(&text, left));
+                }
             }
         }
         out

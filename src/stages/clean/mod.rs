@@ -409,6 +409,7 @@ fn explain_with(
             (draft, keys)
         })
         .unzip();
+    progress.step("repeats, near-duplicates");
     // 2b. Furniture: repeats across the corpus, then runs of short lines.
     let mut repeated = Vec::new();
     if options.boilerplate {

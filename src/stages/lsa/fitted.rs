@@ -31,7 +31,7 @@ impl Lsa {
     /// Fits the basis on `matrix` (units × terms) with `dims` dimensions (capped by its
     /// shape) and returns it with the training embedding, exactly as [`super::lsa`] computes it.
     pub fn fit(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<(Lsa, Embedding)> {
-        let mut embedding = lsa_keeping(matrix, dims, seed, true)?;
+        let mut embedding = lsa_keeping(matrix, dims, seed, true, &crate::progress::NoProgress)?;
         let fitted = Lsa::from_embedding(&embedding);
         embedding.projection = None;
         Ok((fitted, embedding))

@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::linalg;
+use crate::progress::{NoProgress, Progress};
 use crate::stages::tfidf::CsrMatrix;
 
 /// The reduced corpus.
@@ -89,6 +90,10 @@ pub fn auto_dims(n_units: usize) -> usize {
 const OVERSAMPLE: usize = 10;
 const POWER_ITERATIONS: usize = 4;
 
+/// The passes over the TF-IDF matrix one LSA makes (the power iterations, the final range
+/// product and the coordinates): what [`lsa_keeping`] counts on its progress bar.
+pub const PASSES: u64 = POWER_ITERATIONS as u64 + 2;
+
 /// Columns the fused sparse product handles together: 16 `f32`, one 64-byte cache line.
 const LANES: usize = 16;
 /// Row ranges per column block in the fused sparse product, summed in order. Fixed (never the
@@ -109,16 +114,18 @@ const QUICK_RATIO: f64 = 1e-5;
 /// Reduces `matrix` (units × terms) to `dims` dimensions. `dims` is capped by the matrix
 /// shape; the seed fixes the random projection.
 pub fn lsa(matrix: &CsrMatrix, dims: usize, seed: u64) -> Result<Embedding> {
-    lsa_keeping(matrix, dims, seed, false)
+    lsa_keeping(matrix, dims, seed, false, &NoProgress)
 }
 
 /// [`lsa`], also keeping [`Embedding::projection`] when `keep_projection` is set (it costs a
-/// `terms × dims` matrix).
+/// `terms × dims` matrix). `progress` advances once per pass over the matrix ([`PASSES`] in
+/// all); the caller starts and finishes the stage.
 pub fn lsa_keeping(
     matrix: &CsrMatrix,
     dims: usize,
     seed: u64,
     keep_projection: bool,
+    progress: &dyn Progress,
 ) -> Result<Embedding> {
     let max_rank = matrix.n_rows.min(matrix.n_cols);
     if max_rank == 0 {
@@ -155,9 +162,11 @@ pub fn lsa_keeping(
             None => whitener(&gram(&y, &y))?,
         };
         y.times_into(&basis, &mut z)?;
+        progress.advance(1);
     }
     gram_product(m, &z, &mut y, &mut partials);
     drop(partials);
+    progress.advance(1);
 
     // Rayleigh–Ritz on Q = M Z T, where T whitens H = (M Z)ᵀ(M Z) = Zᵀ Y, so that QᵀQ = I.
     // The SVD of B = Qᵀ M follows from B Bᵀ = Tᵀ (Yᵀ Y) T = U_B Σ² U_Bᵀ, with Bᵀ U_B = Y T U_B
@@ -209,6 +218,7 @@ pub fn lsa_keeping(
         }
         (sparse_times(m, &left), components.reversed_axes())
     };
+    progress.advance(1);
     normalize_rows(&mut vectors);
 
     let total: f64 = matrix.values.iter().map(|&v| (v as f64) * (v as f64)).sum();
