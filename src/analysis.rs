@@ -54,6 +54,10 @@ pub struct Analysis {
     /// Warnings for the user (skipped files, unknown seed words); not part of the JSON.
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// What was read ([`crate::ingest::Corpus::inputs`]), for the text and HTML reports to
+    /// name; not part of the JSON, which stays the same wherever the same articles came from.
+    #[serde(skip)]
+    pub inputs: Vec<String>,
 }
 
 /// The settings of the run (all of them) plus what the corpus decided.

@@ -295,6 +295,41 @@ pub(crate) fn text_options(
     }
 }
 
+/// How input files are read: flags shared by `zhuti`, `zhuti eval`, `zhuti fit` and
+/// `zhuti assign`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    #[arg(long = defs::MAX_INPUT.name, help = defs::MAX_INPUT.help, value_name = "SIZE",
+          default_value_t = defs::MAX_INPUT.default, value_parser = checked(defs::MAX_INPUT))]
+    pub max_input: ByteSize,
+
+    #[arg(long = defs::STRICT.name, help = defs::STRICT.help)]
+    pub strict: bool,
+
+    /// The JSON Lines field or CSV/TSV column that holds the text (default: the first of
+    /// text, content, 正文, body that a record has)
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Option<String>,
+
+    /// The encoding of inputs without a byte-order mark: utf-8, gbk (read as its superset
+    /// gb18030), big5, utf-16le, utf-16be, or any WHATWG label (default: UTF-8 if valid, else
+    /// GB18030 or Big5 as detected)
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+impl ReadArgs {
+    /// The library's read options these flags ask for.
+    pub fn options(&self) -> ReadOptions {
+        ReadOptions {
+            max_input: self.max_input.0,
+            strict: self.strict,
+            text_field: self.text_field.clone(),
+            encoding: self.encoding,
+        }
+    }
+}
+
 /// Flags shared by `zhuti` and `zhuti eval`: how the corpus is cleaned, vectorised and run.
 /// Names, defaults, checks and help come from the library's registry ([`defs`]).
 #[derive(Debug, Args)]
@@ -322,23 +357,8 @@ pub struct TuningArgs {
           default_value_t = defs::THREADS.default, value_parser = checked(defs::THREADS))]
     pub threads: Threads,
 
-    #[arg(long = defs::MAX_INPUT.name, help = defs::MAX_INPUT.help, value_name = "SIZE",
-          default_value_t = defs::MAX_INPUT.default, value_parser = checked(defs::MAX_INPUT))]
-    pub max_input: ByteSize,
-
-    #[arg(long = defs::STRICT.name, help = defs::STRICT.help)]
-    pub strict: bool,
-
-    /// The JSON Lines field or CSV/TSV column that holds the text (default: the first of
-    /// text, content, 正文, body that a record has)
-    #[arg(long, value_name = "NAME")]
-    pub text_field: Option<String>,
-
-    /// The encoding of inputs without a byte-order mark: utf-8, gbk (read as its superset
-    /// gb18030), big5, utf-16le, utf-16be, or any WHATWG label (default: UTF-8 if valid, else
-    /// GB18030 or Big5 as detected)
-    #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
-    pub encoding: Option<&'static encoding_rs::Encoding>,
+    #[command(flatten)]
+    pub read: ReadArgs,
 
     /// Print nothing on stderr but errors (no progress, no warnings).
     #[arg(short, long)]
@@ -452,12 +472,7 @@ impl TuningArgs {
                 idf: self.idf.into(),
             },
             period: self.period,
-            read: ReadOptions {
-                max_input: self.max_input.0,
-                strict: self.strict,
-                text_field: self.text_field.clone(),
-                encoding: self.encoding,
-            },
+            read: self.read.options(),
             phrases: defs::PHRASES.switched(self.phrases),
             user_dict: self.user_dict.clone(),
             stop_words: self.stop_words.clone(),
@@ -615,6 +630,16 @@ fn start(args: &RunArgs) -> Result<Start, Failure> {
     })
 }
 
+/// Reads the inputs; the bundled seeds (the only in-memory inputs the CLI makes) are named
+/// as such in the reports.
+fn load(inputs: &[Input], settings: &Settings) -> Result<ingest::Corpus, Error> {
+    let mut corpus = ingest::load_with(inputs, &settings.read)?;
+    if inputs.iter().all(|i| matches!(i, Input::Memory { .. })) {
+        corpus.inputs = vec!["the bundled seeds".to_string()];
+    }
+    Ok(corpus)
+}
+
 /// Prints the warnings and writes the report to `-o` (or stdout when `to_stdout`).
 fn finish(
     args: &RunArgs,
@@ -655,7 +680,7 @@ fn run_analysis(args: RunArgs) -> Result<(), Failure> {
         progress,
     } = start(&args)?;
     let analysis = pool.install(|| {
-        let corpus = ingest::load_with(&inputs, &settings.read)?;
+        let corpus = load(&inputs, &settings)?;
         match &guide {
             Some(guide) => zhuti::analyze_guided(&corpus, &settings, guide, &progress),
             None => zhuti::analyze(&corpus, &settings, &progress),
@@ -718,7 +743,7 @@ pub(crate) fn run_analysis_with(
         progress,
     } = start(&args)?;
     let mut model = pool.install(|| {
-        let mut corpus = ingest::load_with(&inputs, &settings.read)?;
+        let mut corpus = load(&inputs, &settings)?;
         if let Some(n) = sample {
             crate::cli_model::sample_articles(&mut corpus, n, settings.seed);
         }

@@ -15,7 +15,7 @@ use zhuti::report::text::{Colour, Width};
 use zhuti::settings::defs;
 use zhuti::settings::Threads;
 
-use crate::cli::{checked, Failure, RunArgs};
+use crate::cli::{checked, Failure, ReadArgs, RunArgs};
 use crate::progress_bar::StderrProgress;
 
 pub const FIT_EXAMPLES: &str = "\
@@ -97,6 +97,9 @@ pub struct AssignArgs {
     #[arg(long = defs::THREADS.name, help = defs::THREADS.help, value_name = "N|auto",
           default_value_t = defs::THREADS.default, value_parser = checked(defs::THREADS))]
     pub threads: Threads,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
 
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
@@ -298,7 +301,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
             }
             Ok(())
         };
-        if let Err(err) = ingest::stream(&inputs, CHUNK, &mut each) {
+        if let Err(err) = ingest::stream(&inputs, &args.read.options(), CHUNK, &mut each) {
             if let Some(err) = write_error {
                 return Err(err);
             }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::numbers::count;
 use crate::settings::defs;
 
 /// Everything that can stop an analysis. Each variant's message is complete on its own: the
@@ -132,8 +133,9 @@ pub enum Error {
 
     /// Every article was empty or became empty after cleaning.
     #[error(
-        "nothing left to cluster in {what}: {documents} article(s) gave {dropped} paragraph(s), \
-         all dropped ({reasons}); {hint}"
+        "nothing left to cluster in {what}: {} gave {}, all dropped ({reasons}); {hint}",
+        count(*documents, "article", "articles"),
+        count(*dropped, "paragraph", "paragraphs")
     )]
     NothingToCluster {
         /// The articles, named (the first few ids).
@@ -164,7 +166,10 @@ pub enum Error {
 
     /// More named themes (`--themes`) than units to cluster.
     #[error(
-        "{named} named themes but only {units} unit(s) to cluster; name at most {units} themes"
+        "{} but only {} to cluster; name at most {}",
+        count(*named, "named theme", "named themes"),
+        count(*units, "unit", "units"),
+        count(*units, "theme", "themes")
     )]
     TooManyNamedThemes {
         /// Themes in the themes file.
@@ -179,8 +184,9 @@ pub enum Error {
 
     /// `zhuti eval` on articles none of which has a gold label.
     #[error(
-        "none of the {articles} article(s) has a gold label; `zhuti eval` needs JSON Lines \
-         records such as {{\"id\": \"a1\", \"label\": \"体育\", \"text\": \"...\"}}"
+        "{}; `zhuti eval` needs JSON Lines records such as \
+         {{\"id\": \"a1\", \"label\": \"体育\", \"text\": \"...\"}}",
+        no_gold_labels(*articles)
     )]
     NoGoldLabels {
         /// Articles read.
@@ -443,6 +449,18 @@ impl std::fmt::Display for SettingProblem {
     }
 }
 
+/// `none of the 12 articles has a gold label`, or `the one article has no gold label`.
+fn no_gold_labels(articles: usize) -> String {
+    if articles == 1 {
+        "the one article has no gold label".to_string()
+    } else {
+        format!(
+            "none of the {} has a gold label",
+            count(articles, "article", "articles")
+        )
+    }
+}
+
 /// The whole message of [`Error::Setting`]: `--flag value: problem`, or `--flag value problem`
 /// for the problems that read as the rest of a sentence about the value.
 fn setting_message(setting: &str, value: &str, problem: &SettingProblem) -> String {
@@ -452,4 +470,40 @@ fn setting_message(setting: &str, value: &str, problem: &SettingProblem) -> Stri
         _ => ": ",
     };
     format!("--{setting} {value}{glue}{problem}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_in_messages_are_singular_for_one_and_grouped_in_thousands() {
+        let nothing = |documents, dropped| {
+            Error::NothingToCluster {
+                what: "a.txt".into(),
+                documents,
+                dropped,
+                reasons: "1 short".into(),
+                hint: "try --min-chars 5",
+            }
+            .to_string()
+        };
+        assert!(nothing(1, 1).contains(": 1 article gave 1 paragraph, all dropped"));
+        assert!(nothing(1_200, 35_000).contains(": 1,200 articles gave 35,000 paragraphs,"));
+        let named = Error::TooManyNamedThemes { named: 3, units: 1 }.to_string();
+        assert_eq!(
+            named,
+            "3 named themes but only 1 unit to cluster; name at most 1 theme"
+        );
+        let one = Error::NoGoldLabels { articles: 1 }.to_string();
+        assert!(
+            one.starts_with("the one article has no gold label;"),
+            "{one}"
+        );
+        let many = Error::NoGoldLabels { articles: 2_000 }.to_string();
+        assert!(
+            many.starts_with("none of the 2,000 articles has a gold label;"),
+            "{many}"
+        );
+    }
 }

@@ -246,10 +246,15 @@ pub fn seed_centres(guide: &Guide, vocab: &Vocabulary, embedding: &Embedding) ->
         }
         if !missing.is_empty() {
             warnings.push(format!(
-                "{}: theme “{}”: seed word(s) not in the corpus vocabulary, ignored: {} \
+                "{}: theme “{}”: {} not in the corpus vocabulary, ignored: {} \
                  (too rare, too common or stop words)",
                 guide.path.display(),
                 theme.name,
+                if missing.len() == 1 {
+                    "seed word"
+                } else {
+                    "seed words"
+                },
                 missing.join(", ")
             ));
         }

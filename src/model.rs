@@ -1392,6 +1392,7 @@ pub fn assemble(
         sources: None,
         lineage: None,
         warnings: corpus.warnings.clone(),
+        inputs: corpus.inputs.clone(),
     };
     let mut analysis = analysis;
     crate::timeline::add_sections(&mut analysis, settings.period);

@@ -34,9 +34,7 @@ fn missing_seed_words_are_a_warning_naming_them() {
     let (ok, err) = stderr_of(&["--themes", &file, "--k", "4"]);
     assert!(ok, "{err}");
     assert!(
-        err.contains(
-            "theme “算力与芯片”: seed word(s) not in the corpus vocabulary, ignored: 光刻机"
-        ),
+        err.contains("theme “算力与芯片”: seed word not in the corpus vocabulary, ignored: 光刻机"),
         "{err}"
     );
     assert!(

@@ -547,3 +547,66 @@ fn assign_text_fits_the_width_and_colours_only_when_asked() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("--width"), "{err}");
 }
+
+#[test]
+fn assign_reads_inputs_as_the_analysis_does() {
+    let dir = tempfile::tempdir().unwrap();
+    fit_seeds(dir.path());
+    let model = dir.path().join("seeds.zhuti");
+    let assign = |path: &Path, extra: &[&str]| {
+        let mut args = vec!["assign", "-q", "--model", model.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.push(path.to_str().unwrap());
+        run(&args)
+    };
+    let text = "腾讯云智能大模型产品负责人表示,腾讯非常看好大模型技术的发展,通用大模型和垂直大模型\
+                两个方向都会关注。但通用大模型的落地可能会面临比较高的门槛,算力成本高昂。";
+
+    // Records whose text is in a field of the user's naming.
+    let records = dir.path().join("news.jsonl");
+    let record = serde_json::json!({"id": "r1", "article": text});
+    std::fs::write(&records, format!("{record}\n")).unwrap();
+    let out = assign(&records, &["--text-field", "article"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let placed = lines(&out.stdout);
+    assert_eq!(placed[0]["id"], "r1");
+    assert!(
+        !placed[0]["units"].as_array().unwrap().is_empty(),
+        "{placed:?}"
+    );
+    let without = assign(&records, &[]);
+    let without = lines(&without.stdout);
+    assert!(
+        without.is_empty() || without[0]["units"].as_array().unwrap().is_empty(),
+        "no text field of the defaults: nothing to place: {without:?}"
+    );
+
+    // A Big5 file, read as Big5 when asked (and detected without asking).
+    let traditional =
+        "騰訊雲智能大模型產品負責人表示,騰訊非常看好大模型技術的發展,通用大模型和垂直\
+                       大模型兩個方向都會關注。但通用大模型的落地可能會面臨比較高的門檻。";
+    let (big5, _, bad) = encoding_rs::BIG5.encode(traditional);
+    assert!(!bad);
+    let file = dir.path().join("big5.txt");
+    std::fs::write(&file, &big5).unwrap();
+    let forced = lines(&assign(&file, &["--encoding", "big5"]).stdout);
+    let title = forced[0]["title"].as_str().unwrap();
+    assert!(title.starts_with("腾讯云智能大模型"), "{title}");
+    assert_eq!(forced[0]["units"].as_array().unwrap().len(), 1);
+    let wrong = lines(&assign(&file, &["--encoding", "gbk"]).stdout);
+    let title = wrong[0]["title"].as_str().unwrap_or("");
+    assert!(!title.contains("腾讯"), "{wrong:?}");
+
+    // --strict: a bad record is an error, not a warning.
+    std::fs::write(&records, format!("{record}\nnot json\n")).unwrap();
+    let lenient = assign(&records, &["--text-field", "article"]);
+    assert!(lenient.status.success());
+    let strict = assign(&records, &["--text-field", "article", "--strict"]);
+    assert!(!strict.status.success());
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert!(err.contains("news.jsonl") && err.contains('2'), "{err}");
+}

@@ -392,3 +392,62 @@ fn version_names_the_commit() {
         assert_eq!(version.trim(), format!("{expected} (commit {commit})"));
     }
 }
+
+#[test]
+fn the_report_names_its_input_and_the_version() {
+    let version = String::from_utf8(run(&["--version"]).stdout).unwrap();
+    // `zhuti 0.1.0 (commit abc1234)`: the report's first words are the same.
+    let version = version.trim();
+    let first_line = |out: &std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let seeds = seeds_dir();
+    let folder = first_line(&run(&["-q", "--width", "200", seeds.to_str().unwrap()]));
+    assert!(
+        folder.starts_with(&format!("{version} · {} · 5 articles · ", seeds.display())),
+        "{folder}"
+    );
+    // Five files: three named, the rest counted.
+    let files = seed_files();
+    let mut args = vec!["-q", "--width", "300"];
+    args.extend(files.iter().map(|p| p.to_str().unwrap()));
+    let named = first_line(&run(&args));
+    let shown: Vec<String> = files[..3].iter().map(|p| p.display().to_string()).collect();
+    assert!(
+        named.starts_with(&format!(
+            "{version} · {} · 2 more inputs · 5 articles",
+            shown.join(" · ")
+        )),
+        "{named}"
+    );
+    let text = std::fs::read(&files[0]).unwrap();
+    let piped = first_line(&run_with_stdin(seeds.as_path(), &["-q"], &text));
+    assert!(
+        piped.starts_with(&format!("{version} · stdin · 1 article · ")),
+        "{piped}"
+    );
+    // Not in the JSON: the same articles give the same document wherever they came from.
+    let doc = json(&run(&["-q", "--format", "json", seeds.to_str().unwrap()]));
+    assert!(doc.get("inputs").is_none() && doc["corpus"].get("inputs").is_none());
+    // The HTML page says it too.
+    let html = run(&["-q", "--format", "html", seeds.to_str().unwrap()]);
+    let html = String::from_utf8(html.stdout).unwrap();
+    assert!(
+        html.contains(&format!(
+            "<p class=\"lead\">Read: {} · zhuti {}</p>",
+            seeds.display(),
+            version.trim_start_matches("zhuti ")
+        )),
+        "{}",
+        &html[..html.len().min(3000)]
+    );
+}

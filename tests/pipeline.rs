@@ -178,7 +178,11 @@ fn text_report_shows_counts_themes_and_mix() {
     let out = run(&[]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("zhuti · 5 articles · "), "{text}");
+    let head = format!(
+        "zhuti {} · the bundled seeds · 5 articles",
+        env!("ZHUTI_LONG_VERSION")
+    );
+    assert!(text.starts_with(&head), "{text}");
     assert!(text.contains("chosen automatically"), "{text}");
     assert!(text.contains("━━ Theme 1 · "), "{text}");
     assert!(text.contains("   terms     "), "{text}");

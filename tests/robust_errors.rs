@@ -227,7 +227,7 @@ fn nothing_left_after_cleaning() {
         s.fail(&["short.txt"]),
         &[
             "nothing left to cluster in short.txt",
-            "3 paragraph(s), all dropped (3 short)",
+            "3 paragraphs, all dropped (3 short)",
             "--min-chars",
         ],
     );

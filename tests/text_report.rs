@@ -35,13 +35,12 @@ fn seeds() -> &'static Analysis {
 #[test]
 fn counts_have_thousands_separators_and_one_is_singular() {
     let text = wide(seeds());
-    assert!(
-        text.starts_with(
-            "zhuti · 5 articles · 104 paragraphs in 6 themes · 69 left out \
-             (64 boilerplate, 2 duplicate, 3 short)\n"
-        ),
-        "{text}"
+    let head = format!(
+        "zhuti {} · 5 texts in memory · 5 articles · 104 paragraphs in 6 themes · 69 left out \
+         (64 boilerplate, 2 duplicate, 3 short)\n",
+        env!("ZHUTI_LONG_VERSION")
     );
+    assert!(text.starts_with(&head), "{text}");
     // (The seeds' own clustering numbers come from the analysis: phrases moved them.)
     let terms = format!(" · {} terms · seed 42\n", seeds().corpus.terms);
     assert!(text.contains(&terms), "{text}");
@@ -62,8 +61,11 @@ fn counts_have_thousands_separators_and_one_is_singular() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "zhuti · 65,536 articles · 574,044 paragraphs in 6 themes · 12,345 left out \
-         (64 boilerplate, 2 duplicate, 3 short)"
+        format!(
+            "zhuti {} · 5 texts in memory · 65,536 articles · 574,044 paragraphs in 6 themes · \
+             12,345 left out (64 boilerplate, 2 duplicate, 3 short)",
+            env!("ZHUTI_LONG_VERSION")
+        )
     );
     assert!(text.contains(" · 1,000,001 terms · seed 42\n"), "{text}");
     let tail = |n: &str, i: usize| {
@@ -78,14 +80,14 @@ fn counts_have_thousands_separators_and_one_is_singular() {
     one.corpus.units = 1;
     one.corpus.dropped = 1;
     one.corpus.terms = 1;
+    one.inputs = vec!["a.txt".into()];
     let text = wide(&one);
-    assert!(
-        text.starts_with(
-            "zhuti · 1 article · 1 paragraph in 6 themes · 1 left out \
-             (64 boilerplate, 2 duplicate, 3 short)\n"
-        ),
-        "{text}"
+    let head = format!(
+        "zhuti {} · a.txt · 1 article · 1 paragraph in 6 themes · 1 left out \
+         (64 boilerplate, 2 duplicate, 3 short)\n",
+        env!("ZHUTI_LONG_VERSION")
     );
+    assert!(text.starts_with(&head), "{text}");
     assert!(text.contains(" · 1 term · seed 42\n"), "{text}");
 
     // The mix table lists 40 articles and counts the rest.
@@ -208,10 +210,12 @@ fn every_line_fits_the_width() {
     // Piped, without --width: 80 columns.
     let text = report(&[]);
     assert_fits(&text, 80, "default");
-    assert!(text.starts_with(
-        "zhuti · 5 articles · 104 paragraphs in 6 themes\n  69 left out (64 boilerplate, 2 \
-         duplicate, 3 short)\n"
-    ));
+    let head = format!(
+        "zhuti {} · the bundled seeds · 5 articles\n  104 paragraphs in 6 themes\n  69 left out \
+         (64 boilerplate, 2 duplicate, 3 short)\n",
+        env!("ZHUTI_LONG_VERSION")
+    );
+    assert!(text.starts_with(&head), "{text}");
     let widest = text.lines().map(UnicodeWidthStr::width).max().unwrap();
     assert!(widest >= 78, "the report uses the width: {widest}");
 

@@ -179,6 +179,14 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
          (TF-IDF → LSA → k-means). Each theme has one colour throughout this page.</p>",
         plural(a.corpus.units, &w)
     )?;
+    if !a.inputs.is_empty() {
+        writeln!(
+            out,
+            "<p class=\"lead\">Read: {} · zhuti {}</p>",
+            escape(&super::input_names(&a.inputs).join(" · ")),
+            escape(env!("ZHUTI_LONG_VERSION"))
+        )?;
+    }
     writeln!(out, "<div class=\"stats\">")?;
     let stat = |out: &mut String, n: String, what: &str| {
         writeln!(out, "<div><b>{}</b><span>{}</span></div>", n, escape(what))
@@ -1625,6 +1633,7 @@ mod tests {
             map: (0..units).map(|i| [i as f64, (i % 7) as f64]).collect(),
             lineage: None,
             warnings: vec![],
+            inputs: vec![],
         }
     }
 

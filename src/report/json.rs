@@ -53,6 +53,7 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
         map: _,
         lineage,
         warnings: _,
+        inputs: _,
     } = analysis;
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     let mut buffers = [Vec::new(), Vec::new()];

@@ -338,3 +338,23 @@ fn plain_io_error(err: std::io::Error) -> std::io::Error {
         _ => err,
     }
 }
+
+/// Inputs a report's header names (the rest are counted).
+const INPUTS_SHOWN: usize = 3;
+
+/// The inputs the header names: the first [`INPUTS_SHOWN`], then how many more.
+pub(crate) fn input_names(inputs: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = inputs
+        .iter()
+        .take(INPUTS_SHOWN)
+        .map(|name| terminal_safe(name).into_owned())
+        .collect();
+    if inputs.len() > INPUTS_SHOWN {
+        names.push(crate::numbers::count(
+            inputs.len() - INPUTS_SHOWN,
+            "more input",
+            "more inputs",
+        ));
+    }
+    names
+}

@@ -208,8 +208,9 @@ fn write_report(a: &Analysis, l: &Layout, out: &mut String) -> std::fmt::Result 
     };
     let units = |n: usize| count(n, unit_one, unit_word);
     let ids = Ids::new(a);
-    let header = [
-        "zhuti".to_string(),
+    let mut header = vec![format!("zhuti {}", env!("ZHUTI_LONG_VERSION"))];
+    header.extend(super::input_names(&a.inputs));
+    header.extend([
         count(a.corpus.documents, "article", "articles"),
         format!(
             "{} in {}",
@@ -221,7 +222,7 @@ fn write_report(a: &Analysis, l: &Layout, out: &mut String) -> std::fmt::Result 
             thousands(a.corpus.dropped),
             dropped_summary(a)
         ),
-    ];
+    ]);
     put(out, wrap_items(&header, " · ", "", "  ", width))?;
     let k = a.params.k;
     let themes_word = if k == 1 { "theme" } else { "themes" };

@@ -89,6 +89,9 @@ pub struct Corpus {
     pub warnings: Vec<String>,
     /// JSON Lines records left out because they could not be read (see [`ReadOptions::strict`]).
     pub bad_records: Vec<BadRecord>,
+    /// What was read, as the inputs name it (each path as given, `stdin`, `5 texts in
+    /// memory`), for reports to say.
+    pub inputs: Vec<String>,
 }
 
 /// A JSON Lines record that could not be read: it is left out of the corpus and reported.
@@ -250,7 +253,7 @@ pub fn load_with(inputs: &[Input], options: &ReadOptions) -> Result<Corpus> {
     Ok(reader.corpus)
 }
 
-/// Reads the inputs as [`load`] does, but hands the articles on in chunks of at most `chunk`
+/// Reads the inputs as [`load_with`] does (with `options`), but hands the articles on in chunks of at most `chunk`
 /// (in input order, dates and sources resolved, each chunk with the warnings met while reading
 /// it), so memory holds one chunk and one input line at a time, never the whole input. JSON
 /// Lines files (plain or gzip) and JSON Lines on stdin are read record by record; any other file
@@ -259,13 +262,14 @@ pub fn load_with(inputs: &[Input], options: &ReadOptions) -> Result<Corpus> {
 /// reading and is returned.
 pub fn stream(
     inputs: &[Input],
+    options: &ReadOptions,
     chunk: usize,
     each: &mut dyn FnMut(Corpus) -> Result<()>,
 ) -> Result<usize> {
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         return Err(Error::StdinTwice);
     }
-    let options = ReadOptions::default();
+    let options = options.clone();
     let mut out = Chunker {
         chunk: chunk.max(1),
         budget: options.max_input,
@@ -347,8 +351,12 @@ impl Chunker<'_> {
         }
     }
 
-    /// A record left out, with the warning [`load`] gives.
-    fn bad(&mut self, record: BadRecord) {
+    /// A record left out, with the warning [`load`] gives; with `--strict`, the error it
+    /// gives instead.
+    fn bad(&mut self, record: BadRecord, kind: Option<FileKind>) -> Result<()> {
+        if self.options.strict {
+            return Err(strict_error(&record, kind));
+        }
         self.warn(format!(
             "{}:{}: skipped a bad record: {} (--strict makes this an error)",
             record.path.display(),
@@ -356,12 +364,16 @@ impl Chunker<'_> {
             record.reason
         ));
         self.pending.bad_records.push(record);
+        Ok(())
     }
 
     /// The articles of one whole input's bytes, as [`load`] reads them.
     fn add(&mut self, raw: Vec<u8>, path: &Path, kind: Option<FileKind>) -> Result<()> {
         let mut warnings = Vec::new();
         let (articles, bad) = read_records(raw, path, kind, &self.options, &mut warnings)?;
+        if let (true, Some(first)) = (self.options.strict, bad.first()) {
+            return Err(strict_error(first, kind));
+        }
         for warning in warnings {
             self.warn(warning);
         }
@@ -369,7 +381,7 @@ impl Chunker<'_> {
             self.push(article)?;
         }
         for record in bad {
-            self.bad(record);
+            self.bad(record, kind)?;
         }
         Ok(())
     }
@@ -548,12 +560,15 @@ fn stream_reader(
         }
         match parse_record(record, line_no, path, out.options.text_field.as_deref()) {
             Ok(article) => out.push(article)?,
-            Err(reason) => out.bad(BadRecord {
-                path: path.to_path_buf(),
-                line: line_no,
-                reason,
-                text: record.chars().take(BAD_RECORD_TEXT_CHARS).collect(),
-            }),
+            Err(reason) => out.bad(
+                BadRecord {
+                    path: path.to_path_buf(),
+                    line: line_no,
+                    reason,
+                    text: record.chars().take(BAD_RECORD_TEXT_CHARS).collect(),
+                },
+                None,
+            )?,
         }
     }
     Ok(())
@@ -596,16 +611,9 @@ impl Reader {
         }
         let corpus = &mut self.corpus;
         read::resolve(corpus);
+        corpus.inputs = input_names(inputs);
         if corpus.articles.is_empty() {
-            let what = inputs
-                .iter()
-                .map(|input| match input {
-                    Input::Path(p) => p.display().to_string(),
-                    Input::Stdin => "stdin".to_string(),
-                    Input::Memory { id, .. } => id.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+            let what = corpus.inputs.join(", ");
             let what = match corpus.bad_records.as_slice() {
                 [] => what,
                 [first, ..] => format!(
@@ -764,11 +772,7 @@ impl Reader {
         kind: Option<FileKind>,
     ) -> Result<()> {
         if let (true, Some(first)) = (self.options.strict, bad.first()) {
-            let (path, line, reason) = (first.path.clone(), first.line, first.reason.clone());
-            return Err(match kind {
-                Some(FileKind::Csv { .. }) => Error::Table { path, line, reason },
-                _ => Error::Jsonl { path, line, reason },
-            });
+            return Err(strict_error(first, kind));
         }
         self.corpus.articles.extend(articles);
         for record in &bad {
@@ -781,6 +785,47 @@ impl Reader {
         }
         self.corpus.bad_records.extend(bad);
         Ok(())
+    }
+}
+
+/// The inputs as a report names them: each path as given, `stdin`, and a run of texts in
+/// memory as one `5 texts in memory`.
+pub(crate) fn input_names(inputs: &[Input]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut memory = 0;
+    let flush = |names: &mut Vec<String>, memory: &mut usize| {
+        if *memory > 0 {
+            names.push(crate::numbers::count(
+                *memory,
+                "text in memory",
+                "texts in memory",
+            ));
+            *memory = 0;
+        }
+    };
+    for input in inputs {
+        match input {
+            Input::Memory { .. } => memory += 1,
+            Input::Path(p) => {
+                flush(&mut names, &mut memory);
+                names.push(p.display().to_string());
+            }
+            Input::Stdin => {
+                flush(&mut names, &mut memory);
+                names.push("stdin".to_string());
+            }
+        }
+    }
+    flush(&mut names, &mut memory);
+    names
+}
+
+/// The error `--strict` makes of a bad record or row (of a file of `kind`).
+fn strict_error(record: &BadRecord, kind: Option<FileKind>) -> Error {
+    let (path, line, reason) = (record.path.clone(), record.line, record.reason.clone());
+    match kind {
+        Some(FileKind::Csv { .. }) => Error::Table { path, line, reason },
+        _ => Error::Jsonl { path, line, reason },
     }
 }
 
@@ -1596,11 +1641,16 @@ mod tests {
     fn streamed(inputs: &[Input], chunk: usize) -> (Vec<Vec<Article>>, Vec<String>) {
         let mut chunks = Vec::new();
         let mut warnings = Vec::new();
-        stream(inputs, chunk, &mut |corpus: Corpus| {
-            warnings.extend(corpus.warnings);
-            chunks.push(corpus.articles);
-            Ok(())
-        })
+        stream(
+            inputs,
+            &ReadOptions::default(),
+            chunk,
+            &mut |corpus: Corpus| {
+                warnings.extend(corpus.warnings);
+                chunks.push(corpus.articles);
+                Ok(())
+            },
+        )
         .expect("streams");
         (chunks, warnings)
     }
@@ -1656,7 +1706,13 @@ mod tests {
         // Nothing at all is the same error as load's.
         let empty = dir.path().join("empty.jsonl");
         std::fs::write(&empty, "\n").unwrap();
-        let err = stream(&[Input::Path(empty.clone())], 3, &mut |_| Ok(())).unwrap_err();
+        let err = stream(
+            &[Input::Path(empty.clone())],
+            &ReadOptions::default(),
+            3,
+            &mut |_| Ok(()),
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             load(&[Input::Path(empty)]).unwrap_err().to_string()
