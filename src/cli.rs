@@ -124,13 +124,8 @@ pub struct EvalArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    #[arg(long = defs::WIDTH.name, help = defs::WIDTH.help, value_name = "N|auto",
-          default_value_t = defs::WIDTH.default, value_parser = checked(defs::WIDTH))]
-    pub width: Width,
-
-    #[arg(long = defs::COLOR.name, help = defs::COLOR.help, value_name = "auto|always|never",
-          default_value_t = defs::COLOR.default, value_parser = checked(defs::COLOR))]
-    pub color: Colour,
+    #[command(flatten)]
+    pub layout: LayoutArgs,
 
     #[command(flatten)]
     pub tuning: TuningArgs,
@@ -241,16 +236,11 @@ pub struct RunArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    #[arg(long = defs::WIDTH.name, help = defs::WIDTH.help, value_name = "N|auto",
-          default_value_t = defs::WIDTH.default, value_parser = checked(defs::WIDTH))]
-    pub width: Width,
+    #[command(flatten)]
+    pub layout: LayoutArgs,
 
     #[arg(long = defs::FULL.name, help = defs::FULL.help)]
     pub full: bool,
-
-    #[arg(long = defs::COLOR.name, help = defs::COLOR.help, value_name = "auto|always|never",
-          default_value_t = defs::COLOR.default, value_parser = checked(defs::COLOR))]
-    pub color: Colour,
 
     #[arg(long = defs::UNIT.name, help = defs::UNIT.help, value_enum,
           default_value_t = UnitArg::from(defs::UNIT.default))]
@@ -274,24 +264,36 @@ pub struct RunArgs {
     pub tuning: TuningArgs,
 }
 
-/// How a text report is laid out (`zhuti`, `zhuti assign --format text`, `zhuti eval`):
-/// `--width auto` and `--color auto` look at stdout when the report goes there (not with
-/// `-o FILE`).
-pub(crate) fn text_options(
-    width: Width,
-    color: Colour,
-    full: bool,
-    output: Option<&std::path::Path>,
-) -> TextOptions {
-    let terminal = output.is_none() && std::io::stdout().is_terminal();
-    let columns = terminal
-        .then(|| terminal_size::terminal_size_of(std::io::stdout()))
-        .flatten()
-        .map(|(terminal_size::Width(w), _)| usize::from(w));
-    TextOptions {
-        width: width.columns(columns),
-        full,
-        colour: color.enabled(terminal, std::env::var_os("NO_COLOR").as_deref()),
+/// How a text report is laid out: flags shared by `zhuti`, `zhuti assign --format text` and
+/// `zhuti eval`.
+#[derive(Debug, Args)]
+pub struct LayoutArgs {
+    #[arg(long = defs::WIDTH.name, help = defs::WIDTH.help, value_name = "N|auto",
+          default_value_t = defs::WIDTH.default, value_parser = checked(defs::WIDTH))]
+    pub width: Width,
+
+    #[arg(long = defs::COLOR.name, help = defs::COLOR.help, value_name = "auto|always|never",
+          default_value_t = defs::COLOR.default, value_parser = checked(defs::COLOR))]
+    pub color: Colour,
+}
+
+impl LayoutArgs {
+    /// The layout these flags ask for, with whole paragraphs when `full`: `--width auto` and
+    /// `--color auto` look at stdout when the report goes there (not with `-o FILE`, given as
+    /// `output`).
+    pub fn text_options(&self, full: bool, output: Option<&std::path::Path>) -> TextOptions {
+        let terminal = output.is_none() && std::io::stdout().is_terminal();
+        let columns = terminal
+            .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+            .flatten()
+            .map(|(terminal_size::Width(w), _)| usize::from(w));
+        TextOptions {
+            width: self.width.columns(columns),
+            full,
+            colour: self
+                .color
+                .enabled(terminal, std::env::var_os("NO_COLOR").as_deref()),
+        }
     }
 }
 
@@ -498,12 +500,8 @@ impl RunArgs {
     /// How the text report is laid out: `--width auto` and `--color auto` look at stdout
     /// when the report goes there (not with `-o`).
     pub fn text_options(&self) -> TextOptions {
-        text_options(
-            self.width,
-            self.color,
-            defs::FULL.switched(self.full),
-            self.output.as_deref(),
-        )
+        self.layout
+            .text_options(defs::FULL.switched(self.full), self.output.as_deref())
     }
 
     /// The inputs the paths name. Without paths: stdin when it is a pipe or a file (as
@@ -785,7 +783,7 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
     let rendered = match args.format {
         EvalFormat::Text => zhuti::eval::render_text_with(
             &report,
-            &text_options(args.width, args.color, false, args.output.as_deref()),
+            &args.layout.text_options(false, args.output.as_deref()),
         ),
         EvalFormat::Json => {
             let mut json = serde_json::to_string_pretty(&report).map_err(|e| Error::Numeric {
@@ -895,9 +893,9 @@ mod tests {
         assert_eq!(cli.run.settings(), Settings::default());
         assert_eq!(cli.run.tuning.threads, defs::THREADS.default);
         assert_eq!(Format::from(cli.run.format), defs::FORMAT.default);
-        assert_eq!(cli.run.width, defs::WIDTH.default);
+        assert_eq!(cli.run.layout.width, defs::WIDTH.default);
         assert_eq!(cli.run.full, defs::FULL.default);
-        assert_eq!(cli.run.color, defs::COLOR.default);
+        assert_eq!(cli.run.layout.color, defs::COLOR.default);
         assert!(cli.run.paths.is_empty() && cli.run.output.is_none() && !cli.run.tuning.quiet);
         assert_eq!(cli.run.themes, None);
 
@@ -993,10 +991,13 @@ mod tests {
             (60, true, true)
         );
         let cli = parse(&["--color", "never", "-o", "r.txt"]);
-        assert_eq!(cli.run.color, Colour::Never);
+        assert_eq!(cli.run.layout.color, Colour::Never);
         // Into a file, `auto` is 80 columns without colour.
         let cli = parse(&["-o", "r.txt"]);
-        assert_eq!((cli.run.width, cli.run.color), (Width::Auto, Colour::Auto));
+        assert_eq!(
+            (cli.run.layout.width, cli.run.layout.color),
+            (Width::Auto, Colour::Auto)
+        );
         assert_eq!(cli.run.text_options(), TextOptions::default());
         let eval = eval_args(&["--seeds", "0,1,2", "--format", "json"]);
         assert_eq!(eval.seeds, [0, 1, 2]);

@@ -11,11 +11,10 @@ use zhuti::ingest::{self, Input};
 use zhuti::report::assigned::{ArticleOut, BatchCounts};
 use zhuti::{Error, ThemeModel};
 
-use zhuti::report::text::{Colour, Width};
 use zhuti::settings::defs;
 use zhuti::settings::Threads;
 
-use crate::cli::{checked, Failure, ReadArgs, RunArgs};
+use crate::cli::{checked, Failure, LayoutArgs, ReadArgs, RunArgs};
 use crate::progress_bar::StderrProgress;
 
 pub const FIT_EXAMPLES: &str = "\
@@ -83,16 +82,11 @@ pub struct AssignArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    #[arg(long = defs::WIDTH.name, help = defs::WIDTH.help, value_name = "N|auto",
-          default_value_t = defs::WIDTH.default, value_parser = checked(defs::WIDTH))]
-    pub width: Width,
+    #[command(flatten)]
+    pub layout: LayoutArgs,
 
     #[arg(long = defs::FULL.name, help = defs::FULL.help)]
     pub full: bool,
-
-    #[arg(long = defs::COLOR.name, help = defs::COLOR.help, value_name = "auto|always|never",
-          default_value_t = defs::COLOR.default, value_parser = checked(defs::COLOR))]
-    pub color: Colour,
 
     #[arg(long = defs::THREADS.name, help = defs::THREADS.help, value_name = "N|auto",
           default_value_t = defs::THREADS.default, value_parser = checked(defs::THREADS))]
@@ -325,12 +319,11 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
             AssignFormat::Jsonl => Ok(()),
             AssignFormat::Text => out.write_all(
                 summary
-                    .render_text_with(&crate::cli::text_options(
-                        args.width,
-                        args.color,
-                        defs::FULL.switched(args.full),
-                        args.output.as_deref(),
-                    ))
+                    .render_text_with(
+                        &args
+                            .layout
+                            .text_options(defs::FULL.switched(args.full), args.output.as_deref()),
+                    )
                     .as_bytes(),
             ),
             AssignFormat::Json => {

@@ -111,25 +111,6 @@ fn eval_text_shows_the_table_and_the_contingency() {
     );
 }
 
-/// Display columns of `line` (Chinese takes two), colour escapes left out.
-fn columns(line: &str) -> usize {
-    use unicode_width::UnicodeWidthStr;
-    let mut plain = String::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            plain.push(c);
-        }
-    }
-    plain.width()
-}
-
 #[test]
 fn eval_text_fits_the_width_and_colours_only_when_asked() {
     let path = fixture("labelled.jsonl");
@@ -150,16 +131,22 @@ fn eval_text_fits_the_width_and_colours_only_when_asked() {
         .lines()
         .find(|l| l.contains("chosen automatically"))
         .expect("the k line");
-    assert!(columns(reason) <= 80, "{piped}");
+    assert!(common::columns(reason) <= 80, "{piped}");
     for line in piped.lines() {
-        assert!(columns(line) <= 80, "wider than 80: {line:?}\n{piped}");
+        assert!(
+            common::columns(line) <= 80,
+            "wider than 80: {line:?}\n{piped}"
+        );
     }
     assert!(!piped.contains('\x1b'), "{piped}");
     assert!(piped.contains("homog"), "{piped}");
 
     let narrow = eval(&["--width", "44"]);
     for line in narrow.lines() {
-        assert!(columns(line) <= 44, "wider than 44: {line:?}\n{narrow}");
+        assert!(
+            common::columns(line) <= 44,
+            "wider than 44: {line:?}\n{narrow}"
+        );
     }
     // The narrow table keeps nmi, ari, purity and k.
     assert!(

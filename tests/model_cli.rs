@@ -439,26 +439,6 @@ fn assign_gives_each_article_its_date() {
     assert_eq!(dates, ["2023-01-01", "2023-01-02"]);
 }
 
-/// Display columns of `line` (Chinese takes two), escapes left out.
-fn columns(line: &str) -> usize {
-    use unicode_width::UnicodeWidthStr;
-    let mut plain = String::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            // `ESC [ … m`
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            plain.push(c);
-        }
-    }
-    plain.width()
-}
-
 #[test]
 fn assign_text_fits_the_width_and_colours_only_when_asked() {
     let Some(thuc) = common::shared_data("thucnews-dev.jsonl") else {
@@ -496,7 +476,7 @@ fn assign_text_fits_the_width_and_colours_only_when_asked() {
     let piped = assign(&[]);
     assert!(piped.contains("emerging themes"), "{piped}");
     assert!(!piped.contains('\x1b'), "no colour into a pipe:\n{piped}");
-    let widest = piped.lines().map(columns).max().unwrap();
+    let widest = piped.lines().map(common::columns).max().unwrap();
     assert!(
         widest <= 80,
         "80 columns into a pipe, got {widest}:\n{piped}"
@@ -506,7 +486,10 @@ fn assign_text_fits_the_width_and_colours_only_when_asked() {
 
     let narrow = assign(&["--width", "50"]);
     for line in narrow.lines() {
-        assert!(columns(line) <= 50, "wider than 50: {line:?}\n{narrow}");
+        assert!(
+            common::columns(line) <= 50,
+            "wider than 50: {line:?}\n{narrow}"
+        );
     }
     // The same theme rows and representatives, shortened (prose may wrap onto more lines).
     let places = |t: &str| t.lines().filter(|l| l.contains(" ¶")).count();
@@ -522,7 +505,10 @@ fn assign_text_fits_the_width_and_colours_only_when_asked() {
         "{coloured}"
     );
     for line in coloured.lines() {
-        assert!(columns(line) <= 80, "escapes take no columns: {line:?}");
+        assert!(
+            common::columns(line) <= 80,
+            "escapes take no columns: {line:?}"
+        );
     }
     assert!(!assign(&["--color", "never"]).contains('\x1b'));
 
@@ -530,7 +516,7 @@ fn assign_text_fits_the_width_and_colours_only_when_asked() {
     let full = assign(&["--full", "--width", "60"]);
     assert!(full.lines().count() > narrow.lines().count(), "{full}");
     for line in full.lines() {
-        assert!(columns(line) <= 60, "wider than 60: {line:?}");
+        assert!(common::columns(line) <= 60, "wider than 60: {line:?}");
     }
 
     let bad = run(&[

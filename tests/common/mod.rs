@@ -96,3 +96,23 @@ pub fn schema_errors(instance: &serde_json::Value) -> Vec<String> {
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect()
 }
+
+/// Display columns of a report line (Chinese takes two, as unicode-width counts), its colour
+/// escapes (`ESC [ … m`) left out: what the line takes on a terminal.
+pub fn columns(line: &str) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    let mut plain = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain.width()
+}
