@@ -117,13 +117,7 @@ fn eval_text_fits_the_width_and_colours_only_when_asked() {
     let eval = |extra: &[&str]| {
         let mut args = vec!["eval", path.to_str().unwrap(), "--k", "auto", "-q"];
         args.extend_from_slice(extra);
-        let out = run(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        common::run_ok(&args)
     };
     let piped = eval(&[]);
     // k auto's reason is a long sentence: it wraps, it is not cut.

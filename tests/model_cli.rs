@@ -464,13 +464,7 @@ fn assign_text_fits_the_width_and_colours_only_when_asked() {
             "text",
         ];
         args.extend_from_slice(extra);
-        let out = run(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        common::run_ok(&args)
     };
 
     let piped = assign(&[]);

@@ -30,6 +30,17 @@ pub fn run(args: &[&str]) -> Output {
     zhuti().args(args).output().expect("zhuti runs")
 }
 
+/// Runs `zhuti` with `args`, asserts success (showing stderr if not), and returns stdout.
+pub fn run_ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "zhuti {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+}
+
 /// Runs `zhuti` with `args`, asserts success, and parses stdout as JSON.
 pub fn run_json(args: &[&str]) -> serde_json::Value {
     let out = run(args);
