@@ -47,21 +47,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// without git or a repository it is the version alone.
 fn long_version() -> String {
     let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
-    let git = std::path::Path::new(".git");
-    if git.is_dir() {
-        // Rebuild the text when HEAD moves (the branch's ref file, or HEAD itself when detached).
-        println!("cargo:rerun-if-changed=.git/HEAD");
-        if git.join("packed-refs").exists() {
-            println!("cargo:rerun-if-changed=.git/packed-refs");
-        }
-        if let Ok(head) = std::fs::read_to_string(git.join("HEAD")) {
-            if let Some(reference) = head.trim().strip_prefix("ref: ") {
-                if git.join(reference).exists() {
-                    println!("cargo:rerun-if-changed=.git/{reference}");
-                }
-            }
-        }
-    }
     let run = |args: &[&str]| {
         std::process::Command::new("git")
             .args(args)
@@ -70,8 +55,34 @@ fn long_version() -> String {
             .filter(|o| o.status.success())
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
-    // Only this package's own checkout: not a repository it happens to sit in.
-    match run(&["rev-parse", "--short", "HEAD"]).filter(|_| git.exists()) {
+    // Only this package's own checkout (a clone, where `.git` is a folder, or a worktree,
+    // where it is a file naming the folder): not a repository it happens to sit in.
+    if !std::path::Path::new(".git").exists() {
+        return version;
+    }
+    // Rebuild the text when HEAD moves: HEAD itself (detached, or another branch checked
+    // out) lives in this checkout's git folder, the branch's ref and packed-refs in the
+    // repository's common folder (the same folder, except in a worktree).
+    if let (Some(dir), Some(common)) = (
+        run(&["rev-parse", "--git-dir"]),
+        run(&["rev-parse", "--git-common-dir"]),
+    ) {
+        let (dir, common) = (std::path::Path::new(&dir), std::path::Path::new(&common));
+        println!("cargo:rerun-if-changed={}", dir.join("HEAD").display());
+        let packed = common.join("packed-refs");
+        if packed.exists() {
+            println!("cargo:rerun-if-changed={}", packed.display());
+        }
+        if let Ok(head) = std::fs::read_to_string(dir.join("HEAD")) {
+            if let Some(reference) = head.trim().strip_prefix("ref: ") {
+                let file = common.join(reference);
+                if file.exists() {
+                    println!("cargo:rerun-if-changed={}", file.display());
+                }
+            }
+        }
+    }
+    match run(&["rev-parse", "--short", "HEAD"]) {
         Some(commit) if !commit.is_empty() => format!("{version} (commit {commit})"),
         _ => version,
     }
