@@ -152,6 +152,10 @@ pub struct Scores {
     pub k: usize,
     /// Number of items scored.
     pub n: usize,
+    /// Share of the items left unassigned (fitting no theme well, `theme: null` in the
+    /// report): they are not among the `n` scored, so the other scores are on assigned items
+    /// only. 0 from [`Scores::new`]; see [`Scores::with_unassigned`].
+    pub unassigned: f64,
 }
 
 impl Scores {
@@ -167,6 +171,20 @@ impl Scores {
             purity: purity_of(table),
             k: table.cluster_sizes.iter().filter(|&&s| s > 0).count(),
             n: table.n,
+            unassigned: 0.0,
+        }
+    }
+
+    /// The same scores, with `unassigned` items left out beside the `n` scored.
+    pub fn with_unassigned(self, unassigned: usize) -> Self {
+        let all = self.n + unassigned;
+        Scores {
+            unassigned: if all == 0 {
+                0.0
+            } else {
+                unassigned as f64 / all as f64
+            },
+            ..self
         }
     }
 
@@ -300,8 +318,9 @@ pub fn purity<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> Result<f64
 }
 
 /// The labelled articles of an analysis: gold label and predicted theme of every article that
-/// has a label and at least one clustered unit. An article's theme is its largest theme
-/// (with `--unit document`, its only one).
+/// has a label and at least one unit in a theme. An article's theme is its largest theme
+/// (with `--unit document`, its only one); an article whose units are all unassigned
+/// (`theme: null`) is not scored but counted in `unassigned`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Labelled {
     /// Gold label per scored article.
@@ -314,6 +333,11 @@ pub struct Labelled {
     pub unlabelled: usize,
     /// Labelled articles with no clustered unit (all dropped by cleaning).
     pub unclustered: usize,
+    /// Labelled articles whose every clustered unit is unassigned.
+    pub unassigned: usize,
+    /// Theme id of every labelled article with a clustered unit, scored or unassigned (0),
+    /// in corpus order: the same articles in every run, for the stability between seeds.
+    pub placed: Vec<usize>,
 }
 
 impl Labelled {
@@ -325,6 +349,8 @@ impl Labelled {
             ids: Vec::new(),
             unlabelled: 0,
             unclustered: 0,
+            unassigned: 0,
+            placed: Vec::new(),
         };
         for doc in &analysis.documents {
             let Some(label) = &doc.label else {
@@ -336,6 +362,11 @@ impl Labelled {
                     out.truth.push(label.clone());
                     out.pred.push(main.theme);
                     out.ids.push(doc.id.clone());
+                    out.placed.push(main.theme);
+                }
+                None if doc.units > 0 => {
+                    out.unassigned += 1;
+                    out.placed.push(0);
                 }
                 None => out.unclustered += 1,
             }
@@ -388,6 +419,8 @@ pub struct Aggregate {
     pub k: f64,
     /// Items scored.
     pub n: f64,
+    /// Share of the items left unassigned (not scored).
+    pub unassigned: f64,
 }
 
 impl From<&Scores> for Aggregate {
@@ -401,6 +434,7 @@ impl From<&Scores> for Aggregate {
             purity: s.purity,
             k: s.k as f64,
             n: s.n as f64,
+            unassigned: s.unassigned,
         }
     }
 }
@@ -420,12 +454,14 @@ impl Aggregate {
             purity: get(|s| s.purity),
             k: get(|s| s.k as f64),
             n: get(|s| s.n as f64),
+            unassigned: get(|s| s.unassigned),
         }
     }
 }
 
 /// Summarises several runs; `predictions[i]` is run `i`'s predicted labels (same items in the
-/// same order in every run), used for the pairwise stability ARI.
+/// same order in every run; `zhuti eval` gives unassigned items the label 0), used for the
+/// pairwise stability ARI.
 pub fn summarize(runs: Vec<Run>, predictions: &[Vec<usize>]) -> Result<Summary> {
     let mean = Aggregate::of(&runs, |xs| {
         xs.iter().sum::<f64>() / (xs.len().max(1) as f64)
@@ -488,9 +524,10 @@ pub fn evaluate(
         if labelled_articles > 0 {
             runs.push(Run {
                 seed,
-                scores: Scores::new(&labelled.truth, &labelled.pred)?,
+                scores: Scores::new(&labelled.truth, &labelled.pred)?
+                    .with_unassigned(labelled.unassigned),
             });
-            predictions.push(labelled.pred.clone());
+            predictions.push(labelled.placed.clone());
         }
         let c = &analysis.coherence;
         coherence_runs.push(CoherenceRun {
@@ -545,6 +582,7 @@ pub fn evaluate(
         summary,
         unlabelled: labelled.unlabelled,
         unclustered: labelled.unclustered,
+        unassigned: labelled.unassigned,
         params,
         contingency: theme_labels(&labelled),
         timeline: dated_run.0,
@@ -670,6 +708,9 @@ pub struct Report {
     pub unlabelled: usize,
     /// Labelled articles with no clustered unit (not scored).
     pub unclustered: usize,
+    /// Labelled articles whose units were all left unassigned, in the first run (not scored;
+    /// each run's share is its `unassigned`).
+    pub unassigned: usize,
     /// The analysis parameters of the first run (including how k was chosen for `auto`).
     pub params: crate::analysis::Params,
     /// Theme × label counts of the first run.
@@ -722,10 +763,15 @@ pub fn render_text(report: &Report) -> String {
         p.k_requested
     );
     let labelled = report.single.is_some() || report.summary.is_some();
-    if report.unlabelled + report.unclustered > 0 {
+    if report.unlabelled + report.unclustered + report.unassigned > 0 {
+        let unassigned = if p.outliers {
+            format!(", {} unassigned (fitting no theme well)", report.unassigned)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  not scored: {} without a label, {} with nothing left to cluster",
+            "  not scored: {} without a label, {} with nothing left to cluster{unassigned}",
             report.unlabelled, report.unclustered
         );
     }
@@ -801,15 +847,16 @@ fn write_coherence(out: &mut String, c: &EvalCoherence) {
 fn write_scores(out: &mut String, report: &Report) {
     use std::fmt::Write;
     let p = &report.params;
+    // The unassigned share beside the scores, which are on the assigned articles only.
     let _ = writeln!(
         out,
-        "  {:<8} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>4}",
-        "seed", "nmi", "ari", "homog", "compl", "v", "purity", "k"
+        "  {:<8} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>4} {:>10}",
+        "seed", "nmi", "ari", "homog", "compl", "v", "purity", "k", "unassigned"
     );
     let row = |out: &mut String, name: &str, s: &Aggregate| {
         let _ = writeln!(
             out,
-            "  {:<8} {:>6.4} {:>6.4} {:>6.4} {:>6.4} {:>6.4} {:>6.4} {:>4}",
+            "  {:<8} {:>6.4} {:>6.4} {:>6.4} {:>6.4} {:>6.4} {:>6.4} {:>4} {:>9.1}%",
             name,
             s.nmi,
             s.ari,
@@ -821,7 +868,8 @@ fn write_scores(out: &mut String, report: &Report) {
                 format!("{}", s.k)
             } else {
                 format!("{:.1}", s.k)
-            }
+            },
+            s.unassigned * 100.0
         );
     };
     let runs: Vec<&Run> = match (&report.single, &report.summary) {

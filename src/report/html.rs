@@ -521,7 +521,8 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
         w.many
     )?;
     let n = a.units.len().min(a.map.len());
-    let themes_of: Vec<usize> = a.units[..n].iter().map(|u| u.theme).collect();
+    // The unassigned units (theme 0 here) are sampled as a group of their own.
+    let themes_of: Vec<usize> = a.units[..n].iter().map(|u| u.theme.unwrap_or(0)).collect();
     let shown = map_sample(&themes_of, MAP_MAX_POINTS, MAP_MIN_PER_THEME, a.params.seed);
     let m = shown.len();
     writeln!(
@@ -574,11 +575,13 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
     for &i in &shown {
         let u = &a.units[i];
         let (cx, cy) = (sx(xs[i]), sy(ys[i]));
+        let (class, name) = match u.theme {
+            Some(t) => (format!("t{t}"), format!("T{t}")),
+            None => ("un".to_string(), "unassigned".to_string()),
+        };
         writeln!(
             out,
-            "<circle class=\"t{}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r:.1}\"><title>T{} · {}\n{}</title></circle>",
-            u.theme,
-            u.theme,
+            "<circle class=\"{class}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r:.1}\"><title>{name} · {}\n{}</title></circle>",
             escape(&place(&u.doc, u.line, u.part, Some(u.paragraph))),
             escape(&trim_chars(&u.text, HOVER_CHARS))
         )?;
@@ -587,7 +590,10 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
     // pushed apart from the others so none hides another.
     let mut points: BTreeMap<usize, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for i in 0..n {
-        let p = points.entry(a.units[i].theme).or_default();
+        let Some(theme) = a.units[i].theme else {
+            continue;
+        };
+        let p = points.entry(theme).or_default();
         p.0.push(sx(xs[i]));
         p.1.push(sy(ys[i]));
     }
@@ -1119,7 +1125,7 @@ fn write_themes(a: &Analysis, listed: &[usize], out: &mut String) -> fmt::Result
         }
         writeln!(out, "</ol></div></div>")?;
         let mut per_doc: BTreeMap<&str, usize> = BTreeMap::new();
-        for unit in a.units.iter().filter(|u| u.theme == t.id) {
+        for unit in a.units.iter().filter(|u| u.theme == Some(t.id)) {
             *per_doc.entry(unit.doc.as_str()).or_default() += 1;
         }
         let mut docs: Vec<(&str, usize)> = per_doc.into_iter().collect();

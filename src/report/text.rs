@@ -412,7 +412,7 @@ fn write_theme(
         write_representative(&safe(&r.text), &tag, &marker, l, out)?;
     }
     let mut per_doc: BTreeMap<&str, usize> = BTreeMap::new();
-    for unit in a.units.iter().filter(|u| u.theme == theme.id) {
+    for unit in a.units.iter().filter(|u| u.theme == Some(theme.id)) {
         *per_doc.entry(unit.doc.as_str()).or_default() += 1;
     }
     let mut docs: Vec<(&str, usize)> = per_doc.into_iter().collect();
@@ -564,7 +564,7 @@ fn write_time_and_sources(
             .filter_map(|d| Some((d.id.as_str(), d.source.as_deref()?)))
             .collect();
         let mut per_source: BTreeMap<&str, usize> = BTreeMap::new();
-        for unit in a.units.iter().filter(|u| u.theme == id) {
+        for unit in a.units.iter().filter(|u| u.theme == Some(id)) {
             if let Some(s) = source_of.get(unit.doc.as_str()) {
                 *per_source.entry(s).or_default() += 1;
             }
