@@ -269,18 +269,32 @@ impl Calibration {
     /// theme's lowest unit is never below its own quantile (themes under 40 units lose none
     /// by the LSA score).
     fn outliers(&self, clustering: &Clustering) -> Vec<bool> {
-        clustering
-            .labels
-            .iter()
-            .zip(&clustering.scores)
-            .zip(&self.novelty)
-            .map(|((&theme, &score), &similarity)| {
-                self.thresholds
-                    .get(theme)
-                    .is_some_and(|t| t.novel(round4(score), similarity))
-            })
-            .collect()
+        outliers(
+            &clustering.labels,
+            &clustering.scores,
+            &self.novelty,
+            &self.thresholds,
+        )
     }
+}
+
+/// [`Calibration::outliers`] on plain slices (training order).
+fn outliers(
+    labels: &[usize],
+    scores: &[f64],
+    novelty: &[f64],
+    thresholds: &[Thresholds],
+) -> Vec<bool> {
+    labels
+        .iter()
+        .zip(scores)
+        .zip(novelty)
+        .map(|((&theme, &score), &similarity)| {
+            thresholds
+                .get(theme)
+                .is_some_and(|t| t.novel(round4(score), similarity))
+        })
+        .collect()
 }
 
 /// One theme of a [`ThemeModel`], as assign reports it.
@@ -1805,6 +1819,36 @@ fn is_site_name(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::progress::NoProgress;
+
+    #[test]
+    fn a_themes_outliers_are_its_units_below_its_own_quantiles() {
+        // Theme 0: 200 units, distinct scores and similarities in different orders; theme 1:
+        // 20 units, where the 2.5% quantile is the lowest value and nothing is below it.
+        let mut labels = vec![0usize; 200];
+        labels.extend([1; 20]);
+        let scores: Vec<f64> = (0..220).map(|i| 0.3 + i as f64 * 1e-3 + 4e-5).collect();
+        let novelty: Vec<f64> = (0..220)
+            .map(|i| 0.9 - ((i * 7) % 220) as f64 * 1e-3)
+            .collect();
+        let thresholds = theme_thresholds(&labels, &scores, &novelty, 2);
+        // floor(200 × 0.025) = 5 below each threshold of theme 0.
+        assert_eq!(thresholds[0].score, round4(scores[5]));
+        let flags = outliers(&labels, &scores, &novelty, &thresholds);
+        let by_score = (0..200).filter(|&i| round4(scores[i]) < thresholds[0].score);
+        let by_similarity = (0..200).filter(|&i| novelty[i] < thresholds[0].similarity);
+        assert_eq!((by_score.count(), by_similarity.count()), (5, 5));
+        let flagged: Vec<usize> = (0..220).filter(|&i| flags[i]).collect();
+        assert!((5..=10).contains(&flagged.len()), "{flagged:?}");
+        assert!(
+            flagged.iter().all(|&i| i < 200),
+            "theme 1 is too small to lose any"
+        );
+        // The same rule as assign's novel.
+        for (i, &flag) in flags.iter().enumerate() {
+            let t = thresholds[labels[i]];
+            assert_eq!(flag, t.novel(round4(scores[i]), novelty[i]));
+        }
+    }
 
     #[test]
     fn bylines_and_site_names_are_not_titles() {

@@ -181,11 +181,9 @@ fn reports_show_the_unassigned_group_last() {
     let text = run(&[path, "-q", "--width", "100"]);
     assert!(text.status.success());
     let text = String::from_utf8(text.stdout).unwrap();
+    let header: String = text.lines().take(2).collect::<Vec<_>>().join(" ");
     assert!(
-        text.lines()
-            .next()
-            .unwrap()
-            .contains("20 unassigned (2.9%)"),
+        header.contains(" · 20 left out") && header.contains("20 unassigned (2.9%)"),
         "{text}"
     );
     let group = text.find("━━ Unassigned ").expect("an Unassigned group");
@@ -250,6 +248,8 @@ fn eval_scores_assigned_articles_and_reports_the_unassigned_share() {
     let on = run_json(&[&args[..], &["--format", "json", "-q"]].concat());
     let off = run_json(&[&args[..], &["--format", "json", "-q", "--no-outliers"]].concat());
     let share = f(&on["unassigned"]);
+    // The count beside it (not a second `unassigned` key in the flattened run).
+    let left_out = on["unassigned_articles"].as_u64().unwrap() as f64;
     assert!(share > 0.0 && share < 0.1, "{share}");
     assert_eq!(f(&off["unassigned"]), 0.0);
     // The unassigned articles are not scored: n + unassigned = every clustered article.
@@ -259,6 +259,7 @@ fn eval_scores_assigned_articles_and_reports_the_unassigned_share() {
         ((all - n) / all - share).abs() < 1e-9,
         "{n} of {all}, {share}"
     );
+    assert_eq!(all - n, left_out);
     // Leaving the worst-fitting articles out sharpens the rest (0.904 → 0.926 at seed 0).
     assert!(
         f(&on["nmi"]) > f(&off["nmi"]),

@@ -582,7 +582,7 @@ pub fn evaluate(
         summary,
         unlabelled: labelled.unlabelled,
         unclustered: labelled.unclustered,
-        unassigned: labelled.unassigned,
+        unassigned_articles: labelled.unassigned,
         params,
         contingency: theme_labels(&labelled),
         timeline: dated_run.0,
@@ -709,8 +709,8 @@ pub struct Report {
     /// Labelled articles with no clustered unit (not scored).
     pub unclustered: usize,
     /// Labelled articles whose units were all left unassigned, in the first run (not scored;
-    /// each run's share is its `unassigned`).
-    pub unassigned: usize,
+    /// each run's share of them is its `unassigned`).
+    pub unassigned_articles: usize,
     /// The analysis parameters of the first run (including how k was chosen for `auto`).
     pub params: crate::analysis::Params,
     /// Theme × label counts of the first run.
@@ -763,9 +763,12 @@ pub fn render_text(report: &Report) -> String {
         p.k_requested
     );
     let labelled = report.single.is_some() || report.summary.is_some();
-    if report.unlabelled + report.unclustered + report.unassigned > 0 {
+    if report.unlabelled + report.unclustered + report.unassigned_articles > 0 {
         let unassigned = if p.outliers {
-            format!(", {} unassigned (fitting no theme well)", report.unassigned)
+            format!(
+                ", {} unassigned (fitting no theme well)",
+                report.unassigned_articles
+            )
         } else {
             String::new()
         };
