@@ -1488,8 +1488,10 @@ pub fn assemble(
                 units,
                 vectors,
                 &tags,
-                &clustering,
-                outliers.as_deref(),
+                Placement {
+                    clustering: &clustering,
+                    outliers: outliers.as_deref(),
+                },
             )
         },
     );
@@ -1527,6 +1529,13 @@ pub fn assemble(
     analysis
 }
 
+/// Where the units went: the clustering, and which of its units are left unassigned (`None`:
+/// none, `--no-outliers`).
+struct Placement<'a> {
+    clustering: &'a Clustering,
+    outliers: Option<&'a [bool]>,
+}
+
 /// The parts of an [`Analysis`] that [`describe`] builds.
 struct Described {
     themes: Vec<Theme>,
@@ -1547,9 +1556,12 @@ fn describe(
     units: Units,
     vectors: Vectors,
     tags: &[label::names::DictTag],
-    clustering: &Clustering,
-    outliers: Option<&[bool]>,
+    placement: Placement<'_>,
 ) -> Described {
+    let Placement {
+        clustering,
+        outliers,
+    } = placement;
     let doc_id = |doc: usize| corpus.articles[doc].id.clone();
     let n_units = units.kept.len();
     // Labels and term statistics are the clustering's (outliers included); sizes, shares,

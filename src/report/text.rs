@@ -458,7 +458,7 @@ fn write_unassigned(
     let line_end = width - 2;
     let title = "Unassigned";
     let tail = format!("{} · {:.1}%", units(u.size), u.share * 100.0);
-    if 3 + title.width() + 2 + tail.width() + 1 <= line_end {
+    if 3 + title.width() + 2 + tail.width() < line_end {
         let rule = line_end - (3 + title.width() + 2 + tail.width());
         writeln!(out, "━━ {title} {} {tail}", "━".repeat(rule))?;
     } else {
