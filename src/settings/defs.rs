@@ -181,10 +181,10 @@ pub const OUTLIERS: Setting<bool> = Setting {
     name: "no-outliers",
     param: Some("outliers"),
     default: true,
-    help: "Put every unit in a theme, as before: without it, units that fit even their nearest \
-           theme worse than all but 2.5% of its units do (by LSA score or by TF-IDF similarity, \
-           the rule `zhuti assign` marks `novel` with) are reported apart as unassigned, shown \
-           last",
+    help: "Put every unit in its nearest theme, however poorly it fits. By default a unit that \
+           fits even its nearest theme worse than all but 2.5% of that theme's units do (by LSA \
+           score or by TF-IDF similarity: the rule `zhuti assign` marks `novel` with) is left \
+           unassigned (`theme: null`), shown after the themes and counted in no theme's size",
     problem: any,
 };
 
