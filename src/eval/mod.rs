@@ -1012,6 +1012,25 @@ mod tests {
     const SK_ARI_SMALL: f64 = 0.0;
 
     #[test]
+    fn unassigned_items_are_a_share_beside_the_scores_of_the_rest() {
+        let s = Scores::new(&[0, 0, 1, 1], &[1, 1, 2, 2]).unwrap();
+        assert_eq!(s.unassigned, 0.0);
+        let s = s.with_unassigned(1);
+        close(s.unassigned, 0.2);
+        close(s.nmi, 1.0);
+        assert_eq!(s.n, 4);
+        assert_eq!(Aggregate::from(&s).unassigned, s.unassigned);
+        let empty: [u8; 0] = [];
+        assert_eq!(
+            Scores::new(&empty, &empty)
+                .unwrap()
+                .with_unassigned(0)
+                .unassigned,
+            0.0
+        );
+    }
+
+    #[test]
     fn summary_has_mean_min_max_and_stability() {
         let truth = [0, 0, 1, 1];
         let preds = vec![vec![0, 0, 1, 1], vec![0, 0, 1, 2]];
