@@ -2,7 +2,7 @@
 //! [`crate::SCHEMA_VERSION`], `schema/zhuti.schema.json`). Fields may be added, never renamed.
 //!
 //! Theme ids are 1-based everywhere (`themes[].id`, `units[].theme`, `theme_mix[].theme`), as
-//! readers count them. Floats are rounded to 4 decimals (term weights to 6), so the JSON is
+//! readers count them; a unit that fits no theme well has `theme: null` ([`Unassigned`]). Floats are rounded to 4 decimals (term weights to 6), so the JSON is
 //! stable and readable.
 
 use serde::Serialize;
@@ -36,6 +36,10 @@ pub struct Analysis {
     pub documents: Vec<Document>,
     /// Every clustered unit, in corpus order.
     pub units: Vec<UnitOut>,
+    /// The units that fit no theme well, left out of the themes (`theme: null`); absent with
+    /// `--no-outliers`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unassigned: Option<Unassigned>,
     /// Every unit left out of clustering, in corpus order.
     pub dropped: Vec<DroppedOut>,
     /// Themes over time; absent when no article is dated.
@@ -89,6 +93,9 @@ pub struct Params {
     /// Themes refined by spherical k-means on the TF-IDF vectors (off with `--no-refine`; the
     /// DMM's themes are never refined).
     pub refine: bool,
+    /// Units that fit no theme well were left unassigned (`theme: null`; off with
+    /// `--no-outliers`): see [`Unassigned`].
+    pub outliers: bool,
     /// Top terms per theme.
     pub top_terms: usize,
     /// k-means++ restarts.
@@ -152,6 +159,7 @@ impl Params {
             },
             method_reason: None,
             refine: settings.refine,
+            outliers: settings.outliers,
             top_terms: settings.top_terms,
             n_runs: settings.n_runs,
             k_max: settings.k_max,
@@ -255,6 +263,10 @@ pub struct Document {
     pub units: usize,
     /// Share of the article's units in each theme, largest first.
     pub theme_mix: Vec<MixOut>,
+    /// Share of the article's units left unassigned ([`Unassigned`]), so that it and the
+    /// `theme_mix` shares sum to 1; absent when none is.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unassigned: f64,
     /// Gold label from JSONL, when present.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -299,9 +311,13 @@ pub struct UnitOut {
     /// 1-based paragraph number within the article, every non-empty line of its cleaned text
     /// counted (a JSON Lines or CSV record's paragraphs share the record's `line`).
     pub paragraph: usize,
-    /// Theme id.
-    pub theme: usize,
-    /// Cosine to the theme centre.
+    /// Theme id; `null` for a unit that fits no theme well ([`Unassigned`]).
+    pub theme: Option<usize>,
+    /// For an unassigned unit: the theme it is nearest, which it fits too poorly to join;
+    /// absent for the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest: Option<usize>,
+    /// Cosine to the centre of its theme (of its nearest theme, when unassigned).
     pub score: f64,
     /// The cleaned text.
     pub text: String,
@@ -311,6 +327,22 @@ pub struct UnitOut {
     /// The heading's own source line (present with `heading`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heading_line: Option<usize>,
+}
+
+/// The unassigned group: units below their nearest theme's calibrated novelty thresholds
+/// (the rule `zhuti assign` marks a new unit `novel` with, applied to the training units
+/// themselves: see [`crate::model::ThemeInfo::novelty_threshold`]). They count in
+/// `corpus.units` and in their articles' units, not in any theme's `size`: the themes'
+/// shares and `share` sum to 1.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unassigned {
+    /// Units left unassigned.
+    pub size: usize,
+    /// `size` over all clustered units.
+    pub share: f64,
+    /// A few of them, those furthest from every theme first (`score`: cosine to the centre
+    /// of the nearest theme).
+    pub examples: Vec<Representative>,
 }
 
 /// One unit left out.
@@ -344,6 +376,10 @@ pub struct Location {
     pub doc: String,
     /// 1-based source line.
     pub line: usize,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// Rounds to 4 decimals (shares, scores).

@@ -347,6 +347,9 @@ pub struct TuningArgs {
     #[arg(long = defs::REFINE.name, help = defs::REFINE.help)]
     pub no_refine: bool,
 
+    #[arg(long = defs::OUTLIERS.name, help = defs::OUTLIERS.help)]
+    pub no_outliers: bool,
+
     #[arg(long = defs::N_RUNS.name, help = defs::N_RUNS.help, value_name = "N",
           default_value_t = defs::N_RUNS.default, value_parser = checked(defs::N_RUNS))]
     pub n_runs: usize,
@@ -458,6 +461,7 @@ impl TuningArgs {
             dims: self.dims,
             method: self.method,
             refine: defs::REFINE.switched(self.no_refine),
+            outliers: defs::OUTLIERS.switched(self.no_outliers),
             n_runs: self.n_runs,
             k_max: self.k_max,
             clean: CleanOptions {
@@ -929,6 +933,7 @@ mod tests {
         (&["--method", "dmm"], |s| s.method = Method::Dmm),
         (&["--method", "LSA"], |s| s.method = Method::Lsa),
         (&["--no-refine"], |s| s.refine = false),
+        (&["--no-outliers"], |s| s.outliers = false),
         (&["--n-runs", "5"], |s| s.n_runs = 5),
         (&["--k-max", "12"], |s| s.k_max = 12),
         (&["--no-t2s"], |s| s.clean.t2s = false),

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::analysis::{
     round4, round6, Analysis, CorpusCounts, Document, DroppedOut, Location, MixOut, Params,
-    Representative, TermOut, Theme, UnitOut,
+    Representative, TermOut, Theme, Unassigned, UnitOut,
 };
 use crate::error::{Error, Result};
 use crate::eval::coherence::Coherence;
@@ -189,6 +189,114 @@ fn quantile(scores: &mut [f64]) -> f64 {
     scores.get(at).copied().unwrap_or(0.0)
 }
 
+/// A theme's two novelty thresholds ([`ThemeInfo::novelty_threshold`],
+/// [`ThemeInfo::similarity_threshold`]) and the one rule that reads them: a unit is `novel`
+/// to its theme (assign), or an outlier of it (the fit's unassigned group), when either
+/// signal falls below its threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Thresholds {
+    /// Of the cosine to the theme's LSA centre.
+    pub(crate) score: f64,
+    /// Of the TF-IDF cosine to the theme's term centroid.
+    pub(crate) similarity: f64,
+}
+
+impl Thresholds {
+    /// Does a unit with this LSA `score` and TF-IDF `similarity` fit the theme too poorly?
+    /// Either signal: the LSA score misses what the subspace cannot see, the TF-IDF
+    /// similarity what the vocabulary shares (docs/models.md).
+    pub(crate) fn novel(&self, score: f64, similarity: f64) -> bool {
+        score < self.score || similarity < self.similarity
+    }
+}
+
+/// Each theme's [`Thresholds`], calibrated on its training units: the [`NOVELTY_QUANTILE`] of
+/// their LSA scores (rounded as the report shows them) and of their leave-one-out
+/// similarities (`novelty`, [`novelty_scores`]). `labels`, `scores` and `novelty` are in
+/// training order; themes without a unit get zeros.
+fn theme_thresholds(
+    labels: &[usize],
+    scores: &[f64],
+    novelty: &[f64],
+    k: usize,
+) -> Vec<Thresholds> {
+    let mut similarities: Vec<Vec<f64>> = vec![Vec::new(); k];
+    let mut lsa: Vec<Vec<f64>> = vec![Vec::new(); k];
+    for ((&t, &score), &s) in labels.iter().zip(scores).zip(novelty) {
+        if t < k {
+            similarities[t].push(s);
+            lsa[t].push(round4(score));
+        }
+    }
+    lsa.iter_mut()
+        .zip(&mut similarities)
+        .map(|(scores, similarities)| Thresholds {
+            score: quantile(scores),
+            similarity: quantile(similarities),
+        })
+        .collect()
+}
+
+/// What calibrates novelty on a fit: the theme term centroids, each training unit's
+/// leave-one-out similarity to its own ([`novelty_scores`]), and each theme's
+/// [`Thresholds`].
+struct Calibration {
+    centroids: TermCentroids,
+    novelty: Vec<f64>,
+    thresholds: Vec<Thresholds>,
+}
+
+impl Calibration {
+    fn of(tfidf: &tfidf::CsrMatrix, clustering: &Clustering) -> Self {
+        let centroids = TermCentroids::fit(tfidf, &clustering.labels, clustering.k);
+        let novelty = novelty_scores(tfidf, &clustering.labels, &centroids);
+        let thresholds = theme_thresholds(
+            &clustering.labels,
+            &clustering.scores,
+            &novelty,
+            clustering.k,
+        );
+        Calibration {
+            centroids,
+            novelty,
+            thresholds,
+        }
+    }
+
+    /// The training units that fit their theme too poorly ([`Thresholds::novel`], as assign
+    /// judges a new unit): the report's unassigned group. One flag per unit, training order.
+    /// Scores are compared as they were calibrated, rounded as the report shows them, so a
+    /// theme's lowest unit is never below its own quantile (themes under 40 units lose none
+    /// by the LSA score).
+    fn outliers(&self, clustering: &Clustering) -> Vec<bool> {
+        outliers(
+            &clustering.labels,
+            &clustering.scores,
+            &self.novelty,
+            &self.thresholds,
+        )
+    }
+}
+
+/// [`Calibration::outliers`] on plain slices (training order).
+fn outliers(
+    labels: &[usize],
+    scores: &[f64],
+    novelty: &[f64],
+    thresholds: &[Thresholds],
+) -> Vec<bool> {
+    labels
+        .iter()
+        .zip(scores)
+        .zip(novelty)
+        .map(|((&theme, &score), &similarity)| {
+            thresholds
+                .get(theme)
+                .is_some_and(|t| t.novel(round4(score), similarity))
+        })
+        .collect()
+}
+
 /// One theme of a [`ThemeModel`], as assign reports it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThemeInfo {
@@ -217,37 +325,45 @@ pub struct ThemeInfo {
     pub profile: Vec<(String, f32)>,
 }
 
+impl ThemeInfo {
+    /// Its two thresholds, as [`Thresholds::novel`] reads them.
+    pub(crate) fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            score: self.novelty_threshold,
+            similarity: self.similarity_threshold,
+        }
+    }
+}
+
 /// Terms kept in a theme's [`ThemeInfo::profile`].
 pub const PROFILE_TERMS: usize = 200;
 
-/// The themes of a training report, with novelty thresholds from their units' leave-one-out
-/// similarities (`novelty`, one per training unit in the report's unit order).
-fn theme_infos(analysis: &Analysis, novelty: &[f64]) -> Vec<ThemeInfo> {
-    let k = analysis.themes.len();
-    let mut similarities: Vec<Vec<f64>> = vec![Vec::new(); k];
-    let mut scores: Vec<Vec<f64>> = vec![Vec::new(); k];
-    for (unit, &s) in analysis.units.iter().zip(novelty) {
-        let t = unit.theme.wrapping_sub(1);
-        if t < k {
-            similarities[t].push(s);
-            scores[t].push(unit.score);
-        }
-    }
+/// The themes of a training report, with the novelty thresholds calibrated on their units
+/// (`thresholds`, in theme order).
+fn theme_infos(analysis: &Analysis, thresholds: &[Thresholds]) -> Vec<ThemeInfo> {
     analysis
         .themes
         .iter()
         // Named themes reported empty (no seed word in the corpus) are not in the model.
         .filter(|theme| theme.size > 0 || !theme.terms.is_empty())
-        .zip(scores.iter_mut().zip(&mut similarities))
-        .map(|(theme, (scores, similarities))| ThemeInfo {
+        .zip(
+            thresholds
+                .iter()
+                .copied()
+                .chain(std::iter::repeat(Thresholds {
+                    score: 0.0,
+                    similarity: 0.0,
+                })),
+        )
+        .map(|(theme, thresholds)| ThemeInfo {
             id: theme.id,
             label: theme.label.clone(),
             name: theme.name.clone(),
             size: theme.size,
             share: theme.share,
             terms: theme.terms.iter().map(|t| t.term.clone()).collect(),
-            novelty_threshold: quantile(scores),
-            similarity_threshold: quantile(similarities),
+            novelty_threshold: thresholds.score,
+            similarity_threshold: thresholds.similarity,
             profile: Vec::new(),
         })
         .collect()
@@ -265,8 +381,8 @@ struct Parts {
     kmeans: KMeans,
     centroids: TermCentroids,
     refined: bool,
-    /// Each training unit's leave-one-out novelty similarity ([`novelty_scores`]).
-    novelty: Vec<f64>,
+    /// Each theme's novelty thresholds ([`Calibration`]).
+    thresholds: Vec<Thresholds>,
     /// The corpus's phrases, added to jieba's dictionary after any seed words.
     phrases: Vec<String>,
 }
@@ -362,7 +478,7 @@ impl ThemeModel {
             kmeans,
             centroids,
             refined,
-            novelty,
+            thresholds,
             phrases,
         }) = parts
         else {
@@ -386,7 +502,7 @@ impl ThemeModel {
             kmeans,
             centroids,
             refined,
-            themes: theme_infos(&analysis, &novelty)
+            themes: theme_infos(&analysis, &thresholds)
                 .into_iter()
                 .zip(profiles)
                 .map(|(theme, profile)| ThemeInfo { profile, ..theme })
@@ -634,11 +750,10 @@ impl ThemeModel {
                             .copied()
                             .unwrap_or(0.0),
                     );
-                    // Either signal: the LSA score misses what the subspace cannot see, the
-                    // TF-IDF similarity what the vocabulary shares (docs/models.md).
-                    let novel = self.themes.get(theme).is_some_and(|t| {
-                        score < t.novelty_threshold || similarity < t.similarity_threshold
-                    });
+                    let novel = self
+                        .themes
+                        .get(theme)
+                        .is_some_and(|t| t.thresholds().novel(score, similarity));
                     out.units.push(AssignedUnit {
                         line: unit.line,
                         part: unit.part,
@@ -740,11 +855,13 @@ fn fit(
     };
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model).then(|| Parts {
+    let (calibration, outliers) = calibrate(&prepared, &clustering, settings, keep);
+    let parts = calibration.map(|calibration| Parts {
         phrases: phrases.words().map(str::to_string).collect(),
         ..model_parts(
             &prepared,
             &clustering,
+            calibration,
             cleaner,
             space,
             settings.refine,
@@ -752,7 +869,7 @@ fn fit(
         )
     });
     prepared.embedding.projection = None;
-    let mut analysis = assemble(corpus, settings, prepared, clustering, progress);
+    let mut analysis = assemble(corpus, settings, prepared, clustering, outliers, progress);
     analysis.phrases = phrases.list().to_vec();
     analysis.params.phrases = looked;
     analysis.params.method_used = method.used;
@@ -929,18 +1046,39 @@ fn dmm_themes(
     ))
 }
 
-/// The fitted stages a model keeps, with its training units' novelty similarities.
+/// The novelty calibration of a fit, when it keeps a model (the calibration is `Some` only
+/// then), and the units the report leaves unassigned (`--no-outliers`: `None`). A one-shot
+/// report with outliers calibrates as a model would, so its unassigned units are exactly
+/// those a model fitted on the same corpus would call novel.
+fn calibrate(
+    prepared: &Prepared,
+    clustering: &Clustering,
+    settings: &ValidSettings,
+    keep: Keep,
+) -> (Option<Calibration>, Option<Vec<bool>>) {
+    if keep == Keep::ReportOnly && !settings.outliers {
+        return (None, None);
+    }
+    let calibration = Calibration::of(&prepared.vectors.tfidf, clustering);
+    let outliers = settings.outliers.then(|| calibration.outliers(clustering));
+    ((keep == Keep::Model).then_some(calibration), outliers)
+}
+
+/// The fitted stages a model keeps, with its themes' novelty thresholds.
 fn model_parts(
     prepared: &Prepared,
     clustering: &Clustering,
+    calibration: Calibration,
     cleaner: Cleaner,
     space: TermSpace,
     refined: bool,
     user: UserWords,
 ) -> Parts {
-    let tfidf = &prepared.vectors.tfidf;
-    let centroids = TermCentroids::fit(tfidf, &clustering.labels, clustering.k);
-    let novelty = novelty_scores(tfidf, &clustering.labels, &centroids);
+    let Calibration {
+        centroids,
+        thresholds,
+        ..
+    } = calibration;
     Parts {
         profiles: profiles(&centroids, &space),
         cleaner,
@@ -949,7 +1087,7 @@ fn model_parts(
         kmeans: KMeans::from_clustering(clustering),
         centroids,
         refined,
-        novelty,
+        thresholds,
         user,
         phrases: Vec::new(),
     }
@@ -1086,11 +1224,28 @@ fn fit_guided(
     let seeded = kmeans::cluster_seeded(&prepared.embedding.vectors, &seeds.centres, &options)?;
     progress.finish(Stage::Cluster);
 
-    let parts = (keep == Keep::Model)
-        .then(|| model_parts(&prepared, &seeded.clustering, cleaner, space, false, user));
+    let (calibration, outliers) = calibrate(&prepared, &seeded.clustering, settings, keep);
+    let parts = calibration.map(|calibration| {
+        model_parts(
+            &prepared,
+            &seeded.clustering,
+            calibration,
+            cleaner,
+            space,
+            false,
+            user,
+        )
+    });
     prepared.embedding.projection = None;
     let (names, drift_warnings) = guided::name_themes(guide, &seeds, &seeded);
-    let mut analysis = assemble(corpus, asked, prepared, seeded.clustering, progress);
+    let mut analysis = assemble(
+        corpus,
+        asked,
+        prepared,
+        seeded.clustering,
+        outliers,
+        progress,
+    );
     for (theme, named) in analysis.themes.iter_mut().zip(names) {
         theme.name = named.name;
         theme.guided = named.guided;
@@ -1328,11 +1483,14 @@ fn nothing_to_cluster(corpus: &Corpus, units: &Units) -> Error {
 
 /// Labels the themes and builds the JSON-shaped result. The 2-D map, the slowest part, is
 /// computed beside the rest (Rayon); the result does not depend on the thread count.
+/// `outliers` flags the units left unassigned (one per unit; `None`: every unit is in its
+/// theme, `--no-outliers`).
 pub fn assemble(
     corpus: &Corpus,
     settings: &ValidSettings,
     prepared: Prepared,
     clustering: Clustering,
+    outliers: Option<Vec<bool>>,
     progress: &dyn Progress,
 ) -> Analysis {
     progress.start(Stage::Label, Some(LABEL_STEPS));
@@ -1361,7 +1519,10 @@ pub fn assemble(
                     vectors,
                     tags: &tags,
                 },
-                &clustering,
+                Placement {
+                    clustering: &clustering,
+                    outliers: outliers.as_deref(),
+                },
                 progress,
             )
         },
@@ -1386,6 +1547,7 @@ pub fn assemble(
         phrases: Vec::new(),
         documents: described.documents,
         units: described.units,
+        unassigned: described.unassigned,
         dropped: described.dropped,
         map,
         timeline: None,
@@ -1414,12 +1576,20 @@ struct Material<'a> {
     tags: &'a [label::names::DictTag],
 }
 
+/// Where the units went: the clustering, and which of its units are left unassigned (`None`:
+/// none, `--no-outliers`).
+struct Placement<'a> {
+    clustering: &'a Clustering,
+    outliers: Option<&'a [bool]>,
+}
+
 /// The parts of an [`Analysis`] that [`describe`] builds.
 struct Described {
     themes: Vec<Theme>,
     coherence: Coherence,
     documents: Vec<Document>,
     units: Vec<UnitOut>,
+    unassigned: Option<Unassigned>,
     dropped: Vec<DroppedOut>,
 }
 
@@ -1430,7 +1600,7 @@ fn describe(
     corpus: &Corpus,
     settings: &ValidSettings,
     material: Material<'_>,
-    clustering: &Clustering,
+    placement: Placement<'_>,
     progress: &dyn Progress,
 ) -> Described {
     let Material {
@@ -1439,8 +1609,23 @@ fn describe(
         vectors,
         tags,
     } = material;
+    let Placement {
+        clustering,
+        outliers,
+    } = placement;
     let doc_id = |doc: usize| corpus.articles[doc].id.clone();
     let n_units = units.kept.len();
+    // Labels and term statistics are the clustering's (outliers included); sizes, shares,
+    // representatives and mixes count the assigned units only.
+    let is_outlier = |row: usize| outliers.and_then(|o| o.get(row).copied()) == Some(true);
+    let mut sizes = vec![0usize; clustering.k];
+    for (row, &theme) in clustering.labels.iter().enumerate() {
+        if !is_outlier(row) {
+            if let Some(size) = sizes.get_mut(theme) {
+                *size += 1;
+            }
+        }
+    }
     let texts: Vec<&str> = units.kept.iter().map(|u| u.text.as_str()).collect();
     let hints = label::LabelHints {
         tags,
@@ -1452,6 +1637,17 @@ fn describe(
     let coherence = theme_coherence(&labels, &vectors);
     drop(vectors);
     progress.advance(1);
+    let representative = |row: usize| {
+        let unit = &units.kept[row];
+        Representative {
+            doc: doc_id(unit.doc),
+            line: unit.line,
+            part: unit.part,
+            paragraph: unit.paragraph,
+            text: unit.text.clone(),
+            score: round4(clustering.scores[row]),
+        }
+    };
     let themes: Vec<Theme> = labels
         .iter()
         .enumerate()
@@ -1460,8 +1656,8 @@ fn describe(
             name: None,
             guided: false,
             label: l.label.clone(),
-            size: l.size,
-            share: round4(l.size as f64 / n_units as f64),
+            size: sizes.get(theme).copied().unwrap_or(l.size),
+            share: round4(sizes.get(theme).copied().unwrap_or(l.size) as f64 / n_units as f64),
             npmi: coherence.npmi[theme],
             terms: l
                 .terms
@@ -1475,23 +1671,39 @@ fn describe(
             representatives: l
                 .representatives
                 .iter()
-                .map(|&row| {
-                    let unit = &units.kept[row];
-                    Representative {
-                        doc: doc_id(unit.doc),
-                        line: unit.line,
-                        part: unit.part,
-                        paragraph: unit.paragraph,
-                        text: unit.text.clone(),
-                        score: round4(clustering.scores[row]),
-                    }
-                })
+                .filter(|&&row| !is_outlier(row))
+                .map(|&row| representative(row))
                 .collect(),
         })
         .collect();
+    let unassigned = outliers.map(|flags| {
+        let mut rows: Vec<usize> = (0..n_units).filter(|&row| flags[row]).collect();
+        let size = rows.len();
+        // Furthest from every theme first; ties in corpus order.
+        rows.sort_by(|&a, &b| {
+            clustering.scores[a]
+                .total_cmp(&clustering.scores[b])
+                .then(a.cmp(&b))
+        });
+        Unassigned {
+            size,
+            share: round4(size as f64 / n_units as f64),
+            examples: rows
+                .into_iter()
+                .take(label::REPRESENTATIVES)
+                .map(representative)
+                .collect(),
+        }
+    });
 
     let unit_docs: Vec<usize> = units.kept.iter().map(|u| u.doc).collect();
-    let mixes = label::theme_mix(&unit_docs, &clustering.labels, corpus.articles.len());
+    let placed: Vec<Option<usize>> = clustering
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(row, &theme)| (!is_outlier(row)).then_some(theme))
+        .collect();
+    let mixes = label::theme_mix_placed(&unit_docs, &placed, corpus.articles.len());
     let mut units_per_doc = vec![0usize; corpus.articles.len()];
     for &doc in &unit_docs {
         units_per_doc[doc] += 1;
@@ -1515,7 +1727,7 @@ fn describe(
         .zip(&cleaned)
         .zip(mixes)
         .zip(units_per_doc)
-        .map(|(((article, clean), mix), units)| Document {
+        .map(|(((article, clean), (mix, unassigned)), units)| Document {
             id: article.id.clone(),
             title: article
                 .title
@@ -1529,6 +1741,7 @@ fn describe(
                     share: round4(share),
                 })
                 .collect(),
+            unassigned: round4(unassigned),
             label: article.label.clone(),
             date: article.date.clone(),
             date_from: article.date_from,
@@ -1544,12 +1757,14 @@ fn describe(
         .into_par_iter()
         .zip(&clustering.labels)
         .zip(&clustering.scores)
-        .map(|((unit, &theme), &score)| UnitOut {
+        .zip(&placed)
+        .map(|(((unit, &theme), &score), placed)| UnitOut {
             doc: doc_id(unit.doc),
             line: unit.line,
             part: unit.part,
             paragraph: unit.paragraph,
-            theme: theme + 1,
+            theme: placed.map(|t| t + 1),
+            nearest: placed.is_none().then_some(theme + 1),
             score: round4(score),
             text: unit.text,
             heading: unit.heading,
@@ -1589,6 +1804,7 @@ fn describe(
         coherence,
         documents,
         units: units_out,
+        unassigned,
         dropped,
     }
 }
@@ -1669,6 +1885,36 @@ fn is_site_name(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::progress::NoProgress;
+
+    #[test]
+    fn a_themes_outliers_are_its_units_below_its_own_quantiles() {
+        // Theme 0: 200 units, distinct scores and similarities in different orders; theme 1:
+        // 20 units, where the 2.5% quantile is the lowest value and nothing is below it.
+        let mut labels = vec![0usize; 200];
+        labels.extend([1; 20]);
+        let scores: Vec<f64> = (0..220).map(|i| 0.3 + i as f64 * 1e-3 + 4e-5).collect();
+        let novelty: Vec<f64> = (0..220)
+            .map(|i| 0.9 - ((i * 7) % 220) as f64 * 1e-3)
+            .collect();
+        let thresholds = theme_thresholds(&labels, &scores, &novelty, 2);
+        // floor(200 × 0.025) = 5 below each threshold of theme 0.
+        assert_eq!(thresholds[0].score, round4(scores[5]));
+        let flags = outliers(&labels, &scores, &novelty, &thresholds);
+        let by_score = (0..200).filter(|&i| round4(scores[i]) < thresholds[0].score);
+        let by_similarity = (0..200).filter(|&i| novelty[i] < thresholds[0].similarity);
+        assert_eq!((by_score.count(), by_similarity.count()), (5, 5));
+        let flagged: Vec<usize> = (0..220).filter(|&i| flags[i]).collect();
+        assert!((5..=10).contains(&flagged.len()), "{flagged:?}");
+        assert!(
+            flagged.iter().all(|&i| i < 200),
+            "theme 1 is too small to lose any"
+        );
+        // The same rule as assign's novel.
+        for (i, &flag) in flags.iter().enumerate() {
+            let t = thresholds[labels[i]];
+            assert_eq!(flag, t.novel(round4(scores[i]), novelty[i]));
+        }
+    }
 
     #[test]
     fn bylines_and_site_names_are_not_titles() {
@@ -1762,7 +2008,7 @@ mod tests {
         let mut moved = 0;
         for (unit, placed) in analysis.units.iter().zip(&placed) {
             let (theme, score) = placed.expect("training rows are not empty");
-            if theme + 1 != unit.theme {
+            if Some(theme + 1) != unit.theme.or(unit.nearest) {
                 moved += 1;
                 continue;
             }
@@ -1851,7 +2097,13 @@ mod tests {
                     .iter()
                     .find(|a| a.line == unit.line && a.part == unit.part)
                     .unwrap_or_else(|| panic!("{}:{} not assigned", unit.doc, unit.line));
-                assert_eq!(found.theme + 1, unit.theme, "{}:{}", unit.doc, unit.line);
+                assert_eq!(
+                    Some(found.theme + 1),
+                    unit.theme.or(unit.nearest),
+                    "{}:{}",
+                    unit.doc,
+                    unit.line
+                );
             }
         }
         // Assigning the same article twice, or beside others, gives the same answer.

@@ -221,7 +221,9 @@ pub fn timeline(analysis: &Analysis, period: Period) -> Option<Timeline> {
         let bucket = date.and_then(|d| index.get(&period.start(d)).copied());
         match bucket {
             Some(b) => {
-                if let Some(c) = counts.get_mut(unit.theme - 1).and_then(|c| c.get_mut(b)) {
+                // Unassigned units count in the bucket's total, in no theme.
+                let theme = unit.theme.map_or(usize::MAX, |t| t - 1);
+                if let Some(c) = counts.get_mut(theme).and_then(|c| c.get_mut(b)) {
                     *c += 1;
                 }
                 if let Some(t) = totals.get_mut(b) {
@@ -290,7 +292,8 @@ pub fn sources(analysis: &Analysis) -> Option<Sources> {
             .and_then(|d| d.source.as_deref());
         match source.and_then(|s| by_source.get_mut(s)) {
             Some((_, counts)) => {
-                if let Some(c) = counts.get_mut(unit.theme - 1) {
+                let theme = unit.theme.map_or(usize::MAX, |t| t - 1);
+                if let Some(c) = counts.get_mut(theme) {
                     *c += 1;
                 }
             }

@@ -135,11 +135,11 @@ fn eval_text_fits_the_width_and_colours_only_when_asked() {
     assert!(!piped.contains('\x1b'), "{piped}");
     assert!(piped.contains("homog"), "{piped}");
 
-    let narrow = eval(&["--width", "44"]);
+    let narrow = eval(&["--width", "48"]);
     for line in narrow.lines() {
         assert!(
-            common::columns(line) <= 44,
-            "wider than 44: {line:?}\n{narrow}"
+            common::columns(line) <= 48,
+            "wider than 48: {line:?}\n{narrow}"
         );
     }
     // The narrow table keeps nmi, ari, purity and k.

@@ -113,7 +113,10 @@ fn csv_has_one_row_per_article_and_quotes_as_rfc_4180() {
         .iter()
         .map(|t| format!(",T{} {}", t.id, t.label))
         .collect();
-    assert_eq!(lines[0], format!("id,title,date,source,units{labels}"));
+    assert_eq!(
+        lines[0],
+        format!("id,title,date,source,units{labels},unassigned")
+    );
     let shares: String = seeds()
         .themes
         .iter()
@@ -125,7 +128,8 @@ fn csv_has_one_row_per_article_and_quotes_as_rfc_4180() {
                 .map_or(0.0, |m| m.share);
             format!(",{share:.4}")
         })
-        .collect();
+        .collect::<String>()
+        + &format!(",{:.4}", seeds().documents[0].unassigned);
     assert_eq!(
         lines[1],
         format!(
@@ -140,7 +144,8 @@ fn csv_has_one_row_per_article_and_quotes_as_rfc_4180() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), seeds().documents.len());
     for (row, doc) in rows.iter().zip(&seeds().documents) {
-        assert_eq!(row.len(), 5 + seeds().themes.len());
+        // The themes' shares and the unassigned share (last) sum to 1.
+        assert_eq!(row.len(), 5 + seeds().themes.len() + 1);
         assert_eq!((&row[0], &row[1]), (doc.id.as_str(), doc.title.as_str()));
         assert_eq!(row[4].parse::<usize>().unwrap(), doc.units);
         let total: f64 = (5..row.len()).map(|i| row[i].parse::<f64>().unwrap()).sum();

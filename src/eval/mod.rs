@@ -155,6 +155,10 @@ pub struct Scores {
     pub k: usize,
     /// Number of items scored.
     pub n: usize,
+    /// Share of the items left unassigned (fitting no theme well, `theme: null` in the
+    /// report): they are not among the `n` scored, so the other scores are on assigned items
+    /// only. 0 from [`Scores::new`]; see [`Scores::with_unassigned`].
+    pub unassigned: f64,
 }
 
 impl Scores {
@@ -170,6 +174,20 @@ impl Scores {
             purity: purity_of(table),
             k: table.cluster_sizes.iter().filter(|&&s| s > 0).count(),
             n: table.n,
+            unassigned: 0.0,
+        }
+    }
+
+    /// The same scores, with `unassigned` items left out beside the `n` scored.
+    pub fn with_unassigned(self, unassigned: usize) -> Self {
+        let all = self.n + unassigned;
+        Scores {
+            unassigned: if all == 0 {
+                0.0
+            } else {
+                unassigned as f64 / all as f64
+            },
+            ..self
         }
     }
 
@@ -303,8 +321,9 @@ pub fn purity<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> Result<f64
 }
 
 /// The labelled articles of an analysis: gold label and predicted theme of every article that
-/// has a label and at least one clustered unit. An article's theme is its largest theme
-/// (with `--unit document`, its only one).
+/// has a label and at least one unit in a theme. An article's theme is its largest theme
+/// (with `--unit document`, its only one); an article whose units are all unassigned
+/// (`theme: null`) is not scored but counted in `unassigned`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Labelled {
     /// Gold label per scored article.
@@ -317,6 +336,11 @@ pub struct Labelled {
     pub unlabelled: usize,
     /// Labelled articles with no clustered unit (all dropped by cleaning).
     pub unclustered: usize,
+    /// Labelled articles whose every clustered unit is unassigned.
+    pub unassigned: usize,
+    /// Theme id of every labelled article with a clustered unit, scored or unassigned (0),
+    /// in corpus order: the same articles in every run, for the stability between seeds.
+    pub placed: Vec<usize>,
 }
 
 impl Labelled {
@@ -328,6 +352,8 @@ impl Labelled {
             ids: Vec::new(),
             unlabelled: 0,
             unclustered: 0,
+            unassigned: 0,
+            placed: Vec::new(),
         };
         for doc in &analysis.documents {
             let Some(label) = &doc.label else {
@@ -339,6 +365,11 @@ impl Labelled {
                     out.truth.push(label.clone());
                     out.pred.push(main.theme);
                     out.ids.push(doc.id.clone());
+                    out.placed.push(main.theme);
+                }
+                None if doc.units > 0 => {
+                    out.unassigned += 1;
+                    out.placed.push(0);
                 }
                 None => out.unclustered += 1,
             }
@@ -391,6 +422,8 @@ pub struct Aggregate {
     pub k: f64,
     /// Items scored.
     pub n: f64,
+    /// Share of the items left unassigned (not scored).
+    pub unassigned: f64,
 }
 
 impl From<&Scores> for Aggregate {
@@ -404,6 +437,7 @@ impl From<&Scores> for Aggregate {
             purity: s.purity,
             k: s.k as f64,
             n: s.n as f64,
+            unassigned: s.unassigned,
         }
     }
 }
@@ -423,12 +457,14 @@ impl Aggregate {
             purity: get(|s| s.purity),
             k: get(|s| s.k as f64),
             n: get(|s| s.n as f64),
+            unassigned: get(|s| s.unassigned),
         }
     }
 }
 
 /// Summarises several runs; `predictions[i]` is run `i`'s predicted labels (same items in the
-/// same order in every run), used for the pairwise stability ARI.
+/// same order in every run; `zhuti eval` gives unassigned items the label 0), used for the
+/// pairwise stability ARI.
 pub fn summarize(runs: Vec<Run>, predictions: &[Vec<usize>]) -> Result<Summary> {
     let mean = Aggregate::of(&runs, |xs| {
         xs.iter().sum::<f64>() / (xs.len().max(1) as f64)
@@ -491,9 +527,10 @@ pub fn evaluate(
         if labelled_articles > 0 {
             runs.push(Run {
                 seed,
-                scores: Scores::new(&labelled.truth, &labelled.pred)?,
+                scores: Scores::new(&labelled.truth, &labelled.pred)?
+                    .with_unassigned(labelled.unassigned),
             });
-            predictions.push(labelled.pred.clone());
+            predictions.push(labelled.placed.clone());
         }
         let c = &analysis.coherence;
         coherence_runs.push(CoherenceRun {
@@ -548,6 +585,7 @@ pub fn evaluate(
         summary,
         unlabelled: labelled.unlabelled,
         unclustered: labelled.unclustered,
+        unassigned_articles: labelled.unassigned,
         params,
         contingency: theme_labels(&labelled),
         timeline: dated_run.0,
@@ -673,6 +711,9 @@ pub struct Report {
     pub unlabelled: usize,
     /// Labelled articles with no clustered unit (not scored).
     pub unclustered: usize,
+    /// Labelled articles whose units were all left unassigned, in the first run (not scored;
+    /// each run's share of them is its `unassigned`).
+    pub unassigned_articles: usize,
     /// The analysis parameters of the first run (including how k was chosen for `auto`).
     pub params: crate::analysis::Params,
     /// Theme × label counts of the first run.
@@ -710,8 +751,7 @@ pub fn render_text(report: &Report) -> String {
 
 /// Renders `report` for the terminal: the scores table, then what each theme holds, every
 /// line within `options.width` display columns (prose wraps, lists break between items,
-/// labels are shortened; below 57 columns the scores table keeps nmi, ari, purity and
-/// k), theme numbers in their colours when `options.colour`.
+/// labels are shortened; a narrow scores table keeps nmi, ari and purity, then nmi and ari), theme numbers in their colours when `options.colour`.
 pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
     use std::fmt::Write;
     let l = EvalLayout {
@@ -742,9 +782,17 @@ pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
     ];
     l.put(&mut out, wrap_items(&head, " · ", "", "  ", width));
     let labelled = report.single.is_some() || report.summary.is_some();
-    if report.unlabelled + report.unclustered > 0 {
+    if report.unlabelled + report.unclustered + report.unassigned_articles > 0 {
+        let unassigned = if p.outliers {
+            format!(
+                ", {} unassigned (fitting no theme well)",
+                thousands(report.unassigned_articles)
+            )
+        } else {
+            String::new()
+        };
         let line = format!(
-            "not scored: {} without a label, {} with nothing left to cluster",
+            "not scored: {} without a label, {} with nothing left to cluster{unassigned}",
             thousands(report.unlabelled),
             thousands(report.unclustered)
         );
@@ -788,9 +836,6 @@ pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
     write_coherence(&mut out, &report.coherence, &l);
     out
 }
-
-/// The scores table's full width: `  seed` and seven columns of numbers.
-const SCORES_WIDTH: usize = 2 + 8 + 6 * 7 + 5;
 
 /// [`TextOptions`] as the eval text uses them.
 struct EvalLayout {
@@ -860,33 +905,39 @@ fn write_coherence(out: &mut String, c: &EvalCoherence, l: &EvalLayout) {
 fn write_scores(out: &mut String, report: &Report, l: &EvalLayout) {
     use std::fmt::Write;
     let p = &report.params;
-    // Below the full table's width: nmi, ari, purity and k.
-    let all = l.width >= SCORES_WIDTH;
-    let columns: &[&str] = if all {
+    // The unassigned share beside the scores, which are on the assigned articles only
+    // (without the bucket, `--no-outliers`, there is none to show).
+    let unassigned = p.outliers;
+    let tail = 5 + if unassigned { 11 } else { 0 };
+    // As many score columns as fit: all, else nmi, ari and purity, else nmi and ari.
+    let fits = |n: usize| 2 + 8 + 7 * n + tail <= l.width;
+    let columns: &[&str] = if fits(6) {
         &["nmi", "ari", "homog", "compl", "v", "purity"]
-    } else {
+    } else if fits(3) {
         &["nmi", "ari", "purity"]
+    } else {
+        &["nmi", "ari"]
     };
     let mut header = format!("  {:<8}", "seed");
     for c in columns {
         let _ = write!(header, " {c:>6}");
     }
-    let _ = writeln!(out, "{header} {:>4}", "k");
+    let _ = write!(header, " {:>4}", "k");
+    if unassigned {
+        let _ = write!(header, " {:>10}", "unassigned");
+    }
+    let _ = writeln!(out, "{header}");
     let row = |out: &mut String, name: &str, s: &Aggregate| {
-        let values: &[f64] = if all {
-            &[
-                s.nmi,
-                s.ari,
-                s.homogeneity,
-                s.completeness,
-                s.v_measure,
-                s.purity,
-            ]
-        } else {
-            &[s.nmi, s.ari, s.purity]
-        };
         let mut line = format!("  {name:<8}");
-        for v in values {
+        for c in columns {
+            let v = match *c {
+                "nmi" => s.nmi,
+                "ari" => s.ari,
+                "homog" => s.homogeneity,
+                "compl" => s.completeness,
+                "v" => s.v_measure,
+                _ => s.purity,
+            };
             let _ = write!(line, " {v:>6.4}");
         }
         let k = if s.k.fract() == 0.0 {
@@ -894,7 +945,11 @@ fn write_scores(out: &mut String, report: &Report, l: &EvalLayout) {
         } else {
             format!("{:.1}", s.k)
         };
-        let _ = writeln!(out, "{line} {k:>4}");
+        let _ = write!(line, " {k:>4}");
+        if unassigned {
+            let _ = write!(line, " {:>9.1}%", s.unassigned * 100.0);
+        }
+        let _ = writeln!(out, "{line}");
     };
     let runs: Vec<&Run> = match (&report.single, &report.summary) {
         (Some(run), _) => vec![run],
@@ -1030,6 +1085,25 @@ mod tests {
     const SK_V: f64 = 0.6232588878069515;
     const SK_NMI_SMALL: f64 = 0.3437110184854508;
     const SK_ARI_SMALL: f64 = 0.0;
+
+    #[test]
+    fn unassigned_items_are_a_share_beside_the_scores_of_the_rest() {
+        let s = Scores::new(&[0, 0, 1, 1], &[1, 1, 2, 2]).unwrap();
+        assert_eq!(s.unassigned, 0.0);
+        let s = s.with_unassigned(1);
+        close(s.unassigned, 0.2);
+        close(s.nmi, 1.0);
+        assert_eq!(s.n, 4);
+        assert_eq!(Aggregate::from(&s).unassigned, s.unassigned);
+        let empty: [u8; 0] = [];
+        assert_eq!(
+            Scores::new(&empty, &empty)
+                .unwrap()
+                .with_unassigned(0)
+                .unassigned,
+            0.0
+        );
+    }
 
     #[test]
     fn summary_has_mean_min_max_and_stability() {

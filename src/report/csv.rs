@@ -1,7 +1,9 @@
 //! The article × theme mix as CSV, for spreadsheets (`--format csv`): one row per article
 //! (`id`, `title`, `date`, `source`, `units`, then each theme's share of the article's units,
 //! 0 to 1 with four decimals), under a header that names each theme by id and label
-//! (`T1 备案·人工智能·行业`). Quoted as RFC 4180 says (the csv crate), UTF-8, `\r\n`
+//! (`T1 备案·人工智能·行业`), and last, when units fitting no theme well were left out of the
+//! themes, an `unassigned` column with the share of the article's units left unassigned (the
+//! row's shares sum to 1). Quoted as RFC 4180 says (the csv crate), UTF-8, `\r\n`
 //! line ends as spreadsheets expect.
 
 use crate::analysis::Analysis;
@@ -25,6 +27,10 @@ pub fn render(a: &Analysis) -> Result<String> {
             .iter()
             .map(|t| format!("T{} {}", t.id, t.name.as_deref().unwrap_or(&t.label))),
     );
+    let unassigned = a.unassigned.is_some();
+    if unassigned {
+        header.push("unassigned".into());
+    }
     out.write_record(&header).map_err(|e| fail(&e))?;
     for doc in &a.documents {
         let mut row = vec![
@@ -42,6 +48,9 @@ pub fn render(a: &Analysis) -> Result<String> {
                 .map_or(0.0, |m| m.share);
             format!("{share:.4}")
         }));
+        if unassigned {
+            row.push(format!("{:.4}", doc.unassigned));
+        }
         out.write_record(&row).map_err(|e| fail(&e))?;
     }
     let bytes = out.into_inner().map_err(|e| fail(&e))?;

@@ -132,6 +132,9 @@ fn write_page(a: &Analysis, out: &mut String) -> fmt::Result {
     for theme in &a.themes {
         writeln!(out, ".t{}{{--c:{}}}", theme.id, theme_colour(theme.id))?;
     }
+    if a.unassigned.is_some() {
+        writeln!(out, ".t0{{--c:{UNASSIGNED_COLOUR}}}")?;
+    }
     out.push_str("</style>\n</head>\n<body>\n");
     out.push_str(
         "<nav class=\"top\"><b>zhuti 主题</b><a href=\"#overview\">Themes</a>\
@@ -162,6 +165,10 @@ fn write_page(a: &Analysis, out: &mut String) -> fmt::Result {
     out.push_str("</script>\n</body>\n</html>\n");
     Ok(())
 }
+
+/// The colour of the unassigned units (theme 0 in the page's classes): a neutral grey no
+/// theme has.
+const UNASSIGNED_COLOUR: &str = "#8a9099";
 
 fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
     let w = words(a);
@@ -202,6 +209,13 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
         thousands(a.corpus.dropped),
         &format!("{} left out", w.many),
     )?;
+    if let Some(u) = a.unassigned.as_ref().filter(|u| u.size > 0) {
+        stat(
+            out,
+            format!("{:.1}%", u.share * 100.0),
+            &format!("unassigned ({})", thousands(u.size)),
+        )?;
+    }
     stat(out, thousands(p.k), "themes")?;
     stat(out, thousands(a.corpus.terms), "terms")?;
     writeln!(out, "</div>")?;
@@ -493,6 +507,17 @@ fn write_overview(a: &Analysis, out: &mut String) -> fmt::Result {
             &format!("{} · {:.1}%", thousands(t.size), t.share * 100.0),
         )?;
     }
+    if let Some(u) = a.unassigned.as_ref().filter(|u| u.size > 0) {
+        bar_row(
+            out,
+            Some("#unassigned"),
+            "t0",
+            "unassigned",
+            "Units that fit no theme well, in no theme's size",
+            u.size as f64 / max,
+            &format!("{} · {:.1}%", thousands(u.size), u.share * 100.0),
+        )?;
+    }
     writeln!(out, "</div></section>")
 }
 
@@ -529,7 +554,8 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
         w.many
     )?;
     let n = a.units.len().min(a.map.len());
-    let themes_of: Vec<usize> = a.units[..n].iter().map(|u| u.theme).collect();
+    // The unassigned units (theme 0 here) are sampled as a group of their own.
+    let themes_of: Vec<usize> = a.units[..n].iter().map(|u| u.theme.unwrap_or(0)).collect();
     let shown = map_sample(&themes_of, MAP_MAX_POINTS, MAP_MIN_PER_THEME, a.params.seed);
     let m = shown.len();
     writeln!(
@@ -582,11 +608,14 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
     for &i in &shown {
         let u = &a.units[i];
         let (cx, cy) = (sx(xs[i]), sy(ys[i]));
+        // Unassigned units are theme 0: grey (UNASSIGNED_COLOUR), with a legend chip.
+        let (class, name) = match u.theme {
+            Some(t) => (format!("t{t}"), format!("T{t}")),
+            None => ("t0".to_string(), "unassigned".to_string()),
+        };
         writeln!(
             out,
-            "<circle class=\"t{}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r:.1}\"><title>T{} · {}\n{}</title></circle>",
-            u.theme,
-            u.theme,
+            "<circle class=\"{class}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r:.1}\"><title>{name} · {}\n{}</title></circle>",
             escape(&place(&u.doc, u.line, u.part, Some(u.paragraph))),
             escape(&trim_chars(&u.text, HOVER_CHARS))
         )?;
@@ -595,7 +624,10 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
     // pushed apart from the others so none hides another.
     let mut points: BTreeMap<usize, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for i in 0..n {
-        let p = points.entry(a.units[i].theme).or_default();
+        let Some(theme) = a.units[i].theme else {
+            continue;
+        };
+        let p = points.entry(theme).or_default();
         p.0.push(sx(xs[i]));
         p.1.push(sy(ys[i]));
     }
@@ -634,6 +666,13 @@ fn write_map(a: &Analysis, out: &mut String) -> fmt::Result {
             escape(&hover_label(t)),
             t.id,
             escape(&short_label(t))
+        )?;
+    }
+    if a.units[..n].iter().any(|u| u.theme.is_none()) {
+        writeln!(
+            out,
+            "<button type=\"button\" class=\"chip t0\" data-t=\"0\" title=\"Units that fit no \
+             theme well\"><i></i>unassigned</button>"
         )?;
     }
     writeln!(out, "</div></section>")
@@ -1127,7 +1166,7 @@ fn write_themes(a: &Analysis, listed: &[usize], out: &mut String) -> fmt::Result
         }
         writeln!(out, "</ol></div></div>")?;
         let mut per_doc: BTreeMap<&str, usize> = BTreeMap::new();
-        for unit in a.units.iter().filter(|u| u.theme == t.id) {
+        for unit in a.units.iter().filter(|u| u.theme == Some(t.id)) {
             *per_doc.entry(unit.doc.as_str()).or_default() += 1;
         }
         let mut docs: Vec<(&str, usize)> = per_doc.into_iter().collect();
@@ -1172,7 +1211,55 @@ fn write_themes(a: &Analysis, listed: &[usize], out: &mut String) -> fmt::Result
             "</ul>\n<a class=\"up\" href=\"#overview\">↑ all themes</a>\n</article>"
         )?;
     }
+    if let Some(u) = a.unassigned.as_ref().filter(|u| u.size > 0) {
+        write_unassigned(a, u, out)?;
+    }
     writeln!(out, "</section>")
+}
+
+/// The unassigned group's card, after the themes: size, share, the rule and the units
+/// furthest from every theme, each with the theme it is nearest.
+fn write_unassigned(
+    a: &Analysis,
+    u: &crate::analysis::Unassigned,
+    out: &mut String,
+) -> fmt::Result {
+    let w = words(a);
+    writeln!(
+        out,
+        "<article id=\"unassigned\" class=\"card theme t0\">\n<header><span class=\"num\">–</span>\
+         <h3>Unassigned</h3><span class=\"meta\">{} · {:.1}%</span></header>",
+        plural(u.size, &w),
+        u.share * 100.0
+    )?;
+    writeln!(
+        out,
+        "<p class=\"note\">These {} fit even their nearest theme worse than all but 2.5% of \
+         its {} do (by LSA score or by TF-IDF similarity, the rule <code>zhuti assign</code> \
+         marks new ones <code>novel</code> with), so they count in no theme's size. \
+         <code>--no-outliers</code> puts each in its nearest theme.</p>",
+        w.many, w.many
+    )?;
+    writeln!(out, "<h4>Furthest from every theme</h4><ol class=\"reps\">")?;
+    for r in &u.examples {
+        let nearest = a
+            .units
+            .iter()
+            .find(|x| x.doc == r.doc && x.line == r.line && x.part == r.part)
+            .and_then(|x| x.nearest)
+            .map_or(String::new(), |t| format!(" · nearest T{t}"));
+        writeln!(
+            out,
+            "<li><blockquote>{}</blockquote><cite>{}{nearest} · similarity {:.2}</cite></li>",
+            escape(&r.text),
+            escape(&place(&r.doc, r.line, r.part, Some(r.paragraph))),
+            r.score
+        )?;
+    }
+    writeln!(
+        out,
+        "</ol>\n<a class=\"up\" href=\"#overview\">↑ all themes</a>\n</article>"
+    )
 }
 
 /// What each drop reason means, for readers checking the cleaning.
@@ -1592,6 +1679,7 @@ mod tests {
                             share: 0.25,
                         },
                     ],
+                    unassigned: 0.0,
                     label: None,
                     date: None,
                     date_from: None,
@@ -1606,7 +1694,8 @@ mod tests {
                     line: i + 1,
                     part: None,
                     paragraph: 1,
-                    theme: 1 + i % 2,
+                    theme: Some(1 + i % 2),
+                    nearest: None,
                     score: 0.5,
                     text: if i == 0 {
                         format!("{evil}</title></circle>")
@@ -1628,6 +1717,7 @@ mod tests {
                     duplicate_of: None,
                 })
                 .collect(),
+            unassigned: None,
             timeline: None,
             sources: None,
             map: (0..units).map(|i| [i as f64, (i % 7) as f64]).collect(),
@@ -1738,7 +1828,7 @@ mod tests {
             })
             .collect();
         for (i, u) in a.units.iter_mut().enumerate() {
-            u.theme = theme_of(i);
+            u.theme = Some(theme_of(i));
         }
         a
     }
@@ -1858,7 +1948,7 @@ mod tests {
         );
         for t in 1..=8 {
             let dots = html.matches(&format!("<circle class=\"t{t}\"")).count();
-            let size = a.units.iter().filter(|u| u.theme == t).count();
+            let size = a.units.iter().filter(|u| u.theme == Some(t)).count();
             let expected = size as f64 * 1_500.0 / 6_000.0;
             assert!(
                 (dots as f64 - expected).abs() <= 0.05 * expected + 12.0,

@@ -47,6 +47,7 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
         phrases,
         documents,
         units,
+        unassigned,
         dropped,
         timeline,
         sources,
@@ -73,6 +74,10 @@ pub fn write(analysis: &Analysis, out: &mut (dyn Write + Send)) -> io::Result<()
     write_list(&mut out, documents, &mut buffers)?;
     out.write_all(b",\n  \"units\": ")?;
     write_list(&mut out, units, &mut buffers)?;
+    if let Some(unassigned) = unassigned {
+        out.write_all(b",\n  \"unassigned\": ")?;
+        write_pretty(&mut out, unassigned, 1)?;
+    }
     out.write_all(b",\n  \"dropped\": ")?;
     write_list(&mut out, dropped, &mut buffers)?;
     if let Some(timeline) = timeline {

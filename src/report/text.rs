@@ -223,6 +223,13 @@ fn write_report(a: &Analysis, l: &Layout, out: &mut String) -> std::fmt::Result 
             dropped_summary(a)
         ),
     ]);
+    if let Some(u) = a.unassigned.as_ref().filter(|u| u.size > 0) {
+        header.push(format!(
+            "{} unassigned ({:.1}%)",
+            thousands(u.size),
+            u.share * 100.0
+        ));
+    }
     put(out, wrap_items(&header, " · ", "", "  ", width))?;
     let k = a.params.k;
     let themes_word = if k == 1 { "theme" } else { "themes" };
@@ -329,6 +336,10 @@ fn write_report(a: &Analysis, l: &Layout, out: &mut String) -> std::fmt::Result 
         writeln!(out)?;
         write_theme(a, theme, &ids, l, &units, out)?;
     }
+    if let Some(u) = a.unassigned.as_ref().filter(|u| u.size > 0) {
+        writeln!(out)?;
+        write_unassigned(u, &ids, l, &units, out)?;
+    }
 
     write_mix(a, &ids, l, out)
 }
@@ -413,7 +424,7 @@ fn write_theme(
         write_representative(&safe(&r.text), &tag, &marker, l, out)?;
     }
     let mut per_doc: BTreeMap<&str, usize> = BTreeMap::new();
-    for unit in a.units.iter().filter(|u| u.theme == theme.id) {
+    for unit in a.units.iter().filter(|u| u.theme == Some(theme.id)) {
         *per_doc.entry(unit.doc.as_str()).or_default() += 1;
     }
     let mut docs: Vec<(&str, usize)> = per_doc.into_iter().collect();
@@ -432,6 +443,50 @@ fn write_theme(
         wrap_items(&shown, " · ", "   articles  ", &" ".repeat(13), width),
     )?;
     write_time_and_sources(a, theme.id, width, out)
+}
+
+/// The unassigned group, after the themes: its size and share, the rule, and the units
+/// furthest from every theme.
+fn write_unassigned(
+    u: &crate::analysis::Unassigned,
+    ids: &Ids<'_>,
+    l: &Layout,
+    units: &dyn Fn(usize) -> String,
+    out: &mut String,
+) -> std::fmt::Result {
+    let width = l.width;
+    let line_end = width - 2;
+    let title = "Unassigned";
+    let tail = format!("{} · {:.1}%", units(u.size), u.share * 100.0);
+    if 3 + title.width() + 2 + tail.width() < line_end {
+        let rule = line_end - (3 + title.width() + 2 + tail.width());
+        writeln!(out, "━━ {title} {} {tail}", "━".repeat(rule))?;
+    } else {
+        writeln!(out, "━━ {title} ━━")?;
+        put(out, wrap(&tail, width, "   ", "   "))?;
+    }
+    put(
+        out,
+        wrap(
+            "fit even their nearest theme worse than all but 2.5% of its units do (LSA score \
+             or TF-IDF similarity); in no theme's size (--no-outliers puts them back)",
+            width,
+            "   rule      ",
+            &" ".repeat(13),
+        ),
+    )?;
+    let marker = "   ▸ ";
+    for r in &u.examples {
+        let place = format!(
+            "{} · {:.2}]",
+            ids.suffix(&r.doc, r.line, r.paragraph),
+            r.score
+        );
+        let id = trim_to(&ids.short(&r.doc), width - 6 - place.width());
+        let tag = format!("[{id}{place}");
+        write_representative(&safe(&r.text), &tag, marker, l, out)?;
+    }
+    Ok(())
 }
 
 /// One representative paragraph with its location `tag`: a preview trimmed to the columns the
@@ -565,7 +620,7 @@ fn write_time_and_sources(
             .filter_map(|d| Some((d.id.as_str(), d.source.as_deref()?)))
             .collect();
         let mut per_source: BTreeMap<&str, usize> = BTreeMap::new();
-        for unit in a.units.iter().filter(|u| u.theme == id) {
+        for unit in a.units.iter().filter(|u| u.theme == Some(id)) {
             if let Some(s) = source_of.get(unit.doc.as_str()) {
                 *per_source.entry(s).or_default() += 1;
             }

@@ -173,6 +173,21 @@ pub const REFINE: Setting<bool> = Setting {
     problem: any,
 };
 
+/// The outlier bucket (a switch: `--no-outliers` turns it off): units below their theme's
+/// calibrated novelty thresholds (the rule of `zhuti assign`'s `novel`,
+/// [`crate::model::ThemeInfo::novelty_threshold`]) are left unassigned (`theme: null`) instead
+/// of counting in the theme they fit worst.
+pub const OUTLIERS: Setting<bool> = Setting {
+    name: "no-outliers",
+    param: Some("outliers"),
+    default: true,
+    help: "Put every unit in its nearest theme, however poorly it fits. By default a unit that \
+           fits even its nearest theme worse than all but 2.5% of that theme's units do (by LSA \
+           score or by TF-IDF similarity: the rule `zhuti assign` marks `novel` with) is left \
+           unassigned (`theme: null`), shown after the themes and counted in no theme's size",
+    problem: any,
+};
+
 /// Phrase discovery (a switch: `--phrases` turns it on).
 pub const PHRASES: Setting<bool> = Setting {
     name: "phrases",
@@ -382,13 +397,14 @@ pub const COLOR: Setting<Colour> = Setting {
 };
 
 /// Every setting above, in the order of the JSON `params` (then the options of the run).
-pub const ALL: [Info; 27] = [
+pub const ALL: [Info; 28] = [
     K.info(),
     SEED.info(),
     UNIT.info(),
     DIMS.info(),
     METHOD.info(),
     REFINE.info(),
+    OUTLIERS.info(),
     TOP_TERMS.info(),
     N_RUNS.info(),
     K_MAX.info(),

@@ -44,6 +44,8 @@ pub struct Settings {
     /// Refine the LSA k-means themes by spherical k-means on the TF-IDF rows
     /// ([`crate::stages::refine`], [`defs::REFINE`]).
     pub refine: bool,
+    /// Leave the units that fit no theme well unassigned ([`defs::OUTLIERS`]).
+    pub outliers: bool,
     /// Top terms listed per theme ([`defs::TOP_TERMS`]).
     pub top_terms: usize,
     /// k-means++ restarts ([`defs::N_RUNS`]).
@@ -87,6 +89,7 @@ impl Default for Settings {
             dims: defs::DIMS.default,
             method: defs::METHOD.default,
             refine: defs::REFINE.default,
+            outliers: defs::OUTLIERS.default,
             top_terms: defs::TOP_TERMS.default,
             n_runs: defs::N_RUNS.default,
             k_max: defs::K_MAX.default,

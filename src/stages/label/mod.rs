@@ -294,9 +294,61 @@ pub fn theme_mix(unit_docs: &[usize], labels: &[usize], n_docs: usize) -> Vec<Ve
         .collect()
 }
 
+/// [`theme_mix`] when some units are in no theme (`None`, the unassigned): per article, its
+/// themes' shares of *all* its units, largest first, and the share left unassigned, so the
+/// two sum to 1.
+pub fn theme_mix_placed(
+    unit_docs: &[usize],
+    themes: &[Option<usize>],
+    n_docs: usize,
+) -> Vec<(Vec<(usize, f64)>, f64)> {
+    let mut counts: Vec<(std::collections::BTreeMap<usize, usize>, usize)> =
+        vec![Default::default(); n_docs];
+    for (&doc, theme) in unit_docs.iter().zip(themes) {
+        match theme {
+            Some(theme) => *counts[doc].0.entry(*theme).or_default() += 1,
+            None => counts[doc].1 += 1,
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(themes, unassigned)| {
+            let total = (themes.values().sum::<usize>() + unassigned).max(1) as f64;
+            let mut mix: Vec<(usize, f64)> = themes
+                .into_iter()
+                .map(|(theme, c)| (theme, c as f64 / total))
+                .collect();
+            mix.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            (mix, unassigned as f64 / total)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placed_mix_leaves_the_unassigned_share_beside_the_themes() {
+        let mix = theme_mix_placed(
+            &[0, 0, 0, 0, 1, 1],
+            &[Some(1), None, Some(1), Some(0), None, None],
+            3,
+        );
+        assert_eq!(mix[0], (vec![(1, 0.5), (0, 0.25)], 0.25));
+        assert_eq!(mix[1], (vec![], 1.0));
+        assert_eq!(mix[2], (vec![], 0.0));
+        // With every unit placed it is theme_mix.
+        let plain = theme_mix(&[0, 0, 0, 1, 0], &[1, 0, 1, 0, 1], 3);
+        let placed = theme_mix_placed(
+            &[0, 0, 0, 1, 0],
+            &[Some(1), Some(0), Some(1), Some(0), Some(1)],
+            3,
+        );
+        for (p, q) in plain.into_iter().zip(placed) {
+            assert_eq!((p, 0.0), q);
+        }
+    }
 
     #[test]
     fn theme_mix_counts_shares_per_article() {
