@@ -382,29 +382,128 @@ pub fn mark(docs: &mut [Vec<Draft>]) {
 
 /// [`mark`] with `slack` in place of [`SLACK`] (tests try the slow path with little).
 fn mark_with(docs: &mut [Vec<Draft>], slack: usize) {
-    let verdicts = {
-        let units: Vec<Unit<'_>> = docs
-            .iter()
-            .enumerate()
-            .flat_map(|(doc, lines)| {
-                (0..lines.len())
-                    .filter(|&i| lines[i].rule.is_none())
-                    .map(move |first| Unit {
-                        doc,
-                        first,
-                        lines: &lines[first..first + 1],
-                    })
-            })
-            .collect();
-        duplicates(&units, slack)
-    };
+    let verdicts = duplicates(&paragraphs(docs), slack);
     for (doc, idx, rule) in verdicts {
         docs[doc][idx].rule = Some(rule);
     }
 }
 
+/// The order of decisions: complete before truncated, longest first, then unit order (a unique
+/// key, so an unstable sort is deterministic).
+fn decision_order(a: &Candidate<'_>, b: &Candidate<'_>) -> std::cmp::Ordering {
+    (a.truncated, b.len, a.unit).cmp(&(b.truncated, a.len, b.unit))
+}
+
+/// Every kept paragraph of `docs` as a unit.
+fn paragraphs(docs: &[Vec<Draft>]) -> Vec<Unit<'_>> {
+    docs.iter()
+        .enumerate()
+        .flat_map(|(doc, lines)| {
+            (0..lines.len())
+                .filter(|&i| lines[i].rule.is_none())
+                .map(move |first| Unit {
+                    doc,
+                    first,
+                    lines: &lines[first..first + 1],
+                })
+        })
+        .collect()
+}
+
 /// For every unit, the index of its kept twin (`u32::MAX` for none): the decisions of [`mark`].
+/// A lone unit has no twin; up to [`MAX_POSTINGS`] units are decided by [`find_twins_few`],
+/// more by [`find_twins_many`] (the same decisions).
 fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
+    match units.len() {
+        0 | 1 => vec![u32::MAX; units.len()],
+        n if n <= MAX_POSTINGS => find_twins_few(units),
+        _ => find_twins_many(units, slack),
+    }
+}
+
+/// [`find_twins`] for at most [`MAX_POSTINGS`] units (an article's paragraphs, as `assign`
+/// cleans one article at a time): no list of postings can fill up, so each unit is compared
+/// with every unit kept before it, one at a time, as the algorithm [`find_twins_many`]
+/// parallelises does: a kept unit is a candidate when it has at least half of this unit's
+/// sampled shingles. This skips the tables `find_twins_many` builds for its parallel part
+/// (hundreds of buckets and lists), which cost far more than a few paragraphs' comparisons.
+fn find_twins_few(units: &[Unit<'_>]) -> Vec<u32> {
+    const NONE: u32 = u32::MAX;
+    let mut buf = Vec::new();
+    let mut candidates: Vec<Candidate<'_>> = units
+        .iter()
+        .enumerate()
+        .map(|(i, &u)| scan(u, i, 0, &mut buf))
+        .collect();
+    candidates.sort_unstable_by(decision_order);
+    // The kept candidates in decision order, and their sampled shingles (sorted) in `samples`
+    // at `sample_at[i]..sample_at[i + 1]`.
+    let mut kept: Vec<&Candidate<'_>> = Vec::new();
+    let mut samples: Vec<u32> = Vec::new();
+    let mut sample_at: Vec<usize> = vec![0];
+    let mut mine: Vec<u32> = Vec::new();
+    let mut twins = vec![NONE; units.len()];
+    for c in &candidates {
+        let shingles = &buf[c.start..c.end];
+        // An equal key: the first kept unit with it.
+        let mut twin = kept
+            .iter()
+            .find(|k| {
+                k.hash == c.hash
+                    && k.len == c.len
+                    && units[k.unit as usize].key() == units[c.unit as usize].key()
+            })
+            .map(|k| k.unit);
+        if twin.is_none() {
+            mine.clear();
+            mine.extend(sample(shingles));
+            let need = c.sampled.div_ceil(2).max(1) as usize;
+            // The highest overlap wins; on a tie, the one kept first.
+            let mut best: Option<(f64, u32)> = None;
+            for (i, k) in kept.iter().enumerate() {
+                let theirs = &samples[sample_at[i]..sample_at[i + 1]];
+                if sorted_shared(&mine, theirs) < need {
+                    continue;
+                }
+                if let Some(o) = overlap_reaching(shingles, &buf[k.start..k.end]) {
+                    if best.is_none_or(|(b, _)| o > b) {
+                        best = Some((o, k.unit));
+                    }
+                }
+            }
+            twin = best.map(|(_, unit)| unit);
+        }
+        match twin {
+            Some(unit) => twins[c.unit as usize] = unit,
+            None => {
+                kept.push(c);
+                samples.extend(sample(shingles));
+                sample_at.push(samples.len());
+            }
+        }
+    }
+    twins
+}
+
+/// Values both sorted, deduplicated slices hold.
+fn sorted_shared(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    shared
+}
+
+/// [`find_twins`] for many units: the parallel algorithm.
+fn find_twins_many(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
     use rayon::prelude::*;
     // Keys and shingles, in fixed chunks of units, each chunk's shingles in one buffer.
     let scanned: Vec<(Vec<Candidate>, Vec<u32>)> = units
@@ -429,10 +528,7 @@ fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
             ..c
         })
         .collect();
-    // The order of decisions. The sort key is unique, so an unstable sort is deterministic.
-    candidates.par_sort_unstable_by(|a, b| {
-        (a.truncated, b.len, a.unit).cmp(&(b.truncated, a.len, b.unit))
-    });
+    candidates.par_sort_unstable_by(decision_order);
     let n = candidates.len();
 
     // Equal keys: `first_equal[p]` is the first position whose key equals `p`'s. Positions are
@@ -950,6 +1046,40 @@ mod tests {
                     || seed % 7 == 0
             );
         }
+    }
+
+    #[test]
+    fn few_units_get_the_twins_many_would() {
+        let mut twins = 0;
+        for seed in 0..300 {
+            let docs = near_duplicates(seed, 1 + seed as usize % 14);
+            let units = paragraphs(&docs);
+            // Whole articles as units too, as `mark_articles` compares them.
+            let articles: Vec<Unit<'_>> = docs
+                .iter()
+                .enumerate()
+                .filter_map(|(doc, lines)| {
+                    let first = lines.iter().position(|d| d.rule.is_none())?;
+                    Some(Unit {
+                        doc,
+                        first,
+                        lines: &lines[first..],
+                    })
+                })
+                .collect();
+            for units in [units, articles] {
+                if units.len() < 2 || units.len() > MAX_POSTINGS {
+                    continue;
+                }
+                let few = find_twins_few(&units);
+                assert_eq!(few, find_twins_many(&units, SLACK), "seed {seed}");
+                twins += few.iter().filter(|&&t| t != u32::MAX).count();
+            }
+        }
+        assert!(
+            twins > 100,
+            "{twins} twins: the test corpus should have many"
+        );
     }
 
     #[test]
