@@ -436,70 +436,57 @@ fn find_twins_few(units: &[Unit<'_>]) -> Vec<u32> {
         .map(|(i, &u)| scan(u, i, 0, &mut buf))
         .collect();
     candidates.sort_unstable_by(decision_order);
-    // The kept candidates in decision order, and their sampled shingles (sorted) in `samples`
-    // at `sample_at[i]..sample_at[i + 1]`.
-    let mut kept: Vec<&Candidate<'_>> = Vec::new();
-    let mut samples: Vec<u32> = Vec::new();
-    let mut sample_at: Vec<usize> = vec![0];
-    let mut mine: Vec<u32> = Vec::new();
+    let n = candidates.len();
+    let shingles = |c: &Candidate<'_>| &buf[c.start..c.end];
+    // `shared[p * n + q]`: the sampled shingles positions `p` and `q < p` both have, counted
+    // from the (shingle, position) pairs sorted, a run per shingle.
+    let mut pairs: Vec<u64> = Vec::new();
+    for (p, c) in candidates.iter().enumerate() {
+        pairs.extend(sample(shingles(c)).map(|s| u64::from(s) << 32 | p as u64));
+    }
+    pairs.sort_unstable();
+    let mut shared = vec![0u32; n * n];
+    let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
+    for run in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {
+        for (j, &b) in run.iter().enumerate().skip(1) {
+            for &a in &run[..j] {
+                shared[position(b) * n + position(a)] += 1;
+            }
+        }
+    }
+    // The kept positions, ascending.
+    let mut kept: Vec<usize> = Vec::new();
     let mut twins = vec![NONE; units.len()];
-    for c in &candidates {
-        let shingles = &buf[c.start..c.end];
+    for (p, c) in candidates.iter().enumerate() {
         // An equal key: the first kept unit with it.
-        let mut twin = kept
-            .iter()
-            .find(|k| {
-                k.hash == c.hash
-                    && k.len == c.len
-                    && units[k.unit as usize].key() == units[c.unit as usize].key()
-            })
-            .map(|k| k.unit);
+        let mut twin = kept.iter().copied().find(|&q| {
+            let k = &candidates[q];
+            k.hash == c.hash
+                && k.len == c.len
+                && units[k.unit as usize].key() == units[c.unit as usize].key()
+        });
         if twin.is_none() {
-            mine.clear();
-            mine.extend(sample(shingles));
-            let need = c.sampled.div_ceil(2).max(1) as usize;
+            let need = c.sampled.div_ceil(2).max(1);
             // The highest overlap wins; on a tie, the one kept first.
-            let mut best: Option<(f64, u32)> = None;
-            for (i, k) in kept.iter().enumerate() {
-                let theirs = &samples[sample_at[i]..sample_at[i + 1]];
-                if sorted_shared(&mine, theirs) < need {
+            let mut best: Option<(f64, usize)> = None;
+            for &q in &kept {
+                if shared[p * n + q] < need {
                     continue;
                 }
-                if let Some(o) = overlap_reaching(shingles, &buf[k.start..k.end]) {
+                if let Some(o) = overlap_reaching(shingles(c), shingles(&candidates[q])) {
                     if best.is_none_or(|(b, _)| o > b) {
-                        best = Some((o, k.unit));
+                        best = Some((o, q));
                     }
                 }
             }
-            twin = best.map(|(_, unit)| unit);
+            twin = best.map(|(_, q)| q);
         }
         match twin {
-            Some(unit) => twins[c.unit as usize] = unit,
-            None => {
-                kept.push(c);
-                samples.extend(sample(shingles));
-                sample_at.push(samples.len());
-            }
+            Some(q) => twins[c.unit as usize] = candidates[q].unit,
+            None => kept.push(p),
         }
     }
     twins
-}
-
-/// Values both sorted, deduplicated slices hold.
-fn sorted_shared(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut shared) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    shared
 }
 
 /// [`find_twins`] for many units: the parallel algorithm.
