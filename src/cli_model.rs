@@ -169,6 +169,17 @@ const CHUNK: usize = 1000;
 /// them; larger ones with the whole dictionary, loaded once.
 const SCOPED_MAX_BYTES: usize = 1 << 20;
 
+/// Is `input` a file of more than four times [`SCOPED_MAX_BYTES`], so that its chunks almost
+/// surely want the whole dictionary? Folders and stdin are not looked into (their dictionary
+/// is built when a chunk first needs it).
+fn large_file(input: &Input) -> bool {
+    match input {
+        Input::Path(path) => std::fs::metadata(path)
+            .is_ok_and(|m| m.is_file() && m.len() > 4 * SCOPED_MAX_BYTES as u64),
+        _ => false,
+    }
+}
+
 pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     let model = ThemeModel::load(&args.model)?;
     if let Some(path) = &args.output {
@@ -286,7 +297,42 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
             }
             Ok(())
         };
-        if let Err(err) = ingest::stream(&inputs, CHUNK, &mut each) {
+        // The next chunk is read (decompressed, parsed) on a thread of its own while this one
+        // is assigned: reading is one thread's work, which would otherwise leave the pool idle
+        // between chunks. The rendezvous channel holds no chunk, so at most two are in memory
+        // (the one assigned, the one read); chunks arrive in input order, and a reading error
+        // comes after every chunk read before it, as when reading and assigning take turns.
+        let streamed = std::thread::scope(|scope| {
+            if inputs.iter().any(large_file) {
+                // A large input needs the whole dictionary: it is built beside the reading of
+                // the first chunk instead of after it, while the pool waits.
+                scope.spawn(|| whole.get_or_init(|| model.segmenter()));
+            }
+            let (chunks, received) = std::sync::mpsc::sync_channel::<ingest::Corpus>(0);
+            let reader = scope.spawn(|| {
+                let chunks = chunks;
+                ingest::stream(&inputs, CHUNK, &mut |corpus| {
+                    // Refused only once the writing has stopped (its error is the one reported).
+                    chunks.send(corpus).map_err(|_| Error::Numeric {
+                        stage: "output",
+                        reason: "write failed".into(),
+                    })
+                })
+            });
+            let mut assigned = Ok(());
+            for corpus in &received {
+                assigned = each(corpus);
+                if assigned.is_err() {
+                    break;
+                }
+            }
+            drop(received);
+            let read = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            assigned.and(read)
+        });
+        if let Err(err) = streamed {
             if let Some(err) = write_error {
                 return Err(err);
             }
