@@ -163,7 +163,7 @@ pub(crate) fn sample_articles(corpus: &mut ingest::Corpus, n: usize, seed: u64) 
 
 /// Articles read and assigned per chunk (in parallel inside a chunk): lines are written in
 /// input order after each chunk, so memory holds one chunk of articles and results at a time.
-const CHUNK: usize = 1000;
+const CHUNK: usize = 500;
 
 /// Chunks whose units hold at most this much text (bytes) are cut with a dictionary scoped to
 /// them; larger ones with the whole dictionary, loaded once.
@@ -181,6 +181,13 @@ fn large_file(input: &Input) -> bool {
 }
 
 pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
+    // A large input needs jieba's whole dictionary: its bulk (which does not depend on the
+    // model) is built while the model loads, and the model's words are added once it has.
+    let bulk = args
+        .paths
+        .iter()
+        .any(|p| large_file(&Input::parse(p)))
+        .then(|| std::thread::spawn(ThemeModel::bulk_segmenter));
     let model = ThemeModel::load(&args.model)?;
     if let Some(path) = &args.output {
         zhuti::report::check_output(path)?;
@@ -303,10 +310,18 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
         // (the one assigned, the one read); chunks arrive in input order, and a reading error
         // comes after every chunk read before it, as when reading and assigning take turns.
         let streamed = std::thread::scope(|scope| {
-            if inputs.iter().any(large_file) {
-                // A large input needs the whole dictionary: it is built beside the reading of
-                // the first chunk instead of after it, while the pool waits.
-                scope.spawn(|| whole.get_or_init(|| model.segmenter()));
+            if let Some(bulk) = bulk {
+                // Finished beside the reading of the first chunk, instead of after it while the
+                // pool waits.
+                scope.spawn(|| {
+                    whole.get_or_init(|| {
+                        let mut segmenter = bulk
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                        model.add_words_to(&mut segmenter);
+                        segmenter
+                    })
+                });
             }
             let (chunks, received) = std::sync::mpsc::sync_channel::<ingest::Corpus>(0);
             let reader = scope.spawn(|| {
