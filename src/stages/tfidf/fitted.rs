@@ -83,8 +83,10 @@ impl TermSpace {
         // hash map of counts would give, by ascending id, without hashing every word (this runs
         // for every unit `assign` places). The id and count buffers are the thread's own,
         // reused from row to row.
+        /// The term ids of a text, and its (id, count) runs.
+        type Scratch = (Vec<u32>, Vec<(u32, u32)>);
         thread_local! {
-            static SCRATCH: std::cell::RefCell<(Vec<u32>, Vec<(u32, u32)>)> =
+            static SCRATCH: std::cell::RefCell<Scratch> =
                 const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
         }
         SCRATCH.with(|scratch| {
