@@ -162,7 +162,8 @@ pub(crate) fn sample_articles(corpus: &mut ingest::Corpus, n: usize, seed: u64) 
 }
 
 /// Articles read and assigned per chunk (in parallel inside a chunk): lines are written in
-/// input order after each chunk, so memory holds one chunk of articles and results at a time.
+/// input order after each chunk, so memory holds two chunks of articles at a time (the one
+/// assigned and the next, read ahead) and one chunk's results.
 const CHUNK: usize = 500;
 
 /// Chunks whose units hold at most this much text (bytes) are cut with a dictionary scoped to
@@ -183,10 +184,10 @@ fn large_file(input: &Input) -> bool {
 pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     // A large input needs jieba's whole dictionary: its bulk (which does not depend on the
     // model) is built while the model loads, and the model's words are added once it has.
-    let bulk = args
-        .paths
+    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
+    let bulk = inputs
         .iter()
-        .any(|p| large_file(&Input::parse(p)))
+        .any(large_file)
         .then(|| std::thread::spawn(ThemeModel::bulk_segmenter));
     let model = ThemeModel::load(&args.model)?;
     if let Some(path) = &args.output {
@@ -194,7 +195,6 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     }
     let pool = crate::cli::thread_pool(args.threads, args.quiet)?;
     let progress = StderrProgress::new(!args.quiet && std::io::stderr().is_terminal());
-    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
     // The whole dictionary, loaded when a chunk first needs it; small chunks (a short daily
     // batch, the tail of a long one) get a dictionary scoped to their units, which builds in
     // milliseconds and cuts them the same ([`ThemeModel::scoped_segmenter`]).
