@@ -171,21 +171,39 @@ pub(crate) fn sample_articles(corpus: &mut ingest::Corpus, n: usize, seed: u64) 
 }
 
 /// Articles read and assigned per chunk (in parallel inside a chunk): lines are written in
-/// input order after each chunk, so memory holds one chunk of articles and results at a time.
-const CHUNK: usize = 1000;
+/// input order after each chunk, so memory holds two chunks of articles at a time (the one
+/// assigned and the next, read ahead) and one chunk's results.
+const CHUNK: usize = 500;
 
 /// Chunks whose units hold at most this much text (bytes) are cut with a dictionary scoped to
 /// them; larger ones with the whole dictionary, loaded once.
 const SCOPED_MAX_BYTES: usize = 1 << 20;
 
+/// Is `input` a file of more than four times [`SCOPED_MAX_BYTES`], so that its chunks almost
+/// surely want the whole dictionary? Folders and stdin are not looked into (their dictionary
+/// is built when a chunk first needs it).
+fn large_file(input: &Input) -> bool {
+    match input {
+        Input::Path(path) => std::fs::metadata(path)
+            .is_ok_and(|m| m.is_file() && m.len() > 4 * SCOPED_MAX_BYTES as u64),
+        _ => false,
+    }
+}
+
 pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
+    // A large input needs jieba's whole dictionary: its bulk (which does not depend on the
+    // model) is built while the model loads, and the model's words are added once it has.
+    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
+    let bulk = inputs
+        .iter()
+        .any(large_file)
+        .then(|| std::thread::spawn(ThemeModel::bulk_segmenter));
     let model = ThemeModel::load(&args.model)?;
     if let Some(path) = &args.output {
         zhuti::report::check_output(path)?;
     }
     let pool = crate::cli::thread_pool(args.threads, args.quiet)?;
     let progress = StderrProgress::new(!args.quiet && std::io::stderr().is_terminal());
-    let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
     // The whole dictionary, loaded when a chunk first needs it; small chunks (a short daily
     // batch, the tail of a long one) get a dictionary scoped to their units, which builds in
     // milliseconds and cuts them the same ([`ThemeModel::scoped_segmenter`]).
@@ -295,7 +313,51 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
             }
             Ok(())
         };
-        if let Err(err) = ingest::stream(&inputs, &args.read.options(), CHUNK, &mut each) {
+        // The next chunk is read (decompressed, parsed) on a thread of its own while this one
+        // is assigned: reading is one thread's work, which would otherwise leave the pool idle
+        // between chunks. The rendezvous channel holds no chunk, so at most two are in memory
+        // (the one assigned, the one read); chunks arrive in input order, and a reading error
+        // comes after every chunk read before it, as when reading and assigning take turns.
+        let read = args.read.options();
+        let streamed = std::thread::scope(|scope| {
+            if let Some(bulk) = bulk {
+                // Finished beside the reading of the first chunk, instead of after it while the
+                // pool waits.
+                scope.spawn(|| {
+                    whole.get_or_init(|| {
+                        let mut segmenter = bulk
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                        model.add_words_to(&mut segmenter);
+                        segmenter
+                    })
+                });
+            }
+            let (chunks, received) = std::sync::mpsc::sync_channel::<ingest::Corpus>(0);
+            let reader = scope.spawn(|| {
+                let chunks = chunks;
+                ingest::stream(&inputs, &read, CHUNK, &mut |corpus| {
+                    // Refused only once the writing has stopped (its error is the one reported).
+                    chunks.send(corpus).map_err(|_| Error::Numeric {
+                        stage: "output",
+                        reason: "write failed".into(),
+                    })
+                })
+            });
+            let mut assigned = Ok(());
+            for corpus in &received {
+                assigned = each(corpus);
+                if assigned.is_err() {
+                    break;
+                }
+            }
+            drop(received);
+            let read = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            assigned.and(read)
+        });
+        if let Err(err) = streamed {
             if let Some(err) = write_error {
                 return Err(err);
             }

@@ -669,9 +669,23 @@ impl ThemeModel {
     /// The segmenter new articles are cut with: jieba's dictionary plus the model's words.
     pub fn segmenter(&self) -> Segmenter {
         let mut segmenter = Segmenter::new();
-        segmenter.add_words(self.words.iter().map(String::as_str));
-        self.user.apply(&mut segmenter);
+        self.add_words_to(&mut segmenter);
         segmenter
+    }
+
+    /// The part of [`ThemeModel::segmenter`] that no model changes (jieba's whole dictionary,
+    /// the stop words), for building before a model is loaded; [`ThemeModel::add_words_to`]
+    /// finishes it.
+    pub fn bulk_segmenter() -> Segmenter {
+        Segmenter::new()
+    }
+
+    /// Adds the model's words (and user dictionary) to `segmenter`, a
+    /// [`ThemeModel::bulk_segmenter`]: what makes it [`ThemeModel::segmenter`]'s (so the two
+    /// parts can be built apart, on two threads).
+    pub fn add_words_to(&self, segmenter: &mut Segmenter) {
+        segmenter.add_words(self.words.iter().map(String::as_str));
+        self.user.apply(segmenter);
     }
 
     /// Places the units of one new article into the model's themes. The article is cleaned,

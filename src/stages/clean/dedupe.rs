@@ -382,29 +382,115 @@ pub fn mark(docs: &mut [Vec<Draft>]) {
 
 /// [`mark`] with `slack` in place of [`SLACK`] (tests try the slow path with little).
 fn mark_with(docs: &mut [Vec<Draft>], slack: usize) {
-    let verdicts = {
-        let units: Vec<Unit<'_>> = docs
-            .iter()
-            .enumerate()
-            .flat_map(|(doc, lines)| {
-                (0..lines.len())
-                    .filter(|&i| lines[i].rule.is_none())
-                    .map(move |first| Unit {
-                        doc,
-                        first,
-                        lines: &lines[first..first + 1],
-                    })
-            })
-            .collect();
-        duplicates(&units, slack)
-    };
+    let verdicts = duplicates(&paragraphs(docs), slack);
     for (doc, idx, rule) in verdicts {
         docs[doc][idx].rule = Some(rule);
     }
 }
 
+/// The order of decisions: complete before truncated, longest first, then unit order (a unique
+/// key, so an unstable sort is deterministic).
+fn decision_order(a: &Candidate<'_>, b: &Candidate<'_>) -> std::cmp::Ordering {
+    (a.truncated, b.len, a.unit).cmp(&(b.truncated, a.len, b.unit))
+}
+
+/// Every kept paragraph of `docs` as a unit.
+fn paragraphs(docs: &[Vec<Draft>]) -> Vec<Unit<'_>> {
+    docs.iter()
+        .enumerate()
+        .flat_map(|(doc, lines)| {
+            (0..lines.len())
+                .filter(|&i| lines[i].rule.is_none())
+                .map(move |first| Unit {
+                    doc,
+                    first,
+                    lines: &lines[first..first + 1],
+                })
+        })
+        .collect()
+}
+
 /// For every unit, the index of its kept twin (`u32::MAX` for none): the decisions of [`mark`].
+/// A lone unit has no twin; up to [`MAX_POSTINGS`] units are decided by [`find_twins_few`],
+/// more by [`find_twins_many`] (the same decisions).
 fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
+    match units.len() {
+        0 | 1 => vec![u32::MAX; units.len()],
+        n if n <= MAX_POSTINGS => find_twins_few(units),
+        _ => find_twins_many(units, slack),
+    }
+}
+
+/// [`find_twins`] for at most [`MAX_POSTINGS`] units (an article's paragraphs, as `assign`
+/// cleans one article at a time): no list of postings can fill up, so each unit is compared
+/// with every unit kept before it, one at a time, as the algorithm [`find_twins_many`]
+/// parallelises does: a kept unit is a candidate when it has at least half of this unit's
+/// sampled shingles. This skips the tables `find_twins_many` builds for its parallel part
+/// (hundreds of buckets and lists), which cost far more than a few paragraphs' comparisons.
+fn find_twins_few(units: &[Unit<'_>]) -> Vec<u32> {
+    const NONE: u32 = u32::MAX;
+    let mut buf = Vec::new();
+    let mut candidates: Vec<Candidate<'_>> = units
+        .iter()
+        .enumerate()
+        .map(|(i, &u)| scan(u, i, 0, &mut buf))
+        .collect();
+    candidates.sort_unstable_by(decision_order);
+    let n = candidates.len();
+    let shingles = |c: &Candidate<'_>| &buf[c.start..c.end];
+    // `shared[p * n + q]`: the sampled shingles positions `p` and `q < p` both have, counted
+    // from the (shingle, position) pairs sorted, a run per shingle.
+    let mut pairs: Vec<u64> = Vec::new();
+    for (p, c) in candidates.iter().enumerate() {
+        pairs.extend(sample(shingles(c)).map(|s| u64::from(s) << 32 | p as u64));
+    }
+    pairs.sort_unstable();
+    let mut shared = vec![0u32; n * n];
+    let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
+    for run in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {
+        for (j, &b) in run.iter().enumerate().skip(1) {
+            for &a in &run[..j] {
+                shared[position(b) * n + position(a)] += 1;
+            }
+        }
+    }
+    // The kept positions, ascending.
+    let mut kept: Vec<usize> = Vec::new();
+    let mut twins = vec![NONE; units.len()];
+    for (p, c) in candidates.iter().enumerate() {
+        // An equal key: the first kept unit with it.
+        let mut twin = kept.iter().copied().find(|&q| {
+            let k = &candidates[q];
+            k.hash == c.hash
+                && k.len == c.len
+                && units[k.unit as usize].key() == units[c.unit as usize].key()
+        });
+        if twin.is_none() {
+            let need = c.sampled.div_ceil(2).max(1);
+            // The highest overlap wins; on a tie, the one kept first.
+            let mut best: Option<(f64, usize)> = None;
+            for &q in &kept {
+                if shared[p * n + q] < need {
+                    continue;
+                }
+                if let Some(o) = overlap_reaching(shingles(c), shingles(&candidates[q])) {
+                    if best.is_none_or(|(b, _)| o > b) {
+                        best = Some((o, q));
+                    }
+                }
+            }
+            twin = best.map(|(_, q)| q);
+        }
+        match twin {
+            Some(q) => twins[c.unit as usize] = candidates[q].unit,
+            None => kept.push(p),
+        }
+    }
+    twins
+}
+
+/// [`find_twins`] for many units: the parallel algorithm.
+fn find_twins_many(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
     use rayon::prelude::*;
     // Keys and shingles, in fixed chunks of units, each chunk's shingles in one buffer.
     let scanned: Vec<(Vec<Candidate>, Vec<u32>)> = units
@@ -429,10 +515,7 @@ fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
             ..c
         })
         .collect();
-    // The order of decisions. The sort key is unique, so an unstable sort is deterministic.
-    candidates.par_sort_unstable_by(|a, b| {
-        (a.truncated, b.len, a.unit).cmp(&(b.truncated, a.len, b.unit))
-    });
+    candidates.par_sort_unstable_by(decision_order);
     let n = candidates.len();
 
     // Equal keys: `first_equal[p]` is the first position whose key equals `p`'s. Positions are
@@ -950,6 +1033,40 @@ mod tests {
                     || seed % 7 == 0
             );
         }
+    }
+
+    #[test]
+    fn few_units_get_the_twins_many_would() {
+        let mut twins = 0;
+        for seed in 0..300 {
+            let docs = near_duplicates(seed, 1 + seed as usize % 14);
+            let units = paragraphs(&docs);
+            // Whole articles as units too, as `mark_articles` compares them.
+            let articles: Vec<Unit<'_>> = docs
+                .iter()
+                .enumerate()
+                .filter_map(|(doc, lines)| {
+                    let first = lines.iter().position(|d| d.rule.is_none())?;
+                    Some(Unit {
+                        doc,
+                        first,
+                        lines: &lines[first..],
+                    })
+                })
+                .collect();
+            for units in [units, articles] {
+                if units.len() < 2 || units.len() > MAX_POSTINGS {
+                    continue;
+                }
+                let few = find_twins_few(&units);
+                assert_eq!(few, find_twins_many(&units, SLACK), "seed {seed}");
+                twins += few.iter().filter(|&&t| t != u32::MAX).count();
+            }
+        }
+        assert!(
+            twins > 100,
+            "{twins} twins: the test corpus should have many"
+        );
     }
 
     #[test]

@@ -82,6 +82,12 @@ impl Lsa {
     /// zeros for an empty row.
     pub fn project(&self, row: impl IntoIterator<Item = (usize, f32)>) -> Vec<f64> {
         let mut out = vec![0f64; self.dims];
+        self.project_into(row, &mut out);
+        out
+    }
+
+    /// [`Lsa::project`] into `out` (`dims` zeros).
+    fn project_into(&self, row: impl IntoIterator<Item = (usize, f32)>, out: &mut [f64]) {
         for (term, value) in row {
             let Some(slice) = self.basis.get(term * self.dims..(term + 1) * self.dims) else {
                 continue;
@@ -95,19 +101,19 @@ impl Lsa {
         if norm > 0.0 {
             out.iter_mut().for_each(|x| *x /= norm);
         }
-        out
     }
 
-    /// The reduced vectors of every row of `matrix` (`rows × dims`), in parallel.
+    /// The reduced vectors of every row of `matrix` (`rows × dims`), in parallel, each
+    /// projected straight into its row of the result.
     pub fn transform(&self, matrix: &CsrMatrix) -> Array2<f64> {
-        let rows: Vec<Vec<f64>> = (0..matrix.n_rows)
+        let mut out = Array2::<f64>::zeros((matrix.n_rows, self.dims));
+        out.axis_iter_mut(ndarray::Axis(0))
             .into_par_iter()
-            .map(|i| self.project(matrix.row(i)))
-            .collect();
-        let mut out = Array2::<f64>::zeros((rows.len(), self.dims));
-        for (mut dst, src) in out.outer_iter_mut().zip(rows) {
-            dst.assign(&ndarray::ArrayView1::from(&src[..]));
-        }
+            .enumerate()
+            .for_each(|(i, mut dst)| match dst.as_slice_mut() {
+                Some(dst) => self.project_into(matrix.row(i), dst),
+                None => dst.assign(&ndarray::ArrayView1::from(&self.project(matrix.row(i))[..])),
+            });
         out
     }
 }

@@ -161,7 +161,13 @@ pub fn is_han(c: char) -> bool {
 /// characters (`GPT-4`, `5G`, `B端`). Dropped: punctuation, whitespace, numbers, single
 /// characters. Latin letters are lower-cased so `GPU` and `gpu` are one term.
 pub fn normalize_term(word: &str) -> Option<Cow<'_, str>> {
-    let word = word.trim_matches(|c: char| matches!(c, '-' | '.' | '_' | '+' | '·'));
+    let joiner = |c: char| matches!(c, '-' | '.' | '_' | '+' | '·');
+    // Most words have nothing to trim: two one-character checks instead of the trim's search.
+    let word = if word.starts_with(joiner) || word.ends_with(joiner) {
+        word.trim_matches(joiner)
+    } else {
+        word
+    };
     let mut chars = 0;
     let mut han = false;
     let mut ascii_letter = false;
@@ -176,7 +182,7 @@ pub fn normalize_term(word: &str) -> Option<Cow<'_, str>> {
             upper |= c.is_ascii_uppercase();
         } else if c.is_ascii_digit() {
             ascii_digit = true;
-        } else if !matches!(c, '-' | '.' | '_' | '+' | '·') {
+        } else if !joiner(c) {
             return None;
         }
     }

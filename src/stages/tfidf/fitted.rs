@@ -9,7 +9,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::{normalize_l2, sublinear_tf, tfidf, CsrMatrix, Segmented, TfidfOptions, Vectors};
+use super::{
+    normalize_l2_entries, sublinear_tf, tfidf, CsrMatrix, Segmented, TfidfOptions, Vectors,
+};
 use crate::stages::segment::Segmenter;
 
 /// The fitted TF-IDF space: kept terms (normal form) with their idf, by term id.
@@ -79,38 +81,49 @@ impl TermSpace {
     pub fn row(&self, text: &str, segmenter: &Segmenter) -> Vec<(u32, f32)> {
         // The ids of the text's terms, sorted and counted by runs: the same (id, count) pairs a
         // hash map of counts would give, by ascending id, without hashing every word (this runs
-        // for every unit `assign` places).
-        let mut ids: Vec<u32> = Vec::new();
-        for word in segmenter.words(text) {
-            // One character is never a term (as in training).
-            let mut chars = word.chars();
-            if chars.next().is_none() || chars.next().is_none() {
-                continue;
-            }
-            if let Some(term) = segmenter.term(word) {
-                if let Some(&id) = self.index.get(term.as_ref()) {
-                    ids.push(id);
+        // for every unit `assign` places). The id and count buffers are the thread's own,
+        // reused from row to row.
+        /// The term ids of a text, and its (id, count) runs.
+        type Scratch = (Vec<u32>, Vec<(u32, u32)>);
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> =
+                const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+        }
+        SCRATCH.with(|scratch| {
+            let (ids, counts) = &mut *scratch.borrow_mut();
+            ids.clear();
+            for word in segmenter.words(text) {
+                // One character is never a term (as in training).
+                let mut chars = word.chars();
+                if chars.next().is_none() || chars.next().is_none() {
+                    continue;
+                }
+                if let Some(term) = segmenter.term(word) {
+                    if let Some(&id) = self.index.get(term.as_ref()) {
+                        ids.push(id);
+                    }
                 }
             }
-        }
-        ids.sort_unstable();
-        let mut entries: Vec<(u32, u32)> = Vec::new();
-        for id in ids {
-            match entries.last_mut() {
-                Some((last, count)) if *last == id => *count += 1,
-                _ => entries.push((id, 1)),
+            ids.sort_unstable();
+            counts.clear();
+            for &id in ids.iter() {
+                match counts.last_mut() {
+                    Some((last, count)) if *last == id => *count += 1,
+                    _ => counts.push((id, 1)),
+                }
             }
-        }
-        let mut values: Vec<f32> = entries
-            .iter()
-            .map(|&(id, c)| sublinear_tf(c) * self.idf[id as usize])
-            .collect();
-        normalize_l2(&mut values);
-        entries
-            .iter()
-            .zip(values)
-            .map(|(&(id, _), v)| (id, v))
-            .collect()
+            let mut row: Vec<(u32, f32)> = counts
+                .iter()
+                .map(|&(id, c)| (id, sublinear_tf(c) * self.idf[id as usize]))
+                .collect();
+            normalize_l2_entries(&mut row);
+            // A huge text's buffers are not kept for the rows after it.
+            if ids.capacity() > 1 << 16 {
+                *ids = Vec::new();
+                *counts = Vec::new();
+            }
+            row
+        })
     }
 
     /// The rows of `texts` (in parallel; one row per text, empty rows included).

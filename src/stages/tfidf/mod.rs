@@ -849,6 +849,15 @@ pub(crate) fn normalize_l2(values: &mut [f32]) {
     }
 }
 
+/// [`normalize_l2`] of the weights of `(term, weight)` entries: the same sums in the same order,
+/// so the same bits.
+pub(crate) fn normalize_l2_entries(entries: &mut [(u32, f32)]) {
+    let norm = entries.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        entries.iter_mut().for_each(|(_, v)| *v /= norm);
+    }
+}
+
 /// Each term's most common surface form (ties: the first in code-point order), from the counts
 /// of `(term id, surface)`; terms only ever written as themselves are absent.
 fn display_forms(counts: FxHashMap<(u32, &str), u32>) -> FxHashMap<u32, &str> {
