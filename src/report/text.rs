@@ -384,28 +384,7 @@ fn write_theme(
         format!("{:.1}%", theme.share * 100.0),
         format!("NPMI {:.2}", theme.npmi),
     ];
-    let tail_one = tail.join(" · ");
-    // `━━ title ━━…━━ tail`, or the tail on a line of its own when both do not fit.
-    let fixed = 3 + 1 + 2 + 1;
-    if fixed + title.width() + tail_one.width() <= line_end {
-        let rule = line_end - (3 + title.width() + 2 + tail_one.width());
-        writeln!(
-            out,
-            "━━ {} {} {tail_one}",
-            l.paint(&title, theme.id, true),
-            "━".repeat(rule)
-        )?;
-    } else {
-        let title = trim_to(&title, line_end - 6);
-        let rule = line_end - (3 + title.width() + 1);
-        writeln!(
-            out,
-            "━━ {} {}",
-            l.paint(&title, theme.id, true),
-            "━".repeat(rule)
-        )?;
-        put(out, wrap_items(&tail, " · ", "   ", "   ", width))?;
-    }
+    write_heading(&title, Some(theme.id), &tail, l, out)?;
     let terms: Vec<String> = theme.terms.iter().map(|t| safe(&t.term).into()).collect();
     put(
         out,
@@ -445,6 +424,35 @@ fn write_theme(
     write_time_and_sources(a, theme.id, width, out)
 }
 
+/// A group's heading, `━━ title ━━…━━ tail` across the width (the title in theme `colour`'s
+/// colour when colouring), or the title alone, shortened, and the tail wrapped below it when
+/// both do not fit on one line.
+fn write_heading(
+    title: &str,
+    colour: Option<usize>,
+    tail: &[String],
+    l: &Layout,
+    out: &mut String,
+) -> std::fmt::Result {
+    // The heading's rule ends two columns short of the width.
+    let line_end = l.width - 2;
+    let paint = |t: &str| match colour {
+        Some(id) => l.paint(t, id, true),
+        None => t.to_string(),
+    };
+    let tail_one = tail.join(" · ");
+    let fixed = 3 + 1 + 2 + 1;
+    if fixed + title.width() + tail_one.width() <= line_end {
+        let rule = line_end - (3 + title.width() + 2 + tail_one.width());
+        writeln!(out, "━━ {} {} {tail_one}", paint(title), "━".repeat(rule))
+    } else {
+        let title = trim_to(title, line_end - 6);
+        let rule = line_end - (3 + title.width() + 1);
+        writeln!(out, "━━ {} {}", paint(&title), "━".repeat(rule))?;
+        put(out, wrap_items(tail, " · ", "   ", "   ", l.width))
+    }
+}
+
 /// The unassigned group, after the themes: its size and share, the rule, and the units
 /// furthest from every theme.
 fn write_unassigned(
@@ -455,16 +463,8 @@ fn write_unassigned(
     out: &mut String,
 ) -> std::fmt::Result {
     let width = l.width;
-    let line_end = width - 2;
-    let title = "Unassigned";
-    let tail = format!("{} · {:.1}%", units(u.size), u.share * 100.0);
-    if 3 + title.width() + 2 + tail.width() < line_end {
-        let rule = line_end - (3 + title.width() + 2 + tail.width());
-        writeln!(out, "━━ {title} {} {tail}", "━".repeat(rule))?;
-    } else {
-        writeln!(out, "━━ {title} ━━")?;
-        put(out, wrap(&tail, width, "   ", "   "))?;
-    }
+    let tail = [units(u.size), format!("{:.1}%", u.share * 100.0)];
+    write_heading("Unassigned", None, &tail, l, out)?;
     put(
         out,
         wrap(

@@ -395,6 +395,22 @@ fn decision_order(a: &Candidate<'_>, b: &Candidate<'_>) -> std::cmp::Ordering {
 }
 
 /// Every kept paragraph of `docs` as a unit.
+/// Each article as one unit: its kept text, under its first kept line (articles with none
+/// are left out).
+fn articles(docs: &[Vec<Draft>]) -> Vec<Unit<'_>> {
+    docs.iter()
+        .enumerate()
+        .filter_map(|(doc, lines)| {
+            let first = lines.iter().position(|d| d.rule.is_none())?;
+            Some(Unit {
+                doc,
+                first,
+                lines: &lines[first..],
+            })
+        })
+        .collect()
+}
+
 fn paragraphs(docs: &[Vec<Draft>]) -> Vec<Unit<'_>> {
     docs.iter()
         .enumerate()
@@ -814,21 +830,7 @@ fn mark_articles(docs: &mut [Vec<Draft>]) {
         }
     });
     // Each article as one paragraph: its kept text, under its first kept line.
-    let verdicts = {
-        let units: Vec<Unit<'_>> = docs
-            .iter()
-            .enumerate()
-            .filter_map(|(doc, lines)| {
-                let first = lines.iter().position(|d| d.rule.is_none())?;
-                Some(Unit {
-                    doc,
-                    first,
-                    lines: &lines[first..],
-                })
-            })
-            .collect();
-        duplicates(&units, SLACK)
-    };
+    let verdicts = duplicates(&articles(docs), SLACK);
     for (doc, idx, rule) in verdicts {
         docs[doc][idx].rule = Some(rule);
     }
@@ -1042,19 +1044,7 @@ mod tests {
             let docs = near_duplicates(seed, 1 + seed as usize % 14);
             let units = paragraphs(&docs);
             // Whole articles as units too, as `mark_articles` compares them.
-            let articles: Vec<Unit<'_>> = docs
-                .iter()
-                .enumerate()
-                .filter_map(|(doc, lines)| {
-                    let first = lines.iter().position(|d| d.rule.is_none())?;
-                    Some(Unit {
-                        doc,
-                        first,
-                        lines: &lines[first..],
-                    })
-                })
-                .collect();
-            for units in [units, articles] {
+            for units in [units, articles(&docs)] {
                 if units.len() < 2 || units.len() > MAX_POSTINGS {
                     continue;
                 }
