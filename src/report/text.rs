@@ -194,6 +194,18 @@ impl<'a> Ids<'a> {
         }
     }
 
+    /// A representative's location, `[id:line · score]`, its id shortened if the whole would
+    /// not fit a line of `width`.
+    fn tag(&self, r: &crate::analysis::Representative, width: usize) -> String {
+        let place = format!(
+            "{} · {:.2}]",
+            self.suffix(&r.doc, r.line, r.paragraph),
+            r.score
+        );
+        let id = trim_to(&self.short(&r.doc), width - 6 - place.width());
+        format!("[{id}{place}")
+    }
+
     /// What follows the id in a paragraph's location: ` ¶3` in a record, `:12` in a file.
     fn suffix(&self, id: &str, line: usize, paragraph: usize) -> String {
         super::location_suffix(self.records.contains(id), line, None, Some(paragraph))
@@ -392,15 +404,7 @@ fn write_theme(
     )?;
     let marker = format!("   {} ", l.paint("▸", theme.id, false));
     for r in &theme.representatives {
-        // The location, its id shortened if the whole would not fit a line.
-        let place = format!(
-            "{} · {:.2}]",
-            ids.suffix(&r.doc, r.line, r.paragraph),
-            r.score
-        );
-        let id = trim_to(&ids.short(&r.doc), width - 6 - place.width());
-        let tag = format!("[{id}{place}");
-        write_representative(&safe(&r.text), &tag, &marker, l, out)?;
+        write_representative(&safe(&r.text), &ids.tag(r, width), &marker, l, out)?;
     }
     let mut per_doc: BTreeMap<&str, usize> = BTreeMap::new();
     for unit in a.units.iter().filter(|u| u.theme == Some(theme.id)) {
@@ -477,14 +481,7 @@ fn write_unassigned(
     )?;
     let marker = "   ▸ ";
     for r in &u.examples {
-        let place = format!(
-            "{} · {:.2}]",
-            ids.suffix(&r.doc, r.line, r.paragraph),
-            r.score
-        );
-        let id = trim_to(&ids.short(&r.doc), width - 6 - place.width());
-        let tag = format!("[{id}{place}");
-        write_representative(&safe(&r.text), &tag, marker, l, out)?;
+        write_representative(&safe(&r.text), &ids.tag(r, width), marker, l, out)?;
     }
     Ok(())
 }
