@@ -858,7 +858,7 @@ fn fit(
     let candidates = match settings.k {
         KChoice::Auto => {
             let n = prepared.embedding.vectors.nrows();
-            Some(kmeans::candidate_range(n, 0, settings.k_max).count() as u64)
+            Some(candidate_count(n, settings) as u64)
         }
         KChoice::Fixed(_) => None,
     };
@@ -977,6 +977,11 @@ fn lsa_themes(
     })
 }
 
+/// How many k's `auto` scores on `units` units: the length of the k-means bar.
+fn candidate_count(units: usize, settings: &ValidSettings) -> usize {
+    kmeans::candidate_range(units, 0, settings.k_max).count()
+}
+
 /// A k judge that counts the candidates it has scored on the progress bar: `auto` scores
 /// each candidate k once, then fits the chosen k on every unit (named as a step).
 struct Counting<'a> {
@@ -996,9 +1001,7 @@ impl<'a> Counting<'a> {
         Counting {
             judge,
             progress,
-            left: kmeans::candidate_range(units, 0, settings.k_max)
-                .count()
-                .into(),
+            left: candidate_count(units, settings).into(),
         }
     }
 }
@@ -1665,29 +1668,32 @@ fn describe(
     let themes: Vec<Theme> = labels
         .iter()
         .enumerate()
-        .map(|(theme, l)| Theme {
-            id: theme + 1,
-            name: None,
-            guided: false,
-            label: l.label.clone(),
-            size: sizes.get(theme).copied().unwrap_or(l.size),
-            share: round4(sizes.get(theme).copied().unwrap_or(l.size) as f64 / n_units as f64),
-            npmi: coherence.npmi[theme],
-            terms: l
-                .terms
-                .iter()
-                .map(|t| TermOut {
-                    term: t.term.clone(),
-                    weight: round6(t.weight),
-                    kind: t.person.then_some("person"),
-                })
-                .collect(),
-            representatives: l
-                .representatives
-                .iter()
-                .filter(|&&row| !is_outlier(row))
-                .map(|&row| representative(row))
-                .collect(),
+        .map(|(theme, l)| {
+            let size = sizes.get(theme).copied().unwrap_or(l.size);
+            Theme {
+                id: theme + 1,
+                name: None,
+                guided: false,
+                label: l.label.clone(),
+                size,
+                share: round4(size as f64 / n_units as f64),
+                npmi: coherence.npmi[theme],
+                terms: l
+                    .terms
+                    .iter()
+                    .map(|t| TermOut {
+                        term: t.term.clone(),
+                        weight: round6(t.weight),
+                        kind: t.person.then_some("person"),
+                    })
+                    .collect(),
+                representatives: l
+                    .representatives
+                    .iter()
+                    .filter(|&&row| !is_outlier(row))
+                    .map(|&row| representative(row))
+                    .collect(),
+            }
         })
         .collect();
     let unassigned = outliers.map(|flags| {
@@ -1717,7 +1723,7 @@ fn describe(
         .enumerate()
         .map(|(row, &theme)| (!is_outlier(row)).then_some(theme))
         .collect();
-    let mixes = label::theme_mix_placed(&unit_docs, &placed, corpus.articles.len());
+    let mixes = label::theme_mix_placed(&unit_docs, placed.iter().copied(), corpus.articles.len());
     let mut units_per_doc = vec![0usize; corpus.articles.len()];
     for &doc in &unit_docs {
         units_per_doc[doc] += 1;

@@ -15,8 +15,6 @@ const SHOW_AFTER: Duration = Duration::from_secs(1);
 #[derive(Default)]
 struct Current {
     bar: Option<ProgressBar>,
-    /// What the bar counts (`articles`), when it counts.
-    counts: Option<&'static str>,
     generation: u64,
 }
 
@@ -73,7 +71,6 @@ impl Progress for StderrProgress {
         let generation = match self.current.lock() {
             Ok(mut current) => {
                 current.bar = Some(bar);
-                current.counts = total.map(|_| stage.counts());
                 current.generation
             }
             Err(_) => return,
@@ -109,8 +106,8 @@ impl Progress for StderrProgress {
         if let Ok(current) = self.current.lock() {
             if let Some(bar) = current.bar.as_ref() {
                 // `[====] 8,192/8,192 · near-duplicates`: the step takes the place of what
-                // the full bar counted; a spinner shows the step alone.
-                let mark = if current.counts.is_some() { "· " } else { "" };
+                // the full bar counted; a spinner (no length) shows the step alone.
+                let mark = if bar.length().is_some() { "· " } else { "" };
                 bar.set_message(format!("{mark}{what}"));
             }
         }

@@ -33,7 +33,7 @@ use crate::analysis::Analysis;
 use crate::error::{Error, Result};
 use crate::numbers::thousands;
 use crate::report::terminal_safe as safe;
-use crate::report::text::{trim_to, wrap, wrap_items, TextOptions, MAX_WIDTH, MIN_WIDTH};
+use crate::report::text::{pad, put, trim_to, wrap, wrap_items, Layout, TextOptions};
 
 /// Counts of (true class, predicted cluster) pairs. Classes and clusters are numbered in order
 /// of first appearance, so the table does not depend on how labels are spelled.
@@ -751,13 +751,11 @@ pub fn render_text(report: &Report) -> String {
 
 /// Renders `report` for the terminal: the scores table, then what each theme holds, every
 /// line within `options.width` display columns (prose wraps, lists break between items,
-/// labels are shortened; a narrow scores table keeps nmi, ari and purity, then nmi and ari), theme numbers in their colours when `options.colour`.
+/// labels are shortened; a narrow scores table keeps nmi, ari and purity, then nmi and ari),
+/// theme numbers in their colours when `options.colour`.
 pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
     use std::fmt::Write;
-    let l = EvalLayout {
-        width: options.width.clamp(MIN_WIDTH, MAX_WIDTH),
-        colour: options.colour,
-    };
+    let l = Layout::new(options);
     let width = l.width;
     let mut out = String::new();
     let p = &report.params;
@@ -780,7 +778,7 @@ pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
         unit.to_string(),
         format!("k {}", p.k_requested),
     ];
-    l.put(&mut out, wrap_items(&head, " · ", "", "  ", width));
+    let _ = put(&mut out, wrap_items(&head, " · ", "", "  ", width));
     let labelled = report.single.is_some() || report.summary.is_some();
     if report.unlabelled + report.unclustered + report.unassigned_articles > 0 {
         let unassigned = if p.outliers {
@@ -796,11 +794,11 @@ pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
             thousands(report.unlabelled),
             thousands(report.unclustered)
         );
-        l.put(&mut out, wrap(&line, width, "  ", "    "));
+        let _ = put(&mut out, wrap(&line, width, "  ", "    "));
     }
     if let Some(selection) = &p.k_selection {
         let line = format!("k = {} chosen automatically: {}", p.k, selection.reason);
-        l.put(&mut out, wrap(&line, width, "", "  "));
+        let _ = put(&mut out, wrap(&line, width, "", "  "));
         let scores: Vec<String> = selection
             .candidates
             .iter()
@@ -812,7 +810,7 @@ pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
         if !scores.is_empty() {
             // The method is named in the reason above; the label stays short, as in the
             // analysis report.
-            l.put(
+            let _ = put(
                 &mut out,
                 wrap_items(&scores, " · ", "  silhouette by k: ", "    ", width),
             );
@@ -822,7 +820,7 @@ pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
     if labelled {
         write_scores(&mut out, report, &l);
     } else {
-        l.put(
+        let _ = put(
             &mut out,
             wrap(
                 "no gold labels: coherence and diversity only (JSON Lines records with a \
@@ -837,34 +835,13 @@ pub fn render_text_with(report: &Report, options: &TextOptions) -> String {
     out
 }
 
-/// [`TextOptions`] as the eval text uses them.
-struct EvalLayout {
-    width: usize,
-    colour: bool,
-}
-
-impl EvalLayout {
-    /// Writes `lines`, one per line.
-    fn put(&self, out: &mut String, lines: Vec<String>) {
-        use std::fmt::Write;
-        for line in lines {
-            let _ = writeln!(out, "{}", line.trim_end());
-        }
-    }
-
-    /// `T3`, in theme 3's colour when colouring; `pad` columns wide.
-    fn theme(&self, theme: usize, pad: usize) -> String {
-        let tag = crate::report::text::pad(&format!("T{theme}"), pad);
-        if self.colour {
-            crate::report::colour::ansi(&tag, theme, true)
-        } else {
-            tag
-        }
-    }
+/// `T3`, four columns wide, in theme 3's colour when colouring.
+fn theme_tag(l: &Layout, theme: usize) -> String {
+    l.paint(&pad(&format!("T{theme}"), 4), theme, true)
 }
 
 /// The coherence table of `zhuti eval`: one row per seed, then each theme of the first run.
-fn write_coherence(out: &mut String, c: &EvalCoherence, l: &EvalLayout) {
+fn write_coherence(out: &mut String, c: &EvalCoherence, l: &Layout) {
     use std::fmt::Write;
     let _ = writeln!(out);
     let head = format!(
@@ -872,7 +849,7 @@ fn write_coherence(out: &mut String, c: &EvalCoherence, l: &EvalLayout) {
          topic diversity of the top 10 and 25 terms",
         c.top_n, c.epsilon
     );
-    l.put(out, wrap(&head, l.width, "", "  "));
+    let _ = put(out, wrap(&head, l.width, "", "  "));
     let _ = writeln!(
         out,
         "  {:<8} {:>8} {:>8} {:>8}",
@@ -897,12 +874,12 @@ fn write_coherence(out: &mut String, c: &EvalCoherence, l: &EvalLayout) {
     // `  T3   0.1234  label`: 16 columns before the label.
     for t in &c.themes {
         let label = trim_to(&safe(&t.label), l.width - 16);
-        let _ = writeln!(out, "  {} {:>7.4}  {label}", l.theme(t.theme, 4), t.npmi);
+        let _ = writeln!(out, "  {} {:>7.4}  {label}", theme_tag(l, t.theme), t.npmi);
     }
 }
 
 /// The gold-label part of the `zhuti eval` text: the scores table and the theme × label table.
-fn write_scores(out: &mut String, report: &Report, l: &EvalLayout) {
+fn write_scores(out: &mut String, report: &Report, l: &Layout) {
     use std::fmt::Write;
     let p = &report.params;
     // The unassigned share beside the scores, which are on the assigned articles only
@@ -967,12 +944,12 @@ fn write_scores(out: &mut String, report: &Report, l: &EvalLayout) {
             "stability (mean pairwise ARI between seeds): {:.4}",
             s.stability_ari
         );
-        l.put(out, wrap(&line, l.width, "  ", "    "));
+        let _ = put(out, wrap(&line, l.width, "  ", "    "));
     }
     let _ = writeln!(out);
     let first = runs.first().map_or(p.seed, |r| r.seed);
     let head = format!("Theme × label (seed {first}; largest labels per theme)");
-    l.put(out, wrap(&head, l.width, "", "  "));
+    let _ = put(out, wrap(&head, l.width, "", "  "));
     // `  T3   1,234  体育 812 · 娱乐 3`: 14 columns before the labels, which wrap between
     // items under each other.
     let indent = " ".repeat(14);
@@ -991,9 +968,9 @@ fn write_scores(out: &mut String, report: &Report, l: &EvalLayout) {
         let mut lines = wrap_items(&shown, " · ", &first, &indent, l.width);
         if let Some(line) = lines.first_mut() {
             // The theme's tag goes where its blank stood in for it while wrapping.
-            *line = format!("  {}{}", l.theme(t.theme, 4), &line[6..]);
+            *line = format!("  {}{}", theme_tag(l, t.theme), &line[6..]);
         }
-        l.put(out, lines);
+        let _ = put(out, lines);
     }
 }
 

@@ -243,25 +243,13 @@ impl BatchSummary {
     /// representative paragraphs with `options.full`.
     pub fn render_text_with(&self, options: &TextOptions) -> String {
         use crate::numbers::{count, thousands};
-        use crate::report::colour::ansi;
         use crate::report::terminal_safe as safe;
-        use crate::report::text::{trim_to, wrap, MAX_WIDTH, MIN_WIDTH};
+        use crate::report::text::{put, trim_to, wrap, Layout};
         use std::fmt::Write as _;
         use unicode_width::UnicodeWidthStr;
-        let width = options.width.clamp(MIN_WIDTH, MAX_WIDTH);
-        let paint = |text: &str, id: usize| {
-            if options.colour {
-                ansi(text, id, true)
-            } else {
-                text.to_string()
-            }
-        };
+        let l = Layout::new(options);
+        let width = l.width;
         let mut out = String::new();
-        let put = |out: &mut String, lines: Vec<String>| {
-            for line in lines {
-                let _ = writeln!(out, "{}", line.trim_end());
-            }
-        };
         let head = format!(
             "{}, {} placed ({} left out), {} novel ({:.1}%)",
             count(self.articles, "article", "articles"),
@@ -270,7 +258,7 @@ impl BatchSummary {
             thousands(self.novel),
             self.novel_share * 100.0
         );
-        put(&mut out, wrap(&head, width, "", "  "));
+        let _ = put(&mut out, wrap(&head, width, "", "  "));
         let _ = writeln!(out);
         // id, batch, model, novel: 3 + 2 + 7 + 2 + 7 + 2 + 6 + 2 columns before the label.
         const LEFT: usize = 31;
@@ -284,7 +272,7 @@ impl BatchSummary {
             let _ = writeln!(
                 out,
                 "{}  {:>6.1}%  {:>6.1}%  {:>6}  {}",
-                paint(&format!("{:>3}", t.id), t.id),
+                l.paint(&format!("{:>3}", t.id), t.id, true),
                 t.share * 100.0,
                 t.model_share * 100.0,
                 thousands(t.novel),
@@ -298,9 +286,9 @@ impl BatchSummary {
                 count(crate::emerging::MIN_UNITS, "novel unit", "novel units"),
                 count(crate::emerging::MIN_ARTICLES, "article", "articles")
             );
-            put(&mut out, wrap(&none, width, "", "  "));
+            let _ = put(&mut out, wrap(&none, width, "", "  "));
         } else {
-            put(
+            let _ = put(
                 &mut out,
                 wrap(
                     "emerging themes (novel units clustered on their own):",
@@ -324,7 +312,7 @@ impl BatchSummary {
             let _ = writeln!(
                 out,
                 "  {}  {head}  {label}",
-                paint(&number, self.themes.len() + 1 + i)
+                l.paint(&number, self.themes.len() + 1 + i, true)
             );
             for r in &t.representatives {
                 let place = super::location_suffix(r.record, r.line, r.part, Some(r.paragraph));
@@ -333,9 +321,9 @@ impl BatchSummary {
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" ");
-                if options.full {
+                if l.full {
                     let _ = writeln!(out, "        {}", trim_to(&place, width - 8));
-                    put(&mut out, wrap(&text, width, "          ", "          "));
+                    let _ = put(&mut out, wrap(&text, width, "          ", "          "));
                 } else {
                     // `        doc ¶3  preview…`, the preview taking the columns left.
                     let place = trim_to(&place, (width - 8) / 2);

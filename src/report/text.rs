@@ -135,26 +135,31 @@ pub fn render(a: &Analysis) -> String {
 /// Renders the analysis as a text report laid out as `options` say.
 pub fn render_with(a: &Analysis, options: &TextOptions) -> String {
     let mut out = String::new();
-    let layout = Layout {
-        width: options.width.clamp(MIN_WIDTH, MAX_WIDTH),
-        full: options.full,
-        colour: options.colour,
-    };
     // `write!` to a String cannot fail.
-    let _ = write_report(a, &layout, &mut out);
+    let _ = write_report(a, &Layout::new(options), &mut out);
     out
 }
 
-/// [`TextOptions`] with the width bounded.
-struct Layout {
-    width: usize,
-    full: bool,
+/// [`TextOptions`] with the width bounded: how every text report (this one, `zhuti assign
+/// --format text`, `zhuti eval`) is laid out.
+pub(crate) struct Layout {
+    pub(crate) width: usize,
+    pub(crate) full: bool,
     colour: bool,
 }
 
 impl Layout {
+    /// `options`, the width bounded to [`MIN_WIDTH`]..=[`MAX_WIDTH`].
+    pub(crate) fn new(options: &TextOptions) -> Layout {
+        Layout {
+            width: options.width.clamp(MIN_WIDTH, MAX_WIDTH),
+            full: options.full,
+            colour: options.colour,
+        }
+    }
+
     /// `text` in theme `id`'s colour, when colouring.
-    fn paint(&self, text: &str, id: usize, bold: bool) -> String {
+    pub(crate) fn paint(&self, text: &str, id: usize, bold: bool) -> String {
         if self.colour && !text.is_empty() {
             ansi(text, id, bold)
         } else {
@@ -164,7 +169,7 @@ impl Layout {
 }
 
 /// Writes `lines`, one per line.
-fn put(out: &mut String, lines: Vec<String>) -> std::fmt::Result {
+pub(crate) fn put(out: &mut String, lines: Vec<String>) -> std::fmt::Result {
     for line in lines {
         writeln!(out, "{}", line.trim_end())?;
     }

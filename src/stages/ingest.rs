@@ -253,13 +253,13 @@ pub fn load_with(inputs: &[Input], options: &ReadOptions) -> Result<Corpus> {
     Ok(reader.corpus)
 }
 
-/// Reads the inputs as [`load_with`] does (with `options`), but hands the articles on in chunks of at most `chunk`
-/// (in input order, dates and sources resolved, each chunk with the warnings met while reading
-/// it), so memory holds one chunk and one input line at a time, never the whole input. JSON
-/// Lines files (plain or gzip) and JSON Lines on stdin are read record by record; any other file
-/// is read whole, one at a time. Errors as [`load`]: a missing input, a bad record, no article
-/// at all ([`Error::NoArticles`], after the inputs are read); an error from `each` stops the
-/// reading and is returned.
+/// Reads the inputs as [`load_with`] does (with `options`), but hands the articles on in
+/// chunks of at most `chunk` (in input order, dates and sources resolved, each chunk with the
+/// warnings met while reading it), so memory holds one chunk and one input line at a time,
+/// never the whole input. JSON Lines files (plain or gzip) and JSON Lines on stdin are read
+/// record by record; any other file is read whole, one at a time. Errors as [`load`]: a missing
+/// input, a bad record (with `--strict`), no article at all ([`Error::NoArticles`], after the
+/// inputs are read); an error from `each` stops the reading and is returned.
 pub fn stream(
     inputs: &[Input],
     options: &ReadOptions,

@@ -275,22 +275,9 @@ fn best<T>(mut items: Vec<T>, n: usize, cmp: impl Fn(&T, &T) -> std::cmp::Orderi
 /// Each article's share of units per theme: `mix[doc]` lists `(theme, share)`, largest share
 /// first (ties by theme), and is empty for articles with no clustered unit.
 pub fn theme_mix(unit_docs: &[usize], labels: &[usize], n_docs: usize) -> Vec<Vec<(usize, f64)>> {
-    let mut counts: Vec<std::collections::BTreeMap<usize, usize>> =
-        vec![Default::default(); n_docs];
-    for (&doc, &theme) in unit_docs.iter().zip(labels) {
-        *counts[doc].entry(theme).or_default() += 1;
-    }
-    counts
+    theme_mix_placed(unit_docs, labels.iter().map(|&t| Some(t)), n_docs)
         .into_iter()
-        .map(|themes| {
-            let total: usize = themes.values().sum();
-            let mut mix: Vec<(usize, f64)> = themes
-                .into_iter()
-                .map(|(theme, c)| (theme, c as f64 / total as f64))
-                .collect();
-            mix.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            mix
-        })
+        .map(|(mix, _)| mix)
         .collect()
 }
 
@@ -299,14 +286,14 @@ pub fn theme_mix(unit_docs: &[usize], labels: &[usize], n_docs: usize) -> Vec<Ve
 /// two sum to 1.
 pub fn theme_mix_placed(
     unit_docs: &[usize],
-    themes: &[Option<usize>],
+    themes: impl IntoIterator<Item = Option<usize>>,
     n_docs: usize,
 ) -> Vec<(Vec<(usize, f64)>, f64)> {
     let mut counts: Vec<(std::collections::BTreeMap<usize, usize>, usize)> =
         vec![Default::default(); n_docs];
     for (&doc, theme) in unit_docs.iter().zip(themes) {
         match theme {
-            Some(theme) => *counts[doc].0.entry(*theme).or_default() += 1,
+            Some(theme) => *counts[doc].0.entry(theme).or_default() += 1,
             None => counts[doc].1 += 1,
         }
     }
@@ -332,7 +319,7 @@ mod tests {
     fn placed_mix_leaves_the_unassigned_share_beside_the_themes() {
         let mix = theme_mix_placed(
             &[0, 0, 0, 0, 1, 1],
-            &[Some(1), None, Some(1), Some(0), None, None],
+            [Some(1), None, Some(1), Some(0), None, None],
             3,
         );
         assert_eq!(mix[0], (vec![(1, 0.5), (0, 0.25)], 0.25));
@@ -342,7 +329,7 @@ mod tests {
         let plain = theme_mix(&[0, 0, 0, 1, 0], &[1, 0, 1, 0, 1], 3);
         let placed = theme_mix_placed(
             &[0, 0, 0, 1, 0],
-            &[Some(1), Some(0), Some(1), Some(0), Some(1)],
+            [Some(1), Some(0), Some(1), Some(0), Some(1)],
             3,
         );
         for (p, q) in plain.into_iter().zip(placed) {

@@ -843,18 +843,28 @@ pub(crate) fn sublinear_tf(count: u32) -> f32 {
 
 /// Scales `values` to unit length (squares summed in order, in `f32`); all-zero rows stay.
 pub(crate) fn normalize_l2(values: &mut [f32]) {
-    let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        values.iter_mut().for_each(|v| *v /= norm);
-    }
+    normalize_l2_by(values, |v| v);
 }
 
 /// [`normalize_l2`] of the weights of `(term, weight)` entries: the same sums in the same order,
 /// so the same bits.
 pub(crate) fn normalize_l2_entries(entries: &mut [(u32, f32)]) {
-    let norm = entries.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    normalize_l2_by(entries, |(_, v)| v);
+}
+
+/// Scales the weights `weight` picks out of `items` to unit L2 norm (left as they are when all
+/// are zero).
+fn normalize_l2_by<T>(items: &mut [T], weight: impl Fn(&mut T) -> &mut f32) {
+    let norm = items
+        .iter_mut()
+        .map(|item| {
+            let v = *weight(item);
+            v * v
+        })
+        .sum::<f32>()
+        .sqrt();
     if norm > 0.0 {
-        entries.iter_mut().for_each(|(_, v)| *v /= norm);
+        items.iter_mut().for_each(|item| *weight(item) /= norm);
     }
 }
 
