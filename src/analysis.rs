@@ -29,8 +29,8 @@ pub struct Analysis {
     /// How well each theme's top terms hang together (NPMI) and how distinct the themes' terms
     /// are (topic diversity); see [`crate::eval::coherence`].
     pub coherence: Coherence,
-    /// The corpus's own phrases, kept whole as terms ([`crate::stages::phrases`]), most
-    /// frequent first; empty without `--phrases`.
+    /// The corpus's own phrases, counted as terms beside their parts
+    /// ([`crate::stages::phrases`]), most frequent first; empty with `--no-phrases`.
     pub phrases: Vec<crate::stages::phrases::Phrase>,
     /// Every article, in input order.
     pub documents: Vec<Document>,
@@ -118,7 +118,7 @@ pub struct Params {
     pub max_df: f64,
     /// Where term idf came from: `blend` (corpus × background) or `corpus` (`--idf`).
     pub idf: IdfWeighting,
-    /// The corpus's phrases were looked for and kept whole as terms (`--phrases`, paragraph
+    /// The corpus's phrases were looked for and counted as terms (not `--no-phrases`, paragraph
     /// units of at least [`crate::stages::phrases::MIN_MEDIAN_CHARS`] at the median, unguided).
     pub phrases: bool,
     /// How k was chosen (present for `--k auto`).

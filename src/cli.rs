@@ -402,7 +402,7 @@ pub struct TuningArgs {
     pub period: Period,
 
     #[arg(long = defs::PHRASES.name, help = defs::PHRASES.help)]
-    pub phrases: bool,
+    pub no_phrases: bool,
 
     #[arg(long = defs::USER_DICT.name, help = defs::USER_DICT.help, value_name = "FILE")]
     pub user_dict: Option<PathBuf>,
@@ -479,7 +479,7 @@ impl TuningArgs {
             },
             period: self.period,
             read: self.read.options(),
-            phrases: defs::PHRASES.switched(self.phrases),
+            phrases: defs::PHRASES.switched(self.no_phrases),
             user_dict: self.user_dict.clone(),
             stop_words: self.stop_words.clone(),
             ..Settings::default()
@@ -947,7 +947,7 @@ mod tests {
         (&["--top-terms", "3"], |s| s.top_terms = 3),
         (&["--max-input", "512M"], |s| s.read.max_input = 512 << 20),
         (&["--strict"], |s| s.read.strict = true),
-        (&["--phrases"], |s| s.phrases = true),
+        (&["--no-phrases"], |s| s.phrases = false),
         (&["--user-dict", "my.dict"], |s| {
             s.user_dict = Some(PathBuf::from("my.dict"))
         }),

@@ -421,6 +421,7 @@ pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
         "training": {"documents": documents, "units": units},
         "vocabulary": model.vocabulary_size(),
         "added_words": model.added_words(),
+        "phrases": model.phrases(),
         "user_words": model.user_words(),
         "themes": model.themes().iter().map(|t| serde_json::json!({
             "id": t.id, "label": t.label, "name": t.name, "size": t.size, "share": t.share,
@@ -436,13 +437,14 @@ pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
     } else {
         let mut s = format!(
             "{}: zhuti theme model, format {}, written by zhuti {version} at {created} (Unix time)\n\
-             trained on {}, {}; {}; {}; {}, {}; {}\n\n",
+             trained on {}, {}; {}; {}; {}; {}, {}; {}\n\n",
             args.model.display(),
             zhuti::model_file::FORMAT_VERSION,
             count(documents, "article", "articles"),
             count(units, "unit", "units"),
             count(model.vocabulary_size(), "term", "terms"),
             count(model.added_words().len(), "added word", "added words"),
+            count(model.phrases().len(), "phrase", "phrases"),
             count(
                 model.user_words().dictionary.len(),
                 "user dictionary word",

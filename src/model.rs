@@ -107,6 +107,8 @@ pub struct ThemeModel {
     pub(crate) cleaner: Cleaner,
     /// Words added to jieba's dictionary (guided-theme seed words).
     pub(crate) words: Vec<String>,
+    /// The corpus's phrases, counted beside their parts ([`Segmenter::add_phrases`]).
+    pub(crate) phrases: Vec<String>,
     /// The user's dictionary and stop words (`--user-dict`, `--stop-words`).
     pub(crate) user: UserWords,
     /// The TF-IDF space.
@@ -383,7 +385,7 @@ struct Parts {
     refined: bool,
     /// Each theme's novelty thresholds ([`Calibration`]).
     thresholds: Vec<Thresholds>,
-    /// The corpus's phrases, added to jieba's dictionary after any seed words.
+    /// The corpus's phrases, counted beside their parts.
     phrases: Vec<String>,
 }
 
@@ -490,12 +492,11 @@ impl ThemeModel {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let mut words = words;
-        words.extend(phrases);
         Ok(ThemeModel {
             settings,
             cleaner,
             words,
+            phrases,
             user,
             space,
             lsa,
@@ -529,6 +530,7 @@ impl ThemeModel {
             next_id: self.next_id,
             lineage: self.lineage.clone(),
             words: self.words.clone(),
+            phrases: self.phrases.clone(),
             user: self.user.clone(),
             cleaner: self.cleaner.clone(),
             space: self.space.clone(),
@@ -554,6 +556,7 @@ impl ThemeModel {
             settings,
             cleaner,
             words: saved.words,
+            phrases: saved.phrases,
             user: saved.user,
             space,
             lsa: saved.lsa,
@@ -600,6 +603,11 @@ impl ThemeModel {
     /// Words added to jieba's dictionary.
     pub fn added_words(&self) -> &[String] {
         &self.words
+    }
+
+    /// The training corpus's phrases, counted beside their parts in new articles.
+    pub fn phrases(&self) -> &[String] {
+        &self.phrases
     }
 
     /// The user's dictionary and stop words the model was fitted with (`--user-dict`,
@@ -685,6 +693,7 @@ impl ThemeModel {
     /// parts can be built apart, on two threads).
     pub fn add_words_to(&self, segmenter: &mut Segmenter) {
         segmenter.add_words(self.words.iter().map(String::as_str));
+        segmenter.add_phrases(self.phrases.iter().map(String::as_str));
         self.user.apply(segmenter);
     }
 
@@ -726,6 +735,7 @@ impl ThemeModel {
                 .chain(self.user.words()),
         );
         segmenter.add_words(self.words.iter().map(String::as_str));
+        segmenter.add_phrases(self.phrases.iter().map(String::as_str));
         self.user.apply(&mut segmenter);
         segmenter
     }
@@ -847,7 +857,10 @@ fn fit(
     let segmenter = if phrases.is_empty() {
         segmenter
     } else {
-        with_phrases = segmenter_with(&user, whole, phrases.words(), unit_texts(&cleaned.1));
+        // jieba's dictionary is shared, not copied: phrases leave its cuts alone.
+        let mut cutter = segmenter.clone();
+        phrases.apply(&mut cutter);
+        with_phrases = cutter;
         &with_phrases
     };
     let (space, mut prepared) =
@@ -1119,7 +1132,7 @@ fn load_user_words(settings: &Settings) -> Result<UserWords> {
 }
 
 /// The phrases of the kept units as `segmenter` cuts them ([`Phrases::fit`]); none without
-/// `--phrases`, with `--unit document`, or when the units are too short ([`Phrases::suit`]).
+/// `--no-phrases`, with `--unit document`, or when the units are too short ([`Phrases::suit`]).
 /// The second value says whether they were looked for (the report's `params.phrases`).
 fn find_phrases(settings: &ValidSettings, units: &Units, segmenter: &Segmenter) -> (Phrases, bool) {
     let texts: Vec<&str> = unit_texts(units).collect();
@@ -1305,6 +1318,9 @@ pub struct Prepared {
     pub embedding: lsa::Embedding,
     /// The dictionary tag of each vocabulary term (for label choice).
     pub tags: Vec<label::names::DictTag>,
+    /// Is each vocabulary term one of the corpus's phrases, counted beside its parts (for
+    /// label choice: [`label::LabelHints::phrases`])?
+    pub phrases: Vec<bool>,
 }
 
 /// Cleans, splits, vectorises and reduces the corpus.
@@ -1421,6 +1437,12 @@ fn vectorize_units(
         .par_iter()
         .map(|t| label::names::DictTag::of(segmenter.tag(t)))
         .collect();
+    let phrases = vectors
+        .vocab
+        .terms
+        .iter()
+        .map(|t| segmenter.is_phrase(t))
+        .collect();
     Ok((
         space,
         Prepared {
@@ -1429,6 +1451,7 @@ fn vectorize_units(
             vectors,
             embedding,
             tags,
+            phrases,
         },
     ))
 }
@@ -1517,6 +1540,7 @@ pub fn assemble(
         vectors,
         embedding,
         tags,
+        phrases,
     } = prepared;
     let n_units = units.kept.len();
     let n_terms = vectors.vocab.len();
@@ -1535,6 +1559,7 @@ pub fn assemble(
                     units,
                     vectors,
                     tags: &tags,
+                    phrases: &phrases,
                 },
                 Placement {
                     clustering: &clustering,
@@ -1591,6 +1616,7 @@ struct Material<'a> {
     units: Units,
     vectors: Vectors,
     tags: &'a [label::names::DictTag],
+    phrases: &'a [bool],
 }
 
 /// Where the units went: the clustering, and which of its units are left unassigned (`None`:
@@ -1625,6 +1651,7 @@ fn describe(
         units,
         vectors,
         tags,
+        phrases,
     } = material;
     let Placement {
         clustering,
@@ -1646,6 +1673,7 @@ fn describe(
     let texts: Vec<&str> = units.kept.iter().map(|u| u.text.as_str()).collect();
     let hints = label::LabelHints {
         tags,
+        phrases,
         texts: &texts,
     };
     let labels = label::label_themes(&vectors, clustering, settings.top_terms, &hints);
@@ -1981,7 +2009,9 @@ mod tests {
         let plain = Segmenter::for_texts(unit_texts(&cleaned.1));
         let (phrases, _) = find_phrases(settings, &cleaned.1, &plain);
         let user = UserWords::default();
-        let segmenter = segmenter_with(&user, false, phrases.words(), unit_texts(&cleaned.1));
+        let mut segmenter =
+            segmenter_with(&user, false, std::iter::empty(), unit_texts(&cleaned.1));
+        phrases.apply(&mut segmenter);
         vectorize_units(
             corpus,
             settings,

@@ -27,8 +27,9 @@ use crate::stages::units::UnitKind;
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"ZHUTIMDL";
 /// The model format this zhuti writes and reads. Bumped for any change of [`Saved`]: 3 added
-/// the user's dictionary and stop words ([`Saved::user`]).
-pub const FORMAT_VERSION: u32 = 3;
+/// the user's dictionary and stop words ([`Saved::user`]); 4 keeps the corpus's phrases apart
+/// from the dictionary words, counted beside their parts ([`Saved::phrases`]).
+pub const FORMAT_VERSION: u32 = 4;
 /// Magic, version, length, checksum.
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
@@ -55,6 +56,8 @@ pub(crate) struct Saved {
     pub lineage: Option<crate::lineage::Lineage>,
     /// Words added to jieba's dictionary.
     pub words: Vec<String>,
+    /// The corpus's phrases, counted beside their parts.
+    pub phrases: Vec<String>,
     /// The user's dictionary (`--user-dict`) and stop words (`--stop-words`): new articles
     /// are cut with them.
     pub user: crate::stages::segment::user::UserWords,

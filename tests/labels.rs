@@ -270,8 +270,8 @@ fn a_saved_model_cuts_new_articles_with_the_user_words() {
 }
 
 #[test]
-fn seed_phrases_are_found_kept_whole_and_reported() {
-    let report = run_json(&["--format", "json", "--phrases"]);
+fn seed_phrases_are_found_counted_beside_their_parts_and_reported() {
+    let report = seeds();
     assert_eq!(report["params"]["phrases"], true);
     let phrases: Vec<&str> = report["phrases"]
         .as_array()
@@ -288,24 +288,49 @@ fn seed_phrases_are_found_kept_whole_and_reported() {
         assert!(p["pmi"].as_f64().unwrap() >= 2.0, "{p}");
         assert!(p["entropy"].as_f64().unwrap() >= 1.0, "{p}");
     }
-    // 垂直大模型 is one term now, and names a theme.
+    // 垂直大模型 is a term, and names a theme: a label names the phrase, not its parts.
     let themes = report["themes"].as_array().unwrap();
     assert!(
         themes.iter().any(|t| terms_of(t).contains(&"垂直大模型")),
         "{themes:#?}"
     );
-    let text = run(&["--phrases"]);
+    let labels: Vec<&str> = themes.iter().map(|t| t["label"].as_str().unwrap()).collect();
+    assert!(
+        labels.iter().any(|l| l.split('·').any(|t| t == "垂直大模型")),
+        "{labels:?}"
+    );
+    // Its parts are still counted: the paragraphs that say 算力 in a phrase (国内算力)
+    // still count 算力, which labels the compute theme.
+    assert!(
+        labels.iter().any(|l| l.split('·').any(|t| t == "算力")),
+        "{labels:?}"
+    );
+    // A phrase takes the place of the parts it absorbs in its theme's list: where 应用场景
+    // is listed, it is nearly all of that theme's 应用 and 场景, which are not listed beside it.
+    let scene = themes
+        .iter()
+        .map(terms_of)
+        .find(|terms| terms.contains(&"应用场景"))
+        .unwrap_or_else(|| panic!("no theme lists 应用场景: {themes:#?}"));
+    assert!(
+        !scene.contains(&"应用") && !scene.contains(&"场景"),
+        "{scene:?}"
+    );
+    let text = run(&[]);
     let text = String::from_utf8(text.stdout).unwrap();
     let line = text
         .lines()
         .find(|l| l.starts_with("phrases: "))
         .unwrap_or_else(|| panic!("no phrases line in {text}"));
-    assert!(line.contains("kept whole as terms: 大模型 · "), "{line}");
+    assert!(
+        line.contains("counted as terms beside their parts: 大模型 · "),
+        "{line}"
+    );
 }
 
 #[test]
-fn without_the_flag_text_is_cut_with_jieba_words_only() {
-    let report = seeds();
+fn no_phrases_cuts_with_jieba_words_only() {
+    let report = run_json(&["--format", "json", "--no-phrases"]);
     assert_eq!(report["params"]["phrases"], false);
     assert_eq!(report["phrases"], serde_json::json!([]));
     let themes = report["themes"].as_array().unwrap();
@@ -333,7 +358,7 @@ fn headlines_are_too_short_for_phrases() {
         })
         .collect();
     std::fs::write(&path, titles).unwrap();
-    let report = run_json(&[path.to_str().unwrap(), "--format", "json", "--phrases"]);
+    let report = run_json(&[path.to_str().unwrap(), "--format", "json"]);
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(report["params"]["phrases"], false);
     assert_eq!(report["phrases"], serde_json::json!([]));
@@ -342,16 +367,8 @@ fn headlines_are_too_short_for_phrases() {
 #[test]
 fn whole_articles_and_guided_runs_keep_jieba_words() {
     for args in [
-        &[
-            "--format",
-            "json",
-            "--phrases",
-            "--unit",
-            "document",
-            "--k",
-            "3",
-        ][..],
-        &["--format", "json", "--phrases", "--bundled-themes"][..],
+        &["--format", "json", "--unit", "document", "--k", "3"][..],
+        &["--format", "json", "--bundled-themes"][..],
     ] {
         let report = run_json(args);
         assert_eq!(report["params"]["phrases"], false, "{args:?}");

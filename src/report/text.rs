@@ -326,7 +326,7 @@ fn write_report(a: &Analysis, l: &Layout, out: &mut String) -> std::fmt::Result 
             .map(|p| p.phrase.as_str())
             .collect();
         let line = format!(
-            "phrases: {} kept whole as terms: {}",
+            "phrases: {} counted as terms beside their parts: {}",
             thousands(a.phrases.len()),
             safe(&shown.join(" · ")),
         );

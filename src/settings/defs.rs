@@ -188,15 +188,16 @@ pub const OUTLIERS: Setting<bool> = Setting {
     problem: any,
 };
 
-/// Phrase discovery (a switch: `--phrases` turns it on).
+/// Phrase discovery (a switch: `--no-phrases` turns it off).
 pub const PHRASES: Setting<bool> = Setting {
-    name: "phrases",
+    name: "no-phrases",
     param: Some("phrases"),
-    default: false,
-    help: "Also find the corpus's own phrases (垂直大模型, 百模大战: runs of words found \
-           together far more often than chance, in varied contexts) and keep them whole as \
-           terms; paragraphs only, when the median one has 40 characters or more. Off by \
-           default: a phrase replaces its parts, which split some themes (docs/labels.md)",
+    default: true,
+    help: "Do not look for the corpus's own phrases. By default runs of words found together \
+           far more often than chance, in varied contexts (垂直大模型, 百模大战, 一带一路), \
+           are terms too, counted beside their parts, and a label names the phrase instead of \
+           its parts; paragraph units only, when the median one has 40 characters or more \
+           (docs/labels.md)",
     problem: any,
 };
 

@@ -58,7 +58,7 @@ pub struct Settings {
     /// Vocabulary pruning.
     #[serde(flatten)]
     pub tfidf: TfidfOptions,
-    /// Find the corpus's phrases and keep them whole as terms ([`crate::stages::phrases`],
+    /// Find the corpus's phrases and count them as terms beside their parts ([`crate::stages::phrases`],
     /// [`defs::PHRASES`]).
     pub phrases: bool,
     /// A user dictionary in jieba's format (`word [freq] [tag]` per line), read by

@@ -1,7 +1,8 @@
 //! The phrases stage (新词发现): find the corpus's own multi-word terms, such as 垂直大模型,
-//! 卡脖子 or 百模大战, which jieba cuts into pieces (垂直 / 大模型, 卡 / 脖子), and add them
-//! to the segmenter so each is one term for the rest of the run (and, in a saved model, for
-//! every article assigned later).
+//! 卡脖子 or 百模大战, which jieba cuts into pieces (垂直 / 大模型, 卡 / 脖子), and give them
+//! to the segmenter, which counts each as a term *beside* its parts for the rest of the run
+//! (and, in a saved model, for every article assigned later): 国内算力 still counts 算力, so
+//! a phrase adds a feature without taking one away.
 //!
 //! A phrase is a run of two or three consecutive jieba words, none of them glue (a stop word
 //! other than a noun or adjective: 的, 了, 在, 是), of 3 to 8 Han characters in all, that is
@@ -102,7 +103,7 @@ fn entropy(counts: &FxHashMap<&str, u32>, edges: u32) -> f64 {
 }
 
 impl Phrases {
-    /// No phrases (without `--phrases`).
+    /// No phrases (`--no-phrases`).
     pub fn none() -> Self {
         Phrases::default()
     }
@@ -258,12 +259,13 @@ impl Phrases {
         self.list.iter().map(|p| p.phrase.as_str())
     }
 
-    /// Adds the phrases to `segmenter`, each kept whole, untagged: whether a phrase is a
-    /// person's name (黄乐平) is the label stage's call, from its shape and its contexts
+    /// Gives the phrases to `segmenter`, which then counts each beside its parts
+    /// ([`Segmenter::add_phrases`]), untagged: whether a phrase is a person's name (黄乐平)
+    /// is the label stage's call, from its shape and its contexts
     /// ([`crate::stages::label::names`]), since jieba's tags of the parts mislead (it tags
-    /// 阳光 and 谢谢 as names). Apply a user's dictionary after this, so its entries win.
+    /// 阳光 and 谢谢 as names).
     pub fn apply(&self, segmenter: &mut Segmenter) {
-        segmenter.add_words(self.words());
+        segmenter.add_phrases(self.words());
     }
 }
 
@@ -378,7 +380,8 @@ mod tests {
         );
         let mut cutter = Segmenter::for_texts(refs.iter().copied());
         phrases.apply(&mut cutter);
+        // The phrase is a term beside its parts, and jieba's words are unchanged.
         let terms = cutter.terms("医疗行业的垂直大模型");
-        assert!(terms.iter().any(|t| t == "垂直大模型"), "{terms:?}");
+        assert_eq!(terms, ["医疗", "行业", "垂直", "模型", "垂直大模型"]);
     }
 }

@@ -4,9 +4,16 @@
 //! The chain: jieba `cut` (HMM on) → keep words with Han characters (two or more, no digits)
 //! and Latin/alphanumeric terms (`ChatGPT`, `GPT-4`, `5G`) → lower-case Latin → drop stop words
 //! (the stopwords-iso Chinese list plus a bundled list of news filler).
+//!
+//! A segmenter may also know some phrases ([`Segmenter::add_phrases`]: the corpus's own
+//! multi-word terms, found by [`crate::stages::phrases`]). A run of two or three consecutive
+//! jieba words that spells one is counted as a word of its own *beside* its parts, as n-gram
+//! features are: 国内算力 still counts 算力 and the phrase 国产大模型 as well. jieba's cuts
+//! never change for them.
 
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use jieba_rs::Jieba;
 
@@ -25,7 +32,14 @@ const EXTRA_STOP_WORDS: &str = include_str!(concat!(
 /// it was built for.
 #[derive(Clone)]
 pub struct Segmenter {
-    jieba: Jieba,
+    /// Shared between clones until one adds words (copy on write): a segmenter that only adds
+    /// phrases or stop words to a shared one does not copy jieba's dictionary.
+    jieba: Arc<Jieba>,
+    /// Phrases counted beside their parts ([`Segmenter::add_phrases`]).
+    phrases: FxHashSet<String>,
+    /// The phrases' first characters, a bit per code point below U+10000 (characters above
+    /// are always looked up): most words start no phrase, and this says so without hashing.
+    phrase_starts: Vec<u64>,
     stop_words: FxHashSet<String>,
     /// Part-of-speech tags of words added with a tag (user dictionaries), which win over the
     /// bundled dictionary's.
@@ -66,7 +80,9 @@ impl Segmenter {
                 .map(str::to_string),
         );
         Segmenter {
-            jieba,
+            jieba: Arc::new(jieba),
+            phrases: FxHashSet::default(),
+            phrase_starts: Vec::new(),
             stop_words,
             added_tags: Default::default(),
         }
@@ -76,7 +92,7 @@ impl Segmenter {
     pub fn add_words<'w>(&mut self, words: impl IntoIterator<Item = &'w str>) {
         for word in words {
             if !word.trim().is_empty() && word.chars().count() > 1 {
-                self.jieba.add_word(word.trim(), None, None);
+                Arc::make_mut(&mut self.jieba).add_word(word.trim(), None, None);
             }
         }
     }
@@ -85,11 +101,43 @@ impl Segmenter {
     /// any, is the one [`Segmenter::tag`] gives.
     pub fn add_user_words(&mut self, words: &[user::UserWord]) {
         for w in words {
-            self.jieba.add_word(&w.word, w.freq, w.tag.as_deref());
+            Arc::make_mut(&mut self.jieba).add_word(&w.word, w.freq, w.tag.as_deref());
             if let Some(tag) = &w.tag {
                 self.added_tags.insert(w.word.clone(), tag.clone());
             }
         }
+    }
+
+    /// Adds phrases: where a run of two or three consecutive words spells one, the phrase is
+    /// one more word of the text, after its words ([`Segmenter::words`]); its parts stay.
+    /// A phrase of fewer than two characters is ignored.
+    pub fn add_phrases<'w>(&mut self, phrases: impl IntoIterator<Item = &'w str>) {
+        for phrase in phrases {
+            let mut chars = phrase.chars();
+            let (Some(first), Some(_)) = (chars.next(), chars.next()) else {
+                continue;
+            };
+            if let Ok(code) = u16::try_from(u32::from(first)) {
+                if self.phrase_starts.is_empty() {
+                    self.phrase_starts = vec![0; 1 << 10];
+                }
+                self.phrase_starts[usize::from(code >> 6)] |= 1 << (code & 63);
+            }
+            self.phrases.insert(phrase.to_string());
+        }
+    }
+
+    /// May a phrase start with `word`: is its first character a phrase's first character?
+    fn may_start_phrase(&self, word: &str) -> bool {
+        word.chars().next().is_some_and(|c| match u16::try_from(u32::from(c)) {
+            Ok(code) => self.phrase_starts[usize::from(code >> 6)] & (1 << (code & 63)) != 0,
+            Err(_) => true,
+        })
+    }
+
+    /// Is `term` one of the phrases given to [`Segmenter::add_phrases`]?
+    pub fn is_phrase(&self, term: &str) -> bool {
+        self.phrases.contains(term)
     }
 
     /// Adds stop words (lower-cased) to the bundled lists.
@@ -121,9 +169,39 @@ impl Segmenter {
         normalize_term(word).filter(|term| !self.stop_words.contains(term.as_ref()))
     }
 
-    /// The raw jieba words of `text` in order (HMM on), without collecting them again.
+    /// The raw jieba words of `text` in order (HMM on), then the phrases
+    /// ([`Segmenter::add_phrases`]) their runs spell, in the order they start.
     pub fn words<'a>(&self, text: &'a str) -> impl Iterator<Item = &'a str> {
-        self.jieba.cut(text, true).into_iter().map(|t| t.word)
+        let tokens = self.jieba.cut(text, true);
+        let phrases = self.phrase_runs(text, &tokens);
+        tokens.into_iter().map(|t| t.word).chain(phrases)
+    }
+
+    /// The runs of two or three consecutive `tokens` (jieba's cut of `text`, which tiles it)
+    /// that spell a phrase, as slices of `text`, in the order they start; none (and no
+    /// allocation) without phrases.
+    fn phrase_runs<'a>(&self, text: &'a str, tokens: &[jieba_rs::Token<'a>]) -> Vec<&'a str> {
+        let mut runs = Vec::new();
+        if self.phrases.is_empty() {
+            return runs;
+        }
+        for (start, first) in tokens.iter().enumerate() {
+            if !self.may_start_phrase(first.word) {
+                continue;
+            }
+            for last in tokens.iter().skip(start + 1).take(MAX_PHRASE_WORDS - 1) {
+                let Some(run) = text.get(first.byte_start..last.byte_end) else {
+                    break;
+                };
+                if run.len() > MAX_PHRASE_BYTES {
+                    break;
+                }
+                if self.phrases.contains(run) {
+                    runs.push(run);
+                }
+            }
+        }
+        runs
     }
 
     /// Cuts `text` and returns its terms in order: filtered, Latin lower-cased, no stop words.
@@ -147,6 +225,11 @@ impl Segmenter {
         self.words(text).collect()
     }
 }
+
+/// Most words in a phrase's run ([`Segmenter::add_phrases`]).
+const MAX_PHRASE_WORDS: usize = 3;
+/// Longest phrase matched (bytes): eight Han characters of four bytes.
+const MAX_PHRASE_BYTES: usize = 32;
 
 /// Is `c` a Han (CJK ideograph) character?
 pub fn is_han(c: char) -> bool {
