@@ -213,7 +213,7 @@ pub struct Theme {
     pub size: usize,
     /// `size` over all clustered units.
     pub share: f64,
-    /// Top terms by class-based TF-IDF, best first.
+    /// Top terms by their weight in the theme ([`crate::stages::label::lift_weight`]), best first.
     pub terms: Vec<TermOut>,
     /// NPMI coherence of the theme's top 10 terms over unit co-occurrence (−1…1).
     pub npmi: f64,

@@ -83,9 +83,10 @@ fn guidance_moves_paragraphs_where_a_reader_expects() {
         .collect();
     assert!(errors.is_empty(), "schema violations: {errors:#?}");
 
-    // Without guidance (LSA dims sized to the corpus, refinement on TF-IDF) the four GPU and
-    // chip paragraphs already share one theme, about compute (算力); guidance gives it a name.
-    let plain = run_json(&["--format", "json"]);
+    // Without guidance (LSA dims sized to the corpus, refinement on TF-IDF) and without
+    // phrases the four GPU and chip paragraphs already share one theme, about compute (算力);
+    // guidance gives it a name.
+    let plain = run_json(&["--format", "json", "--no-phrases"]);
     let plain_themes: std::collections::BTreeSet<String> = EXPECTED[..4]
         .iter()
         .map(|(needle, _)| theme_of(&plain, needle))
@@ -94,6 +95,17 @@ fn guidance_moves_paragraphs_where_a_reader_expects() {
     assert!(
         plain_themes.iter().all(|t| t.contains("算力")),
         "{plain_themes:?}"
+    );
+    // With the corpus's phrases (the default) three of them do; the fourth opens with
+    // 无论是通用大模型还是垂直大模型 and joins the theme those two phrases label.
+    let phrased = run_json(&["--format", "json"]);
+    for (needle, _) in &EXPECTED[..3] {
+        assert!(theme_of(&phrased, needle).contains("算力"), "{needle}");
+    }
+    let fourth = theme_of(&phrased, EXPECTED[3].0);
+    assert!(
+        fourth.contains("通用大模型") && fourth.contains("垂直大模型"),
+        "{fourth}"
     );
 }
 

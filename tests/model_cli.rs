@@ -174,7 +174,7 @@ fn inspect_shows_the_model() {
     let model = dir.path().join("seeds.zhuti");
     let out = run(&["inspect", model.to_str().unwrap(), "--json"]);
     let info: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(info["format_version"], 3);
+    assert_eq!(info["format_version"], 4);
     let threshold = &info["themes"][0]["similarity_threshold"];
     assert!(
         threshold.as_f64().is_some_and(|t| t > 0.0 && t < 1.0),
@@ -187,7 +187,7 @@ fn inspect_shows_the_model() {
     assert_eq!(info["settings"], report["params"]);
     assert_eq!(info["themes"][0]["label"], report["themes"][0]["label"]);
     let text = String::from_utf8(run(&["inspect", model.to_str().unwrap()]).stdout).unwrap();
-    assert!(text.contains("zhuti theme model, format 3"), "{text}");
+    assert!(text.contains("zhuti theme model, format 4"), "{text}");
     assert!(
         text.contains("0 user dictionary words, 0 user stop words"),
         "{text}"

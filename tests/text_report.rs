@@ -36,7 +36,7 @@ fn seeds() -> &'static Analysis {
 fn counts_have_thousands_separators_and_one_is_singular() {
     let text = wide(seeds());
     let head = format!(
-        "zhuti {} · 5 texts in memory · 5 articles · 104 paragraphs in 6 themes · 69 left out \
+        "zhuti {} · 5 texts in memory · 5 articles · 104 paragraphs in 7 themes · 69 left out \
          (64 boilerplate, 2 duplicate, 3 short)\n",
         env!("ZHUTI_LONG_VERSION")
     );
@@ -62,7 +62,7 @@ fn counts_have_thousands_separators_and_one_is_singular() {
     assert_eq!(
         lines[0],
         format!(
-            "zhuti {} · 5 texts in memory · 65,536 articles · 574,044 paragraphs in 6 themes · \
+            "zhuti {} · 5 texts in memory · 65,536 articles · 574,044 paragraphs in 7 themes · \
              12,345 left out (64 boilerplate, 2 duplicate, 3 short)",
             env!("ZHUTI_LONG_VERSION")
         )
@@ -83,7 +83,7 @@ fn counts_have_thousands_separators_and_one_is_singular() {
     one.inputs = vec!["a.txt".into()];
     let text = wide(&one);
     let head = format!(
-        "zhuti {} · a.txt · 1 article · 1 paragraph in 6 themes · 1 left out \
+        "zhuti {} · a.txt · 1 article · 1 paragraph in 7 themes · 1 left out \
          (64 boilerplate, 2 duplicate, 3 short)\n",
         env!("ZHUTI_LONG_VERSION")
     );
@@ -216,7 +216,7 @@ fn every_line_fits_the_width() {
     let text = report(&[]);
     assert_fits(&text, 80, "default");
     let head = format!(
-        "zhuti {} · the bundled seeds · 5 articles\n  104 paragraphs in 6 themes\n  69 left out \
+        "zhuti {} · the bundled seeds · 5 articles\n  104 paragraphs in 7 themes\n  69 left out \
          (64 boilerplate, 2 duplicate, 3 short)\n",
         env!("ZHUTI_LONG_VERSION")
     );
@@ -279,7 +279,7 @@ fn previews_take_the_columns_the_line_leaves() {
                 line.width()
             );
         }
-        assert_eq!(previews, 18, "{text}");
+        assert_eq!(previews, 21, "{text}");
         // All but the two short paragraphs (about 65 columns) are cut up to 120 columns.
         assert!(cut >= if width <= 120 { 16 } else { 10 }, "{text}");
     }
@@ -342,7 +342,7 @@ fn the_mix_table_pages_its_columns_to_fit() {
         let at = text.find("Article × theme mix").unwrap();
         text[at..].to_string()
     };
-    // 80 columns hold the six themes in one block.
+    // 80 columns hold the seven themes in one block.
     let one = mix(&report(&[]));
     assert!(!one.contains("  themes 1–"), "{one}");
     assert!(
@@ -350,16 +350,16 @@ fn the_mix_table_pages_its_columns_to_fit() {
             .nth(1)
             .unwrap()
             .trim_start()
-            .starts_with("T1   T2   T3   T4   T5   T6"),
+            .starts_with("T1   T2   T3   T4   T5   T6   T7"),
         "{one}"
     );
-    // 60 columns: two blocks of three, each with every article.
+    // 60 columns: two blocks, of four and three, each with every article.
     let paged = mix(&report(&["--width", "60"]));
     let blocks: Vec<&str> = paged.split("\n\n").collect();
     assert_eq!(blocks.len(), 2, "{paged}");
     for (block, (caption, columns)) in blocks.iter().zip([
-        ("  themes 1–3 (1 of 2)", "T1   T2   T3"),
-        ("  themes 4–6 (2 of 2)", "T4   T5   T6"),
+        ("  themes 1–4 (1 of 2)", "T1   T2   T3   T4"),
+        ("  themes 5–7 (2 of 2)", "T5   T6   T7"),
     ]) {
         let lines: Vec<&str> = block
             .lines()
@@ -374,9 +374,10 @@ fn the_mix_table_pages_its_columns_to_fit() {
             assert!(cells.iter().all(|c| *c == "·" || c.ends_with('%')), "{row}");
         }
     }
-    // 40 columns: three blocks of two.
+    // 40 columns: four blocks of two, the last of one.
     let narrow = mix(&report(&["--width", "40"]));
-    assert!(narrow.contains("  themes 5–6 (3 of 3)\n"), "{narrow}");
+    assert!(narrow.contains("  themes 5–6 (3 of 4)\n"), "{narrow}");
+    assert!(narrow.contains("  theme 7 (4 of 4)\n"), "{narrow}");
 }
 
 #[test]

@@ -692,12 +692,12 @@ fn write_mix(a: &Analysis, ids: &Ids<'_>, l: &Layout, out: &mut String) -> std::
                 writeln!(out)?;
             }
             let (first, last) = (themes[0].id, themes[themes.len() - 1].id);
-            writeln!(
-                out,
-                "  themes {first}–{last} ({} of {})",
-                b + 1,
-                thousands(blocks)
-            )?;
+            let which = if first == last {
+                format!("theme {first}")
+            } else {
+                format!("themes {first}–{last}")
+            };
+            writeln!(out, "  {which} ({} of {})", b + 1, thousands(blocks))?;
         }
         let mut header = format!("  {}  {}", pad("", id_width), pad("", title_width));
         for theme in themes {

@@ -9,8 +9,13 @@
 //!    (spread about 0.6), so they may label those; 算力 or 备案 are rare in Chinese at
 //!    large and always may. `docs/labels.md` shows the numbers on the seeds and xwlb. Generic
 //!    terms are only used when a theme has nothing else.
-//! 2. **A term labels one theme at most**, its home: the theme where its class-based TF-IDF is
-//!    highest. Themes are labelled largest first; a term another theme owns is taken only when
+//!    **Words that name no thing lead last**: a term jieba's dictionary lists as a verb, adverb,
+//!    pronoun or distinguishing word (`v`, `d`, `r`, `b`, ...: 提到, 纷纷, 整个, 迭代) labels a
+//!    theme only after its nouns, verbal nouns (服务, 备案), abbreviations and unlisted words (new
+//!    words, phrases, Latin terms) ([`super::names::DictTag::Nominal`]): readers name a theme with
+//!    nouns. On the seeds that replaced `能力·解决·整个` and `AIGC·创始人·纷纷`.
+//! 2. **A term labels one theme at most**, its home: the theme where its weight
+//!    ([`super::lift_weight`]) is highest. Themes are labelled largest first; a term another theme owns is taken only when
 //!    a theme has too few of its own, and never one already in a label.
 //! 3. **No two terms saying the same thing** (maximal marginal relevance, as BERTopic's
 //!    `MaximalMarginalRelevance`): each next term maximises `λ · weight / top weight −
@@ -73,6 +78,8 @@ pub struct Candidate<'a> {
     pub weight: f64,
     /// Generic (rule 1).
     pub generic: bool,
+    /// Names a thing: nominal or unlisted in jieba's dictionary (rule 1).
+    pub nominal: bool,
 }
 
 /// One theme's candidates, best first.
@@ -105,15 +112,17 @@ pub fn choose_labels(
             .terms
             .first()
             .map_or(1.0, |t| t.weight.max(f64::MIN_POSITIVE));
-        // Tiers: own specific terms, others' specific terms, generic terms.
-        let tier = |cand: &Candidate| match (cand.generic, home.get(&cand.term)) {
-            (false, Some(&(_, h))) if h == theme => 0,
-            (false, _) => 1,
-            (true, _) => 2,
+        // Tiers: own specific nominal terms, others' specific nominal terms, other specific
+        // terms, generic terms.
+        let tier = |cand: &Candidate| match (cand.generic, cand.nominal, home.get(&cand.term)) {
+            (false, true, Some(&(_, h))) if h == theme => 0,
+            (false, true, _) => 1,
+            (false, false, _) => 2,
+            (true, _, _) => 3,
         };
         let pool: Vec<&Candidate> = c.terms.iter().filter(|t| !used.contains(&t.term)).collect();
         let mut chosen: Vec<&Candidate> = Vec::new();
-        for wanted_tier in 0..3 {
+        for wanted_tier in 0..4 {
             while chosen.len() < LABEL_TERMS {
                 let next = pool
                     .iter()
@@ -168,6 +177,7 @@ mod tests {
             text,
             weight,
             generic,
+            nominal: true,
         }
     }
 
@@ -220,5 +230,25 @@ mod tests {
             terms: vec![cand(0, "发展", 1.0, true), cand(8, "工作", 0.5, true)],
         }];
         assert_eq!(choose_labels(&generic_only, &sim)[0], vec![0, 8]);
+    }
+
+    #[test]
+    fn words_that_name_no_thing_label_after_the_nouns() {
+        let verb = |term, text, weight| Candidate {
+            nominal: false,
+            ..cand(term, text, weight, false)
+        };
+        let themes = [Candidates {
+            terms: vec![
+                verb(0, "提到", 1.0),
+                cand(1, "能力", 0.9, false),
+                verb(2, "整个", 0.8),
+                cand(3, "门槛", 0.5, false),
+                cand(4, "发展", 0.4, true),
+            ],
+        }];
+        let none = |_: usize, _: usize| 0.0;
+        // The nouns first, then the best verb; the generic word only if nothing else is left.
+        assert_eq!(choose_labels(&themes, &none)[0], vec![1, 3, 0]);
     }
 }

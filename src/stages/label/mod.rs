@@ -249,6 +249,7 @@ pub fn label_themes(
                     text: vectors.vocab.terms[t].as_str(),
                     weight: w,
                     generic: choose::is_generic(&vectors.vocab.terms[t], spread(t)),
+                    nominal: hints.tags.get(t).is_none_or(|&tag| tag != names::DictTag::Other),
                 })
                 .collect(),
         })

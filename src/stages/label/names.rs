@@ -118,7 +118,11 @@ pub const MAX_OCCURRENCES: usize = 200;
 pub enum DictTag {
     /// Tagged as a person's name (`nr`, `nrfg`, `nrt`).
     Person,
-    /// Listed with another tag.
+    /// Listed as a word that names a thing: a noun of any kind but a name (`n`, `ns`, `nt`,
+    /// `nz`, ...), a verbal or adjectival noun (`vn`, `an`), an abbreviation (`j`), an idiom
+    /// or set phrase (`i`, `l`), a foreign word (`eng`).
+    Nominal,
+    /// Listed with another tag: verbs, adverbs, pronouns, distinguishing words, ...
     Other,
     /// Not listed.
     Unlisted,
@@ -129,6 +133,9 @@ impl DictTag {
     pub fn of(tag: Option<&str>) -> Self {
         match tag {
             Some(t) if t.starts_with("nr") => DictTag::Person,
+            Some(t) if t.starts_with('n') || matches!(t, "vn" | "an" | "j" | "i" | "l" | "eng") => {
+                DictTag::Nominal
+            }
             Some(_) => DictTag::Other,
             None => DictTag::Unlisted,
         }
@@ -137,7 +144,7 @@ impl DictTag {
 
 /// Is `term` shaped like a Chinese name (rule 1 of the module docs)?
 pub fn name_shaped(term: &str, tag: DictTag) -> bool {
-    if tag == DictTag::Other {
+    if matches!(tag, DictTag::Nominal | DictTag::Other) {
         return false;
     }
     let chars: Vec<char> = term.chars().collect();

@@ -193,7 +193,7 @@ impl Vocabulary {
 pub struct Vectors {
     /// L2-normalised TF-IDF rows, one per unit that kept at least one term.
     pub tfidf: CsrMatrix,
-    /// Raw term counts with the same sparsity pattern as `tfidf` (for class-based TF-IDF).
+    /// Raw term counts with the same sparsity pattern as `tfidf` (for the label stage's term weights).
     pub counts: CsrMatrix,
     /// The vocabulary.
     pub vocab: Vocabulary,
