@@ -1,6 +1,7 @@
 //! `--k auto`: the candidate range, the judge of a candidate ([`KJudge`]), what the choice
 //! reports ([`KSelection`]) and the choice itself: the smallest k within one standard error of
-//! the best score.
+//! the best score, or, when no k stands out, the one whose k-means restarts agree most; and
+//! when the data cannot tell k ([`Verdict`]).
 
 use std::ops::RangeInclusive;
 
@@ -22,6 +23,11 @@ pub struct KScore {
     /// Standard error of that mean (the units' silhouettes' standard deviation / √units):
     /// how much of a difference between candidates is only sampling noise.
     pub std_error: f64,
+    /// How alike the k-means restarts' partitions of the sample are: the mean adjusted Rand
+    /// index over pairs of the scoring restarts (before refinement). Near 1 when every start
+    /// finds the same themes, near 0 when each finds its own. Absent with a single restart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<f64>,
 }
 
 /// How `auto` chose k.
@@ -35,8 +41,11 @@ pub struct KSelection {
     pub candidates: Vec<KScore>,
     /// One sentence saying why the chosen k won, and when the data cannot tell, saying so.
     pub reason: String,
-    /// False when no k stands out: at least three candidates, and a quarter
-    /// of them, score within two standard errors of the highest, so noise picks among them.
+    /// False when the data cannot tell k, and the reason says which ks it cannot tell apart:
+    /// at least three candidates, and a quarter of them, score within two standard errors of
+    /// the highest, so noise picks among them; or the highest is at k = 2, the smallest tried,
+    /// which the silhouette cannot weigh against one theme; or the chosen k's restarts agree
+    /// less than [`AGREEMENT_FLOOR`], so its themes are not reproducible.
     pub stands_out: bool,
     /// The highest score is at the largest k tried and that k is `--k-max`: the corpus may
     /// hold more themes than were tried.
@@ -144,13 +153,15 @@ pub(super) fn choose_k(
                 k,
                 silhouette,
                 std_error,
+                agreement: agreement(&runs),
             };
             (score, runs)
         })
         .collect();
     let (candidates, mut runs_by_k): (Vec<KScore>, Vec<Vec<Fit>>) = fits.into_iter().unzip();
-    let (best, top) = one_standard_error_choice(&candidates);
     let (lo, hi) = (*range.start(), *range.end());
+    let verdict = Verdict::of(&candidates, s == 0);
+    let (best, top) = (verdict.chosen, verdict.top);
     // The chosen k's fit makes all its restarts, continuing the scoring ones.
     let fitted = candidates.get(best).map(|chosen| {
         let scoring = std::mem::take(&mut runs_by_k[best]);
@@ -167,6 +178,14 @@ pub(super) fn choose_k(
         format!(" ({s} named + {} discovered)", k - s)
     };
     let why = match candidates.get(top) {
+        Some(t) if verdict.by_agreement => format!(
+            "is, of the ks within two standard errors of the highest {method} ({:.3} at k = {}), \
+             the smallest whose k-means restarts agree about as well as any's (mean pairwise ARI \
+             {:.2}, within {AGREEMENT_TOLERANCE} of the most)",
+            t.silhouette,
+            t.k,
+            candidates[best].agreement.unwrap_or(0.0)
+        ),
         Some(t) if top != best => format!(
             "is the smallest k whose {method} ({score:.3}) is within one standard error ({:.3}) \
              of the highest ({:.3} at k = {})",
@@ -179,13 +198,45 @@ pub(super) fn choose_k(
         thousands(n),
         count(sample_rows.len(), "unit", "units")
     );
-    let plateau = plateau(&candidates);
-    if let Some(ks) = &plateau {
-        let ks: Vec<String> = ks.iter().map(usize::to_string).collect();
+    let close = || {
+        let ks: Vec<String> = verdict.close.iter().map(usize::to_string).collect();
+        ks.join(", ")
+    };
+    if verdict.plateau {
         reason.push_str(&format!(
             "; no k stands out: k = {} all score within two standard errors of the highest, \
              so noise decides among them (pass --k if you know the number)",
-            ks.join(", ")
+            close()
+        ));
+    }
+    if verdict.at_floor {
+        let next = candidates[1..].iter().fold(&candidates[1], |a, c| {
+            if c.silhouette > a.silhouette {
+                c
+            } else {
+                a
+            }
+        });
+        reason.push_str(&format!(
+            "; no k stands out above 2: the highest score is at the smallest k tried, where the \
+             silhouette cannot weigh two themes against one; of k = 3…{hi} the highest is \
+             k = {} ({:.3}) (pass --k if you know the number)",
+            next.k, next.silhouette
+        ));
+    }
+    if let Some(a) = verdict.unreproducible {
+        let named = if verdict.plateau {
+            String::new()
+        } else {
+            format!(
+                " (k = {} score within two standard errors of the highest)",
+                close()
+            )
+        };
+        reason.push_str(&format!(
+            "; the data cannot tell k: the k-means restarts at k = {k} agree only {a:.2} (mean \
+             pairwise ARI on the sample, below {AGREEMENT_FLOOR}), so its themes are not \
+             reproducible{named}"
         ));
     }
     let still_rising = top + 1 == candidates.len() && hi == options.k_max && candidates.len() > 1;
@@ -202,17 +253,118 @@ pub(super) fn choose_k(
             sample_size: sample_rows.len(),
             candidates,
             reason,
-            stands_out: plateau.is_none(),
+            stands_out: verdict.stands_out(),
             still_rising,
         },
         fitted,
     }
 }
 
-/// The k that `auto` picks among scored candidates (the one-standard-error rule of
-/// [`one_standard_error_choice`]); `None` without candidates.
+/// The k that `auto` picks among scored candidates of an unguided run (see [`Verdict`]);
+/// `None` without candidates.
 pub fn chosen_k(scores: &[KScore]) -> Option<usize> {
-    scores.get(one_standard_error_choice(scores).0).map(|c| c.k)
+    scores.get(Verdict::of(scores, true).chosen).map(|c| c.k)
+}
+
+/// Below this agreement between its k-means restarts (mean pairwise ARI), a k's themes are
+/// not reproducible and `auto` says the data cannot tell k. Measured on the labelled corpora
+/// (2026-12-04, docs/quality.md): 0.80–0.90 at the picks on thucnews-dev (seeds 0–4, 42),
+/// 0.66–0.86 on its and fudan20's class subsamples, 0.21–0.33 at every k on the headlines and
+/// their samples, 0.06–0.29 on the 104 seed paragraphs.
+pub const AGREEMENT_FLOOR: f64 = 0.5;
+
+/// On a plateau, `auto` takes the smallest close k whose agreement is within this of the most
+/// reproducible close k's: agreement creeps up with k past the true k (thucnews-dev by
+/// paragraph: 0.78 at k = 10–12, 0.84 at 17), as the silhouette does.
+pub const AGREEMENT_TOLERANCE: f64 = 0.1;
+
+/// What the scored candidates (in increasing k) say: the k chosen, and whether the data can
+/// tell k at all.
+#[derive(Debug, Clone, PartialEq)]
+struct Verdict {
+    /// Position of the chosen k: the one-standard-error choice, or, on a plateau whose most
+    /// reproducible k reaches [`AGREEMENT_FLOOR`], the smallest close k within
+    /// [`AGREEMENT_TOLERANCE`] of that agreement.
+    chosen: usize,
+    /// Position of the highest score.
+    top: usize,
+    /// The ks within two standard errors of the highest.
+    close: Vec<usize>,
+    /// No k stands out: at least three candidates, and a quarter of them, are close.
+    plateau: bool,
+    /// The plateau's k was chosen by its restarts' agreement, not by the smallest k rule.
+    by_agreement: bool,
+    /// The highest score is at k = 2, the smallest tried (unguided runs only).
+    at_floor: bool,
+    /// The chosen k's agreement, when it is below [`AGREEMENT_FLOOR`].
+    unreproducible: Option<f64>,
+}
+
+impl Verdict {
+    /// Judges `scores`; `unguided` when the smallest candidate is 2 and one theme is the
+    /// alternative below it (named themes set the smallest k otherwise).
+    fn of(scores: &[KScore], unguided: bool) -> Verdict {
+        let (mut chosen, top) = one_standard_error_choice(scores);
+        let close: Vec<usize> = within_two_errors(scores).iter().map(|s| s.k).collect();
+        let plateau = close.len() >= 3 && close.len() * 4 >= scores.len();
+        let mut by_agreement = false;
+        if plateau {
+            // The most reproducible of the close ks (ties to the smaller k).
+            let mut most: Option<(usize, f64)> = None;
+            for (i, score) in scores.iter().enumerate() {
+                if let (true, Some(a)) = (close.contains(&score.k), score.agreement) {
+                    if most.is_none_or(|(_, m)| a > m) {
+                        most = Some((i, a));
+                    }
+                }
+            }
+            if let Some((_, most)) = most.filter(|&(_, a)| a >= AGREEMENT_FLOOR) {
+                // The smallest close k about as reproducible as the most (parsimony, as the
+                // one-standard-error rule).
+                let first = scores.iter().position(|s| {
+                    close.contains(&s.k)
+                        && s.agreement.is_some_and(|a| a >= most - AGREEMENT_TOLERANCE)
+                });
+                if let Some(i) = first.filter(|&i| i != chosen) {
+                    chosen = i;
+                    by_agreement = true;
+                }
+            }
+        }
+        let at_floor = unguided && top == 0 && scores.len() > 1;
+        let unreproducible = scores
+            .get(chosen)
+            .and_then(|s| s.agreement)
+            .filter(|&a| a < AGREEMENT_FLOOR);
+        Verdict {
+            chosen,
+            top,
+            close,
+            plateau,
+            by_agreement,
+            at_floor,
+            unreproducible,
+        }
+    }
+
+    /// Whether a k stands out: none of the reasons the data cannot tell k holds.
+    fn stands_out(&self) -> bool {
+        !self.plateau && !self.at_floor && self.unreproducible.is_none()
+    }
+}
+
+/// The mean adjusted Rand index over pairs of `runs`' partitions (see [`KScore::agreement`]);
+/// `None` for fewer than two runs.
+fn agreement(runs: &[Fit]) -> Option<f64> {
+    let mut sum = 0.0;
+    let mut pairs = 0usize;
+    for (i, a) in runs.iter().enumerate() {
+        for b in &runs[i + 1..] {
+            sum += crate::eval::ari(&a.labels, &b.labels).unwrap_or(0.0);
+            pairs += 1;
+        }
+    }
+    (pairs > 0).then(|| sum / pairs as f64)
 }
 
 /// Picks among scored candidates (in increasing k): the smallest k whose silhouette is within
@@ -251,9 +403,10 @@ fn within_two_errors(scores: &[KScore]) -> Vec<&KScore> {
 /// and at least a quarter of them, score within two standard errors of the highest, so the
 /// ranking among them is sampling noise (the seeds' curve from k = 5 to 8, 0.035–0.052 each
 /// ± 0.009), and the report says so instead of presenting a winner.
+#[cfg(test)]
 fn plateau(scores: &[KScore]) -> Option<Vec<usize>> {
-    let close: Vec<usize> = within_two_errors(scores).iter().map(|s| s.k).collect();
-    (close.len() >= 3 && close.len() * 4 >= scores.len()).then_some(close)
+    let v = Verdict::of(scores, false);
+    v.plateau.then_some(v.close)
 }
 
 /// Restarts per candidate k when `auto` scores the candidates (at most `n_runs`). The chosen
@@ -285,6 +438,7 @@ mod tests {
             k,
             silhouette,
             std_error,
+            agreement: None,
         };
         // The thucnews-dev curve at seed 1: a plateau from k = 12 whose peak (14) is noise.
         let plateau = [
@@ -313,6 +467,7 @@ mod tests {
             k,
             silhouette,
             std_error,
+            agreement: None,
         };
         // A curve that flattens from k = 15, each ± 0.001 (6 of 19 within 2 SE).
         let flat: Vec<KScore> = (2..=20)
