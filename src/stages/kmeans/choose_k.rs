@@ -497,6 +497,120 @@ mod tests {
         assert_eq!(plateau(&[]), None);
     }
 
+    /// Scores from (k, silhouette, std_error, agreement) rows.
+    fn curve(rows: &[(usize, f64, f64, f64)]) -> Vec<KScore> {
+        rows.iter()
+            .map(|&(k, silhouette, std_error, a)| KScore {
+                k,
+                silhouette,
+                std_error,
+                agreement: Some(a),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn on_a_plateau_auto_takes_the_smallest_k_about_as_reproducible_as_the_most() {
+        // thucnews-dev by paragraph (default seed, 2026-12-04): the one-standard-error rule
+        // took 13; agreement creeps from 0.77 at 11 to 0.84 at 17, so 11 is within 0.1.
+        let paragraphs = curve(&[
+            (9, 0.0375, 0.0012, 0.65),
+            (10, 0.0396, 0.0012, 0.78),
+            (11, 0.0405, 0.0012, 0.77),
+            (12, 0.0410, 0.0012, 0.78),
+            (13, 0.0415, 0.0015, 0.76),
+            (14, 0.0364, 0.0011, 0.82),
+            (15, 0.0427, 0.0013, 0.82),
+            (16, 0.0387, 0.0012, 0.81),
+            (17, 0.0404, 0.0015, 0.84),
+        ]);
+        assert_eq!(one_standard_error_choice(&paragraphs).0, 4);
+        let v = Verdict::of(&paragraphs, true);
+        assert_eq!((paragraphs[v.chosen].k, v.by_agreement), (11, true));
+        assert_eq!(v.close, [11, 12, 13, 15, 17]);
+        assert!(v.plateau && !v.stands_out());
+        // A plateau whose restarts all disagree keeps the one-standard-error choice (the seed
+        // paragraphs: k = 6 of 5…8, agreement 0.18–0.29).
+        let seeds = curve(&[
+            (4, 0.030, 0.005, 0.20),
+            (5, 0.037, 0.005, 0.18),
+            (6, 0.044, 0.005, 0.22),
+            (7, 0.043, 0.005, 0.24),
+            (8, 0.044, 0.005, 0.29),
+        ]);
+        let v = Verdict::of(&seeds, true);
+        assert_eq!((seeds[v.chosen].k, v.by_agreement), (6, false));
+        assert_eq!(v.unreproducible, Some(0.22));
+        // Without agreement (guided runs with one restart) nothing changes.
+        let mut none = paragraphs.clone();
+        none.iter_mut().for_each(|s| s.agreement = None);
+        let v = Verdict::of(&none, true);
+        assert_eq!(
+            (v.chosen, v.by_agreement, v.unreproducible),
+            (4, false, None)
+        );
+    }
+
+    #[test]
+    fn a_best_at_two_or_unreproducible_themes_do_not_stand_out() {
+        // fudan20, 5 classes × 60 articles: k = 2 is highest by far, alone within two errors.
+        let fudan = curve(&[
+            (2, 0.0323, 0.0013, 0.72),
+            (3, 0.0227, 0.0012, 0.74),
+            (4, 0.0241, 0.0012, 0.64),
+            (5, 0.0202, 0.0008, 0.66),
+            (13, 0.0258, 0.0019, 0.62),
+        ]);
+        let v = Verdict::of(&fudan, true);
+        assert_eq!((v.chosen, v.at_floor, v.plateau), (0, true, false));
+        assert!(!v.stands_out());
+        // Guided, the smallest k is the named themes: no one-theme alternative below it.
+        assert!(Verdict::of(&fudan, false).stands_out());
+        // Headlines, 5 classes × 400: a rising curve, restarts agreeing 0.24–0.29.
+        let headlines = curve(&[
+            (16, 0.0247, 0.0012, 0.26),
+            (17, 0.0252, 0.0012, 0.24),
+            (18, 0.0267, 0.0013, 0.26),
+            (19, 0.0261, 0.0012, 0.25),
+            (20, 0.0278, 0.0013, 0.29),
+        ]);
+        let v = Verdict::of(&headlines, true);
+        assert_eq!(v.unreproducible, Some(0.26));
+        assert!(!v.stands_out());
+        // A clear, reproducible peak stands out (thucnews-dev by article).
+        let clear = curve(&[
+            (8, 0.0430, 0.0016, 0.79),
+            (9, 0.0442, 0.0015, 0.84),
+            (10, 0.0466, 0.0015, 0.88),
+            (11, 0.0479, 0.0015, 0.90),
+            (12, 0.0435, 0.0015, 0.84),
+        ]);
+        let v = Verdict::of(&clear, true);
+        assert_eq!(clear[v.chosen].k, 10);
+        assert!(v.stands_out());
+    }
+
+    #[test]
+    fn agreement_is_the_mean_pairwise_ari_of_the_restarts() {
+        let fit = |labels: Vec<usize>| Fit {
+            centroids: Array2::zeros((0, 0)),
+            labels,
+            inertia: 0.0,
+            restarts: Vec::new(),
+        };
+        let same = [fit(vec![0, 0, 1, 1]), fit(vec![1, 1, 0, 0])];
+        assert_eq!(agreement(&same), Some(1.0));
+        // ARI([0,0,1,1], [0,0,1,2]) = 4/7; with a third copy of the first: (1 + 2 · 4/7) / 3.
+        let three = [
+            fit(vec![0, 0, 1, 1]),
+            fit(vec![0, 0, 1, 2]),
+            fit(vec![0, 0, 1, 1]),
+        ];
+        let expected = (1.0 + 2.0 * 4.0 / 7.0) / 3.0;
+        assert!((agreement(&three).unwrap() - expected).abs() < 1e-12);
+        assert_eq!(agreement(&same[..1]), None);
+    }
+
     #[test]
     fn auto_bounds_k_by_the_square_root_rule() {
         assert_eq!(rule_of_thumb_k_max(104), 8);
