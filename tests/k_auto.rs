@@ -133,7 +133,7 @@ fn auto_k_finds_the_categories_of_thucnews_subsets_or_says_it_cannot_tell() {
 fn auto_k_on_thucnews_paragraphs_takes_the_reproducible_end_of_the_plateau() {
     // The one-shot report's unit: 677 paragraphs. The silhouette cannot tell k = 11…19 apart;
     // the one-standard-error rule took 13, agreement takes 11 (restarts 0.77, the most 0.84).
-    let report = auto(&required("thucnews-dev.jsonl"), &[]);
+    let report = auto(&required("thucnews-dev.jsonl"), &["--unit", "paragraph"]);
     let selection = &report["params"]["k_selection"];
     let reason = selection["reason"].as_str().unwrap();
     assert_eq!(report["k"], 11, "{reason}");
