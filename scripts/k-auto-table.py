@@ -9,8 +9,9 @@ Builds deterministic subsamples (Python's `random.Random(SEED)`, fixed per row; 
 are drawn among those with enough articles, then that many articles of each, in file order),
 runs `zhuti eval FILE --k auto --format json -q --no-outliers` and `--k TRUE` on each, and
 prints a Markdown table: true classes, the k picked, whether it is within ±20% of the class
-count, `stands_out`, the ks within two standard errors of the best (the plateau), and NMI at
-the pick against NMI at the true k. Standard library only.
+count, `stands_out`, the pick's restart agreement, the ks within two standard errors of the best (the plateau), and NMI at
+the pick against NMI at the true k (n: the articles scored), and the pick and `stands_out` of
+the rule before restart agreement, recomputed from the same candidates. Standard library only.
 """
 import argparse
 import gzip
@@ -99,7 +100,7 @@ def main():
     p.add_argument("--data", default="../shared/data")
     p.add_argument("--out", default="target/k-auto")
     p.add_argument("--zhuti", default="target/release/zhuti")
-    p.add_argument("--only", default="")
+    p.add_argument("--only", default="", help="comma-separated parts of row names to run")
     p.add_argument("--skip-full-fudan", action="store_true")
     p.add_argument("--json", help="also write every row's numbers here")
     p.add_argument("--draw", type=int, default=0,
@@ -146,12 +147,15 @@ def main():
         shown = f"{k} (LSA {picked})" if picked != k else f"{k}"
         agree = next((c.get("agreement") for c in sel["candidates"] if c["k"] == picked), None)
         old_k, old_out = before(sel["candidates"])
+        old_shown = f"{old_k}"
+        if old_k == picked != k:  # the same silhouette pick, as the DMM then trimmed it
+            old_k, old_shown = k, f"{k} (LSA {picked})"
         old_ok = abs(old_k - true_k) <= 0.2 * true_k
         print(f"| {name} | {unit} | {auto['n']:,} | {true_k} | {shown} | "
               f"{'yes' if within else '**no**'} | {str(sel['stands_out']).lower()} | "
               f"{'–' if agree is None else f'{agree:.2f}'} | "
               f"{close} ({lo}–{hi}) | {auto['nmi']:.3f} | {fixed['nmi']:.3f} | "
-              f"{old_k}{'' if old_ok else ' ✗'}, {str(old_out).lower()} |", flush=True)
+              f"{old_shown}{'' if old_ok else ' ✗'}, {str(old_out).lower()} |", flush=True)
         rows_out.append({"name": name, "unit": unit, "n": auto["n"], "classes": true_k, "k": k,
                          "within": within, "stands_out": sel["stands_out"],
                          "candidates": sel["candidates"], "reason": sel["reason"],
