@@ -197,7 +197,7 @@ fn reports_show_the_unassigned_group_last() {
         .lines()
         .next()
         .unwrap()
-        .ends_with("20 paragraphs · 2.9%"));
+        .ends_with("25 paragraphs · 3.7%"));
     assert_eq!(
         text[group..mix].matches("   ▸ ").count(),
         3,
@@ -221,7 +221,7 @@ fn reports_show_the_unassigned_group_last() {
         html.contains("<circle class=\"t0\""),
         "grey dots on the map"
     );
-    assert!(html.contains("20 paragraphs · 2.9%"));
+    assert!(html.contains("25 paragraphs · 3.7%"));
 
     let csv = run(&[path, "-q", "--format", "csv"]);
     let csv = String::from_utf8(csv.stdout).unwrap();
