@@ -225,18 +225,21 @@ pub(super) fn choose_k(
         ));
     }
     if let Some(a) = verdict.unreproducible {
-        let named = if verdict.plateau {
-            String::new()
+        // A plateau has named the close ks and said no k stands out; otherwise say both.
+        let (lead, named) = if verdict.plateau {
+            ("and", String::new())
         } else {
-            format!(
-                " (k = {} score within two standard errors of the highest)",
-                close()
+            (
+                "the data cannot tell k:",
+                format!(
+                    " (k = {} score within two standard errors of the highest)",
+                    close()
+                ),
             )
         };
         reason.push_str(&format!(
-            "; the data cannot tell k: the k-means restarts at k = {k} agree only {a:.2} (mean \
-             pairwise ARI on the sample, below {AGREEMENT_FLOOR}), so its themes are not \
-             reproducible{named}"
+            "; {lead} the k-means restarts at k = {k} agree only {a:.2} (mean pairwise ARI on \
+             the sample, below {AGREEMENT_FLOOR}), so its themes are not reproducible{named}"
         ));
     }
     let still_rising = top + 1 == candidates.len() && hi == options.k_max && candidates.len() > 1;
