@@ -59,6 +59,7 @@ fn main() {
         threads,
         runs,
         skip_raw,
+        ..
     } = common::parse();
     let pool = common::pool(threads);
     pool.install(|| {

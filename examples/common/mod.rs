@@ -20,6 +20,8 @@ pub struct Args {
     pub runs: usize,
     /// Skip the raw jieba timing (`--no-raw`).
     pub skip_raw: bool,
+    /// Where `export_tokens` writes each unit's gold label (`--labels FILE`).
+    pub labels: Option<String>,
 }
 
 /// Parses the process arguments.
@@ -31,6 +33,7 @@ pub fn parse() -> Args {
         threads: None,
         runs: 3,
         skip_raw: false,
+        labels: None,
     };
     let mut i = 0;
     while i < args.len() {
@@ -55,6 +58,10 @@ pub fn parse() -> Args {
                 i += 1;
             }
             "--no-raw" => parsed.skip_raw = true,
+            "--labels" => {
+                parsed.labels = Some(value(i).to_string());
+                i += 1;
+            }
             other => parsed.paths.push(Input::parse(other)),
         }
         i += 1;

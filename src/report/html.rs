@@ -1609,11 +1609,13 @@ mod tests {
                     k: 2,
                     silhouette: 0.2,
                     std_error: 0.01,
+                    agreement: None,
                 },
                 KScore {
                     k: 3,
                     silhouette: -0.1,
                     std_error: 0.01,
+                    agreement: None,
                 },
             ],
             reason: "k = 2 has the highest <b>silhouette</b>".into(),

@@ -1,6 +1,7 @@
 //! `--k auto`: the candidate range, the judge of a candidate ([`KJudge`]), what the choice
 //! reports ([`KSelection`]) and the choice itself: the smallest k within one standard error of
-//! the best score.
+//! the best score, or, when no k stands out, the one whose k-means restarts agree most; and
+//! when the data cannot tell k ([`Verdict`]).
 
 use std::ops::RangeInclusive;
 
@@ -22,6 +23,11 @@ pub struct KScore {
     /// Standard error of that mean (the units' silhouettes' standard deviation / √units):
     /// how much of a difference between candidates is only sampling noise.
     pub std_error: f64,
+    /// How alike the k-means restarts' partitions of the sample are: the mean adjusted Rand
+    /// index over pairs of the scoring restarts (before refinement). Near 1 when every start
+    /// finds the same themes, near 0 when each finds its own. Absent with a single restart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<f64>,
 }
 
 /// How `auto` chose k.
@@ -35,8 +41,11 @@ pub struct KSelection {
     pub candidates: Vec<KScore>,
     /// One sentence saying why the chosen k won, and when the data cannot tell, saying so.
     pub reason: String,
-    /// False when no k stands out: at least three candidates, and a quarter
-    /// of them, score within two standard errors of the highest, so noise picks among them.
+    /// False when the data cannot tell k, and the reason says which ks it cannot tell apart:
+    /// at least three candidates, and a quarter of them, score within two standard errors of
+    /// the highest, so noise picks among them; or the highest is at k = 2, the smallest tried,
+    /// which the silhouette cannot weigh against one theme; or the chosen k's restarts agree
+    /// less than [`AGREEMENT_FLOOR`], so its themes are not reproducible.
     pub stands_out: bool,
     /// The highest score is at the largest k tried and that k is `--k-max`: the corpus may
     /// hold more themes than were tried.
@@ -144,13 +153,15 @@ pub(super) fn choose_k(
                 k,
                 silhouette,
                 std_error,
+                agreement: agreement(&runs),
             };
             (score, runs)
         })
         .collect();
     let (candidates, mut runs_by_k): (Vec<KScore>, Vec<Vec<Fit>>) = fits.into_iter().unzip();
-    let (best, top) = one_standard_error_choice(&candidates);
     let (lo, hi) = (*range.start(), *range.end());
+    let verdict = Verdict::of(&candidates, s == 0);
+    let (best, top) = (verdict.chosen, verdict.top);
     // The chosen k's fit makes all its restarts, continuing the scoring ones.
     let fitted = candidates.get(best).map(|chosen| {
         let scoring = std::mem::take(&mut runs_by_k[best]);
@@ -167,6 +178,14 @@ pub(super) fn choose_k(
         format!(" ({s} named + {} discovered)", k - s)
     };
     let why = match candidates.get(top) {
+        Some(t) if verdict.by_agreement => format!(
+            "is, of the ks within two standard errors of the highest {method} ({:.3} at k = {}), \
+             the smallest whose k-means restarts agree about as well as any's (mean pairwise ARI \
+             {:.2}, within {AGREEMENT_TOLERANCE} of the most)",
+            t.silhouette,
+            t.k,
+            candidates[best].agreement.unwrap_or(0.0)
+        ),
         Some(t) if top != best => format!(
             "is the smallest k whose {method} ({score:.3}) is within one standard error ({:.3}) \
              of the highest ({:.3} at k = {})",
@@ -179,13 +198,48 @@ pub(super) fn choose_k(
         thousands(n),
         count(sample_rows.len(), "unit", "units")
     );
-    let plateau = plateau(&candidates);
-    if let Some(ks) = &plateau {
-        let ks: Vec<String> = ks.iter().map(usize::to_string).collect();
+    let close = || {
+        let ks: Vec<String> = verdict.close.iter().map(usize::to_string).collect();
+        ks.join(", ")
+    };
+    if verdict.plateau {
         reason.push_str(&format!(
             "; no k stands out: k = {} all score within two standard errors of the highest, \
              so noise decides among them (pass --k if you know the number)",
-            ks.join(", ")
+            close()
+        ));
+    }
+    if verdict.at_floor {
+        let next = candidates[1..].iter().fold(&candidates[1], |a, c| {
+            if c.silhouette > a.silhouette {
+                c
+            } else {
+                a
+            }
+        });
+        reason.push_str(&format!(
+            "; no k stands out above 2: the highest score is at the smallest k tried, where the \
+             silhouette cannot weigh two themes against one; of k = 3…{hi} the highest is \
+             k = {} ({:.3}) (pass --k if you know the number)",
+            next.k, next.silhouette
+        ));
+    }
+    if let Some(a) = verdict.unreproducible {
+        // A plateau has named the close ks and said no k stands out; otherwise say both.
+        let (lead, named) = if verdict.plateau {
+            ("and", String::new())
+        } else {
+            (
+                "the data cannot tell k:",
+                format!(
+                    " (k = {} score within two standard errors of the highest)",
+                    close()
+                ),
+            )
+        };
+        reason.push_str(&format!(
+            "; {lead} the k-means restarts at k = {k} agree only {a:.2} (mean pairwise ARI on \
+             the sample, below {AGREEMENT_FLOOR}), so its themes are not reproducible{named}"
         ));
     }
     let still_rising = top + 1 == candidates.len() && hi == options.k_max && candidates.len() > 1;
@@ -202,17 +256,118 @@ pub(super) fn choose_k(
             sample_size: sample_rows.len(),
             candidates,
             reason,
-            stands_out: plateau.is_none(),
+            stands_out: verdict.stands_out(),
             still_rising,
         },
         fitted,
     }
 }
 
-/// The k that `auto` picks among scored candidates (the one-standard-error rule of
-/// [`one_standard_error_choice`]); `None` without candidates.
+/// The k that `auto` picks among scored candidates of an unguided run (see [`Verdict`]);
+/// `None` without candidates.
 pub fn chosen_k(scores: &[KScore]) -> Option<usize> {
-    scores.get(one_standard_error_choice(scores).0).map(|c| c.k)
+    scores.get(Verdict::of(scores, true).chosen).map(|c| c.k)
+}
+
+/// Below this agreement between its k-means restarts (mean pairwise ARI), a k's themes are
+/// not reproducible and `auto` says the data cannot tell k. Measured on the labelled corpora
+/// (2026-12-04, docs/quality.md): 0.80–0.90 at the picks on thucnews-dev (seeds 0–4, 42),
+/// 0.66–0.86 on its and fudan20's class subsamples, 0.21–0.33 at every k on the headlines and
+/// their samples, 0.06–0.29 on the 104 seed paragraphs.
+pub const AGREEMENT_FLOOR: f64 = 0.5;
+
+/// On a plateau, `auto` takes the smallest close k whose agreement is within this of the most
+/// reproducible close k's: agreement creeps up with k past the true k (thucnews-dev by
+/// paragraph: 0.78 at k = 10–12, 0.84 at 17), as the silhouette does.
+pub const AGREEMENT_TOLERANCE: f64 = 0.1;
+
+/// What the scored candidates (in increasing k) say: the k chosen, and whether the data can
+/// tell k at all.
+#[derive(Debug, Clone, PartialEq)]
+struct Verdict {
+    /// Position of the chosen k: the one-standard-error choice, or, on a plateau whose most
+    /// reproducible k reaches [`AGREEMENT_FLOOR`], the smallest close k within
+    /// [`AGREEMENT_TOLERANCE`] of that agreement.
+    chosen: usize,
+    /// Position of the highest score.
+    top: usize,
+    /// The ks within two standard errors of the highest.
+    close: Vec<usize>,
+    /// No k stands out: at least three candidates, and a quarter of them, are close.
+    plateau: bool,
+    /// The plateau's k was chosen by its restarts' agreement, not by the smallest k rule.
+    by_agreement: bool,
+    /// The highest score is at k = 2, the smallest tried (unguided runs only).
+    at_floor: bool,
+    /// The chosen k's agreement, when it is below [`AGREEMENT_FLOOR`].
+    unreproducible: Option<f64>,
+}
+
+impl Verdict {
+    /// Judges `scores`; `unguided` when the smallest candidate is 2 and one theme is the
+    /// alternative below it (named themes set the smallest k otherwise).
+    fn of(scores: &[KScore], unguided: bool) -> Verdict {
+        let (mut chosen, top) = one_standard_error_choice(scores);
+        let close: Vec<usize> = within_two_errors(scores).iter().map(|s| s.k).collect();
+        let plateau = close.len() >= 3 && close.len() * 4 >= scores.len();
+        let mut by_agreement = false;
+        if plateau {
+            // The most reproducible of the close ks (ties to the smaller k).
+            let mut most: Option<(usize, f64)> = None;
+            for (i, score) in scores.iter().enumerate() {
+                if let (true, Some(a)) = (close.contains(&score.k), score.agreement) {
+                    if most.is_none_or(|(_, m)| a > m) {
+                        most = Some((i, a));
+                    }
+                }
+            }
+            if let Some((_, most)) = most.filter(|&(_, a)| a >= AGREEMENT_FLOOR) {
+                // The smallest close k about as reproducible as the most (parsimony, as the
+                // one-standard-error rule).
+                let first = scores.iter().position(|s| {
+                    close.contains(&s.k)
+                        && s.agreement.is_some_and(|a| a >= most - AGREEMENT_TOLERANCE)
+                });
+                if let Some(i) = first.filter(|&i| i != chosen) {
+                    chosen = i;
+                    by_agreement = true;
+                }
+            }
+        }
+        let at_floor = unguided && top == 0 && scores.len() > 1;
+        let unreproducible = scores
+            .get(chosen)
+            .and_then(|s| s.agreement)
+            .filter(|&a| a < AGREEMENT_FLOOR);
+        Verdict {
+            chosen,
+            top,
+            close,
+            plateau,
+            by_agreement,
+            at_floor,
+            unreproducible,
+        }
+    }
+
+    /// Whether a k stands out: none of the reasons the data cannot tell k holds.
+    fn stands_out(&self) -> bool {
+        !self.plateau && !self.at_floor && self.unreproducible.is_none()
+    }
+}
+
+/// The mean adjusted Rand index over pairs of `runs`' partitions (see [`KScore::agreement`]);
+/// `None` for fewer than two runs.
+fn agreement(runs: &[Fit]) -> Option<f64> {
+    let mut sum = 0.0;
+    let mut pairs = 0usize;
+    for (i, a) in runs.iter().enumerate() {
+        for b in &runs[i + 1..] {
+            sum += crate::eval::ari(&a.labels, &b.labels).unwrap_or(0.0);
+            pairs += 1;
+        }
+    }
+    (pairs > 0).then(|| sum / pairs as f64)
 }
 
 /// Picks among scored candidates (in increasing k): the smallest k whose silhouette is within
@@ -251,9 +406,10 @@ fn within_two_errors(scores: &[KScore]) -> Vec<&KScore> {
 /// and at least a quarter of them, score within two standard errors of the highest, so the
 /// ranking among them is sampling noise (the seeds' curve from k = 5 to 8, 0.035–0.052 each
 /// ± 0.009), and the report says so instead of presenting a winner.
+#[cfg(test)]
 fn plateau(scores: &[KScore]) -> Option<Vec<usize>> {
-    let close: Vec<usize> = within_two_errors(scores).iter().map(|s| s.k).collect();
-    (close.len() >= 3 && close.len() * 4 >= scores.len()).then_some(close)
+    let v = Verdict::of(scores, false);
+    v.plateau.then_some(v.close)
 }
 
 /// Restarts per candidate k when `auto` scores the candidates (at most `n_runs`). The chosen
@@ -285,6 +441,7 @@ mod tests {
             k,
             silhouette,
             std_error,
+            agreement: None,
         };
         // The thucnews-dev curve at seed 1: a plateau from k = 12 whose peak (14) is noise.
         let plateau = [
@@ -313,6 +470,7 @@ mod tests {
             k,
             silhouette,
             std_error,
+            agreement: None,
         };
         // A curve that flattens from k = 15, each ± 0.001 (6 of 19 within 2 SE).
         let flat: Vec<KScore> = (2..=20)
@@ -340,6 +498,120 @@ mod tests {
         // Two close candidates are a choice between two, not a plateau.
         assert_eq!(plateau(&[score(2, 0.30, 0.01), score(3, 0.31, 0.01)]), None);
         assert_eq!(plateau(&[]), None);
+    }
+
+    /// Scores from (k, silhouette, std_error, agreement) rows.
+    fn curve(rows: &[(usize, f64, f64, f64)]) -> Vec<KScore> {
+        rows.iter()
+            .map(|&(k, silhouette, std_error, a)| KScore {
+                k,
+                silhouette,
+                std_error,
+                agreement: Some(a),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn on_a_plateau_auto_takes_the_smallest_k_about_as_reproducible_as_the_most() {
+        // thucnews-dev by paragraph (default seed, 2026-12-04): the one-standard-error rule
+        // took 13; agreement creeps from 0.77 at 11 to 0.84 at 17, so 11 is within 0.1.
+        let paragraphs = curve(&[
+            (9, 0.0375, 0.0012, 0.65),
+            (10, 0.0396, 0.0012, 0.78),
+            (11, 0.0405, 0.0012, 0.77),
+            (12, 0.0410, 0.0012, 0.78),
+            (13, 0.0415, 0.0015, 0.76),
+            (14, 0.0364, 0.0011, 0.82),
+            (15, 0.0427, 0.0013, 0.82),
+            (16, 0.0387, 0.0012, 0.81),
+            (17, 0.0404, 0.0015, 0.84),
+        ]);
+        assert_eq!(one_standard_error_choice(&paragraphs).0, 4);
+        let v = Verdict::of(&paragraphs, true);
+        assert_eq!((paragraphs[v.chosen].k, v.by_agreement), (11, true));
+        assert_eq!(v.close, [11, 12, 13, 15, 17]);
+        assert!(v.plateau && !v.stands_out());
+        // A plateau whose restarts all disagree keeps the one-standard-error choice (the seed
+        // paragraphs: k = 6 of 5…8, agreement 0.18–0.29).
+        let seeds = curve(&[
+            (4, 0.030, 0.005, 0.20),
+            (5, 0.037, 0.005, 0.18),
+            (6, 0.044, 0.005, 0.22),
+            (7, 0.043, 0.005, 0.24),
+            (8, 0.044, 0.005, 0.29),
+        ]);
+        let v = Verdict::of(&seeds, true);
+        assert_eq!((seeds[v.chosen].k, v.by_agreement), (6, false));
+        assert_eq!(v.unreproducible, Some(0.22));
+        // Without agreement (guided runs with one restart) nothing changes.
+        let mut none = paragraphs.clone();
+        none.iter_mut().for_each(|s| s.agreement = None);
+        let v = Verdict::of(&none, true);
+        assert_eq!(
+            (v.chosen, v.by_agreement, v.unreproducible),
+            (4, false, None)
+        );
+    }
+
+    #[test]
+    fn a_best_at_two_or_unreproducible_themes_do_not_stand_out() {
+        // fudan20, 5 classes × 60 articles: k = 2 is highest by far, alone within two errors.
+        let fudan = curve(&[
+            (2, 0.0323, 0.0013, 0.72),
+            (3, 0.0227, 0.0012, 0.74),
+            (4, 0.0241, 0.0012, 0.64),
+            (5, 0.0202, 0.0008, 0.66),
+            (13, 0.0258, 0.0019, 0.62),
+        ]);
+        let v = Verdict::of(&fudan, true);
+        assert_eq!((v.chosen, v.at_floor, v.plateau), (0, true, false));
+        assert!(!v.stands_out());
+        // Guided, the smallest k is the named themes: no one-theme alternative below it.
+        assert!(Verdict::of(&fudan, false).stands_out());
+        // Headlines, 5 classes × 400: a rising curve, restarts agreeing 0.24–0.29.
+        let headlines = curve(&[
+            (16, 0.0247, 0.0012, 0.26),
+            (17, 0.0252, 0.0012, 0.24),
+            (18, 0.0267, 0.0013, 0.26),
+            (19, 0.0261, 0.0012, 0.25),
+            (20, 0.0278, 0.0013, 0.29),
+        ]);
+        let v = Verdict::of(&headlines, true);
+        assert_eq!(v.unreproducible, Some(0.26));
+        assert!(!v.stands_out());
+        // A clear, reproducible peak stands out (thucnews-dev by article).
+        let clear = curve(&[
+            (8, 0.0430, 0.0016, 0.79),
+            (9, 0.0442, 0.0015, 0.84),
+            (10, 0.0466, 0.0015, 0.88),
+            (11, 0.0479, 0.0015, 0.90),
+            (12, 0.0435, 0.0015, 0.84),
+        ]);
+        let v = Verdict::of(&clear, true);
+        assert_eq!(clear[v.chosen].k, 10);
+        assert!(v.stands_out());
+    }
+
+    #[test]
+    fn agreement_is_the_mean_pairwise_ari_of_the_restarts() {
+        let fit = |labels: Vec<usize>| Fit {
+            centroids: Array2::zeros((0, 0)),
+            labels,
+            inertia: 0.0,
+            restarts: Vec::new(),
+        };
+        let same = [fit(vec![0, 0, 1, 1]), fit(vec![1, 1, 0, 0])];
+        assert_eq!(agreement(&same), Some(1.0));
+        // ARI([0,0,1,1], [0,0,1,2]) = 4/7; with a third copy of the first: (1 + 2 · 4/7) / 3.
+        let three = [
+            fit(vec![0, 0, 1, 1]),
+            fit(vec![0, 0, 1, 2]),
+            fit(vec![0, 0, 1, 1]),
+        ];
+        let expected = (1.0 + 2.0 * 4.0 / 7.0) / 3.0;
+        assert!((agreement(&three).unwrap() - expected).abs() < 1e-12);
+        assert_eq!(agreement(&same[..1]), None);
     }
 
     #[test]
