@@ -296,34 +296,18 @@ impl Facts {
             colon: false,
             time: false,
         };
-        // Bytes where that is enough (as `scan_line` in the module above): ASCII, and CJK
-        // (U+3000..=U+9FFF: three bytes led by 0xE3..=0xE9) decoded in place.
-        let bytes = text.as_bytes();
-        let mut at = 0;
-        while let Some(&b) = bytes.get(at) {
-            if b.is_ascii() {
-                facts.gate |= GATE[usize::from(b)];
-                facts.digits += usize::from(b.is_ascii_digit());
-                facts.time |= b == b':';
-                facts.colon |= b == b':';
-                facts.caseless &= !b.is_ascii_uppercase();
-                at += 1;
-                continue;
-            }
-            if let (0xE3..=0xE9, Some(&[b1, b2])) = (b, bytes.get(at + 1..at + 3)) {
-                // CJK: no case, digit or colon.
-                let c = usize::from(b & 0x0F) << 12
-                    | usize::from(b1 & 0x3F) << 6
-                    | usize::from(b2 & 0x3F);
-                facts.gate |= GATE[c];
-                at += 3;
-                continue;
-            }
-            let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
-                break; // unreachable: `at` is always at a character boundary
-            };
-            at += c.len_utf8();
+        for c in text.chars() {
             facts.gate |= GATE[c as usize & 0xFFFF];
+            if c.is_ascii() {
+                facts.digits += usize::from(c.is_ascii_digit());
+                facts.time |= c == ':';
+                facts.colon |= c == ':';
+                facts.caseless &= !c.is_ascii_uppercase();
+                continue;
+            }
+            if ('\u{3000}'..='\u{9FFF}').contains(&c) {
+                continue; // CJK: no case, digit or colon
+            }
             facts.colon |= c == '：';
             // `is_caseless` answers most characters; the rest (×, °, α, …) are looked up.
             let caseless = is_caseless(c) || c.to_lowercase().eq([c]);

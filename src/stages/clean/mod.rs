@@ -626,10 +626,6 @@ struct LineScan {
     phrase_key: bool,
 }
 
-/// One pass over `text`. It reads bytes, not characters, where that is enough: ASCII, and the
-/// three-byte characters led by 0xE4..=0xE9 (U+4000..=U+9FFF, Han from U+4E00 on), decoded in
-/// place; anything else is decoded as a character. (Most of the text cleaning reads is Han:
-/// this pass took a tenth of cleaning's instructions going character by character.)
 fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
     let mut scan = LineScan {
         letters: 0,
@@ -641,34 +637,26 @@ fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
     };
     let bits = !changes.chars.is_empty();
     let mut han = 0u8;
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while let Some(&b) = bytes.get(at) {
-        if b.is_ascii() {
-            scan.letters += usize::from(b.is_ascii_alphanumeric());
-            scan.sentence |= b == b'!';
+    for c in text.chars() {
+        if c.is_ascii() {
+            scan.letters += usize::from(c.is_ascii_alphanumeric());
+            scan.sentence |= c == '!';
             // A control character to remove (tab and line ends stay), or markup.
-            scan.rewrite |= (b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r'))
-                || b == 0x7f
-                || b == b'<'
-                || b == b'&';
-            at += 1;
+            scan.rewrite |= (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+                || c == '\x7f'
+                || c == '<'
+                || c == '&';
             continue;
         }
-        if let (0xE4..=0xE9, Some(&[b1, b2])) = (b, bytes.get(at + 1..at + 3)) {
-            let c = u32::from(b & 0x0F) << 12 | u32::from(b1 & 0x3F) << 6 | u32::from(b2 & 0x3F);
-            if let Some(i) = c.checked_sub(HAN_FIRST) {
-                // A Han character: a letter, nothing to fold or strip; only t2s may care.
-                scan.letters += 1;
-                han |= changes.han.get(i as usize).copied().unwrap_or(0);
-                at += 3;
-                continue;
-            }
+        if let Some(i) = (c as u32)
+            .checked_sub(HAN_FIRST)
+            .filter(|_| (c as u32) < HAN_END)
+        {
+            // A Han character: a letter, nothing to fold or strip; only t2s may care.
+            scan.letters += 1;
+            han |= changes.han.get(i as usize).copied().unwrap_or(0);
+            continue;
         }
-        let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
-            break; // unreachable: `at` is always at a character boundary
-        };
-        at += c.len_utf8();
         scan.letters += usize::from(normalize::is_letter_or_digit(c));
         scan.sentence |= matches!(c, '。' | '！' | '；');
         scan.fold |= normalize::folds(c);

@@ -164,7 +164,7 @@ pub fn normalize_term(word: &str) -> Option<Cow<'_, str>> {
     // Most words are two or more Han characters of U+5000..=U+9FFF (UTF-8 lead bytes
     // 0xE5..=0xE9, three bytes each): a term as they are, told from their lead bytes alone.
     if word.len() >= 6
-        && word.len() % 3 == 0
+        && word.len().is_multiple_of(3)
         && word
             .as_bytes()
             .iter()
