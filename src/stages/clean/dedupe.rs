@@ -241,8 +241,26 @@ const SCAN_CHUNK: usize = 512;
 /// Appends `unit`'s sorted, deduplicated shingles to `buf` (exactly [`shingles`] of its
 /// [`key`], without building the key) and returns the candidate, its shingles at `start..`.
 fn scan(unit: Unit<'_>, index: usize, chunk: usize, buf: &mut Vec<u32>) -> Candidate<'static> {
-    use std::hash::Hasher;
     let start = buf.len();
+    let (len, hash) = hash_shingles(unit, buf);
+    let end = sort_dedup(buf, start);
+    Candidate {
+        unit: index as u32,
+        truncated: unit.truncated(),
+        len,
+        hash,
+        chunk: chunk as u32,
+        start,
+        end,
+        shingles: &[],
+        sampled: sample(&buf[start..end]).count() as u32,
+    }
+}
+
+/// Appends the shingles of `unit`'s [`key`] to `buf` in key order, without building the key;
+/// returns the key's length and hash.
+fn hash_shingles(unit: Unit<'_>, buf: &mut Vec<u32>) -> (usize, u64) {
+    use std::hash::Hasher;
     let mut hasher = rustc_hash::FxHasher::default();
     let mut window = [0u32; SHINGLE];
     let mut len = 0usize;
@@ -261,26 +279,27 @@ fn scan(unit: Unit<'_>, index: usize, chunk: usize, buf: &mut Vec<u32>) -> Candi
         // The whole (short) key is the one shingle; its characters end the window.
         buf.push(fnv(window[SHINGLE - len..].iter().copied()));
     }
-    buf[start..].sort_unstable();
-    let mut end = start + 1;
-    for r in start + 1..buf.len() {
-        if buf[r] != buf[end - 1] {
-            buf[end] = buf[r];
-            end += 1;
+    (len, hasher.finish())
+}
+
+/// Sorts and deduplicates `buf[start..]`, truncating `buf` to what is left; returns its end.
+fn sort_dedup(buf: &mut Vec<u32>, start: usize) -> usize {
+    let end = start + sort_dedup_in(&mut buf[start..]);
+    buf.truncate(end);
+    end
+}
+
+/// Sorts `set` and moves its distinct values to the front, in order; returns how many.
+fn sort_dedup_in(set: &mut [u32]) -> usize {
+    set.sort_unstable();
+    let mut distinct = 0;
+    for r in 0..set.len() {
+        if distinct == 0 || set[r] != set[distinct - 1] {
+            set[distinct] = set[r];
+            distinct += 1;
         }
     }
-    buf.truncate(end);
-    Candidate {
-        unit: index as u32,
-        truncated: unit.truncated(),
-        len,
-        hash: hasher.finish(),
-        chunk: chunk as u32,
-        start,
-        end,
-        shingles: &[],
-        sampled: sample(&buf[start..end]).count() as u32,
-    }
+    distinct
 }
 
 /// The paragraphs in at least `need` of the lists `short` and `long` into `alive`, where
@@ -443,22 +462,48 @@ fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
 /// parallelises does: a kept unit is a candidate when it has at least half of this unit's
 /// sampled shingles. This skips the tables `find_twins_many` builds for its parallel part
 /// (hundreds of buckets and lists), which cost far more than a few paragraphs' comparisons.
+///
+/// Only the sampled shingles (a quarter) are sorted up front: they decide which units are
+/// candidates, and most units of an article have none. The others wait, unsorted, until a
+/// comparison needs them.
 fn find_twins_few(units: &[Unit<'_>]) -> Vec<u32> {
     const NONE: u32 = u32::MAX;
-    let mut buf = Vec::new();
+    // Every unit's shingles in key order in `all` (at `start..end` of its candidate), and its
+    // sample sorted and deduplicated in `sampled` (at `samples[unit]`).
+    let mut all = Vec::new();
+    let mut sampled = Vec::new();
+    let mut samples = Vec::with_capacity(units.len());
     let mut candidates: Vec<Candidate<'_>> = units
         .iter()
         .enumerate()
-        .map(|(i, &u)| scan(u, i, 0, &mut buf))
+        .map(|(i, &u)| {
+            let start = all.len();
+            let (len, hash) = hash_shingles(u, &mut all);
+            let from = sampled.len();
+            sampled.extend(all[start..].iter().filter(|&&h| h % SAMPLE == 0));
+            let to = sort_dedup(&mut sampled, from);
+            samples.push(from..to);
+            Candidate {
+                unit: i as u32,
+                truncated: u.truncated(),
+                len,
+                hash,
+                chunk: 0,
+                start,
+                end: all.len(),
+                shingles: &[],
+                sampled: (to - from) as u32,
+            }
+        })
         .collect();
     candidates.sort_unstable_by(decision_order);
     let n = candidates.len();
-    let shingles = |c: &Candidate<'_>| &buf[c.start..c.end];
     // `shared[p * n + q]`: the sampled shingles positions `p` and `q < p` both have, counted
     // from the (shingle, position) pairs sorted, a run per shingle.
     let mut pairs: Vec<u64> = Vec::new();
     for (p, c) in candidates.iter().enumerate() {
-        pairs.extend(sample(shingles(c)).map(|s| u64::from(s) << 32 | p as u64));
+        let sample = &sampled[samples[c.unit as usize].clone()];
+        pairs.extend(sample.iter().map(|&s| u64::from(s) << 32 | p as u64));
     }
     pairs.sort_unstable();
     let mut shared = vec![0u32; n * n];
@@ -470,6 +515,15 @@ fn find_twins_few(units: &[Unit<'_>]) -> Vec<u32> {
             }
         }
     }
+    // Where the [`shingles`] of position `p` are in `all`: sorted and deduplicated in place
+    // when `p` is first compared.
+    let mut sorted: Vec<Option<std::ops::Range<usize>>> = vec![None; n];
+    let mut shingles = |p: usize, all: &mut [u32]| {
+        let c = &candidates[p];
+        sorted[p]
+            .get_or_insert_with(|| c.start..c.start + sort_dedup_in(&mut all[c.start..c.end]))
+            .clone()
+    };
     // The kept positions, ascending.
     let mut kept: Vec<usize> = Vec::new();
     let mut twins = vec![NONE; units.len()];
@@ -489,7 +543,8 @@ fn find_twins_few(units: &[Unit<'_>]) -> Vec<u32> {
                 if shared[p * n + q] < need {
                     continue;
                 }
-                if let Some(o) = overlap_reaching(shingles(c), shingles(&candidates[q])) {
+                let (a, b) = (shingles(p, &mut all), shingles(q, &mut all));
+                if let Some(o) = overlap_reaching(&all[a], &all[b]) {
                     if best.is_none_or(|(b, _)| o > b) {
                         best = Some((o, q));
                     }

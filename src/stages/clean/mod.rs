@@ -616,8 +616,10 @@ fn normalize_article(article: &Article, converter: &Converter) -> Vec<Draft> {
 struct LineScan {
     letters: usize,
     sentence: bool,
-    /// A character [`normalize::folds`] or a tone-marked letter (a possible gloss).
+    /// A control character to remove, markup, or a tone-marked letter (a possible gloss).
     rewrite: bool,
+    /// A character [`normalize::folds`].
+    fold: bool,
     /// A character t2s converts.
     t2s_char: bool,
     /// A character of some phrase t2s converts.
@@ -629,6 +631,7 @@ fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
         letters: 0,
         sentence: false,
         rewrite: false,
+        fold: false,
         t2s_char: false,
         phrase_key: false,
     };
@@ -656,8 +659,8 @@ fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
         }
         scan.letters += usize::from(normalize::is_letter_or_digit(c));
         scan.sentence |= matches!(c, '。' | '！' | '；');
-        scan.rewrite |=
-            normalize::folds(c) || normalize::is_tone_marked(c) || normalize::is_removed_control(c);
+        scan.fold |= normalize::folds(c);
+        scan.rewrite |= normalize::is_tone_marked(c) || normalize::is_removed_control(c);
         if bits {
             scan.t2s_char |= has_bit(&changes.chars, c);
             scan.phrase_key |= has_bit(&changes.phrase_keys, c);
@@ -669,20 +672,32 @@ fn scan_line(text: &str, changes: &T2sChanges) -> LineScan {
 }
 
 /// [`normalize_line`], plus the [`letter_count`] and sentence end of the result when one pass
-/// over the line found that no step changes it (the usual case: then the text is only
-/// trimmed, and trimming removes neither letters nor sentence ends).
+/// over the line found that no step but folding changes it (the usual case: then the text is
+/// only trimmed, or trimmed and folded).
+///
+/// The pass looks at the line trimmed, since the steps leave its edges as blank as they were:
+/// whitespace folds or turns into spaces (`　`, U+3000, which opens most paragraphs of some
+/// corpora, and the controls that separate text), and no gloss, markup or t2s phrase holds
+/// whitespace, so a line whose trimmed text no step changes is that text. Folding alone (the
+/// ideographic spaces inside lines of some corpora, full-width letters and digits) maps
+/// characters one to one to ASCII that is no markup, no t2s character and no part of a t2s
+/// phrase, and keeps every letter a letter and every sentence end: it is the only step then.
 fn normalize_counted(raw: &str, converter: &Converter) -> (String, Option<(usize, bool)>) {
-    let body = raw.trim_start_matches('\u{feff}');
-    let scan = scan_line(body, &converter.changes);
-    // `T2sChanges::may_change` of `body` (its lists have no ASCII characters).
+    let text = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let scan = scan_line(text, &converter.changes);
+    // `T2sChanges::may_change` of `text` (its lists have no ASCII characters).
     let t2s = converter.opencc.is_some()
         && (scan.t2s_char
-            || (scan.phrase_key && converter.changes.phrases.iter().any(|p| body.contains(p))));
+            || (scan.phrase_key && converter.changes.phrases.iter().any(|p| text.contains(p))));
     if scan.rewrite || t2s {
         return (normalize_line(raw, converter), None);
     }
-    let text = body.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    (text.to_string(), Some((scan.letters, scan.sentence)))
+    let text = if scan.fold {
+        fold_width(text)
+    } else {
+        text.to_string()
+    };
+    (text, Some((scan.letters, scan.sentence)))
 }
 
 /// Normalises one raw line: remove control characters, fold full-width letters and digits to
@@ -847,6 +862,20 @@ mod tests {
             "\u{feff}\u{1}\u{feff} 服務",
             "(\u{0}wù)",
             "ＧＰＵ\u{2}",
+            // Blank edges (ideographic, no-break and control spaces) are only trimmed.
+            "\u{3000}\u{3000}大模型正越来越多地针对特定垂直行业。\u{3000}",
+            "\u{a0}\u{b}\u{85}\u{c}芯片\u{3000}供应\u{feff}\u{3000}",
+            "\u{3000}\u{feff}\u{3000}服務\u{3000}",
+            "\u{3000}国家（guó jiā）\u{3000}",
+            "\u{3000}<p>芯片</p>\u{3000}",
+            "\u{3000}ＧＰＵ\u{3000}",
+            // Folding alone: ideographic spaces and full-width letters and digits inside.
+            "图1\u{3000}B737－700垂尾后梁接头定位器",
+            "１９９９年\u{3000}第４期\u{3000}Ｎｏ．４\u{3000}１９９９",
+            "\u{3000}\u{3000}摘\u{3000}要\u{3000}本文在局域热平衡条件下！ｘ｜ｙ\u{a0}z",
+            "ＧＰＵ４\u{3000}服務",
+            "ＧＰＵ\u{3000}（ｍǎ）",
+            "ａ\u{3000}＆ｌｔ;ｐ＆ｇｔ;",
         ];
         let seeds = crate::seeds::SEED_ARTICLES
             .iter()

@@ -188,16 +188,36 @@ pub fn folds(c: char) -> bool {
 
 /// Folds full-width ASCII (`ＧＰＵ４`, `｜`) and the ideographic and no-break spaces to their
 /// ASCII forms; CJK punctuation (，。：) is left alone.
+///
+/// Every folding character's UTF-8 starts with 0xEF (U+FF10..), 0xE3 (U+3000) or 0xC2
+/// (U+00A0), so the runs between those bytes (found with `memchr3`) are copied whole.
 pub fn fold_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' | '｜' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            '\u{3000}' | '\u{00A0}' => ' ',
-            _ => c,
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // A lead byte (0xC2 and up) is always at a character boundary.
+    while let Some(at) = memchr::memchr3(0xEF, 0xE3, 0xC2, rest.as_bytes()) {
+        let (run, tail) = rest.split_at(at);
+        out.push_str(run);
+        let mut chars = tail.chars();
+        let Some(c) = chars.next() else {
+            break; // unreachable: `at` is a byte of `rest`
+        };
+        out.push(fold_char(c));
+        rest = chars.as_str();
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One character of [`fold_width`].
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' | '｜' => {
+            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+        }
+        '\u{3000}' | '\u{00A0}' => ' ',
+        _ => c,
+    }
 }
 
 /// Counts the characters that carry meaning: letters (Han included) and digits.

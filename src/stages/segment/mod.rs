@@ -244,6 +244,23 @@ pub fn is_han(c: char) -> bool {
 /// characters (`GPT-4`, `5G`, `B端`). Dropped: punctuation, whitespace, numbers, single
 /// characters. Latin letters are lower-cased so `GPU` and `gpu` are one term.
 pub fn normalize_term(word: &str) -> Option<Cow<'_, str>> {
+    // Most words are two or more Han characters of U+5000..=U+9FFF (UTF-8 lead bytes
+    // 0xE5..=0xE9, three bytes each): a term as they are, told from their lead bytes alone.
+    if word.len() >= 6
+        && word.len().is_multiple_of(3)
+        && word
+            .as_bytes()
+            .iter()
+            .step_by(3)
+            .all(|b| (0xE5..=0xE9).contains(b))
+    {
+        return Some(Cow::Borrowed(word));
+    }
+    normalize_any_term(word)
+}
+
+/// [`normalize_term`] of any word, character by character.
+fn normalize_any_term(word: &str) -> Option<Cow<'_, str>> {
     let joiner = |c: char| matches!(c, '-' | '.' | '_' | '+' | '·');
     // Most words have nothing to trim: two one-character checks instead of the trim's search.
     let word = if word.starts_with(joiner) || word.ends_with(joiner) {
@@ -294,6 +311,33 @@ mod tests {
         for noise in ["的", "，", "2023", "2023年", " ", "A", "——", "3.5"] {
             assert_eq!(normalize_term(noise), None, "{noise:?} should be dropped");
         }
+    }
+
+    #[test]
+    fn han_words_are_terms_as_the_general_rule_says() {
+        let segmenter = Segmenter::new();
+        let made_up = [
+            "一二",
+            "中国",
+            "五千",
+            "国",
+            "国家队",
+            "鿿鿿",
+            "㐀㐀",
+            "𠀀𠀀",
+            "中ａ",
+            "中1",
+            "中-国",
+        ];
+        let seeds = crate::seeds::SEED_ARTICLES
+            .iter()
+            .flat_map(|(_, t)| segmenter.raw_words(t));
+        let mut han = 0;
+        for word in made_up.into_iter().chain(seeds) {
+            assert_eq!(normalize_term(word), normalize_any_term(word), "{word}");
+            han += usize::from(word.chars().all(|c| ('\u{5000}'..='\u{9FFF}').contains(&c)));
+        }
+        assert!(han > 100, "{han}");
     }
 
     #[test]
