@@ -121,6 +121,7 @@ fn stages(c: &mut Criterion) {
             .collect();
         let hints = label::LabelHints {
             tags: &prepared.tags,
+            phrases: &prepared.phrases,
             texts: &texts,
         };
         group.bench_function("labelling", |b| {

@@ -151,7 +151,10 @@ fn seed_labels_hold_no_names_no_filler_and_no_shared_terms() {
         .iter()
         .position(|t| terms_of(t)[0] == "侯方")
         .unwrap_or_else(|| panic!("no theme leads with 侯方: {labels:?}"));
-    assert_eq!(terms_of(&themes[quoted])[..4], ["侯方", "能力", "整个", "解决"]);
+    assert_eq!(
+        terms_of(&themes[quoted])[..4],
+        ["侯方", "能力", "整个", "解决"]
+    );
     assert_eq!(labels[quoted], "能力·生态·效应");
     assert!(labels.contains(&"备案·人工智能·服务"), "{labels:?}");
 }
@@ -299,9 +302,14 @@ fn seed_phrases_are_found_counted_beside_their_parts_and_reported() {
         themes.iter().any(|t| terms_of(t).contains(&"垂直大模型")),
         "{themes:#?}"
     );
-    let labels: Vec<&str> = themes.iter().map(|t| t["label"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = themes
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
     assert!(
-        labels.iter().any(|l| l.split('·').any(|t| t == "垂直大模型")),
+        labels
+            .iter()
+            .any(|l| l.split('·').any(|t| t == "垂直大模型")),
         "{labels:?}"
     );
     // Its parts are still counted: the paragraphs that say 算力 in a phrase (国内算力)

@@ -249,7 +249,10 @@ pub fn label_themes(
                     text: vectors.vocab.terms[t].as_str(),
                     weight: w,
                     generic: choose::is_generic(&vectors.vocab.terms[t], spread(t)),
-                    nominal: hints.tags.get(t).is_none_or(|&tag| tag != names::DictTag::Other),
+                    nominal: hints
+                        .tags
+                        .get(t)
+                        .is_none_or(|&tag| tag != names::DictTag::Other),
                 })
                 .collect(),
         })
@@ -440,7 +443,10 @@ mod tests {
         // 一路: 10 of 19 inside the phrase, over half; 算力: 3 of 20.
         assert_eq!(kept, vec![0, 3, 4, 5]);
         // Without phrases nothing is absorbed, however the terms nest.
-        assert_eq!(absorb_parts(ranked.clone(), &tf, &terms, &[false; 6]), ranked);
+        assert_eq!(
+            absorb_parts(ranked.clone(), &tf, &terms, &[false; 6]),
+            ranked
+        );
     }
 
     #[test]

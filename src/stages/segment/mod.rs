@@ -129,10 +129,12 @@ impl Segmenter {
 
     /// May a phrase start with `word`: is its first character a phrase's first character?
     fn may_start_phrase(&self, word: &str) -> bool {
-        word.chars().next().is_some_and(|c| match u16::try_from(u32::from(c)) {
-            Ok(code) => self.phrase_starts[usize::from(code >> 6)] & (1 << (code & 63)) != 0,
-            Err(_) => true,
-        })
+        word.chars()
+            .next()
+            .is_some_and(|c| match u16::try_from(u32::from(c)) {
+                Ok(code) => self.phrase_starts[usize::from(code >> 6)] & (1 << (code & 63)) != 0,
+                Err(_) => true,
+            })
     }
 
     /// Is `term` one of the phrases given to [`Segmenter::add_phrases`]?
