@@ -123,6 +123,7 @@ fn stages(c: &mut Criterion) {
             tags: &prepared.tags,
             phrases: &prepared.phrases,
             texts: &texts,
+            left_out: None,
         };
         group.bench_function("labelling", |b| {
             b.iter(|| {

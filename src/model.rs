@@ -1675,6 +1675,7 @@ fn describe(
         tags,
         phrases,
         texts: &texts,
+        left_out: outliers,
     };
     let labels = label::label_themes(&vectors, clustering, settings.top_terms, &hints);
     drop(texts);

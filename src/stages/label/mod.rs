@@ -99,6 +99,9 @@ pub struct LabelHints<'a> {
     pub phrases: &'a [bool],
     /// The text of each matrix row's unit.
     pub texts: &'a [&'a str],
+    /// The units left unassigned (by row; `None`: none): they count in no theme's terms, so
+    /// a theme is described by the units that fit it.
+    pub left_out: Option<&'a [bool]>,
 }
 
 /// One theme's description, before it is tied to article ids and texts.
@@ -132,8 +135,17 @@ pub fn label_themes(
     let wanted = top_terms.max(LABEL_TERMS).max(DIVERSITY_N);
     // Each theme's rows, in row order.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    let left_out = |row: usize| hints.left_out.and_then(|o| o.get(row).copied()) == Some(true);
     for (row, &theme) in clustering.labels.iter().enumerate() {
-        members[theme].push(row);
+        if !left_out(row) {
+            members[theme].push(row);
+        }
+    }
+    // A theme all of whose units were left out is still described, by them.
+    for (row, &theme) in clustering.labels.iter().enumerate() {
+        if left_out(row) && members[theme].first().is_none_or(|&first| left_out(first)) {
+            members[theme].push(row);
+        }
     }
     // Term frequencies per theme.
     let class_tf: Vec<Vec<f64>> = members
@@ -168,7 +180,7 @@ pub fn label_themes(
             *total += d;
         }
     }
-    let n_units = clustering.labels.len();
+    let n_units: usize = members.iter().map(Vec::len).sum();
     let scores = &clustering.scores;
 
     let ranked: Vec<Vec<(usize, f64)>> = (0..k)
