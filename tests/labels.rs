@@ -339,6 +339,13 @@ fn seed_phrases_are_found_counted_beside_their_parts_and_reported() {
         line.contains("counted as terms beside their parts: 大模型 · "),
         "{line}"
     );
+    // The HTML report's settings say so too.
+    let html = String::from_utf8(run(&["--format", "html"]).stdout).unwrap();
+    let row = format!(
+        "<dt>phrases</dt><dd>{} counted as terms beside their parts: 大模型 · ",
+        phrases.len()
+    );
+    assert!(html.contains(&row), "no phrases row in the settings");
 }
 
 #[test]

@@ -280,7 +280,7 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
         None => p.k.to_string(),
     };
     let c = &a.coherence;
-    let rows: [(&str, String); 10] = [
+    let rows: [(&str, String); 11] = [
         ("unit", unit.to_string()),
         ("k asked", k_requested),
         ("seed", p.seed.to_string()),
@@ -318,6 +318,25 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
                     IdfWeighting::Corpus => "of the corpus",
                 }
             ),
+        ),
+        (
+            "phrases",
+            match a.phrases.len() {
+                0 if p.phrases => "looked for, none found".to_string(),
+                0 => "not looked for (--no-phrases, whole articles, units under 40 characters at \
+                      the median, or named themes)"
+                    .to_string(),
+                n => format!(
+                    "{} counted as terms beside their parts: {}",
+                    thousands(n),
+                    a.phrases
+                        .iter()
+                        .take(8)
+                        .map(|p| p.phrase.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                ),
+            },
         ),
         (
             "k-means",
