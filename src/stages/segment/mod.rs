@@ -132,7 +132,11 @@ impl Segmenter {
         word.chars()
             .next()
             .is_some_and(|c| match u16::try_from(u32::from(c)) {
-                Ok(code) => self.phrase_starts[usize::from(code >> 6)] & (1 << (code & 63)) != 0,
+                // No bitmap yet: every phrase starts above U+FFFF.
+                Ok(code) => self
+                    .phrase_starts
+                    .get(usize::from(code >> 6))
+                    .is_some_and(|bits| bits & (1 << (code & 63)) != 0),
                 Err(_) => true,
             })
     }
@@ -340,6 +344,17 @@ mod tests {
             han += usize::from(word.chars().all(|c| ('\u{5000}'..='\u{9FFF}').contains(&c)));
         }
         assert!(han > 100, "{han}");
+    }
+
+    #[test]
+    fn phrases_that_all_start_above_the_basic_plane_leave_other_words_alone() {
+        // 𠀀 (U+20000) starts the only phrase: the first-character bitmap stays empty, and
+        // words of the basic plane are skipped without looking into it.
+        let text = "天气晴朗,球队赢得比赛。";
+        let mut segmenter = Segmenter::for_texts([text]);
+        let plain: Vec<&str> = segmenter.words(text).collect();
+        segmenter.add_phrases(["𠀀甲乙"]);
+        assert_eq!(segmenter.words(text).collect::<Vec<_>>(), plain);
     }
 
     #[test]
