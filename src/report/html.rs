@@ -323,9 +323,11 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
             "phrases",
             match a.phrases.len() {
                 0 if p.phrases => "looked for, none found".to_string(),
-                0 => "not looked for (--no-phrases, whole articles, units under 40 characters at \
-                      the median, or named themes)"
-                    .to_string(),
+                0 => format!(
+                    "not looked for (--no-phrases, whole articles, units under {} characters \
+                     at the median, or named themes)",
+                    crate::stages::phrases::MIN_MEDIAN_CHARS
+                ),
                 n => format!(
                     "{} counted as terms beside their parts: {}",
                     thousands(n),
@@ -369,6 +371,18 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
         writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(&v))?;
     }
     writeln!(out, "</dl></section>\n</div>\n</header>")
+}
+
+/// One quoted paragraph of a list (`<ol class="reps">`): its text, where it is, `note` (a
+/// leading ` · …`, or empty) and its similarity.
+fn write_quoted(out: &mut String, r: &crate::analysis::Representative, note: &str) -> fmt::Result {
+    writeln!(
+        out,
+        "<li><blockquote>{}</blockquote><cite>{}{note} · similarity {:.2}</cite></li>",
+        escape(&r.text),
+        escape(&place(&r.doc, r.line, r.part, Some(r.paragraph))),
+        r.score
+    )
 }
 
 fn on_off(b: bool) -> &'static str {
@@ -1175,13 +1189,7 @@ fn write_themes(a: &Analysis, listed: &[usize], out: &mut String) -> fmt::Result
             w.many
         )?;
         for r in &t.representatives {
-            writeln!(
-                out,
-                "<li><blockquote>{}</blockquote><cite>{} · similarity {:.2}</cite></li>",
-                escape(&r.text),
-                escape(&place(&r.doc, r.line, r.part, Some(r.paragraph))),
-                r.score
-            )?;
+            write_quoted(out, r, "")?;
         }
         writeln!(out, "</ol></div></div>")?;
         let mut per_doc: BTreeMap<&str, usize> = BTreeMap::new();
@@ -1267,13 +1275,7 @@ fn write_unassigned(
             .find(|x| x.doc == r.doc && x.line == r.line && x.part == r.part)
             .and_then(|x| x.nearest)
             .map_or(String::new(), |t| format!(" · nearest T{t}"));
-        writeln!(
-            out,
-            "<li><blockquote>{}</blockquote><cite>{}{nearest} · similarity {:.2}</cite></li>",
-            escape(&r.text),
-            escape(&place(&r.doc, r.line, r.part, Some(r.paragraph))),
-            r.score
-        )?;
+        write_quoted(out, r, &nearest)?;
     }
     writeln!(
         out,

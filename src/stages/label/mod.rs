@@ -142,9 +142,11 @@ pub fn label_themes(
         }
     }
     // A theme all of whose units were left out is still described, by them.
-    for (row, &theme) in clustering.labels.iter().enumerate() {
-        if left_out(row) && members[theme].first().is_none_or(|&first| left_out(first)) {
-            members[theme].push(row);
+    for (theme, rows) in members.iter_mut().enumerate() {
+        if rows.is_empty() {
+            rows.extend(
+                (0..clustering.labels.len()).filter(|&row| clustering.labels[row] == theme),
+            );
         }
     }
     // Term frequencies per theme.
