@@ -734,9 +734,7 @@ impl ThemeModel {
                 .chain(self.words.iter().map(String::as_str))
                 .chain(self.user.words()),
         );
-        segmenter.add_words(self.words.iter().map(String::as_str));
-        segmenter.add_phrases(self.phrases.iter().map(String::as_str));
-        self.user.apply(&mut segmenter);
+        self.add_words_to(&mut segmenter);
         segmenter
     }
 
