@@ -150,32 +150,22 @@ pub fn label_themes(
         }
     }
     // Term frequencies per theme.
-    let class_tf: Vec<Vec<f64>> = members
+    // Per theme: each term's occurrences and the units holding it, in one pass over its rows.
+    let (class_tf, class_df): (Vec<Vec<f64>>, Vec<Vec<u32>>) = members
         .par_iter()
         .map(|rows| {
             let mut tf = vec![0f64; n_terms];
+            let mut df = vec![0u32; n_terms];
             for &row in rows {
                 for (term, count) in vectors.counts.row(row) {
                     tf[term] += count as f64;
-                }
-            }
-            tf
-        })
-        .collect();
-    let class_totals: Vec<f64> = class_tf.iter().map(|tf| tf.iter().sum()).collect();
-    // Units holding each term, per theme and in all.
-    let class_df: Vec<Vec<u32>> = members
-        .par_iter()
-        .map(|rows| {
-            let mut df = vec![0u32; n_terms];
-            for &row in rows {
-                for (term, _) in vectors.counts.row(row) {
                     df[term] += 1;
                 }
             }
-            df
+            (tf, df)
         })
-        .collect();
+        .unzip();
+    let class_totals: Vec<f64> = class_tf.iter().map(|tf| tf.iter().sum()).collect();
     let mut corpus_df = vec![0u32; n_terms];
     for df in &class_df {
         for (total, &d) in corpus_df.iter_mut().zip(df) {
