@@ -129,10 +129,12 @@ pub fn run_fit(args: FitArgs) -> Result<(), Failure> {
     };
     zhuti::report::check_output(&model_path)?;
     let sample = sample.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    let reading = run.tuning.read.options();
     crate::cli::run_analysis_with(run, sample, |model: &mut ThemeModel| {
         if let Some(previous) = &previous {
             model.link_to(previous);
         }
+        model.remember_reading(&reading);
         model.save(&model_path)
     })
 }
@@ -318,7 +320,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
         // between chunks. The rendezvous channel holds no chunk, so at most two are in memory
         // (the one assigned, the one read); chunks arrive in input order, and a reading error
         // comes after every chunk read before it, as when reading and assigning take turns.
-        let read = args.read.options();
+        let read = model.reading_for(args.read.options());
         let streamed = std::thread::scope(|scope| {
             if let Some(bulk) = bulk {
                 // Finished beside the reading of the first chunk, instead of after it while the
@@ -423,6 +425,7 @@ pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
         "added_words": model.added_words(),
         "phrases": model.phrases(),
         "user_words": model.user_words(),
+        "reading": model.reading(),
         "themes": model.themes().iter().map(|t| serde_json::json!({
             "id": t.id, "label": t.label, "name": t.name, "size": t.size, "share": t.share,
             "terms": t.terms, "novelty_threshold": t.novelty_threshold,
@@ -457,6 +460,25 @@ pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {
             ),
             count(size as usize, "byte", "bytes"),
         );
+        let reading = model.reading();
+        let named: Vec<String> = [
+            reading
+                .text_field
+                .as_ref()
+                .map(|f| format!("--text-field {f}")),
+            reading.encoding.as_ref().map(|e| format!("--encoding {e}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !named.is_empty() {
+            // Before the blank line that ends the header.
+            s.pop();
+            s.push_str(&format!(
+                "read with {} (assign reads new articles alike unless told otherwise)\n\n",
+                named.join(" ")
+            ));
+        }
         for t in model.themes() {
             s.push_str(&format!(
                 "{:>3}  {:>5.1}%  {:>7} units  novel below {:.3} (LSA) or {:.3} (TF-IDF)  {}{}\n",

@@ -21,7 +21,7 @@ use crate::progress::{Progress, Stage};
 use crate::settings::{Settings, ValidSettings};
 use crate::stages::clean::{self, CleanArticle, Cleaner, DropReason, Verdict};
 use crate::stages::dmm::{self, Dmm, DmmOptions, Method};
-use crate::stages::ingest::{Article, Corpus};
+use crate::stages::ingest::{Article, Corpus, ReadOptions};
 use crate::stages::kmeans::{self, Clustering, KChoice, KMeans};
 use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice, Lsa};
@@ -134,8 +134,21 @@ pub struct ThemeModel {
     pub(crate) made_by: (String, u64),
     /// The settings as the report's `params` shows them (JSON), for `zhuti inspect`.
     pub(crate) settings_json: String,
+    /// How the training corpus was read ([`ThemeModel::remember_reading`]).
+    pub(crate) reading: Reading,
     /// The training report (absent on a model read back from a file).
     pub(crate) analysis: Option<Analysis>,
+}
+
+/// How a model's training corpus was read, so that new articles are read alike: the JSON Lines
+/// field or CSV column of the text (`--text-field`) and the encoding (`--encoding`, by its
+/// WHATWG name) it was fitted with; `None` where detection chose.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Reading {
+    /// The text field or column named at fit.
+    pub text_field: Option<String>,
+    /// The encoding named at fit.
+    pub encoding: Option<String>,
 }
 
 /// Share of a theme's training units below each of its two novelty thresholds: a new unit whose
@@ -513,6 +526,7 @@ impl ThemeModel {
             trained_on: (analysis.corpus.documents, analysis.corpus.units),
             made_by: (env!("CARGO_PKG_VERSION").to_string(), now),
             settings_json: serde_json::to_string(&analysis.params).unwrap_or_default(),
+            reading: Reading::default(),
             analysis: Some(analysis),
         })
     }
@@ -523,6 +537,7 @@ impl ThemeModel {
             zhuti_version: self.made_by.0.clone(),
             created_at: self.made_by.1,
             settings_json: self.settings_json.clone(),
+            reading: self.reading.clone(),
             unit: self.settings.unit,
             documents: self.trained_on.0,
             units: self.trained_on.1,
@@ -569,7 +584,38 @@ impl ThemeModel {
             trained_on: (saved.documents, saved.units),
             made_by: (saved.zhuti_version, saved.created_at),
             settings_json: saved.settings_json,
+            reading: saved.reading,
             analysis: None,
+        }
+    }
+
+    /// Remembers how the training corpus was read: the text field and encoding it was named
+    /// (`--text-field`, `--encoding`), so that new articles are read the same way
+    /// ([`ThemeModel::reading_for`]). Options left to detection are not remembered.
+    pub fn remember_reading(&mut self, options: &ReadOptions) {
+        self.reading = Reading {
+            text_field: options.text_field.clone(),
+            encoding: options.encoding.map(|e| e.name().to_string()),
+        };
+    }
+
+    /// How the training corpus was read ([`ThemeModel::remember_reading`]).
+    pub fn reading(&self) -> &Reading {
+        &self.reading
+    }
+
+    /// `given` with the text field and encoding the model remembers where `given` names none:
+    /// what a flag names wins, the model fills in the rest.
+    pub fn reading_for(&self, given: ReadOptions) -> ReadOptions {
+        ReadOptions {
+            text_field: given.text_field.or_else(|| self.reading.text_field.clone()),
+            encoding: given.encoding.or_else(|| {
+                self.reading
+                    .encoding
+                    .as_deref()
+                    .and_then(|name| encoding_rs::Encoding::for_label(name.as_bytes()))
+            }),
+            ..given
         }
     }
 

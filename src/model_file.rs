@@ -28,8 +28,9 @@ use crate::stages::units::UnitKind;
 pub const MAGIC: &[u8; 8] = b"ZHUTIMDL";
 /// The model format this zhuti writes and reads. Bumped for any change of [`Saved`]: 3 added
 /// the user's dictionary and stop words ([`Saved::user`]); 4 keeps the corpus's phrases apart
-/// from the dictionary words, counted beside their parts ([`Saved::phrases`]).
-pub const FORMAT_VERSION: u32 = 4;
+/// from the dictionary words, counted beside their parts ([`Saved::phrases`]); 5 remembers
+/// the text field and encoding the corpus was read with ([`Saved::reading`]).
+pub const FORMAT_VERSION: u32 = 5;
 /// Magic, version, length, checksum.
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
@@ -73,6 +74,9 @@ pub(crate) struct Saved {
     pub centroids: TermCentroids,
     /// The themes were refined on TF-IDF (the term centroids place units).
     pub refined: bool,
+    /// How the training corpus was read (`--text-field`, `--encoding`): new articles are read
+    /// alike unless a flag says otherwise.
+    pub reading: crate::model::Reading,
 }
 
 /// Writes `model` to `path` atomically.

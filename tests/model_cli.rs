@@ -174,7 +174,7 @@ fn inspect_shows_the_model() {
     let model = dir.path().join("seeds.zhuti");
     let out = run(&["inspect", model.to_str().unwrap(), "--json"]);
     let info: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(info["format_version"], 4);
+    assert_eq!(info["format_version"], 5);
     let threshold = &info["themes"][0]["similarity_threshold"];
     assert!(
         threshold.as_f64().is_some_and(|t| t > 0.0 && t < 1.0),
@@ -187,7 +187,7 @@ fn inspect_shows_the_model() {
     assert_eq!(info["settings"], report["params"]);
     assert_eq!(info["themes"][0]["label"], report["themes"][0]["label"]);
     let text = String::from_utf8(run(&["inspect", model.to_str().unwrap()]).stdout).unwrap();
-    assert!(text.contains("zhuti theme model, format 4"), "{text}");
+    assert!(text.contains("zhuti theme model, format 5"), "{text}");
     assert!(
         text.contains("0 user dictionary words, 0 user stop words"),
         "{text}"
@@ -600,4 +600,80 @@ fn assign_reads_inputs_as_the_analysis_does() {
     assert!(!strict.status.success());
     let err = String::from_utf8_lossy(&strict.stderr);
     assert!(err.contains("news.jsonl") && err.contains('2'), "{err}");
+}
+
+#[test]
+fn a_model_reads_new_articles_as_its_corpus_was_read() {
+    // The seeds as JSON Lines records whose text is in a field only `--text-field` finds.
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<_> = std::fs::read_dir(seed_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    names.sort();
+    let records: String = names
+        .iter()
+        .map(|p| {
+            let id = p.file_stem().unwrap().to_str().unwrap();
+            let text = std::fs::read_to_string(p).unwrap();
+            format!("{}\n", serde_json::json!({"id": id, "article": text}))
+        })
+        .collect();
+    let corpus = dir.path().join("seeds.jsonl");
+    std::fs::write(&corpus, records).unwrap();
+    let model = dir.path().join("m.zhuti");
+    let (corpus, model) = (corpus.to_str().unwrap(), model.to_str().unwrap());
+    let fit = run(&["fit", "-q", corpus, "--text-field", "article", "-o", model]);
+    assert!(
+        fit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fit.stderr)
+    );
+
+    // Without the flag, assign reads the field the model was fitted with: the same lines.
+    let named = run(&[
+        "assign",
+        "-q",
+        "--model",
+        model,
+        "--text-field",
+        "article",
+        corpus,
+    ]);
+    let remembered = run(&["assign", "-q", "--model", model, corpus]);
+    assert!(
+        remembered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&remembered.stderr)
+    );
+    assert_eq!(remembered.stdout, named.stdout);
+    let placed = lines(&remembered.stdout);
+    assert_eq!(placed.len(), 5);
+    assert!(placed
+        .iter()
+        .all(|a| a["units"].as_array().is_some_and(|u| u.len() > 5)));
+
+    // A flag still wins: a field no record has leaves nothing to place.
+    let other = run(&[
+        "assign",
+        "-q",
+        "--model",
+        model,
+        "--text-field",
+        "body",
+        corpus,
+    ]);
+    assert!(lines(&other.stdout)
+        .iter()
+        .all(|a| a["units"].as_array().is_none_or(Vec::is_empty)));
+
+    // inspect says how the corpus was read.
+    let info: Value = serde_json::from_slice(&run(&["inspect", model, "--json"]).stdout).unwrap();
+    assert_eq!(
+        info["reading"],
+        serde_json::json!({"text_field": "article", "encoding": null})
+    );
+    let text = String::from_utf8(run(&["inspect", model]).stdout).unwrap();
+    assert!(text.contains("read with --text-field article"), "{text}");
 }

@@ -1261,11 +1261,13 @@ fn write_unassigned(
     )?;
     writeln!(
         out,
-        "<p class=\"note\">These {} fit even their nearest theme worse than all but 2.5% of \
+        "<p class=\"note\">These {} fit even their nearest theme worse than all but {}% of \
          its {} do (by LSA score or by TF-IDF similarity, the rule <code>zhuti assign</code> \
          marks new ones <code>novel</code> with), so they count in no theme's size. \
          <code>--no-outliers</code> puts each in its nearest theme.</p>",
-        w.many, w.many
+        w.many,
+        crate::model::NOVELTY_QUANTILE * 100.0,
+        w.many
     )?;
     writeln!(out, "<h4>Furthest from every theme</h4><ol class=\"reps\">")?;
     for r in &u.examples {

@@ -477,8 +477,11 @@ fn write_unassigned(
     put(
         out,
         wrap(
-            "fit even their nearest theme worse than all but 2.5% of its units do (LSA score \
-             or TF-IDF similarity); in no theme's size (--no-outliers puts them back)",
+            &format!(
+                "fit even their nearest theme worse than all but {}% of its units do (LSA \
+                 score or TF-IDF similarity); in no theme's size (--no-outliers puts them back)",
+                crate::model::NOVELTY_QUANTILE * 100.0
+            ),
             width,
             "   rule      ",
             &" ".repeat(13),

@@ -214,6 +214,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_outlier_help_names_the_novelty_quantile() {
+        // The help is a constant string; the share it names is the model's constant.
+        let share = format!("all but {}% of", crate::model::NOVELTY_QUANTILE * 100.0);
+        assert!(
+            defs::OUTLIERS.help.contains(&share),
+            "{}",
+            defs::OUTLIERS.help
+        );
+    }
+
+    #[test]
     fn document_units_judge_duplicates_by_article() {
         let paragraphs = Settings::default();
         assert_eq!(paragraphs.clean_options().dedupe_scope, DedupeScope::Corpus);
