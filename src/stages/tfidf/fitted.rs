@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     normalize_l2_entries, sublinear_tf, tfidf, CsrMatrix, Segmented, TfidfOptions, Vectors,
 };
-use crate::stages::segment::Segmenter;
+use crate::stages::segment::{normalize_term, Segmenter};
 
 /// The fitted TF-IDF space: kept terms (normal form) with their idf, by term id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,7 +98,9 @@ impl TermSpace {
                 if chars.next().is_none() || chars.next().is_none() {
                     continue;
                 }
-                if let Some(term) = segmenter.term(word) {
+                // The normal form alone: the space holds no stop word (it was fitted on the
+                // segmenter's terms), so looking one up finds nothing, as the filter would.
+                if let Some(term) = normalize_term(word) {
                     if let Some(&id) = self.index.get(term.as_ref()) {
                         ids.push(id);
                     }
