@@ -606,13 +606,7 @@ fn assign_reads_inputs_as_the_analysis_does() {
 fn a_model_reads_new_articles_as_its_corpus_was_read() {
     // The seeds as JSON Lines records whose text is in a field only `--text-field` finds.
     let dir = tempfile::tempdir().unwrap();
-    let mut names: Vec<_> = std::fs::read_dir(seed_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    names.sort();
-    let records: String = names
+    let records: String = common::seed_files()
         .iter()
         .map(|p| {
             let id = p.file_stem().unwrap().to_str().unwrap();

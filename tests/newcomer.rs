@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixture, run, run_with_stdin, zhuti};
+use common::{fixture, run, run_with_stdin, seed_files, zhuti};
 
 fn json(out: &std::process::Output) -> serde_json::Value {
     assert!(
@@ -18,16 +18,6 @@ fn json(out: &std::process::Output) -> serde_json::Value {
 
 fn seeds_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
-}
-
-fn seed_files() -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(seeds_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
-    files
 }
 
 fn labels(doc: &serde_json::Value) -> Vec<String> {
