@@ -151,12 +151,9 @@ fn seed_labels_hold_no_names_no_filler_and_no_shared_terms() {
         .iter()
         .position(|t| terms_of(t)[0] == "侯方")
         .unwrap_or_else(|| panic!("no theme leads with 侯方: {labels:?}"));
-    assert_eq!(
-        terms_of(&themes[quoted])[..4],
-        ["侯方", "能力", "整个", "解决"]
-    );
+    assert_eq!(terms_of(&themes[quoted])[..3], ["侯方", "能力", "整个"]);
     assert_eq!(labels[quoted], "能力·生态·效应");
-    assert!(labels.contains(&"备案·人工智能·服务"), "{labels:?}");
+    assert!(labels.contains(&"备案·服务·人工智能"), "{labels:?}");
 }
 
 #[test]
@@ -394,4 +391,29 @@ fn whole_articles_and_guided_runs_keep_jieba_words() {
         assert_eq!(report["params"]["phrases"], false, "{args:?}");
         assert_eq!(report["phrases"], serde_json::json!([]), "{args:?}");
     }
+}
+
+/// Issue 17's coherence target on the dated corpus: with the tokens the peers get (jieba's
+/// words, `--no-phrases`) and their k (15), zhuti's themes are more coherent than
+/// scikit-learn NMF's (0.339) and tomotopy LDA's (0.204) (docs/labels.md, measured with
+/// scripts/peers_coherence.py). Ranking a theme's terms over its core (the half of its units
+/// that fit it best) is what lifts it past NMF: 0.308 over all its units.
+#[test]
+fn xwlb_themes_are_more_coherent_than_the_peers_on_the_same_tokens() {
+    let Some(xwlb) = common::shared_data("xwlb") else {
+        return;
+    };
+    let report = run_json(&[
+        xwlb.to_str().unwrap(),
+        "--no-phrases",
+        "--k",
+        "15",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let c = &report["coherence"];
+    let npmi = c["mean_npmi"].as_f64().unwrap();
+    assert!(npmi >= 0.339, "mean NPMI {npmi}: NMF scores 0.339");
+    assert!(c["diversity_top10"].as_f64().unwrap() >= 0.9, "{c}");
 }
