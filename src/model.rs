@@ -1757,7 +1757,13 @@ fn describe(
                     .map(|t| TermOut {
                         term: t.term.clone(),
                         weight: round6(t.weight),
-                        kind: t.person.then_some("person"),
+                        kind: if t.person {
+                            Some("person")
+                        } else if t.periodical {
+                            Some("periodical")
+                        } else {
+                            None
+                        },
                     })
                     .collect(),
                 representatives: l

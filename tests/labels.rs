@@ -128,6 +128,18 @@ fn seed_labels_hold_no_names_no_filler_and_no_shared_terms() {
         .map(|t| t["term"].as_str().unwrap())
         .collect();
     assert!(persons.contains(&"侯方"), "{persons:?}");
+    // The magazine quoted as 《中国经济周刊》 is listed as a periodical and labels nothing.
+    let periodicals: Vec<&str> = themes
+        .iter()
+        .flat_map(|t| t["terms"].as_array().unwrap())
+        .filter(|t| t["kind"] == "periodical")
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert_eq!(periodicals, ["中国经济周刊"]);
+    assert!(
+        labels.iter().all(|l| !l.contains("中国经济周刊")),
+        "{labels:?}"
+    );
     // 汤志伟, quoted in seeds/002, is a person wherever a theme lists him.
     for t in themes.iter().flat_map(|t| t["terms"].as_array().unwrap()) {
         if t["term"] == "汤志伟" {

@@ -96,6 +96,8 @@ pub struct TermWeight {
     pub weight: f64,
     /// A person's name ([`names`]): listed, never in a label.
     pub person: bool,
+    /// A newspaper's or magazine's name ([`names::periodicals`]): listed, never in a label.
+    pub periodical: bool,
 }
 
 /// What the label stage knows of the terms and units besides their counts.
@@ -244,6 +246,14 @@ pub fn label_themes(
         (t, vectors.vocab.terms[t].as_str(), tag, texts)
     }));
     let is_person = |t: usize| persons.binary_search(&t).is_ok();
+    let periodicals = names::periodicals(candidates.iter().map(|&t| {
+        let texts = occurrences
+            .postings(&t)
+            .iter()
+            .filter_map(|&row| hints.texts.get(row as usize).copied());
+        (t, vectors.vocab.terms[t].as_str(), texts)
+    }));
+    let is_periodical = |t: usize| periodicals.binary_search(&t).is_ok();
 
     let spread = |t: usize| {
         choose::spread(
@@ -258,7 +268,7 @@ pub fn label_themes(
         .map(|r| choose::Candidates {
             terms: r
                 .iter()
-                .filter(|&&(t, _)| !is_person(t))
+                .filter(|&&(t, _)| !is_person(t) && !is_periodical(t))
                 .map(|&(t, w)| choose::Candidate {
                     term: t,
                     text: vectors.vocab.terms[t].as_str(),
@@ -286,6 +296,7 @@ pub fn label_themes(
                     term: vectors.vocab.display[term].clone(),
                     weight,
                     person: is_person(term),
+                    periodical: is_periodical(term),
                 })
                 .collect();
             let label = label_ids

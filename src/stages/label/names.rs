@@ -15,6 +15,13 @@
 //!    CEO, ...) or a closing quote (`”侯方说`). News quotes people this way nearly every time it
 //!    names them, and almost never writes a topic word so.
 //!
+//! The names of newspapers and magazines are told apart the same way ([`periodicals`]): the
+//! term ends like a periodical's name (报, 刊, 杂志: 中国经济周刊, 人民日报) and at least
+//! [`MIN_TITLE_SHARE`] of its occurrences are a whole title in book-title marks
+//! (`接受《中国经济周刊》采访`). Such a term names who reported, not what about: it stays in
+//! `terms` (`kind: "periodical"`) and labels nothing. Other titles (a film, a book, a law)
+//! can name a theme and stay label terms.
+//!
 //! Written by hand: no crate does Chinese name recognition without a model to download.
 
 use rustc_hash::FxHashMap;
@@ -107,6 +114,55 @@ const BEFORE_NAME: [&str; 38] = [
     "”",
     "如",
 ];
+
+/// How a periodical's name ends ([`periodicals`]).
+const PERIODICAL_ENDINGS: [&str; 3] = ["报", "刊", "杂志"];
+
+/// Share of a term's occurrences written as a whole 《title》 that makes a periodical-shaped
+/// term a periodical's name.
+pub const MIN_TITLE_SHARE: f64 = 0.5;
+
+/// The share of `term`'s occurrences in `texts` that are a whole title in book-title marks
+/// (`《term》`), over at most [`MAX_OCCURRENCES`] occurrences; 0 when it does not occur.
+pub fn title_share<'t>(term: &str, texts: impl IntoIterator<Item = &'t str>) -> f64 {
+    let (mut seen, mut title) = (0usize, 0usize);
+    'texts: for text in texts {
+        for (at, _) in text.match_indices(term) {
+            if text[..at].ends_with('《') && text[at + term.len()..].starts_with('》') {
+                title += 1;
+            }
+            seen += 1;
+            if seen >= MAX_OCCURRENCES {
+                break 'texts;
+            }
+        }
+    }
+    if seen == 0 {
+        0.0
+    } else {
+        title as f64 / seen as f64
+    }
+}
+
+/// Which of `candidates` (term, the texts holding it) are the names of periodicals: shaped
+/// like one (two characters or more before a [`PERIODICAL_ENDINGS`] ending) and written as
+/// a whole 《title》 at least [`MIN_TITLE_SHARE`] of the time.
+pub fn periodicals<'t, I>(candidates: impl IntoIterator<Item = (usize, &'t str, I)>) -> Vec<usize>
+where
+    I: IntoIterator<Item = &'t str>,
+{
+    let mut ids: Vec<usize> = candidates
+        .into_iter()
+        .filter(|(_, term, _)| {
+            PERIODICAL_ENDINGS
+                .iter()
+                .any(|end| term.ends_with(end) && term.chars().count() > end.chars().count() + 1)
+        })
+        .filter_map(|(id, term, texts)| (title_share(term, texts) >= MIN_TITLE_SHARE).then_some(id))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
 
 /// Share of a term's occurrences in a person's context that makes it a name.
 pub const MIN_PERSON_SHARE: f64 = 0.3;
@@ -206,6 +262,23 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periodicals_need_the_ending_and_the_title_marks() {
+        let texts = [
+            "汤志伟在接受《中国经济周刊》采访时表示,大模型正在分化。",
+            "他告诉《中国经济周刊》记者,算力仍是瓶颈。",
+        ];
+        let candidates = |term: &'static str| (7, term, texts);
+        assert_eq!(periodicals([candidates("中国经济周刊")]), vec![7]);
+        // A title that is no periodical (a law, a film) can name a theme.
+        let law = ["《生成式人工智能服务管理暂行办法》于8月施行。"];
+        assert_eq!(periodicals([(1, "暂行办法", law)]), Vec::<usize>::new());
+        // A periodical-shaped word the text does not write as a title (a 周报 is a report).
+        let plain = ["公司每周发布行业周报,分析算力价格。"];
+        assert_eq!(periodicals([(2, "行业周报", plain)]), Vec::<usize>::new());
+        assert_eq!(title_share("行业周报", plain), 0.0);
+    }
 
     #[test]
     fn names_need_the_shape_and_a_person_context() {
