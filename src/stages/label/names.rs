@@ -125,11 +125,23 @@ pub const MIN_TITLE_SHARE: f64 = 0.5;
 /// The share of `term`'s occurrences in `texts` that are a whole title in book-title marks
 /// (`《term》`), over at most [`MAX_OCCURRENCES`] occurrences; 0 when it does not occur.
 pub fn title_share<'t>(term: &str, texts: impl IntoIterator<Item = &'t str>) -> f64 {
-    let (mut seen, mut title) = (0usize, 0usize);
+    share_where(term, texts, |before, after| {
+        before.ends_with('《') && after.starts_with('》')
+    })
+}
+
+/// The share of `term`'s occurrences in `texts` (at most [`MAX_OCCURRENCES`] of them) whose
+/// text before and after passes `context`; 0 when it does not occur.
+fn share_where<'t>(
+    term: &str,
+    texts: impl IntoIterator<Item = &'t str>,
+    context: impl Fn(&str, &str) -> bool,
+) -> f64 {
+    let (mut seen, mut passed) = (0usize, 0usize);
     'texts: for text in texts {
         for (at, _) in text.match_indices(term) {
-            if text[..at].ends_with('《') && text[at + term.len()..].starts_with('》') {
-                title += 1;
+            if context(&text[..at], &text[at + term.len()..]) {
+                passed += 1;
             }
             seen += 1;
             if seen >= MAX_OCCURRENCES {
@@ -140,7 +152,7 @@ pub fn title_share<'t>(term: &str, texts: impl IntoIterator<Item = &'t str>) -> 
     if seen == 0 {
         0.0
     } else {
-        title as f64 / seen as f64
+        passed as f64 / seen as f64
     }
 }
 
@@ -218,27 +230,10 @@ pub fn name_shaped(term: &str, tag: DictTag) -> bool {
 /// The share of `term`'s occurrences in `texts` written as a person's (rule 2), over at most
 /// [`MAX_OCCURRENCES`] occurrences; 0 when it does not occur.
 pub fn person_share<'t>(term: &str, texts: impl IntoIterator<Item = &'t str>) -> f64 {
-    let (mut seen, mut person) = (0usize, 0usize);
-    'texts: for text in texts {
-        for (at, _) in text.match_indices(term) {
-            let before = &text[..at];
-            let after = &text[at + term.len()..];
-            if AFTER_NAME.iter().any(|w| after.starts_with(w))
-                || BEFORE_NAME.iter().any(|w| before.ends_with(w))
-            {
-                person += 1;
-            }
-            seen += 1;
-            if seen >= MAX_OCCURRENCES {
-                break 'texts;
-            }
-        }
-    }
-    if seen == 0 {
-        0.0
-    } else {
-        person as f64 / seen as f64
-    }
+    share_where(term, texts, |before, after| {
+        AFTER_NAME.iter().any(|w| after.starts_with(w))
+            || BEFORE_NAME.iter().any(|w| before.ends_with(w))
+    })
 }
 
 /// Which of `candidates` (term, dictionary tag, the texts holding it) are people's names.
