@@ -429,3 +429,26 @@ fn xwlb_themes_are_more_coherent_than_the_peers_on_the_same_tokens() {
     assert!(npmi >= 0.339, "mean NPMI {npmi}: NMF scores 0.339");
     assert!(c["diversity_top10"].as_f64().unwrap() >= 0.9, "{c}");
 }
+
+#[test]
+fn a_page_widget_glued_to_paragraphs_is_listed_but_labels_nothing() {
+    // Every 房产 article of thucnews-dev ends its last paragraph with the comment button's
+    // text (`…拍得该地块。我要评论`); ranked over its theme's core it leads the terms.
+    let Some(thucnews) = common::shared_data("thucnews-dev.jsonl") else {
+        return;
+    };
+    let report = run_json(&[thucnews.to_str().unwrap(), "--format", "json", "-q"]);
+    let errors = schema_errors(&report);
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+    let themes = report["themes"].as_array().unwrap();
+    let widget = themes
+        .iter()
+        .find(|t| terms_of(t)[0] == "我要评论")
+        .unwrap_or_else(|| panic!("no theme leads with 我要评论"));
+    assert_eq!(widget["terms"][0]["kind"], "widget", "{}", widget["terms"][0]);
+    for theme in themes {
+        let label = theme["label"].as_str().unwrap();
+        assert!(!label.contains("我要评论"), "{label}");
+    }
+    assert_eq!(widget["label"], "地块·房源·豪宅");
+}
