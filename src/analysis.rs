@@ -228,8 +228,8 @@ pub struct TermOut {
     pub term: String,
     /// Class-based TF-IDF weight.
     pub weight: f64,
-    /// `person` for a person's name, `periodical` for a newspaper's or magazine's, `widget`
-    /// for a page widget's text glued to a paragraph (none is ever a label term); absent for
+    /// `person` for a person's name, `periodical` for a newspaper's or magazine's, `furniture`
+    /// for a word of the page, not the article (我要评论, 导语; none is ever a label term); absent for
     /// other terms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<&'static str>,

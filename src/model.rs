@@ -1761,8 +1761,8 @@ fn describe(
                             Some("person")
                         } else if t.periodical {
                             Some("periodical")
-                        } else if t.widget {
-                            Some("widget")
+                        } else if t.furniture {
+                            Some("furniture")
                         } else {
                             None
                         },

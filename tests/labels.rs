@@ -431,9 +431,11 @@ fn xwlb_themes_are_more_coherent_than_the_peers_on_the_same_tokens() {
 }
 
 #[test]
-fn a_page_widget_glued_to_paragraphs_is_listed_but_labels_nothing() {
+fn words_of_the_page_are_listed_but_label_nothing() {
     // Every 房产 article of thucnews-dev ends its last paragraph with the comment button's
-    // text (`…拍得该地块。我要评论`); ranked over its theme's core it leads the terms.
+    // text (`…拍得该地块。我要评论`), and the fashion pages mark their lead (`(组图)导语:`):
+    // ranked over their themes' cores, 我要评论 leads one theme's terms and 导语 is second in
+    // another's.
     let Some(thucnews) = common::shared_data("thucnews-dev.jsonl") else {
         return;
     };
@@ -441,14 +443,32 @@ fn a_page_widget_glued_to_paragraphs_is_listed_but_labels_nothing() {
     let errors = schema_errors(&report);
     assert!(errors.is_empty(), "schema violations: {errors:#?}");
     let themes = report["themes"].as_array().unwrap();
-    let widget = themes
+    let labels: Vec<&str> = themes
         .iter()
-        .find(|t| terms_of(t)[0] == "我要评论")
-        .unwrap_or_else(|| panic!("no theme leads with 我要评论"));
-    assert_eq!(widget["terms"][0]["kind"], "widget", "{}", widget["terms"][0]);
-    for theme in themes {
-        let label = theme["label"].as_str().unwrap();
-        assert!(!label.contains("我要评论"), "{label}");
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    let leading = |term: &str, at: usize| {
+        themes
+            .iter()
+            .find(|t| terms_of(t).get(at) == Some(&term))
+            .unwrap_or_else(|| panic!("no theme lists {term} at {at}: {labels:?}"))
+    };
+    let land = leading("我要评论", 0);
+    assert_eq!(
+        land["terms"][0]["kind"], "furniture",
+        "{}",
+        land["terms"][0]
+    );
+    assert_eq!(land["label"], "地块·房源·豪宅");
+    let fashion = leading("导语", 1);
+    assert_eq!(
+        fashion["terms"][1]["kind"], "furniture",
+        "{}",
+        fashion["terms"][1]
+    );
+    for label in &labels {
+        for word in ["我要评论", "导语", "组图"] {
+            assert!(!label.contains(word), "{label}");
+        }
     }
-    assert_eq!(widget["label"], "地块·房源·豪宅");
 }

@@ -191,12 +191,14 @@ pub fn has_sentence_end(text: &str) -> bool {
     text.contains(['。', '！', '；', '!'])
 }
 
-/// Buttons and links whose text scrapers glue to the paragraph before them (`…拍得该地块。
-/// 我要评论`): calls to act on the page, never words of an article. Cleaning leaves a label
-/// glued to a paragraph in place (cutting it moved thucnews-dev's NMI from 0.907 to 0.899:
-/// the label is a section's, and the section is the class; docs/labels.md); the label stage
-/// lists such a term as `widget` and never labels a theme with it ([`is_widget_label`]).
-const WIDGET_LABELS: &[&str] = &[
+/// Words of the page, not of an article, that scrapers glue to the text beside them: the
+/// text of buttons and links (`…拍得该地块。我要评论`) and an editor's markers (`(组图)导语:`).
+/// Cleaning leaves such a word where it is (cutting a label glued to a paragraph moved
+/// thucnews-dev's NMI from 0.907 to 0.899: the label is a section's, and the section is the
+/// class; docs/labels.md); the label stage lists such a term as `furniture` and never labels
+/// a theme with it ([`is_page_word`]).
+const PAGE_WORDS: &[&str] = &[
+    // Buttons and links.
     "我要评论",
     "发表评论",
     "查看评论",
@@ -209,11 +211,17 @@ const WIDGET_LABELS: &[&str] = &[
     "进入论坛",
     "收藏本文",
     "点击进入",
+    // An editor's markers.
+    "导语",
+    "组图",
+    "高清组图",
+    "图集",
+    "编者按",
 ];
 
-/// Is `term` the text of a page widget ([`WIDGET_LABELS`])?
-pub fn is_widget_label(term: &str) -> bool {
-    WIDGET_LABELS.contains(&term)
+/// Is `term` a word of the page rather than of an article ([`PAGE_WORDS`])?
+pub fn is_page_word(term: &str) -> bool {
+    PAGE_WORDS.contains(&term)
 }
 
 /// Judges one normalised line on its own; `None` means "no furniture signal".
@@ -1194,11 +1202,12 @@ mod tests {
     }
 
     #[test]
-    fn widget_labels_are_whole_terms() {
-        assert!(is_widget_label("我要评论"));
-        assert!(is_widget_label("分享到"));
-        assert!(!is_widget_label("评论"));
-        assert!(!is_widget_label("我要评论员"));
+    fn page_words_are_whole_terms() {
+        assert!(is_page_word("我要评论"));
+        assert!(is_page_word("分享到"));
+        assert!(is_page_word("导语"));
+        assert!(!is_page_word("评论"));
+        assert!(!is_page_word("我要评论员"));
     }
 
     #[test]

@@ -28,9 +28,9 @@ pub mod choose;
 pub mod names;
 
 use crate::eval::coherence::{Occurrences, DIVERSITY_N};
+use crate::stages::clean::furniture;
 use crate::stages::kmeans::Clustering;
 use crate::stages::tfidf::Vectors;
-use crate::stages::clean::furniture;
 
 /// How many representative paragraphs each theme shows.
 pub const REPRESENTATIVES: usize = 3;
@@ -99,9 +99,9 @@ pub struct TermWeight {
     pub person: bool,
     /// A newspaper's or magazine's name ([`names::periodicals`]): listed, never in a label.
     pub periodical: bool,
-    /// The text of a page widget glued to a paragraph (`我要评论`,
-    /// [`crate::stages::clean::furniture::is_widget_label`]): listed, never in a label.
-    pub widget: bool,
+    /// A word of the page rather than of the article (`我要评论`, `导语`,
+    /// [`crate::stages::clean::furniture::is_page_word`]): listed, never in a label.
+    pub furniture: bool,
 }
 
 /// What the label stage knows of the terms and units besides their counts.
@@ -258,7 +258,7 @@ pub fn label_themes(
         (t, vectors.vocab.terms[t].as_str(), texts)
     }));
     let is_periodical = |t: usize| periodicals.binary_search(&t).is_ok();
-    let is_widget = |t: usize| furniture::is_widget_label(&vectors.vocab.terms[t]);
+    let is_furniture = |t: usize| furniture::is_page_word(&vectors.vocab.terms[t]);
 
     let spread = |t: usize| {
         choose::spread(
@@ -273,7 +273,7 @@ pub fn label_themes(
         .map(|r| choose::Candidates {
             terms: r
                 .iter()
-                .filter(|&&(t, _)| !is_person(t) && !is_periodical(t) && !is_widget(t))
+                .filter(|&&(t, _)| !is_person(t) && !is_periodical(t) && !is_furniture(t))
                 .map(|&(t, w)| choose::Candidate {
                     term: t,
                     text: vectors.vocab.terms[t].as_str(),
@@ -302,7 +302,7 @@ pub fn label_themes(
                     weight,
                     person: is_person(term),
                     periodical: is_periodical(term),
-                    widget: is_widget(term),
+                    furniture: is_furniture(term),
                 })
                 .collect();
             let label = label_ids
