@@ -255,7 +255,9 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
         // Buffered, and flushed after every chunk: lines still come out as they are done.
         let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
         let out = &mut buffered;
-        let json_err = |e: serde_json::Error| std::io::Error::other(e.to_string());
+        // serde_json keeps a write's own error (a closed pipe stays `BrokenPipe`, which
+        // `emit_with` takes for `zhuti assign | head` and does not report).
+        let json_err = std::io::Error::from;
         let mut first = true;
         let mut write_error: Option<std::io::Error> = None;
         let mut each = |corpus: ingest::Corpus| -> Result<(), Error> {
@@ -265,55 +267,41 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                     eprintln!("zhuti: warning: {warning}");
                 }
             }
-            if format == AssignFormat::Json && first && !corpus.articles.is_empty() {
-                // Written once there is an article, so a failed read leaves stdout empty.
-                if let Err(err) = out.write_all(b"{\n  \"articles\": [") {
-                    write_error = Some(err);
-                    return Err(Error::Numeric {
-                        stage: "output",
-                        reason: "write failed".into(),
-                    });
+            let mut write = || -> std::io::Result<()> {
+                if format == AssignFormat::Json && first && !corpus.articles.is_empty() {
+                    // Written once there is an article, so a failed read leaves stdout empty.
+                    out.write_all(b"{\n  \"articles\": [")?;
                 }
-            }
-            for (line, units) in assign_chunk(&corpus.articles) {
-                counts.add(&line);
-                if format != AssignFormat::Jsonl {
-                    let room = zhuti::emerging::MAX_UNITS.saturating_sub(novel.len());
-                    novel.extend(units.into_iter().take(room));
-                }
-                let result = match format {
-                    AssignFormat::Jsonl => serde_json::to_writer(&mut *out, &line)
-                        .map_err(json_err)
-                        .and_then(|()| out.write_all(b"\n")),
-                    AssignFormat::Json => {
-                        let sep: &[u8] = if first { b"\n    " } else { b",\n    " };
-                        first = false;
-                        out.write_all(sep).and_then(|()| {
+                for (line, units) in assign_chunk(&corpus.articles) {
+                    counts.add(&line);
+                    if format != AssignFormat::Jsonl {
+                        let room = zhuti::emerging::MAX_UNITS.saturating_sub(novel.len());
+                        novel.extend(units.into_iter().take(room));
+                    }
+                    match format {
+                        AssignFormat::Jsonl => {
+                            serde_json::to_writer(&mut *out, &line).map_err(json_err)?;
+                            out.write_all(b"\n")?;
+                        }
+                        AssignFormat::Json => {
+                            let sep: &[u8] = if first { b"\n    " } else { b",\n    " };
+                            first = false;
+                            out.write_all(sep)?;
                             let mut ser = serde_json::Serializer::with_formatter(
                                 &mut *out,
                                 serde_json::ser::PrettyFormatter::with_indent(b"  "),
                             );
-                            serde::Serialize::serialize(&line, &mut ser).map_err(json_err)
-                        })
+                            serde::Serialize::serialize(&line, &mut ser).map_err(json_err)?;
+                        }
+                        AssignFormat::Text => {}
                     }
-                    AssignFormat::Text => Ok(()),
-                };
-                if let Err(err) = result {
-                    write_error = Some(err);
-                    return Err(Error::Numeric {
-                        stage: "output",
-                        reason: "write failed".into(),
-                    });
                 }
-            }
-            if let Err(err) = out.flush() {
+                out.flush()
+            };
+            write().map_err(|err| {
                 write_error = Some(err);
-                return Err(Error::Numeric {
-                    stage: "output",
-                    reason: "write failed".into(),
-                });
-            }
-            Ok(())
+                write_failed()
+            })
         };
         // The next chunk is read (decompressed, parsed) on a thread of its own while this one
         // is assigned: reading is one thread's work, which would otherwise leave the pool idle
@@ -340,10 +328,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                 let chunks = chunks;
                 ingest::stream(&inputs, &read, CHUNK, &mut |corpus| {
                     // Refused only once the writing has stopped (its error is the one reported).
-                    chunks.send(corpus).map_err(|_| Error::Numeric {
-                        stage: "output",
-                        reason: "write failed".into(),
-                    })
+                    chunks.send(corpus).map_err(|_| write_failed())
                 })
             });
             let mut assigned = Ok(());
@@ -406,6 +391,16 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
         return Err(err.into());
     }
     Ok(written?)
+}
+
+/// What assign's chunk loop returns when the output could not be written: a marker that
+/// stops the reading (the reader's send fails, the loop breaks); the write's own `io::Error`
+/// is kept beside it and is the one reported.
+fn write_failed() -> Error {
+    Error::Numeric {
+        stage: "output",
+        reason: "write failed".into(),
+    }
 }
 
 pub fn run_inspect(args: InspectArgs) -> Result<(), Error> {

@@ -671,3 +671,48 @@ fn a_model_reads_new_articles_as_its_corpus_was_read() {
     let text = String::from_utf8(run(&["inspect", model]).stdout).unwrap();
     assert!(text.contains("read with --text-field article"), "{text}");
 }
+
+#[test]
+fn assign_into_a_pipe_closed_early_stops_quietly() {
+    // `zhuti assign --model M new.jsonl | head -1`: the reader goes away after one line, as
+    // with `zhuti FILE | head`, and that is no error (it was one until 2026-12-06: serde_json
+    // hid the closed pipe inside another error kind).
+    use std::io::{BufRead, Write};
+    let dir = tempfile::tempdir().unwrap();
+    fit_seeds(dir.path());
+    let input = dir.path().join("many.jsonl");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    let texts: Vec<String> = std::fs::read_dir(seed_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    for i in 0..2_000 {
+        let record = serde_json::json!({"id": format!("a{i}"), "text": texts[i % texts.len()]});
+        writeln!(file, "{record}").unwrap();
+    }
+    drop(file);
+    let model = dir.path().join("seeds.zhuti");
+    let mut child = common::zhuti()
+        .args([
+            "assign",
+            "-q",
+            "--model",
+            model.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with(r#"{"id":"a0""#), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(stderr.is_empty(), "{stderr}");
+}
