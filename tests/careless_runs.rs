@@ -97,6 +97,24 @@ fn the_report_says_when_themes_collapsed() {
         second.starts_with("k = 1, chosen automatically: k = 2 was chosen, but the paragraphs gave only 1 distinct theme ("),
         "{second}"
     );
+    // The JSON says both numbers: the themes it has, and the k chosen; the HTML says why.
+    let json: Value = serde_json::from_str(&text_in(
+        dir.path(),
+        &[&["same.txt", "--format", "json"][..], &flags].concat(),
+    ))
+    .unwrap();
+    assert_eq!(json["params"]["k"], 1);
+    assert_eq!(json["params"]["k_selection"]["chosen"], 2);
+    let html = text_in(
+        dir.path(),
+        &[&["same.txt", "--format", "html"][..], &flags].concat(),
+    );
+    assert!(
+        html.contains(
+            "<b>k = 1</b>, chosen automatically (k = 2 was chosen; 1 of its themes came out empty)."
+        ),
+        "{html}"
+    );
     // One candidate is no comparison.
     let three: String = small().lines().take(3).map(|l| format!("{l}\n")).collect();
     std::fs::write(dir.path().join("three.txt"), three).unwrap();

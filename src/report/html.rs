@@ -227,9 +227,18 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
     )?;
     match &p.k_selection {
         Some(sel) => {
+            let fewer = if sel.chosen != p.k {
+                format!(
+                    " (k = {} was chosen; {} of its themes came out empty)",
+                    sel.chosen,
+                    sel.chosen.saturating_sub(p.k)
+                )
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "<p><b>k = {}</b>, chosen automatically.<br>Why: {}.</p>",
+                "<p><b>k = {}</b>, chosen automatically{fewer}.<br>Why: {}.</p>",
                 p.k,
                 escape(sel.reason.trim_end_matches('.'))
             )?;
@@ -1625,6 +1634,7 @@ mod tests {
         let evil = "<script>alert('x')</script> \"q\" & <img src=x onerror=alert(1)>";
         let long: String = "大模型".chars().cycle().take(text_len).collect();
         let selection = KSelection {
+            chosen: 2,
             method: "mean cosine silhouette".into(),
             sample_size: units,
             candidates: vec![

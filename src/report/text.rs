@@ -252,15 +252,15 @@ fn write_report(a: &Analysis, l: &Layout, out: &mut String) -> std::fmt::Result 
     let themes_word = if k == 1 { "theme" } else { "themes" };
     let k_line = match &a.params.k_selection {
         Some(selection) => {
-            let best = crate::stages::kmeans::chosen_k(&selection.candidates);
-            match (selection.candidates.as_slice(), best) {
+            let best = selection.chosen;
+            match selection.candidates.as_slice() {
                 // The k that won came out with fewer non-empty themes.
-                (_, Some(best)) if best != k => format!(
+                _ if best != k => format!(
                     "k = {k}, chosen automatically: k = {best} was chosen, but the {unit_word} \
                      gave only {k} distinct {themes_word} ({})",
                     selection.reason
                 ),
-                ([only], _) => format!(
+                [only] => format!(
                     "k = {k}, chosen automatically: the only k that {} allow \
                      (auto tries k = {} up to ⌈√(n/2)⌉)",
                     units(a.corpus.units),

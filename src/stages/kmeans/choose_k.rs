@@ -33,6 +33,9 @@ pub struct KScore {
 /// How `auto` chose k.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KSelection {
+    /// The k chosen. The report's `params.k` is how many themes it gave: fewer when some
+    /// came out empty (the DMM starts from the chosen k's themes and may empty some).
+    pub chosen: usize,
     /// The criterion, e.g. `mean cosine silhouette`.
     pub method: String,
     /// How many units the silhouette was measured on.
@@ -123,6 +126,7 @@ pub(super) fn choose_k(
             )
         };
         let selection = KSelection {
+            chosen: k,
             method,
             sample_size: n,
             candidates: Vec::new(),
@@ -252,6 +256,7 @@ pub(super) fn choose_k(
     AutoK {
         k,
         selection: KSelection {
+            chosen: k,
             method,
             sample_size: sample_rows.len(),
             candidates,
@@ -261,12 +266,6 @@ pub(super) fn choose_k(
         },
         fitted,
     }
-}
-
-/// The k that `auto` picks among scored candidates of an unguided run (see [`Verdict`]);
-/// `None` without candidates.
-pub fn chosen_k(scores: &[KScore]) -> Option<usize> {
-    scores.get(Verdict::of(scores, true).chosen).map(|c| c.k)
 }
 
 /// Below this agreement between its k-means restarts (mean pairwise ARI), a k's themes are

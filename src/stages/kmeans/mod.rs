@@ -43,9 +43,7 @@ pub use fitted::KMeans;
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::Serialize;
 
-pub use self::choose_k::{
-    candidate_range, chosen_k, rule_of_thumb_k_max, KJudge, KScore, KSelection,
-};
+pub use self::choose_k::{candidate_range, rule_of_thumb_k_max, KJudge, KScore, KSelection};
 pub(crate) use self::silhouette::{cosine_unit_silhouette, mean_and_std_error};
 pub use self::silhouette::{silhouette, LsaSilhouette};
 
