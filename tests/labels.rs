@@ -466,6 +466,16 @@ fn words_of_the_page_are_listed_but_label_nothing() {
         "{}",
         fashion["terms"][1]
     );
+    // Outlets' dateline tags, glued to the title before them and dated after
+    // (`…复出新浪体育讯北京时间4月12日`, `中新网3月5日电`).
+    for tag in ["新浪体育讯", "中新网"] {
+        let term = themes
+            .iter()
+            .flat_map(|t| t["terms"].as_array().unwrap())
+            .find(|t| t["term"] == tag)
+            .unwrap_or_else(|| panic!("no theme lists {tag}"));
+        assert_eq!(term["kind"], "furniture", "{term}");
+    }
     for label in &labels {
         for word in ["我要评论", "导语", "组图"] {
             assert!(!label.contains(word), "{label}");

@@ -258,7 +258,16 @@ pub fn label_themes(
         (t, vectors.vocab.terms[t].as_str(), texts)
     }));
     let is_periodical = |t: usize| periodicals.binary_search(&t).is_ok();
-    let is_furniture = |t: usize| furniture::is_page_word(&vectors.vocab.terms[t]);
+    let datelines = names::datelines(candidates.iter().map(|&t| {
+        let texts = occurrences
+            .postings(&t)
+            .iter()
+            .filter_map(|&row| hints.texts.get(row as usize).copied());
+        (t, vectors.vocab.terms[t].as_str(), texts)
+    }));
+    let is_furniture = |t: usize| {
+        furniture::is_page_word(&vectors.vocab.terms[t]) || datelines.binary_search(&t).is_ok()
+    };
 
     let spread = |t: usize| {
         choose::spread(

@@ -176,6 +176,61 @@ where
     ids
 }
 
+/// How an outlet's dateline tag ends ([`datelines`]): 新浪体育讯, 中新网, 新华社.
+const DATELINE_ENDINGS: [char; 3] = ['讯', '网', '社'];
+
+/// Share of a dateline-shaped term's occurrences in a dateline's place that makes it an
+/// outlet's dateline tag.
+pub const MIN_DATELINE_SHARE: f64 = 0.5;
+
+/// How many characters after a dateline tag its date or time may start (`新华社北京3月5日电`).
+const DATE_WITHIN: usize = 8;
+
+/// The share of `term`'s occurrences in `texts` (at most [`MAX_OCCURRENCES`]) in a
+/// dateline's place: opening a paragraph (nothing before them on their line but spaces and
+/// opening brackets), or followed within [`DATE_WITHIN`] characters by a date or time (a
+/// digit then 月 or 日, 北京时间, 当地时间).
+pub fn dateline_share<'t>(term: &str, texts: impl IntoIterator<Item = &'t str>) -> f64 {
+    share_where(term, texts, |before, after| {
+        let line = before.rsplit('\n').next().unwrap_or(before);
+        let opens = line
+            .trim_matches([' ', '　', '【', '[', '(', '（'])
+            .is_empty();
+        let soon: String = after.chars().take(DATE_WITHIN + 4).collect();
+        let dated = soon.contains("北京时间")
+            || soon.contains("当地时间")
+            || soon.char_indices().take(DATE_WITHIN).any(|(at, c)| {
+                c.is_ascii_digit()
+                    && soon[at..]
+                        .trim_start_matches(|d: char| d.is_ascii_digit())
+                        .starts_with(['月', '日'])
+            });
+        opens || dated
+    })
+}
+
+/// Which of `candidates` (term, the texts holding it) are outlets' dateline tags
+/// (`新浪体育讯北京时间4月12日`, `中新网3月5日电`): three characters or more ending in a
+/// [`DATELINE_ENDINGS`] character, in a dateline's place ([`dateline_share`]) at least
+/// [`MIN_DATELINE_SHARE`] of the time. Words of the page, not of the article: listed as
+/// furniture, never a label.
+pub fn datelines<'t, I>(candidates: impl IntoIterator<Item = (usize, &'t str, I)>) -> Vec<usize>
+where
+    I: IntoIterator<Item = &'t str>,
+{
+    let mut ids: Vec<usize> = candidates
+        .into_iter()
+        .filter(|(_, term, _)| {
+            term.chars().count() >= 3 && term.ends_with(DATELINE_ENDINGS.as_slice())
+        })
+        .filter_map(|(id, term, texts)| {
+            (dateline_share(term, texts) >= MIN_DATELINE_SHARE).then_some(id)
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 /// Share of a term's occurrences in a person's context that makes it a name.
 pub const MIN_PERSON_SHARE: f64 = 0.3;
 /// Occurrences looked at per term (enough to judge, bounded on large corpora).
@@ -257,6 +312,34 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datelines_need_the_ending_and_a_datelines_place() {
+        let texts = |t: &'static [&'static str]| t.iter().copied();
+        // Glued to the title before it, dated after it (THUCNews), or opening its paragraph.
+        let sport = texts(&["火箭坚持至今已不容易新浪体育讯北京时间4月12日,火箭主场迎战小牛"]);
+        let wire = texts(&["中新网3月5日电 台湾当局", "【中新网】据报道"]);
+        let xinhua = texts(&["新华社北京3月5日电 国务院"]);
+        assert_eq!(
+            datelines([
+                (1, "新浪体育讯", sport),
+                (2, "中新网", wire),
+                (3, "新华社", xinhua)
+            ]),
+            vec![1, 2, 3]
+        );
+        // A word of the article: the same endings, in a sentence's middle.
+        let prose = texts(&["我们通过互联网购买了新产品", "他加入了通讯社"]);
+        assert_eq!(
+            datelines([(4, "互联网", prose.clone()), (5, "通讯社", prose)]),
+            Vec::<usize>::new()
+        );
+        // Too short to be an outlet's tag.
+        assert_eq!(
+            datelines([(6, "腾讯", texts(&["腾讯3月5日发布"]))]),
+            Vec::<usize>::new()
+        );
+    }
 
     #[test]
     fn periodicals_need_the_ending_and_the_title_marks() {
