@@ -237,34 +237,33 @@ pub fn label_themes(
     let mut candidates: Vec<usize> = ids.iter().flatten().copied().collect();
     candidates.sort_unstable();
     candidates.dedup();
+    // The unit texts holding a term (the names' and furniture's contexts are read there).
+    let texts_of = |t: usize| {
+        occurrences
+            .postings(&t)
+            .iter()
+            .filter_map(|&row| hints.texts.get(row as usize).copied())
+    };
     let persons = names::persons(candidates.iter().map(|&t| {
         let tag = hints
             .tags
             .get(t)
             .copied()
             .unwrap_or(names::DictTag::Unlisted);
-        let texts = occurrences
-            .postings(&t)
-            .iter()
-            .filter_map(|&row| hints.texts.get(row as usize).copied());
-        (t, vectors.vocab.terms[t].as_str(), tag, texts)
+        (t, vectors.vocab.terms[t].as_str(), tag, texts_of(t))
     }));
     let is_person = |t: usize| persons.binary_search(&t).is_ok();
-    let periodicals = names::periodicals(candidates.iter().map(|&t| {
-        let texts = occurrences
-            .postings(&t)
+    let periodicals = names::periodicals(
+        candidates
             .iter()
-            .filter_map(|&row| hints.texts.get(row as usize).copied());
-        (t, vectors.vocab.terms[t].as_str(), texts)
-    }));
+            .map(|&t| (t, vectors.vocab.terms[t].as_str(), texts_of(t))),
+    );
     let is_periodical = |t: usize| periodicals.binary_search(&t).is_ok();
-    let datelines = names::datelines(candidates.iter().map(|&t| {
-        let texts = occurrences
-            .postings(&t)
+    let datelines = names::datelines(
+        candidates
             .iter()
-            .filter_map(|&row| hints.texts.get(row as usize).copied());
-        (t, vectors.vocab.terms[t].as_str(), texts)
-    }));
+            .map(|&t| (t, vectors.vocab.terms[t].as_str(), texts_of(t))),
+    );
     let is_furniture = |t: usize| {
         furniture::is_page_word(&vectors.vocab.terms[t]) || datelines.binary_search(&t).is_ok()
     };

@@ -163,14 +163,31 @@ pub fn periodicals<'t, I>(candidates: impl IntoIterator<Item = (usize, &'t str, 
 where
     I: IntoIterator<Item = &'t str>,
 {
-    let mut ids: Vec<usize> = candidates
-        .into_iter()
-        .filter(|(_, term, _)| {
+    shaped_and_placed(
+        candidates,
+        |term| {
             PERIODICAL_ENDINGS
                 .iter()
                 .any(|end| term.ends_with(end) && term.chars().count() > end.chars().count() + 1)
-        })
-        .filter_map(|(id, term, texts)| (title_share(term, texts) >= MIN_TITLE_SHARE).then_some(id))
+        },
+        |term, texts| title_share(term, texts) >= MIN_TITLE_SHARE,
+    )
+}
+
+/// The ids of `candidates` whose term has the `shape` and whose texts show it in `place`,
+/// sorted (the shape is checked first: it is cheap, and most terms fail it).
+fn shaped_and_placed<'t, I>(
+    candidates: impl IntoIterator<Item = (usize, &'t str, I)>,
+    shape: impl Fn(&str) -> bool,
+    place: impl Fn(&str, I) -> bool,
+) -> Vec<usize>
+where
+    I: IntoIterator<Item = &'t str>,
+{
+    let mut ids: Vec<usize> = candidates
+        .into_iter()
+        .filter(|(_, term, _)| shape(term))
+        .filter_map(|(id, term, texts)| place(term, texts).then_some(id))
         .collect();
     ids.sort_unstable();
     ids
@@ -218,17 +235,11 @@ pub fn datelines<'t, I>(candidates: impl IntoIterator<Item = (usize, &'t str, I)
 where
     I: IntoIterator<Item = &'t str>,
 {
-    let mut ids: Vec<usize> = candidates
-        .into_iter()
-        .filter(|(_, term, _)| {
-            term.chars().count() >= 3 && term.ends_with(DATELINE_ENDINGS.as_slice())
-        })
-        .filter_map(|(id, term, texts)| {
-            (dateline_share(term, texts) >= MIN_DATELINE_SHARE).then_some(id)
-        })
-        .collect();
-    ids.sort_unstable();
-    ids
+    shaped_and_placed(
+        candidates,
+        |term| term.chars().count() >= 3 && term.ends_with(DATELINE_ENDINGS.as_slice()),
+        |term, texts| dateline_share(term, texts) >= MIN_DATELINE_SHARE,
+    )
 }
 
 /// Share of a term's occurrences in a person's context that makes it a name.
