@@ -213,7 +213,11 @@ pub fn dateline_share<'t>(term: &str, texts: impl IntoIterator<Item = &'t str>) 
         let opens = line
             .trim_matches([' ', '　', '【', '[', '(', '（'])
             .is_empty();
-        let soon: String = after.chars().take(DATE_WITHIN + 4).collect();
+        let end = after
+            .char_indices()
+            .nth(DATE_WITHIN + 4)
+            .map_or(after.len(), |(at, _)| at);
+        let soon = &after[..end];
         let dated = soon.contains("北京时间")
             || soon.contains("当地时间")
             || soon.char_indices().take(DATE_WITHIN).any(|(at, c)| {
