@@ -446,27 +446,33 @@ fn paragraphs(docs: &[Vec<Draft>]) -> Vec<Unit<'_>> {
 }
 
 /// For every unit, the index of its kept twin (`u32::MAX` for none): the decisions of [`mark`].
-/// A lone unit has no twin; up to [`MAX_POSTINGS`] units are decided by [`find_twins_few`],
-/// more by [`find_twins_many`] (the same decisions).
+/// A lone unit has no twin; up to [`ONE_BY_ONE`] units (an article's paragraphs) are decided by
+/// [`find_twins_one_by_one`], more by [`find_twins_many`] (the same decisions).
 fn find_twins(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
     match units.len() {
         0 | 1 => vec![u32::MAX; units.len()],
-        n if n <= MAX_POSTINGS => find_twins_few(units),
+        n if n <= ONE_BY_ONE => find_twins_one_by_one(units),
         _ => find_twins_many(units, slack),
     }
 }
 
-/// [`find_twins`] for at most [`MAX_POSTINGS`] units (an article's paragraphs, as `assign`
-/// cleans one article at a time): no list of postings can fill up, so each unit is compared
-/// with every unit kept before it, one at a time, as the algorithm [`find_twins_many`]
-/// parallelises does: a kept unit is a candidate when it has at least half of this unit's
-/// sampled shingles. This skips the tables `find_twins_many` builds for its parallel part
-/// (hundreds of buckets and lists), which cost far more than a few paragraphs' comparisons.
+/// Most units [`find_twins_one_by_one`] decides: more are a corpus, which
+/// [`find_twins_many`] decides in parallel. An article has fewer (fudan20's longest has 1,071
+/// lines), and articles are cleaned in parallel already.
+const ONE_BY_ONE: usize = 1 << 12;
+
+/// [`find_twins`] for up to [`ONE_BY_ONE`] units (an article's paragraphs, as `assign` cleans
+/// one article at a time), one unit at a time, as the algorithm [`find_twins_many`]
+/// parallelises decides them: a kept unit is a candidate when it is among the postings (the
+/// first [`MAX_POSTINGS`] kept units) of at least half of this unit's sampled shingles. This
+/// skips the tables `find_twins_many` builds for its parallel part (thousands of buckets and
+/// lists), which cost far more than an article's comparisons: on fudan20's long articles they
+/// were a sixth of `assign`'s time.
 ///
 /// Only the sampled shingles (a quarter) are sorted up front: they decide which units are
 /// candidates, and most units of an article have none. The others wait, unsorted, until a
 /// comparison needs them.
-fn find_twins_few(units: &[Unit<'_>]) -> Vec<u32> {
+fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
     const NONE: u32 = u32::MAX;
     // Every unit's shingles in key order in `all` (at `start..end` of its candidate), and its
     // sample sorted and deduplicated in `sampled` (at `samples[unit]`).
@@ -498,23 +504,48 @@ fn find_twins_few(units: &[Unit<'_>]) -> Vec<u32> {
         .collect();
     candidates.sort_unstable_by(decision_order);
     let n = candidates.len();
-    // `shared[p * n + q]`: the sampled shingles positions `p` and `q < p` both have, counted
-    // from the (shingle, position) pairs sorted, a run per shingle.
+    // The sampled shingles more than one position has, numbered: `ids[of[p]..of[p + 1]]` are
+    // position `p`'s, and list `id` holds its postings at `posted[first[id]..]`, room for as
+    // many as the positions with it (at most MAX_POSTINGS), `posted_len[id]` of them filled.
     let mut pairs: Vec<u64> = Vec::new();
     for (p, c) in candidates.iter().enumerate() {
         let sample = &sampled[samples[c.unit as usize].clone()];
         pairs.extend(sample.iter().map(|&s| u64::from(s) << 32 | p as u64));
     }
     pairs.sort_unstable();
-    let mut shared = vec![0u32; n * n];
     let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
+    let mut of = vec![0u32; n + 1];
+    let mut first: Vec<u32> = Vec::new();
+    let mut room = 0u32;
     for run in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {
-        for (j, &b) in run.iter().enumerate().skip(1) {
-            for &a in &run[..j] {
-                shared[position(b) * n + position(a)] += 1;
+        if run.len() > 1 {
+            for &x in run {
+                of[position(x) + 1] += 1;
             }
+            first.push(room);
+            room += run.len().min(MAX_POSTINGS) as u32;
         }
     }
+    for p in 0..n {
+        of[p + 1] += of[p];
+    }
+    let mut ids = vec![0u32; of[n] as usize];
+    let mut fill = of.clone();
+    for (id, run) in pairs
+        .chunk_by(|a, b| a >> 32 == b >> 32)
+        .filter(|run| run.len() > 1)
+        .enumerate()
+    {
+        for &x in run {
+            let slot = &mut fill[position(x)];
+            ids[*slot as usize] = id as u32;
+            *slot += 1;
+        }
+    }
+    drop(fill);
+    drop(pairs);
+    let mut posted = vec![0u32; room as usize];
+    let mut posted_len = vec![0u8; first.len()];
     // Where the [`shingles`] of position `p` are in `all`: sorted and deduplicated in place
     // when `p` is first compared.
     let mut sorted: Vec<Option<std::ops::Range<usize>>> = vec![None; n];
@@ -524,23 +555,37 @@ fn find_twins_few(units: &[Unit<'_>]) -> Vec<u32> {
             .get_or_insert_with(|| c.start..c.start + sort_dedup_in(&mut all[c.start..c.end]))
             .clone()
     };
-    // The kept positions, ascending.
-    let mut kept: Vec<usize> = Vec::new();
+    // Kept positions by key hash and length, for equal keys.
+    let mut kept_keys: rustc_hash::FxHashMap<(u64, usize), Vec<usize>> = Default::default();
+    let mut hits = vec![0u32; n];
+    let mut touched: Vec<usize> = Vec::new();
     let mut twins = vec![NONE; units.len()];
-    for (p, c) in candidates.iter().enumerate() {
+    for p in 0..n {
+        let c = &candidates[p];
         // An equal key: the first kept unit with it.
-        let mut twin = kept.iter().copied().find(|&q| {
-            let k = &candidates[q];
-            k.hash == c.hash
-                && k.len == c.len
-                && units[k.unit as usize].key() == units[c.unit as usize].key()
+        let mut twin = kept_keys.get(&(c.hash, c.len)).and_then(|same| {
+            same.iter()
+                .copied()
+                .find(|&q| units[candidates[q].unit as usize].key() == units[c.unit as usize].key())
         });
+        let mine = &ids[of[p] as usize..of[p + 1] as usize];
         if twin.is_none() {
             let need = c.sampled.div_ceil(2).max(1);
+            for &id in mine {
+                let start = first[id as usize] as usize;
+                for &q in &posted[start..start + usize::from(posted_len[id as usize])] {
+                    let h = &mut hits[q as usize];
+                    if *h == 0 {
+                        touched.push(q as usize);
+                    }
+                    *h += 1;
+                }
+            }
             // The highest overlap wins; on a tie, the one kept first.
+            touched.sort_unstable();
             let mut best: Option<(f64, usize)> = None;
-            for &q in &kept {
-                if shared[p * n + q] < need {
+            for &q in &touched {
+                if hits[q] < need {
                     continue;
                 }
                 let (a, b) = (shingles(p, &mut all), shingles(q, &mut all));
@@ -550,11 +595,24 @@ fn find_twins_few(units: &[Unit<'_>]) -> Vec<u32> {
                     }
                 }
             }
+            for &q in &touched {
+                hits[q] = 0;
+            }
+            touched.clear();
             twin = best.map(|(_, q)| q);
         }
         match twin {
             Some(q) => twins[c.unit as usize] = candidates[q].unit,
-            None => kept.push(p),
+            None => {
+                kept_keys.entry((c.hash, c.len)).or_default().push(p);
+                for &id in mine {
+                    let len = &mut posted_len[id as usize];
+                    if usize::from(*len) < MAX_POSTINGS {
+                        posted[first[id as usize] as usize + usize::from(*len)] = p as u32;
+                        *len += 1;
+                    }
+                }
+            }
         }
     }
     twins
@@ -1093,23 +1151,32 @@ mod tests {
     }
 
     #[test]
-    fn few_units_get_the_twins_many_would() {
+    fn one_by_one_gets_the_twins_many_would() {
         let mut twins = 0;
-        for seed in 0..300 {
-            let docs = near_duplicates(seed, 1 + seed as usize % 14);
+        // Small corpora, and large ones (up to about 1,200 paragraphs, where the pool's
+        // sentences fill the postings of their shingles).
+        let sizes = (0..300).map(|seed| (seed, 1 + seed as usize % 14));
+        let large = (0..12).map(|seed| (seed, 60 + seed as usize * 30));
+        for (seed, size) in sizes.chain(large) {
+            let docs = near_duplicates(seed, size);
             let units = paragraphs(&docs);
             // Whole articles as units too, as `mark_articles` compares them.
             for units in [units, articles(&docs)] {
-                if units.len() < 2 || units.len() > MAX_POSTINGS {
+                if units.len() < 2 {
                     continue;
                 }
-                let few = find_twins_few(&units);
-                assert_eq!(few, find_twins_many(&units, SLACK), "seed {seed}");
-                twins += few.iter().filter(|&&t| t != u32::MAX).count();
+                let one_by_one = find_twins_one_by_one(&units);
+                assert_eq!(
+                    one_by_one,
+                    find_twins_many(&units, SLACK),
+                    "seed {seed}, {} units",
+                    units.len()
+                );
+                twins += one_by_one.iter().filter(|&&t| t != u32::MAX).count();
             }
         }
         assert!(
-            twins > 100,
+            twins > 1000,
             "{twins} twins: the test corpus should have many"
         );
     }
