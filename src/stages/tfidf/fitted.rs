@@ -6,9 +6,9 @@
 //! gives its training row bit for bit; terms the corpus did not keep are ignored.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use super::term_index::{pack, Packed, TermIndex};
 use super::{
     normalize_l2_entries, sublinear_tf, tfidf, CsrMatrix, Segmented, TfidfOptions, Vectors,
 };
@@ -23,7 +23,7 @@ pub struct TermSpace {
     idf: Vec<f32>,
     /// Term → id, rebuilt from `terms` (not stored).
     #[serde(skip)]
-    index: FxHashMap<String, u32>,
+    index: TermIndex,
 }
 
 impl TermSpace {
@@ -40,7 +40,7 @@ impl TermSpace {
         let mut space = TermSpace {
             terms,
             idf,
-            index: FxHashMap::default(),
+            index: TermIndex::default(),
         };
         space.rebuild_index();
         space
@@ -48,12 +48,7 @@ impl TermSpace {
 
     /// Rebuilds the term index (after deserialising).
     pub(crate) fn rebuild_index(&mut self) {
-        self.index = self
-            .terms
-            .iter()
-            .enumerate()
-            .map(|(id, t)| (t.clone(), id as u32))
-            .collect();
+        self.index = TermIndex::new(&self.terms);
     }
 
     /// Number of terms.
@@ -80,17 +75,19 @@ impl TermSpace {
     /// term of the text is in the space.
     pub fn row(&self, text: &str, segmenter: &Segmenter) -> Vec<(u32, f32)> {
         // The ids of the text's terms, sorted and counted by runs: the same (id, count) pairs a
-        // hash map of counts would give, by ascending id, without hashing every word (this runs
-        // for every unit `assign` places). The id and count buffers are the thread's own,
-        // reused from row to row.
-        /// The term ids of a text, and its (id, count) runs.
-        type Scratch = (Vec<u32>, Vec<(u32, u32)>);
+        // hash map of counts would give, by ascending id, without one (this runs for every
+        // unit `assign` places). The terms are packed (and their slots prefetched) in
+        // a first pass, and looked up in a second, so each lookup finds its slot in cache. The
+        // buffers are the thread's own, reused from row to row.
+        /// The packed terms of a text, its term ids, and its (id, count) runs.
+        type Scratch = (Vec<Packed>, Vec<u32>, Vec<(u32, u32)>);
         thread_local! {
             static SCRATCH: std::cell::RefCell<Scratch> =
-                const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+                const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
         }
         SCRATCH.with(|scratch| {
-            let (ids, counts) = &mut *scratch.borrow_mut();
+            let (keys, ids, counts) = &mut *scratch.borrow_mut();
+            keys.clear();
             ids.clear();
             for word in segmenter.words(text) {
                 // One character is never a term (as in training).
@@ -101,11 +98,16 @@ impl TermSpace {
                 // The normal form alone: the space holds no stop word (it was fitted on the
                 // segmenter's terms), so looking one up finds nothing, as the filter would.
                 if let Some(term) = normalize_term(word) {
-                    if let Some(&id) = self.index.get(term.as_ref()) {
-                        ids.push(id);
+                    match pack(&term) {
+                        Some(key) => {
+                            self.index.prefetch(key);
+                            keys.push(key);
+                        }
+                        None => ids.extend(self.index.get(&term)),
                     }
                 }
             }
+            ids.extend(keys.iter().filter_map(|&key| self.index.get_packed(key)));
             ids.sort_unstable();
             counts.clear();
             for &id in ids.iter() {
@@ -120,7 +122,8 @@ impl TermSpace {
                 .collect();
             normalize_l2_entries(&mut row);
             // A huge text's buffers are not kept for the rows after it.
-            if ids.capacity() > 1 << 16 {
+            if keys.capacity() > 1 << 16 || ids.capacity() > 1 << 16 {
+                *keys = Vec::new();
                 *ids = Vec::new();
                 *counts = Vec::new();
             }

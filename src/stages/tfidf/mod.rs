@@ -7,6 +7,7 @@
 
 pub mod background;
 mod fitted;
+mod term_index;
 
 pub use fitted::TermSpace;
 
