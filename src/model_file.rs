@@ -153,6 +153,38 @@ fn decode(bytes: &[u8]) -> std::result::Result<Saved, ModelProblem> {
     postcard::from_bytes(payload).map_err(|_| ModelProblem::Corrupt)
 }
 
+/// `#[serde(deserialize_with = "crate::model_file::f32s")]` for a model's large `Vec<f32>`s (the
+/// LSA basis, the term centroids): serde's own `Vec` reserves at most 1 MiB up front whatever
+/// length the format announces, so a 34 MB basis grew by doubling (five copies, and fresh pages
+/// faulted in for each) and was most of a model's load time. This reserves the announced
+/// length, up to [`MAX_RESERVED_F32S`] (a crafted length costs at most that much address space,
+/// which is only touched as values arrive).
+pub(crate) fn f32s<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Vec<f32>, D::Error> {
+    struct Floats;
+    impl<'de> serde::de::Visitor<'de> for Floats {
+        type Value = Vec<f32>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a sequence of f32")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Vec<f32>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_RESERVED_F32S));
+            while let Some(x) = seq.next_element()? {
+                out.push(x);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_seq(Floats)
+}
+
+/// Most `f32`s [`f32s`] reserves before reading them: 1 GiB.
+const MAX_RESERVED_F32S: usize = 1 << 28;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1457,7 +1457,7 @@ fn decode_owned(
     if let Some(encoding) = encoding.filter(|e| *e != encoding_rs::UTF_8) {
         return decode_with(encoding, &bytes, path);
     }
-    let bytes = match String::from_utf8(bytes) {
+    let bytes = match crate::linalg::string_from_utf8(bytes) {
         Ok(text) => return Ok(text),
         Err(not_utf8) if encoding.is_some() => {
             // --encoding utf-8 was asked, and the bytes are not.
@@ -1466,7 +1466,7 @@ fn decode_owned(
                 path: path.to_path_buf(),
             });
         }
-        Err(not_utf8) => not_utf8.into_bytes(),
+        Err(not_utf8) => not_utf8,
     };
     let (guess, sure) = guess_chinese(&bytes);
     if !sure {

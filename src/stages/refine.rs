@@ -391,6 +391,7 @@ pub struct TermCentroids {
     k: usize,
     terms: usize,
     /// Term-major `terms ×` [`centroid_stride`]`(k)` (the layout `assign` reads).
+    #[serde(deserialize_with = "crate::model_file::f32s")]
     centroids: Vec<f32>,
 }
 

@@ -22,6 +22,7 @@ pub struct Lsa {
     dims: usize,
     terms: usize,
     /// `basis[term * dims + d]` = component `d` of `term`.
+    #[serde(deserialize_with = "crate::model_file::f32s")]
     basis: Vec<f32>,
     /// Singular values, largest first.
     singular_values: Vec<f64>,

@@ -40,6 +40,10 @@ pub struct Segmenter {
     /// The phrases' first characters, a bit per code point below U+10000 (characters above
     /// are always looked up): most words start no phrase, and this says so without hashing.
     phrase_starts: Vec<u64>,
+    /// The phrases' (first, last) character pairs, a bit per [`pair_bit`] (empty without
+    /// phrases): most runs whose first word may start a phrase end in no phrase's last
+    /// character, and this says so from a table in cache, before the phrase set is probed.
+    phrase_pairs: Vec<u64>,
     stop_words: FxHashSet<String>,
     /// Part-of-speech tags of words added with a tag (user dictionaries), which win over the
     /// bundled dictionary's.
@@ -83,6 +87,7 @@ impl Segmenter {
             jieba: Arc::new(jieba),
             phrases: FxHashSet::default(),
             phrase_starts: Vec::new(),
+            phrase_pairs: Vec::new(),
             stop_words,
             added_tags: Default::default(),
         }
@@ -114,9 +119,15 @@ impl Segmenter {
     pub fn add_phrases<'w>(&mut self, phrases: impl IntoIterator<Item = &'w str>) {
         for phrase in phrases {
             let mut chars = phrase.chars();
-            let (Some(first), Some(_)) = (chars.next(), chars.next()) else {
+            let (Some(first), Some(second)) = (chars.next(), chars.next()) else {
                 continue;
             };
+            let last = chars.next_back().unwrap_or(second);
+            if self.phrase_pairs.is_empty() {
+                self.phrase_pairs = vec![0; PAIR_WORDS];
+            }
+            let bit = pair_bit(first, last);
+            self.phrase_pairs[bit / 64] |= 1 << (bit % 64);
             if let Ok(code) = u16::try_from(u32::from(first)) {
                 if self.phrase_starts.is_empty() {
                     self.phrase_starts = vec![0; 1 << 10];
@@ -139,6 +150,14 @@ impl Segmenter {
                     .is_some_and(|bits| bits & (1 << (code & 63)) != 0),
                 Err(_) => true,
             })
+    }
+
+    /// May a phrase start with `first` and end with `last` ([`Segmenter::phrase_pairs`])?
+    fn may_be_phrase(&self, first: char, last: char) -> bool {
+        let bit = pair_bit(first, last);
+        self.phrase_pairs
+            .get(bit / 64)
+            .is_some_and(|bits| bits & (1 << (bit % 64)) != 0)
     }
 
     /// Is `term` one of the phrases given to [`Segmenter::add_phrases`]?
@@ -195,6 +214,9 @@ impl Segmenter {
             if !self.may_start_phrase(first.word) {
                 continue;
             }
+            let Some(first_char) = first.word.chars().next() else {
+                continue;
+            };
             for last in tokens.iter().skip(start + 1).take(MAX_PHRASE_WORDS - 1) {
                 let Some(run) = text.get(first.byte_start..last.byte_end) else {
                     break;
@@ -202,7 +224,12 @@ impl Segmenter {
                 if run.len() > MAX_PHRASE_BYTES {
                     break;
                 }
-                if self.phrases.contains(run) {
+                let ends = last
+                    .word
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| self.may_be_phrase(first_char, c));
+                if ends && self.phrases.contains(run) {
                     runs.push(run);
                 }
             }
@@ -230,6 +257,15 @@ impl Segmenter {
     pub fn raw_words<'a>(&self, text: &'a str) -> Vec<&'a str> {
         self.words(text).collect()
     }
+}
+
+/// `u64` words of [`Segmenter::phrase_pairs`]: 2^16 bits, 8 KB.
+const PAIR_WORDS: usize = 1 << 10;
+
+/// The bit of a (first, last) character pair in [`Segmenter::phrase_pairs`].
+fn pair_bit(first: char, last: char) -> usize {
+    let key = u64::from(u32::from(first)) << 32 | u64::from(u32::from(last));
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
 }
 
 /// Most words in a phrase's run ([`Segmenter::add_phrases`]).
