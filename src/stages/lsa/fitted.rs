@@ -139,7 +139,7 @@ fn normalize(out: &mut [f64]) {
 }
 
 /// Terms ahead of the one being added whose basis rows are prefetched.
-const PREFETCH_AHEAD: usize = 2;
+const PREFETCH_AHEAD: usize = 4;
 
 /// The sum of `values[j]` times the basis row of `terms[j]` into `out`, the terms' rows loaded
 /// [`PREFETCH_AHEAD`] terms early: a row is `dims` floats (400 bytes at 100 dims) at a place
