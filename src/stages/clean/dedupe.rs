@@ -466,29 +466,21 @@ const ONE_BY_ONE: usize = 1 << 12;
 /// parallelises decides them: a kept unit is a candidate when it is among the postings (the
 /// first [`MAX_POSTINGS`] kept units) of at least half of this unit's sampled shingles. This
 /// skips the tables `find_twins_many` builds for its parallel part (thousands of buckets and
-/// lists), which cost far more than an article's comparisons: on fudan20's long articles they
-/// were a sixth of `assign`'s time.
+/// lists), which cost more than an article's comparisons.
 ///
-/// Only the sampled shingles (a quarter) are sorted up front: they decide which units are
-/// candidates, and most units of an article have none. The others wait, unsorted, until a
+/// Only the sampled shingles (a quarter) are sorted up front, every unit's in one sort: they
+/// decide which units are candidates, and most units of an article have none. The others wait, unsorted, until a
 /// comparison needs them.
 fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
     const NONE: u32 = u32::MAX;
-    // Every unit's shingles in key order in `all` (at `start..end` of its candidate), and its
-    // sample sorted and deduplicated in `sampled` (at `samples[unit]`).
+    // Every unit's shingles in key order in `all` (at `start..end` of its candidate).
     let mut all = Vec::new();
-    let mut sampled = Vec::new();
-    let mut samples = Vec::with_capacity(units.len());
     let mut candidates: Vec<Candidate<'_>> = units
         .iter()
         .enumerate()
         .map(|(i, &u)| {
             let start = all.len();
             let (len, hash) = hash_shingles(u, &mut all);
-            let from = sampled.len();
-            sampled.extend(all[start..].iter().filter(|&&h| h % SAMPLE == 0));
-            let to = sort_dedup(&mut sampled, from);
-            samples.push(from..to);
             Candidate {
                 unit: i as u32,
                 truncated: u.truncated(),
@@ -498,7 +490,7 @@ fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
                 start,
                 end: all.len(),
                 shingles: &[],
-                sampled: (to - from) as u32,
+                sampled: 0,
             }
         })
         .collect();
@@ -507,16 +499,22 @@ fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
     // The sampled shingles more than one position has, numbered: `ids[of[p]..of[p + 1]]` are
     // position `p`'s, and list `id` holds its postings at `posted[first[id]..]`, room for as
     // many as the positions with it (at most MAX_POSTINGS), `posted_len[id]` of them filled.
+    // All from the (shingle, position) pairs of the samples, sorted once and deduplicated
+    // (which also counts each position's distinct sampled shingles).
     let mut pairs: Vec<u64> = Vec::new();
     for (p, c) in candidates.iter().enumerate() {
-        let sample = &sampled[samples[c.unit as usize].clone()];
-        pairs.extend(sample.iter().map(|&s| u64::from(s) << 32 | p as u64));
+        let sample = all[c.start..c.end].iter().filter(|&&h| h % SAMPLE == 0);
+        pairs.extend(sample.map(|&s| u64::from(s) << 32 | p as u64));
     }
     pairs.sort_unstable();
+    pairs.dedup();
     let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
     let mut of = vec![0u32; n + 1];
     let mut first: Vec<u32> = Vec::new();
     let mut room = 0u32;
+    for &x in &pairs {
+        candidates[position(x)].sampled += 1;
+    }
     for run in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {
         if run.len() > 1 {
             for &x in run {
