@@ -82,34 +82,24 @@ impl Lsa {
     /// The reduced, L2-normalised vector of one TF-IDF row (`(term, weight)` entries); all
     /// zeros for an empty row.
     pub fn project(&self, row: impl IntoIterator<Item = (usize, f32)>) -> Vec<f64> {
+        // A term past `u32` has no basis row, as one past the basis has none.
+        let (terms, values): (Vec<u32>, Vec<f32>) = row
+            .into_iter()
+            .filter_map(|(term, value)| Some((u32::try_from(term).ok()?, value)))
+            .unzip();
         let mut out = vec![0f64; self.dims];
-        self.project_into(row, &mut out);
+        self.project_into(&terms, &values, &mut out);
         out
     }
 
-    /// [`Lsa::project`] into `out` (`dims` zeros).
-    fn project_into(&self, row: impl IntoIterator<Item = (usize, f32)>, out: &mut [f64]) {
-        for (term, value) in row {
-            let Some(slice) = self.basis.get(term * self.dims..(term + 1) * self.dims) else {
-                continue;
-            };
-            let value = f64::from(value);
-            for (o, &b) in out.iter_mut().zip(slice) {
-                *o += value * f64::from(b);
-            }
-        }
-        normalize(out);
-    }
-
-    /// [`Lsa::project_into`] of row `i` of `matrix`, as [`Project`] computes it (the same
-    /// operations in the same order, so the same bits).
-    fn project_row_into(&self, matrix: &CsrMatrix, i: usize, out: &mut [f64]) {
-        let range = matrix.indptr[i]..matrix.indptr[i + 1];
+    /// [`Lsa::project`] of the entries `terms` and `values` into `out` (`dims` zeros), summed
+    /// by [`Project`].
+    fn project_into(&self, terms: &[u32], values: &[f32], out: &mut [f64]) {
         crate::linalg::run_avx2(Project {
             basis: &self.basis,
             dims: self.dims,
-            terms: &matrix.indices[range.clone()],
-            values: &matrix.values[range],
+            terms,
+            values,
             out,
         });
         normalize(out);
@@ -123,7 +113,10 @@ impl Lsa {
             .into_par_iter()
             .enumerate()
             .for_each(|(i, mut dst)| match dst.as_slice_mut() {
-                Some(dst) => self.project_row_into(matrix, i, dst),
+                Some(dst) => {
+                    let range = matrix.indptr[i]..matrix.indptr[i + 1];
+                    self.project_into(&matrix.indices[range.clone()], &matrix.values[range], dst);
+                }
                 None => dst.assign(&ndarray::ArrayView1::from(&self.project(matrix.row(i))[..])),
             });
         out
