@@ -469,8 +469,8 @@ const ONE_BY_ONE: usize = 1 << 12;
 /// lists), which cost more than an article's comparisons.
 ///
 /// Only the sampled shingles (a quarter) are sorted up front, every unit's in one sort: they
-/// decide which units are candidates, and most units of an article have none. The others wait, unsorted, until a
-/// comparison needs them.
+/// decide which units are candidates, and most units of an article have none. The others
+/// wait, unsorted, until a comparison needs them.
 fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
     const NONE: u32 = u32::MAX;
     // Every unit's shingles in key order in `all` (at `start..end` of its candidate).
