@@ -42,6 +42,10 @@ pub mod error;
 pub mod eval;
 pub mod guided;
 mod linalg;
+/// For the `zhuti` binary, which makes mimalloc its allocator (see the function).
+#[cfg(feature = "mimalloc")]
+#[doc(hidden)]
+pub use linalg::keep_freed_memory;
 pub mod lineage;
 pub mod model;
 pub mod model_file;

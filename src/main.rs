@@ -19,6 +19,8 @@ mod progress_bar;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    #[cfg(feature = "mimalloc")]
+    zhuti::keep_freed_memory();
     // A panic is a bug, never the user's fault: say so in one line (exit status 101).
     std::panic::set_hook(Box::new(|info| {
         eprintln!("zhuti: internal error (a bug; please report it with the command): {info}");
