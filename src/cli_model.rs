@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use zhuti::emerging::NovelUnit;
 use zhuti::ingest::{self, Input};
 use zhuti::report::assigned::{ArticleOut, BatchCounts};
+use zhuti::model::AssignedArticle;
 use zhuti::{Error, ThemeModel};
 
 use zhuti::settings::defs;
@@ -211,9 +212,41 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     // milliseconds and cuts them the same ([`ThemeModel::scoped_segmenter`]).
     let whole = std::sync::OnceLock::new();
     let quiet = args.quiet;
-    // Each article's line, and its novel units (for emerging themes).
-    let assign_chunk = |articles: &[ingest::Article]| -> Vec<(ArticleOut, Vec<NovelUnit>)> {
+    let format = args.format;
+    // Each article's line, its novel units (for emerging themes), and the line serialized for
+    // the output (on the pool, beside the assigning, rather than on this thread while the pool
+    // waits).
+    let assign_chunk = |articles: &[ingest::Article]| -> Vec<Assigned> {
         pool.install(|| {
+            let finish = |a: &ingest::Article, assigned: AssignedArticle| {
+                let novel = assigned
+                    .units
+                    .iter()
+                    .filter(|u| u.novel)
+                    .map(|u| NovelUnit {
+                        doc: a.id.clone(),
+                        line: u.line,
+                        part: u.part,
+                        paragraph: u.paragraph,
+                        record: a.origin.is_record(),
+                        text: u.text.clone(),
+                    })
+                    .collect();
+                let line = ArticleOut::new(&model, a, &assigned);
+                let json = serialize_line(format, &line);
+                Assigned { line, novel, json }
+            };
+            // A chunk whose raw text alone is past the scoped dictionary's limit is cut with
+            // the whole one, decided before cleaning, so each article is split and assigned in
+            // one go (no wait for the chunk's slowest split before the first assign).
+            let raw: usize = articles.iter().map(|a| a.text.len()).sum();
+            if raw > 2 * SCOPED_MAX_BYTES {
+                let segmenter = whole.get_or_init(|| model.segmenter());
+                return articles
+                    .par_iter()
+                    .map(|a| finish(a, model.assign_split(a, model.split(a), segmenter)))
+                    .collect();
+            }
             let split: Vec<_> = articles.par_iter().map(|a| model.split(a)).collect();
             let bytes: usize = split.iter().map(|s| s.text_bytes()).sum();
             let scoped;
@@ -226,27 +259,10 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
             articles
                 .par_iter()
                 .zip(split)
-                .map(|(a, split)| {
-                    let assigned = model.assign_split(a, split, segmenter);
-                    let novel = assigned
-                        .units
-                        .iter()
-                        .filter(|u| u.novel)
-                        .map(|u| NovelUnit {
-                            doc: a.id.clone(),
-                            line: u.line,
-                            part: u.part,
-                            paragraph: u.paragraph,
-                            record: a.origin.is_record(),
-                            text: u.text.clone(),
-                        })
-                        .collect();
-                    (ArticleOut::new(&model, a, &assigned), novel)
-                })
+                .map(|(a, split)| finish(a, model.assign_split(a, split, segmenter)))
                 .collect()
         })
     };
-    let format = args.format;
     let mut counts = BatchCounts::new(&model);
     let mut novel: Vec<NovelUnit> = Vec::new();
     // A reading error stops the writing; it is reported instead of the write error.
@@ -272,7 +288,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                     // Written once there is an article, so a failed read leaves stdout empty.
                     out.write_all(b"{\n  \"articles\": [")?;
                 }
-                for (line, units) in assign_chunk(&corpus.articles) {
+                for Assigned { line, novel: units, json } in assign_chunk(&corpus.articles) {
                     counts.add(&line);
                     if format != AssignFormat::Jsonl {
                         let room = zhuti::emerging::MAX_UNITS.saturating_sub(novel.len());
@@ -280,18 +296,14 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                     }
                     match format {
                         AssignFormat::Jsonl => {
-                            serde_json::to_writer(&mut *out, &line).map_err(json_err)?;
+                            out.write_all(&json?)?;
                             out.write_all(b"\n")?;
                         }
                         AssignFormat::Json => {
                             let sep: &[u8] = if first { b"\n    " } else { b",\n    " };
                             first = false;
                             out.write_all(sep)?;
-                            let mut ser = serde_json::Serializer::with_formatter(
-                                &mut *out,
-                                serde_json::ser::PrettyFormatter::with_indent(b"  "),
-                            );
-                            serde::Serialize::serialize(&line, &mut ser).map_err(json_err)?;
+                            out.write_all(&json?)?;
                         }
                         AssignFormat::Text => {}
                     }
@@ -391,6 +403,33 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
         return Err(err.into());
     }
     Ok(written?)
+}
+
+/// One article as assign's chunk loop hands it to the writing.
+struct Assigned {
+    line: ArticleOut,
+    /// The article's novel units, for the batch's emerging themes.
+    novel: Vec<NovelUnit>,
+    /// `line` as the output format writes it (empty for text, which writes no lines).
+    json: std::io::Result<Vec<u8>>,
+}
+
+/// `line` as `format` writes it: one compact JSON line, or the article's element in the JSON
+/// document's `articles` array (pretty, two-space indent, placed by the caller); nothing for text.
+fn serialize_line(format: AssignFormat, line: &ArticleOut) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    match format {
+        AssignFormat::Jsonl => serde_json::to_writer(&mut bytes, line)?,
+        AssignFormat::Json => {
+            let mut ser = serde_json::Serializer::with_formatter(
+                &mut bytes,
+                serde_json::ser::PrettyFormatter::with_indent(b"  "),
+            );
+            serde::Serialize::serialize(line, &mut ser)?;
+        }
+        AssignFormat::Text => {}
+    }
+    Ok(bytes)
 }
 
 /// What assign's chunk loop returns when the output could not be written: a marker that
