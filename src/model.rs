@@ -796,7 +796,7 @@ impl ThemeModel {
             cleaned,
             units: built,
         } = split;
-        let mut out = AssignedArticle {
+        let out = AssignedArticle {
             title: article.title.clone().or_else(|| title_of(&cleaned)),
             units: Vec::new(),
             dropped: built
@@ -807,6 +807,53 @@ impl ThemeModel {
         };
         let texts: Vec<&str> = built.kept.iter().map(|u| u.text.as_str()).collect();
         let rows = self.space.transform(&texts, segmenter);
+        drop(texts);
+        self.assign_weighed(cleaned, built, rows, out)
+    }
+
+    /// The TF-IDF row of one kept unit's text ([`SplitArticle::texts`]), as
+    /// [`ThemeModel::assign_split`] weighs it: for a caller that cuts the units of many articles
+    /// in one pass (jieba's dictionary then stays in cache from one cut to the next) before
+    /// [`ThemeModel::assign_rows`] places them.
+    pub fn unit_row(&self, text: &str, segmenter: &Segmenter) -> Vec<(u32, f32)> {
+        self.space.row(text, segmenter)
+    }
+
+    /// [`ThemeModel::assign_split`] with the rows of `split`'s texts already weighed
+    /// ([`ThemeModel::unit_row`], one per text, in order).
+    pub fn assign_rows(
+        &self,
+        article: &Article,
+        split: SplitArticle,
+        rows: &[Vec<(u32, f32)>],
+    ) -> AssignedArticle {
+        let SplitArticle {
+            cleaned,
+            units: built,
+        } = split;
+        let out = AssignedArticle {
+            title: article.title.clone().or_else(|| title_of(&cleaned)),
+            units: Vec::new(),
+            dropped: built
+                .dropped
+                .iter()
+                .map(|d| (d.line, d.part, d.reason))
+                .collect(),
+        };
+        let refs: Vec<&[(u32, f32)]> = rows.iter().map(Vec::as_slice).collect();
+        let rows = tfidf::CsrMatrix::from_rows(&refs, self.space.len());
+        self.assign_weighed(cleaned, built, rows, out)
+    }
+
+    /// The end of [`ThemeModel::assign_split`]: `built`'s kept units placed by their `rows`.
+    fn assign_weighed(
+        &self,
+        cleaned: CleanArticle,
+        built: Units,
+        rows: tfidf::CsrMatrix,
+        mut out: AssignedArticle,
+    ) -> AssignedArticle {
+        drop(cleaned);
         let placed = self.place(&rows);
         for (i, unit) in built.kept.into_iter().enumerate() {
             match placed[i] {
