@@ -176,7 +176,7 @@ pub(crate) fn sample_articles(corpus: &mut ingest::Corpus, n: usize, seed: u64) 
 /// Articles read and assigned per chunk (in parallel inside a chunk): lines are written in
 /// input order after each chunk, so memory holds two chunks of articles at a time (the one
 /// assigned and the next, read ahead) and one chunk's results.
-const CHUNK: usize = 500;
+const CHUNK: usize = 250;
 
 /// Chunks whose units hold at most this much text (bytes) are cut with a dictionary scoped to
 /// them; larger ones with the whole dictionary, loaded once.
