@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use zhuti::emerging::NovelUnit;
 use zhuti::ingest::{self, Input};
-use zhuti::model::AssignedArticle;
+use zhuti::model::{AssignedArticle, SplitArticle};
 use zhuti::report::assigned::{ArticleOut, BatchCounts};
 use zhuti::{Error, ThemeModel};
 
@@ -216,8 +216,13 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     // Each article's line, its novel units (for emerging themes), and the line serialized for
     // the output (on the pool, beside the assigning, rather than on this thread while the pool
     // waits).
-    let assign_chunk = |articles: &[ingest::Article]| -> Vec<Assigned> {
-        pool.install(|| {
+    // A chunk's articles cleaned and split (on the pool).
+    let split_chunk = |articles: &[ingest::Article]| -> Vec<SplitArticle> {
+        articles.par_iter().map(|a| model.split(a)).collect()
+    };
+    // The rest, on the pool: cut, weigh, place, serialize.
+    let finish_chunk = |articles: &[ingest::Article], split: Vec<SplitArticle>| -> Vec<Assigned> {
+        {
             let finish = |a: &ingest::Article, assigned: AssignedArticle| {
                 let novel = assigned
                     .units
@@ -236,7 +241,6 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                 let json = serialize_line(format, &line);
                 Assigned { line, novel, json }
             };
-            let split: Vec<_> = articles.par_iter().map(|a| model.split(a)).collect();
             let bytes: usize = split.iter().map(|s| s.text_bytes()).sum();
             let scoped;
             let segmenter = if bytes <= SCOPED_MAX_BYTES {
@@ -271,7 +275,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                     finish(a, model.assign_rows(a, split, &rows[start..ends[i]]))
                 })
                 .collect()
-        })
+        }
     };
     let mut counts = BatchCounts::new(&model);
     let mut novel: Vec<NovelUnit> = Vec::new();
@@ -286,15 +290,17 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
         let json_err = std::io::Error::from;
         let mut first = true;
         let mut write_error: Option<std::io::Error> = None;
-        let mut each = |corpus: ingest::Corpus| -> Result<(), Error> {
+        let warn = |corpus: &ingest::Corpus| {
             progress.clear();
             if !quiet {
                 for warning in &corpus.warnings {
                     eprintln!("zhuti: warning: {warning}");
                 }
             }
-            let mut write = || -> std::io::Result<()> {
-                if format == AssignFormat::Json && first && !corpus.articles.is_empty() {
+        };
+        let mut each = |lines: Vec<Assigned>| -> Result<(), Error> {
+            let write = || -> std::io::Result<()> {
+                if format == AssignFormat::Json && first && !lines.is_empty() {
                     // Written once there is an article, so a failed read leaves stdout empty.
                     out.write_all(b"{\n  \"articles\": [")?;
                 }
@@ -302,7 +308,7 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                     line,
                     novel: units,
                     json,
-                } in assign_chunk(&corpus.articles)
+                } in lines
                 {
                     counts.add(&line);
                     if format != AssignFormat::Jsonl {
@@ -358,14 +364,30 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                     chunks.send(corpus).map_err(|_| write_failed())
                 })
             });
+            // Each chunk is split while the one before it is cut, weighed and placed (one
+            // join on the pool), so neither waits at the other's end for its slowest article.
             let mut assigned = Ok(());
+            let mut pending: Option<(ingest::Corpus, Vec<SplitArticle>)> = None;
             for corpus in &received {
-                assigned = each(corpus);
-                if assigned.is_err() {
-                    break;
+                warn(&corpus);
+                let (done, split) = pool.install(|| {
+                    rayon::join(
+                        || pending.take().map(|(c, split)| finish_chunk(&c.articles, split)),
+                        || split_chunk(&corpus.articles),
+                    )
+                });
+                pending = Some((corpus, split));
+                if let Some(lines) = done {
+                    assigned = each(lines);
+                    if assigned.is_err() {
+                        break;
+                    }
                 }
             }
             drop(received);
+            if let (Ok(()), Some((c, split))) = (&assigned, pending.take()) {
+                assigned = each(pool.install(|| finish_chunk(&c.articles, split)));
+            }
             let read = reader
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
