@@ -1068,10 +1068,7 @@ fn page_article(id: String, page: read::Page) -> Article {
 fn fix_line_ends(text: String) -> String {
     let bytes = text.as_bytes();
     let lone = |i: usize| bytes.get(i + 1) != Some(&b'\n');
-    let has_lone = bytes
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\r' && lone(i));
+    let has_lone = memchr::memchr_iter(b'\r', bytes).any(lone);
     if !has_lone {
         return text;
     }
