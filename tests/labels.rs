@@ -283,6 +283,14 @@ fn a_saved_model_cuts_new_articles_with_the_user_words() {
     let (a, b) = (model.segmenter(), loaded.segmenter());
     for article in &corpus.articles {
         assert_eq!(model.assign(article, &a), loaded.assign(article, &b));
+        // Weighing the units apart (as `zhuti assign` does, a chunk at a time) changes nothing.
+        let split = loaded.split(article);
+        let rows: Vec<_> = split.texts().map(|t| loaded.unit_row(t, &b)).collect();
+        assert!(!rows.is_empty() && rows.iter().any(|r| !r.is_empty()));
+        assert_eq!(
+            loaded.assign_rows(article, split, &rows),
+            loaded.assign(article, &b)
+        );
     }
 }
 
