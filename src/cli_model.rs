@@ -372,7 +372,11 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                 warn(&corpus);
                 let (done, split) = pool.install(|| {
                     rayon::join(
-                        || pending.take().map(|(c, split)| finish_chunk(&c.articles, split)),
+                        || {
+                            pending
+                                .take()
+                                .map(|(c, split)| finish_chunk(&c.articles, split))
+                        },
                         || split_chunk(&corpus.articles),
                     )
                 });

@@ -151,12 +151,13 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// of returning it to the OS a second later. On Linux mimalloc asks for transparent huge pages,
 /// so memory it had returned comes back as whole 2 MiB pages the kernel zeroes on first touch:
 /// assigning fudan20 took about 13,000 page faults and 0.4–0.6 s of kernel time (of 7–8 s of
-/// CPU) that way, and takes 700 faults and 0.15–0.2 s with this. Peak RSS rises from 211–238 to
-/// 252–272 MB, and stays there on four times the input (docs/models.md, "2026-12-08"). A process
+/// CPU) that way, and takes 700 faults and 0.15–0.2 s with this. Peak RSS rose by about 30 MB
+/// and stays flat on four times the input (docs/models.md, "2026-12-07 (II)"). A process
 /// that is done with its memory exits, so nothing is lost by keeping it.
 ///
-/// Call it first thing in `main`, before any thread starts (mimalloc's setter is not thread
-/// safe). It only matters where mimalloc is the global allocator.
+/// Call it before any thread starts (mimalloc's setter is not thread safe). It only matters
+/// where mimalloc is the global allocator, and suits a process whose memory is bounded (the
+/// binary sets it for `zhuti assign` only).
 #[cfg(feature = "mimalloc")]
 pub fn keep_freed_memory() {
     // SAFETY: `mi_option_set` only stores a value in mimalloc's option table; the option exists
