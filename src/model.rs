@@ -792,23 +792,10 @@ impl ThemeModel {
         split: SplitArticle,
         segmenter: &Segmenter,
     ) -> AssignedArticle {
-        let SplitArticle {
-            cleaned,
-            units: built,
-        } = split;
-        let out = AssignedArticle {
-            title: article.title.clone().or_else(|| title_of(&cleaned)),
-            units: Vec::new(),
-            dropped: built
-                .dropped
-                .iter()
-                .map(|d| (d.line, d.part, d.reason))
-                .collect(),
-        };
-        let texts: Vec<&str> = built.kept.iter().map(|u| u.text.as_str()).collect();
-        let rows = self.space.transform(&texts, segmenter);
-        drop(texts);
-        self.assign_weighed(cleaned, built, rows, out)
+        let rows = self
+            .space
+            .transform(&split.texts().collect::<Vec<_>>(), segmenter);
+        self.assign_weighed(article, split, rows)
     }
 
     /// The TF-IDF row of one kept unit's text ([`SplitArticle::texts`]), as
@@ -827,11 +814,23 @@ impl ThemeModel {
         split: SplitArticle,
         rows: &[Vec<(u32, f32)>],
     ) -> AssignedArticle {
+        let refs: Vec<&[(u32, f32)]> = rows.iter().map(Vec::as_slice).collect();
+        let rows = tfidf::CsrMatrix::from_rows(&refs, self.space.len());
+        self.assign_weighed(article, split, rows)
+    }
+
+    /// The end of [`ThemeModel::assign_split`]: `split`'s kept units placed by their `rows`.
+    fn assign_weighed(
+        &self,
+        article: &Article,
+        split: SplitArticle,
+        rows: tfidf::CsrMatrix,
+    ) -> AssignedArticle {
         let SplitArticle {
             cleaned,
             units: built,
         } = split;
-        let out = AssignedArticle {
+        let mut out = AssignedArticle {
             title: article.title.clone().or_else(|| title_of(&cleaned)),
             units: Vec::new(),
             dropped: built
@@ -840,19 +839,6 @@ impl ThemeModel {
                 .map(|d| (d.line, d.part, d.reason))
                 .collect(),
         };
-        let refs: Vec<&[(u32, f32)]> = rows.iter().map(Vec::as_slice).collect();
-        let rows = tfidf::CsrMatrix::from_rows(&refs, self.space.len());
-        self.assign_weighed(cleaned, built, rows, out)
-    }
-
-    /// The end of [`ThemeModel::assign_split`]: `built`'s kept units placed by their `rows`.
-    fn assign_weighed(
-        &self,
-        cleaned: CleanArticle,
-        built: Units,
-        rows: tfidf::CsrMatrix,
-        mut out: AssignedArticle,
-    ) -> AssignedArticle {
         drop(cleaned);
         let placed = self.place(&rows);
         for (i, unit) in built.kept.into_iter().enumerate() {
