@@ -174,8 +174,9 @@ pub(crate) fn sample_articles(corpus: &mut ingest::Corpus, n: usize, seed: u64) 
 }
 
 /// Articles read and assigned per chunk (in parallel inside a chunk): lines are written in
-/// input order after each chunk, so memory holds two chunks of articles at a time (the one
-/// assigned and the next, read ahead) and one chunk's results.
+/// input order after each chunk, so memory holds three chunks of articles at a time (the one
+/// being placed, the next being split beside it, and the one after, read ahead) and one
+/// chunk's results.
 const CHUNK: usize = 250;
 
 /// Chunks whose units hold at most this much text (bytes) are cut with a dictionary scoped to
@@ -213,69 +214,68 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     let whole = std::sync::OnceLock::new();
     let quiet = args.quiet;
     let format = args.format;
-    // Each article's line, its novel units (for emerging themes), and the line serialized for
-    // the output (on the pool, beside the assigning, rather than on this thread while the pool
-    // waits).
     // A chunk's articles cleaned and split (on the pool).
     let split_chunk = |articles: &[ingest::Article]| -> Vec<SplitArticle> {
         articles.par_iter().map(|a| model.split(a)).collect()
     };
     // The rest, on the pool: cut, weigh, place, serialize.
     let finish_chunk = |articles: &[ingest::Article], split: Vec<SplitArticle>| -> Vec<Assigned> {
-        {
-            let finish = |a: &ingest::Article, assigned: AssignedArticle| {
-                let novel = assigned
-                    .units
-                    .iter()
-                    .filter(|u| u.novel)
-                    .map(|u| NovelUnit {
-                        doc: a.id.clone(),
-                        line: u.line,
-                        part: u.part,
-                        paragraph: u.paragraph,
-                        record: a.origin.is_record(),
-                        text: u.text.clone(),
-                    })
-                    .collect();
-                let line = ArticleOut::new(&model, a, &assigned);
-                let json = serialize_line(format, &line);
-                Assigned { line, novel, json }
-            };
-            let bytes: usize = split.iter().map(|s| s.text_bytes()).sum();
-            let scoped;
-            let segmenter = if bytes <= SCOPED_MAX_BYTES {
-                scoped = model.scoped_segmenter(&split);
-                &scoped
-            } else {
-                whole.get_or_init(|| model.segmenter())
-            };
-            // Every unit of the chunk cut and weighed in one pass, apart from the cleaning and
-            // placing around it, so jieba's dictionary stays in cache from one cut to the next
-            // (cut article by article, between the cleaning's tables and the LSA basis, jieba
-            // took a seventh longer than cutting the same text alone).
-            let rows: Vec<Vec<(u32, f32)>> = {
-                let texts: Vec<&str> = split.iter().flat_map(|s| s.texts()).collect();
-                texts
-                    .par_iter()
-                    .map(|text| model.unit_row(text, segmenter))
-                    .collect()
-            };
-            let mut ends = Vec::with_capacity(split.len());
-            let mut end = 0;
-            for s in &split {
-                end += s.texts().count();
-                ends.push(end);
-            }
-            articles
-                .par_iter()
-                .zip(split)
-                .enumerate()
-                .map(|(i, (a, split))| {
-                    let start = if i == 0 { 0 } else { ends[i - 1] };
-                    finish(a, model.assign_rows(a, split, &rows[start..ends[i]]))
+        // Each article's line, its novel units (for emerging themes), and the line serialized
+        // for the output (on the pool, beside the placing, rather than on the writing thread
+        // while the pool waits).
+        let finish = |a: &ingest::Article, assigned: AssignedArticle| {
+            let novel = assigned
+                .units
+                .iter()
+                .filter(|u| u.novel)
+                .map(|u| NovelUnit {
+                    doc: a.id.clone(),
+                    line: u.line,
+                    part: u.part,
+                    paragraph: u.paragraph,
+                    record: a.origin.is_record(),
+                    text: u.text.clone(),
                 })
+                .collect();
+            let line = ArticleOut::new(&model, a, &assigned);
+            let json = serialize_line(format, &line);
+            Assigned { line, novel, json }
+        };
+        let bytes: usize = split.iter().map(|s| s.text_bytes()).sum();
+        let scoped;
+        let segmenter = if bytes <= SCOPED_MAX_BYTES {
+            scoped = model.scoped_segmenter(&split);
+            &scoped
+        } else {
+            whole.get_or_init(|| model.segmenter())
+        };
+        // Every unit of the chunk cut and weighed in one pass, apart from the cleaning and
+        // placing around it, so jieba's dictionary stays in cache from one cut to the next
+        // (cut article by article, between the cleaning's tables and the LSA basis, jieba
+        // took a seventh longer than cutting the same text alone).
+        let rows: Vec<Vec<(u32, f32)>> = {
+            let texts: Vec<&str> = split.iter().flat_map(|s| s.texts()).collect();
+            texts
+                .par_iter()
+                .map(|text| model.unit_row(text, segmenter))
                 .collect()
-        }
+        };
+        // Each article's rows, in order: as many as its texts.
+        let mut rest = &rows[..];
+        let per_article: Vec<&[Vec<(u32, f32)>]> = split
+            .iter()
+            .map(|s| {
+                let (mine, after) = rest.split_at(s.texts().count());
+                rest = after;
+                mine
+            })
+            .collect();
+        articles
+            .par_iter()
+            .zip(split)
+            .zip(per_article)
+            .map(|((a, split), rows)| finish(a, model.assign_rows(a, split, rows)))
+            .collect()
     };
     let mut counts = BatchCounts::new(&model);
     let mut novel: Vec<NovelUnit> = Vec::new();

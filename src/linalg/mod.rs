@@ -1,10 +1,11 @@
 //! Every `unsafe` block, CPU-feature check and `std::arch` intrinsic of the crate, behind safe
 //! functions: the dot product the k-means passes measure distances with ([`dot`]), a prefetch
 //! hint ([`prefetch_read`]), a string from bytes that SIMD found valid UTF-8
-//! ([`string_from_utf8`]), the allocator's one setting ([`keep_freed_memory`]), and the dispatchers ([`run_avx2`], [`run_avx2_fma`]) that run a
-//! kernel (plain safe code in its stage) in a copy compiled for AVX2 (and FMA) when the running
-//! CPU has it. The crate denies `unsafe_code` everywhere else, and every block here says in a
-//! `SAFETY:` comment why it is sound.
+//! ([`string_from_utf8`]), the allocator's one setting ([`keep_freed_memory`]), and the
+//! dispatchers ([`run_avx2`], [`run_avx2_fma`]) that run a kernel (plain safe code in its
+//! stage) in a copy compiled for AVX2 (and FMA) when the running CPU has it. The crate denies
+//! `unsafe_code` everywhere else, and every block here says in a `SAFETY:` comment why it is
+//! sound.
 //!
 //! # Why by hand
 //!
