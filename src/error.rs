@@ -342,11 +342,23 @@ pub enum SettingProblem {
     NoThreads,
     /// `max-input` is 0: a run must read something.
     NoInputAllowed,
-    /// `--method dmm` where the DMM cannot run yet: `what` is `zhuti fit` (a saved model
-    /// places new units with the LSA stages) or `--themes` (named themes seed k-means).
-    DmmNotSupported {
+    /// `--method dmm` or `graph` where it cannot run yet: `what` is `zhuti fit` (a saved
+    /// model places new units with the LSA stages: the DMM) or `--themes` (named themes seed
+    /// k-means: both).
+    MethodNotSupported {
+        /// The method, as a sentence names it ("the DMM").
+        method: &'static str,
         /// What asked for it.
         what: &'static str,
+    },
+    /// `--method graph` on more units than its neighbour search links.
+    TooManyUnitsForGraph {
+        /// Units to cluster.
+        units: usize,
+        /// The most the graph links.
+        most: usize,
+        /// The units are paragraphs (`--unit document` would give fewer).
+        paragraphs: bool,
     },
     /// `width` outside the columns a report can be laid out in.
     Width,
@@ -414,12 +426,34 @@ impl std::fmt::Display for SettingProblem {
             SettingProblem::NoInputAllowed => {
                 write!(f, "a run must read something; try 8G (the default)")
             }
-            SettingProblem::DmmNotSupported { what } => write!(
+            SettingProblem::MethodNotSupported { method, what } => write!(
                 f,
-                "{what} with the DMM is not supported yet; use --{m} lsa, or --{m} auto (which \
+                "{what} with {method} is not supported yet; use --{m} lsa, or --{m} auto (which \
                  picks lsa there)",
                 m = defs::METHOD.name
             ),
+            SettingProblem::TooManyUnitsForGraph {
+                units,
+                most,
+                paragraphs,
+            } => {
+                write!(
+                    f,
+                    "the graph links at most {most} units and the corpus gave {units}; use "
+                )?;
+                if *paragraphs {
+                    write!(
+                        f,
+                        "--{} document (an article per unit), or ",
+                        defs::UNIT.name
+                    )?;
+                }
+                write!(
+                    f,
+                    "--{m} lsa (or --{m} auto, which picks lsa there)",
+                    m = defs::METHOD.name
+                )
+            }
             SettingProblem::Width => write!(
                 f,
                 "the text report needs {} to {} columns; try --{} {} or --{} auto",

@@ -238,7 +238,8 @@ fn auto_picks_the_dmm_for_headlines_and_lsa_for_articles() {
     assert_eq!(long["method_used"], "lsa");
     assert_eq!(
         long["method_reason"],
-        "auto: lsa, since the median unit keeps 158 terms (more than the 8 for dmm)"
+        "auto: lsa, since the median unit keeps 158 terms (more than the 8 for dmm), and 495 \
+         units are fewer than the 1000 graph needs"
     );
     // The bundled seed articles' paragraphs stay with LSA too.
     let seeds = run_json(&["--format", "json", "-q"]);
@@ -306,7 +307,8 @@ fn a_bad_method_is_a_usage_error() {
     let out = run(&["--method", "lda"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("expected `lsa`, `dmm` or `auto`, got `lda`"),
+        String::from_utf8_lossy(&out.stderr)
+            .contains("expected `lsa`, `dmm`, `graph` or `auto`, got `lda`"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -157,9 +157,11 @@ pub const METHOD: Setting<Method> = Setting {
     param: Some("method"),
     default: Method::Auto,
     help: "How themes are found: `lsa` (LSA + k-means, refined on TF-IDF), `dmm` (a \
-           Dirichlet-multinomial mixture, one theme per unit, made for headlines and posts), or \
-           `auto`: `dmm` when the median unit keeps at most 8 terms (and there are 50 units or more), \
-           else `lsa`",
+           Dirichlet-multinomial mixture, one theme per unit, made for headlines and posts), \
+           `graph` (spectral clustering on the units' nearest-neighbour graph, for many long \
+           articles; at most 30000 units), or `auto`: `dmm` when the median unit keeps at most 8 \
+           terms (and there are 50 units or more), `graph` when it keeps at least 48 and there \
+           are 1000 to 30000 units, else `lsa`",
     problem: any,
 };
 

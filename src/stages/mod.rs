@@ -9,6 +9,7 @@
 
 pub mod clean;
 pub mod dmm;
+pub mod graph;
 pub mod ingest;
 pub mod kmeans;
 pub mod label;

@@ -36,7 +36,10 @@ pub enum Method {
     Lsa,
     /// The Dirichlet-multinomial mixture of this module.
     Dmm,
-    /// `dmm` when the median unit is short ([`SHORT_UNIT_TERMS`]), else `lsa`.
+    /// Spectral clustering on the units' nearest-neighbour graph ([`crate::stages::graph`]).
+    Graph,
+    /// `dmm` when the median unit is short ([`SHORT_UNIT_TERMS`]), `graph` for many
+    /// article-length units ([`crate::stages::graph::suits`]), else `lsa`.
     Auto,
 }
 
@@ -47,8 +50,11 @@ impl std::str::FromStr for Method {
         match s.to_ascii_lowercase().as_str() {
             "lsa" => Ok(Method::Lsa),
             "dmm" => Ok(Method::Dmm),
+            "graph" => Ok(Method::Graph),
             "auto" => Ok(Method::Auto),
-            _ => Err(format!("expected `lsa`, `dmm` or `auto`, got `{s}`")),
+            _ => Err(format!(
+                "expected `lsa`, `dmm`, `graph` or `auto`, got `{s}`"
+            )),
         }
     }
 }
@@ -58,6 +64,7 @@ impl std::fmt::Display for Method {
         f.write_str(match self {
             Method::Lsa => "lsa",
             Method::Dmm => "dmm",
+            Method::Graph => "graph",
             Method::Auto => "auto",
         })
     }
