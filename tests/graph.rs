@@ -73,7 +73,7 @@ fn fudan20_articles_take_the_graph_and_pass_bertopic() {
     assert_eq!(json["params"]["method_used"], "graph");
     assert_eq!(
         json["params"]["method_reason"],
-        "auto: graph, since the median unit keeps 1012 terms (at least 48 for graph) and there \
+        "auto: graph, since the median unit keeps 1012 terms (at least 64 for graph) and there \
          are 8133 units (1000 to 30000 for graph)"
     );
     let nmi = json["nmi"].as_f64().unwrap();

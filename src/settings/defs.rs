@@ -160,7 +160,7 @@ pub const METHOD: Setting<Method> = Setting {
            Dirichlet-multinomial mixture, one theme per unit, made for headlines and posts), \
            `graph` (spectral clustering on the units' nearest-neighbour graph, for many long \
            articles; at most 30000 units), or `auto`: `dmm` when the median unit keeps at most 8 \
-           terms (and there are 50 units or more), `graph` when it keeps at least 48 and there \
+           terms (and there are 50 units or more), `graph` when it keeps at least 64 and there \
            are 1000 to 30000 units, else `lsa`",
     problem: any,
 };

@@ -15,11 +15,11 @@
 //! neighbourhood belongs to. k-means on those eigenvectors (rows L2-normalised) gives the themes.
 //!
 //! When it helps (measured, docs/quality.md): on many article-length units. fudan20's 8,133
-//! journal articles at k = 20 score NMI 0.622 against LSA + k-means's 0.581 (seeds 0–4), and
-//! random samples of 1,000–4,000 of them, or the articles cut to their first 380 characters
-//! (median 63 terms), gain 0.013–0.028; 500 articles (thucnews-dev, or fudan20's) lose 0.02–0.05,
-//! and so do units of 16–28 terms (paragraphs, the articles cut to 220 characters) and
-//! headlines. [`suits`] is that rule.
+//! journal articles at k = 20 score NMI 0.623 against LSA + k-means's 0.581 (seeds 0–4), and
+//! random samples of 1,000–4,000 of them, or the articles cut to their first 480 characters
+//! (median 83 terms), gain 0.013–0.024; 500 articles (thucnews-dev, fudan20 samples) tie or
+//! lose up to 0.05, and so do units of 16–46 terms (paragraphs, the articles cut to 220 or 300
+//! characters) and headlines. [`suits`] is that rule.
 //!
 //! Hand-written because no well-kept Rust crate does it on our data: linfa has no spectral
 //! clustering, the sparse eigensolvers on crates.io either bind LAPACK/ARPACK (system libraries)
@@ -44,14 +44,17 @@ use crate::error::{Error, Result};
 /// little lower on fudan20, 12 the same.
 pub const NEIGHBOURS: usize = 10;
 /// Most units the graph is built for: the exact neighbour search costs `units² × dims`
-/// (30,000 units of 100 dims: 90 G multiply-adds, about a minute on two cores).
+/// (30,000 units of 100 dims: 90 G multiply-adds; 29,984 short articles took 5 s more than
+/// LSA + k-means on two cores, 250 MB peak).
 pub const MAX_UNITS: usize = 30_000;
-/// `--method auto` picks the graph only for at least this many units: on 500 units (50 per
-/// theme and fewer) the neighbourhoods cross themes and LSA + k-means does better.
+/// `--method auto` picks the graph only for at least this many units: on 500 units (25–50 per
+/// theme) the neighbourhoods cross themes and LSA + k-means does as well or better
+/// (thucnews-dev −0.047; two 500-article draws of fudan20 −0.017 and +0.004).
 pub const MIN_UNITS: usize = 1_000;
 /// `--method auto` picks the graph only when the median unit keeps at least this many term
-/// occurrences: fudan20 cut to 28-term articles loses with it, at 63 terms it gains.
-pub const LONG_UNIT_TERMS: usize = 48;
+/// occurrences: fudan20's articles cut to a median of 28 or 46 terms lose 0.02 with it, at 63
+/// it ties, at 83 it gains 0.02, at 108 0.03.
+pub const LONG_UNIT_TERMS: usize = 64;
 /// Extra vectors the subspace iteration carries beyond the k it returns (faster convergence).
 const OVERSAMPLE: usize = 16;
 /// Subspace iterations (each one sparse product, then an orthonormalisation): 150 leave the

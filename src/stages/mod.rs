@@ -1,7 +1,8 @@
 //! The pipeline's stages, one module or folder each, in the order data flows through them:
 //!
 //! [`ingest`] (with [`read`] for Markdown, web pages, dates and sources) → [`clean`] → [`units`] → [`segment`] → [`phrases`] → [`tfidf`] → [`lsa`] → [`kmeans`] →
-//! [`refine`] → [`label`]; [`dmm`] replaces LSA + k-means + refine for short units
+//! [`refine`] → [`label`]; [`dmm`] replaces LSA + k-means + refine for short units, and
+//! [`graph`] embeds the LSA vectors for k-means in place of refine for many long units
 //! (`--method`).
 //!
 //! A stage reads only the output of the stages before it. [`crate::pipeline`] composes them
