@@ -7,11 +7,10 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use common::{run, run_json, schema_errors, shared_data};
+use common::{fit_assign_agreement, run, run_json, schema_errors, shared_data};
 use serde_json::Value;
 
 /// The first `n` records of fudan20 (gzipped JSONL) written to `dir/fudan-N.jsonl`.
@@ -31,23 +30,6 @@ fn fudan_slice(dir: &Path, n: usize) -> Option<PathBuf> {
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// The fit report's theme per article (its nearest theme when it was left unassigned).
-fn fitted_themes(report: &Value) -> HashMap<String, Value> {
-    report["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| {
-            let theme = if u["theme"].is_null() {
-                u["nearest"].clone()
-            } else {
-                u["theme"].clone()
-            };
-            (u["doc"].as_str().unwrap().to_owned(), theme)
-        })
-        .collect()
 }
 
 #[test]
@@ -190,7 +172,6 @@ fn saving_a_model_takes_lsa_unless_the_graph_is_asked_for() {
     // every article back where the graph put it (98.0% of 2,000 fudan20 articles).
     let graph = fit("graph.zhuti", &["--method", "graph"]);
     assert_eq!(graph["params"]["method_used"], "graph");
-    let fitted = fitted_themes(&graph);
     let out = run(&[
         "assign",
         "-q",
@@ -199,14 +180,12 @@ fn saving_a_model_takes_lsa_unless_the_graph_is_asked_for() {
         input,
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let (mut same, mut compared) = (0, 0);
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let article: Value = serde_json::from_str(line).unwrap();
-        if let Some(theme) = fitted.get(article["id"].as_str().unwrap()) {
-            compared += 1;
-            same += usize::from(article["theme_mix"][0]["theme"] == *theme);
-        }
-    }
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (same, compared) = fit_assign_agreement(&graph, &lines);
     println!("graph model re-assigns {same} of {compared} fudan20 articles as fitted");
     assert!(compared >= 1_150, "{compared} fitted articles found again");
     assert!(same * 100 >= compared * 96, "{same} of {compared} agree");

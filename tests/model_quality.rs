@@ -7,10 +7,9 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use common::{run, run_json};
+use common::{fit_assign_agreement, run, run_json};
 use serde_json::Value;
 
 /// `../shared/data/NAME`; `None` (skip) when absent, a failure when absent under `CI=true`.
@@ -173,29 +172,9 @@ fn thucnews_fit_and_assign_agree_and_match_the_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("thuc.zhuti");
     let report = fit(&file, &model, &["--unit", "document", "--k", "10"]);
-    let fitted: HashMap<&str, &Value> = report["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        // An unassigned article (theme null) is placed by assign in its nearest theme.
-        .map(|u| {
-            let theme = if u["theme"].is_null() {
-                &u["nearest"]
-            } else {
-                &u["theme"]
-            };
-            (u["doc"].as_str().unwrap(), theme)
-        })
-        .collect();
     let lines = assign_lines(&model, &file);
     assert_eq!(lines.len(), 500);
-    let (mut same, mut compared) = (0, 0);
-    for article in &lines {
-        if let Some(theme) = fitted.get(article["id"].as_str().unwrap()) {
-            compared += 1;
-            same += usize::from(article["theme_mix"][0]["theme"] == **theme);
-        }
-    }
+    let (same, compared) = fit_assign_agreement(&report, &lines);
     println!("fit vs assign, thucnews-dev documents: {same} of {compared} in the same theme");
     assert!(compared >= 495, "fitted documents found again: {compared}");
     assert!(same * 100 >= compared * 99, "{same} of {compared} agree");

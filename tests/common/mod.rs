@@ -139,3 +139,33 @@ pub fn columns(line: &str) -> usize {
     }
     plain.width()
 }
+
+/// How many of `assigned`'s articles (`zhuti assign` JSON Lines values) have the main theme the
+/// fit `report` gave them (its nearest theme for one it left unassigned, since assign places
+/// every unit): `(same, compared)`, `compared` counting the articles found in the report.
+pub fn fit_assign_agreement(
+    report: &serde_json::Value,
+    assigned: &[serde_json::Value],
+) -> (usize, usize) {
+    let fitted: std::collections::HashMap<&str, &serde_json::Value> = report["units"]
+        .as_array()
+        .expect("the report lists its units")
+        .iter()
+        .map(|u| {
+            let theme = if u["theme"].is_null() {
+                &u["nearest"]
+            } else {
+                &u["theme"]
+            };
+            (u["doc"].as_str().expect("units name their doc"), theme)
+        })
+        .collect();
+    let (mut same, mut compared) = (0, 0);
+    for article in assigned {
+        if let Some(theme) = fitted.get(article["id"].as_str().expect("lines carry an id")) {
+            compared += 1;
+            same += usize::from(article["theme_mix"][0]["theme"] == **theme);
+        }
+    }
+    (same, compared)
+}
