@@ -26,7 +26,8 @@ ZHUTI=target/release/zhuti
 RAW=target/release/examples/raw_jieba
 if [ ! -e "$MODEL" ]; then
     echo "assign-ratio: fitting $MODEL on the first 2,000 articles of $FILE" >&2
-    zcat -f "$FILE" | head -2000 > target/fudan2k.jsonl
+    # head closes the pipe early and zcat dies of SIGPIPE, which pipefail would make fatal.
+    head -2000 < <(zcat -f "$FILE") > target/fudan2k.jsonl
     "$ZHUTI" fit -q target/fudan2k.jsonl -o "$MODEL"
 fi
 

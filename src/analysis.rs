@@ -81,10 +81,11 @@ pub struct Params {
     pub dims_used: usize,
     /// Share of TF-IDF variance the LSA dimensions keep.
     pub explained_variance: f64,
-    /// How themes were to be found: `lsa`, `dmm` or `auto` (`--method`).
+    /// How themes were to be found: `lsa`, `dmm`, `graph` or `auto` (`--method`).
     pub method: Method,
-    /// How they were found: `lsa` (LSA + k-means, refined unless `--no-refine`) or `dmm` (the
-    /// Dirichlet-multinomial mixture; no LSA k-means, no refinement).
+    /// How they were found: `lsa` (LSA + k-means, refined unless `--no-refine`), `dmm` (the
+    /// Dirichlet-multinomial mixture; no LSA k-means, no refinement) or `graph` (k-means on the
+    /// spectral embedding of the units' nearest-neighbour graph; no refinement).
     pub method_used: Method,
     /// Why `auto` chose `method_used` (the median unit length against the rule); absent when the
     /// method was given.

@@ -101,6 +101,18 @@ fn the_graph_is_deterministic_at_any_thread_count_and_keeps_the_categories() {
     let errors = schema_errors(&json);
     assert!(errors.is_empty(), "report schema: {errors:#?}");
     assert_eq!(json["themes"].as_array().unwrap().len(), 10);
+    // The text report says how the themes were found (and, as the method was given, not why).
+    let out = run(&[
+        path, "--unit", "document", "--k", "10", "--method", "graph", "--width", "80", "-q",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == "themes by spectral clustering on the units' nearest-neighbour graph")
+        .unwrap_or_else(|| panic!("no method line in\n{text}"));
+    assert!(lines[at - 1].starts_with("LSA: "), "{text}");
+    assert!(lines[at + 1].starts_with("coherence: "), "{text}");
     // Worse than LSA's 0.907 on 500 articles (why auto leaves them to LSA), but the categories
     // hold: 0.86–0.88 on seeds 0–4.
     let eval = run_json(&[

@@ -19,6 +19,7 @@ use crate::numbers::{count, thousands};
 use crate::report::colour::ansi;
 use crate::report::terminal_safe as safe;
 use crate::settings::choice::number_or_auto;
+use crate::stages::dmm::Method;
 
 /// The width without `--width` when the report does not go to a terminal.
 pub const DEFAULT_WIDTH: usize = 80;
@@ -306,6 +307,20 @@ fn write_report(a: &Analysis, l: &Layout, out: &mut String) -> std::fmt::Result 
         format!("seed {}", a.params.seed),
     ];
     put(out, wrap_items(&lsa, " · ", "", "  ", width))?;
+    // LSA + k-means is the default and needs no line; another method says what it is and, when
+    // `auto` chose it, why.
+    let method = match a.params.method_used {
+        Method::Dmm => Some("themes by the Dirichlet-multinomial mixture (one theme per unit)"),
+        Method::Graph => {
+            Some("themes by spectral clustering on the units' nearest-neighbour graph")
+        }
+        _ => None,
+    };
+    if let Some(method) = method {
+        let mut items = vec![method.to_string()];
+        items.extend(a.params.method_reason.clone());
+        put(out, wrap_items(&items, " · ", "", "  ", width))?;
+    }
     let c = &a.coherence;
     let coherence = [
         format!(
