@@ -667,3 +667,47 @@ fn every_long_stage_counts_to_its_end() {
         ["the chosen k on every unit", "refining on TF-IDF"]
     );
 }
+
+/// An article as one unit joins its paragraphs with line breaks: the one-line preview reads them
+/// as spaces and `--full` as line breaks, never as an escaped `\x0a` (they were escaped before
+/// the line was laid out).
+#[test]
+fn a_document_units_paragraph_breaks_are_spaces_or_breaks_never_escapes() {
+    let corpus = load_with(&zhuti::seeds::bundled(), &ReadOptions::default()).unwrap();
+    let settings = Settings {
+        unit: zhuti::settings::UnitKind::Document,
+        k: zhuti::settings::KChoice::Fixed(2),
+        ..Settings::default()
+    };
+    let a = zhuti::analyze(&corpus, &settings, &NoProgress).unwrap();
+    let joined = a.themes[0].representatives[0].text.clone();
+    assert!(
+        joined.contains('\n'),
+        "a document unit keeps its breaks: {joined:?}"
+    );
+    for full in [false, true] {
+        let text = render_with(
+            &a,
+            &TextOptions {
+                width: 80,
+                full,
+                ..TextOptions::default()
+            },
+        );
+        assert!(!text.contains("\\x0a"), "full {full}:\n{text}");
+    }
+    let preview = wide(&a);
+    let first_two: Vec<&str> = joined.lines().take(2).map(str::trim).collect();
+    let both = format!("{} {}", first_two[0], first_two[1]);
+    let shown = preview
+        .lines()
+        .find(|l| l.starts_with("   ▸ "))
+        .expect("a representative");
+    let shown = shown.trim_start_matches("   ▸ ");
+    let n = shown.chars().count().min(both.chars().count()).min(30);
+    assert_eq!(
+        shown.chars().take(n).collect::<String>(),
+        both.chars().take(n).collect::<String>(),
+        "the preview reads the break as a space"
+    );
+}

@@ -424,7 +424,7 @@ fn write_theme(
     )?;
     let marker = format!("   {} ", l.paint("▸", theme.id, false));
     for r in &theme.representatives {
-        write_representative(&safe(&r.text), &ids.tag(r, width), &marker, l, out)?;
+        write_representative(&r.text, &ids.tag(r, width), &marker, l, out)?;
     }
     let mut per_doc: BTreeMap<&str, usize> = BTreeMap::new();
     for unit in a.units.iter().filter(|u| u.theme == Some(theme.id)) {
@@ -504,7 +504,7 @@ fn write_unassigned(
     )?;
     let marker = "   ▸ ";
     for r in &u.examples {
-        write_representative(&safe(&r.text), &ids.tag(r, width), marker, l, out)?;
+        write_representative(&r.text, &ids.tag(r, width), marker, l, out)?;
     }
     Ok(())
 }
@@ -523,7 +523,13 @@ fn write_representative(
     let indent = " ".repeat(5);
     if l.full {
         let mut lines = Vec::new();
-        for (i, part) in text.lines().map(one_line).enumerate() {
+        // Made terminal-safe line by line, after the line breaks are read (escaped first, a
+        // document unit's joined paragraphs would show `\x0a` and never break).
+        for (i, part) in text
+            .lines()
+            .map(|l| safe(&one_line(l)).into_owned())
+            .enumerate()
+        {
             let first = if i == 0 { "     " } else { &indent };
             lines.extend(wrap(&part, width, first, &indent));
         }
@@ -541,7 +547,7 @@ fn write_representative(
         lines[0] = format!("{marker}{}", &lines[0][5..]);
         return put(out, lines);
     }
-    let preview = one_line(text);
+    let preview = safe(&one_line(text)).into_owned();
     let room = width.saturating_sub(5 + 2 + tag.width());
     if room >= MIN_PREVIEW || preview.width() <= room {
         writeln!(out, "{marker}{}  {tag}", trim_to(&preview, room))
