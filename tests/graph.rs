@@ -71,24 +71,20 @@ fn the_graph_is_deterministic_at_any_thread_count_and_keeps_the_categories() {
         return;
     };
     let path = file.to_str().unwrap();
-    let report = |threads: &str| {
-        let out = run(&[
-            path,
-            "--unit",
-            "document",
-            "--k",
-            "10",
-            "--method",
-            "graph",
-            "--format",
-            "json",
-            "--threads",
-            threads,
-            "-q",
-        ]);
+    let graph = ["--unit", "document", "--k", "10", "--method", "graph", "-q"];
+    let with = |before: &[&str], after: &[&str]| {
+        let mut args: Vec<&str> = before.to_vec();
+        args.extend_from_slice(&graph);
+        args.extend_from_slice(after);
+        args.iter().map(|a| a.to_string()).collect::<Vec<String>>()
+    };
+    let zhuti = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args);
         assert!(out.status.success(), "{}", stderr(&out));
         out.stdout
     };
+    let report = |threads: &str| zhuti(with(&[path], &["--format", "json", "--threads", threads]));
     let one = report("1");
     assert_eq!(one, report("2"), "byte-identical JSON at 1 and 2 threads");
     let json: Value = serde_json::from_slice(&one).unwrap();
@@ -102,10 +98,7 @@ fn the_graph_is_deterministic_at_any_thread_count_and_keeps_the_categories() {
     assert!(errors.is_empty(), "report schema: {errors:#?}");
     assert_eq!(json["themes"].as_array().unwrap().len(), 10);
     // The text report says how the themes were found (and, as the method was given, not why).
-    let out = run(&[
-        path, "--unit", "document", "--k", "10", "--method", "graph", "--width", "80", "-q",
-    ]);
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = String::from_utf8(zhuti(with(&[path], &["--width", "80"]))).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let at = lines
         .iter()
@@ -115,22 +108,11 @@ fn the_graph_is_deterministic_at_any_thread_count_and_keeps_the_categories() {
     assert!(lines[at + 1].starts_with("coherence: "), "{text}");
     // Worse than LSA's 0.907 on 500 articles (why auto leaves them to LSA), but the categories
     // hold: 0.86–0.88 on seeds 0–4.
-    let eval = run_json(&[
-        "eval",
-        path,
-        "--unit",
-        "document",
-        "--k",
-        "10",
-        "--method",
-        "graph",
-        "--seed",
-        "0",
-        "--no-outliers",
-        "--format",
-        "json",
-        "-q",
-    ]);
+    let eval: Value = serde_json::from_slice(&zhuti(with(
+        &["eval", path],
+        &["--seed", "0", "--no-outliers", "--format", "json"],
+    )))
+    .unwrap();
     let nmi = eval["nmi"].as_f64().unwrap();
     assert!(nmi >= 0.84, "thucnews-dev with the graph: NMI {nmi}");
 }
