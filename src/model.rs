@@ -1118,25 +1118,39 @@ fn lsa_themes(
     settings: &ValidSettings,
     progress: &dyn Progress,
 ) -> Result<Clustering> {
+    let clustering = lsa_kmeans(prepared, settings, progress)?;
+    Ok(if settings.refine {
+        progress.step("refining on TF-IDF");
+        refine_themes(prepared, clustering)
+    } else {
+        clustering
+    })
+}
+
+/// k-means on the LSA vectors, before any refinement; `auto` judges each k by the themes that
+/// would be reported: refined on TF-IDF unless `--no-refine`.
+fn lsa_kmeans(
+    prepared: &Prepared,
+    settings: &ValidSettings,
+    progress: &dyn Progress,
+) -> Result<Clustering> {
     let options = settings.cluster_options();
     let vectors = &prepared.embedding.vectors;
-    Ok(if settings.refine {
-        // `auto` judges each k by the themes it would report: refined on TF-IDF.
+    if settings.refine {
         let refined = refine::RefinedSilhouette {
             tfidf: &prepared.vectors.tfidf,
         };
         let judge = Counting::new(&refined, vectors.nrows(), settings, progress);
-        let clustering = kmeans::cluster_judged(vectors, &options, &judge)?;
-        progress.step("refining on TF-IDF");
-        refine_themes(prepared, clustering)
+        kmeans::cluster_judged(vectors, &options, &judge)
     } else {
         let judge = Counting::new(&kmeans::LsaSilhouette, vectors.nrows(), settings, progress);
-        kmeans::cluster_judged(vectors, &options, &judge)?
-    })
+        kmeans::cluster_judged(vectors, &options, &judge)
+    }
 }
 
 /// The graph's themes ([`graph`]): spectral clustering on the k-NN graph of the LSA vectors,
-/// with k as asked; `--k auto` takes the k (and its evidence) the LSA themes choose. A theme's
+/// with k as asked; `--k auto` takes the k (and its evidence) LSA + k-means chooses, without
+/// refining themes it would only throw away. A theme's
 /// centre is the mean of its units' LSA vectors, as after the refinement, so a saved model
 /// places new units as it does for LSA themes.
 fn graph_themes(
@@ -1151,7 +1165,7 @@ fn graph_themes(
             (k, None)
         }
         KChoice::Auto => {
-            let lsa = lsa_themes(prepared, settings, progress)?;
+            let lsa = lsa_kmeans(prepared, settings, progress)?;
             (lsa.k, lsa.selection)
         }
     };
