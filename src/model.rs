@@ -991,9 +991,9 @@ struct MethodChoice {
 
 /// Resolves `--method`: `auto` is `dmm` when the median unit keeps at most
 /// [`dmm::SHORT_UNIT_TERMS`] term occurrences and there are [`dmm::MIN_UNITS`] units, `graph`
-/// when [`graph::suits`] the units (many, article-length), else `lsa`. A kept model places new
-/// units with the LSA stages, so `zhuti fit` refuses `dmm` and, where `auto` would pick `dmm`,
-/// takes `lsa`. The graph's themes have LSA centres and can be kept when asked for, but the
+/// when the units are many and article-length ([`graph::unsuited`] is `None`), else `lsa`. A
+/// kept model places new units with the LSA stages, so `zhuti fit` refuses `dmm` and, where
+/// `auto` would pick `dmm`, takes `lsa`. The graph's themes have LSA centres and can be kept when asked for, but the
 /// nearest centre re-assigns fewer of them (98.0% of a 2,000-article fudan20 slice, against
 /// ≥ 99% for LSA themes), so where `auto` would pick the graph, `zhuti fit` takes `lsa` too.
 /// The graph links at most [`graph::MAX_UNITS`] units: asked for on more, it is an error.
@@ -1002,15 +1002,14 @@ fn choose_method(settings: &ValidSettings, vectors: &Vectors, keep: Keep) -> Res
     let units = vectors.counts.n_rows;
     match settings.method {
         Method::Dmm if saved => Err(method_not_supported(Method::Dmm, "zhuti fit")),
-        Method::Graph if units > graph::MAX_UNITS => Err(Error::Setting {
-            setting: crate::settings::defs::METHOD.name,
-            value: Method::Graph.to_string(),
-            problem: crate::error::SettingProblem::TooManyUnitsForGraph {
+        Method::Graph if units > graph::MAX_UNITS => Err(method_error(
+            Method::Graph,
+            crate::error::SettingProblem::TooManyUnitsForGraph {
                 units,
                 most: graph::MAX_UNITS,
                 paragraphs: settings.unit == crate::stages::units::UnitKind::Paragraph,
             },
-        }),
+        )),
         Method::Auto => {
             if units < dmm::MIN_UNITS {
                 return Ok(MethodChoice {
@@ -1042,7 +1041,16 @@ fn choose_method(settings: &ValidSettings, vectors: &Vectors, keep: Keep) -> Res
                         dmm::SHORT_UNIT_TERMS
                     ),
                 )
-            } else if graph::suits(units, median) && saved {
+            } else if let Some(not_graph) = graph::unsuited(units, median) {
+                (
+                    Method::Lsa,
+                    format!(
+                        "auto: lsa, since the median unit keeps {median} terms (more than the {} \
+                         for dmm), {not_graph}",
+                        dmm::SHORT_UNIT_TERMS
+                    ),
+                )
+            } else if saved {
                 (
                     Method::Lsa,
                     format!(
@@ -1051,7 +1059,7 @@ fn choose_method(settings: &ValidSettings, vectors: &Vectors, keep: Keep) -> Res
                          {median} terms would get, is saved only when --method graph asks)"
                     ),
                 )
-            } else if graph::suits(units, median) {
+            } else {
                 (
                     Method::Graph,
                     format!(
@@ -1060,28 +1068,6 @@ fn choose_method(settings: &ValidSettings, vectors: &Vectors, keep: Keep) -> Res
                         graph::LONG_UNIT_TERMS,
                         graph::MIN_UNITS,
                         graph::MAX_UNITS
-                    ),
-                )
-            } else {
-                let not_graph = if median < graph::LONG_UNIT_TERMS {
-                    format!(", fewer than the {} for graph", graph::LONG_UNIT_TERMS)
-                } else if units < graph::MIN_UNITS {
-                    format!(
-                        ", and {units} units are fewer than the {} graph needs",
-                        graph::MIN_UNITS
-                    )
-                } else {
-                    format!(
-                        ", and {units} units are more than the {} graph links",
-                        graph::MAX_UNITS
-                    )
-                };
-                (
-                    Method::Lsa,
-                    format!(
-                        "auto: lsa, since the median unit keeps {median} terms (more than the {} \
-                         for dmm){not_graph}",
-                        dmm::SHORT_UNIT_TERMS
                     ),
                 )
             };
@@ -1097,17 +1083,27 @@ fn choose_method(settings: &ValidSettings, vectors: &Vectors, keep: Keep) -> Res
     }
 }
 
+/// `--method dmm` or `graph` asked of what cannot use it yet (`zhuti fit`, `--themes`).
 fn method_not_supported(method: Method, what: &'static str) -> Error {
+    let method_named = match method {
+        Method::Dmm => "the DMM",
+        _ => "the graph",
+    };
+    method_error(
+        method,
+        crate::error::SettingProblem::MethodNotSupported {
+            method: method_named,
+            what,
+        },
+    )
+}
+
+/// The error of `--method METHOD` with `problem`.
+fn method_error(method: Method, problem: crate::error::SettingProblem) -> Error {
     Error::Setting {
         setting: crate::settings::defs::METHOD.name,
         value: method.to_string(),
-        problem: crate::error::SettingProblem::MethodNotSupported {
-            method: match method {
-                Method::Dmm => "the DMM",
-                _ => "the graph",
-            },
-            what,
-        },
+        problem,
     }
 }
 

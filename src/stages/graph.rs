@@ -19,7 +19,7 @@
 //! random samples of 1,000–4,000 of them, or the articles cut to their first 480 characters
 //! (median 83 terms), gain 0.013–0.024; 500 articles (thucnews-dev, fudan20 samples) tie or
 //! lose up to 0.05, and so do units of 16–46 terms (paragraphs, the articles cut to 220 or 300
-//! characters) and headlines. [`suits`] is that rule.
+//! characters) and headlines. [`unsuited`] is that rule.
 //!
 //! Hand-written because no well-kept Rust crate does it on our data: linfa has no spectral
 //! clustering, the sparse eigensolvers on crates.io either bind LAPACK/ARPACK (system libraries)
@@ -81,10 +81,23 @@ impl Graph {
     }
 }
 
-/// Whether `--method auto` picks the graph for `units` units whose median keeps
-/// `median_terms` term occurrences (see the module notes).
-pub fn suits(units: usize, median_terms: usize) -> bool {
-    (MIN_UNITS..=MAX_UNITS).contains(&units) && median_terms >= LONG_UNIT_TERMS
+/// Why `--method auto` does not pick the graph for `units` units whose median keeps
+/// `median_terms` term occurrences (see the module notes), as a clause that follows "the median
+/// unit keeps N terms" ("fewer than the 64 for graph"); `None` when it picks it.
+pub fn unsuited(units: usize, median_terms: usize) -> Option<String> {
+    if median_terms < LONG_UNIT_TERMS {
+        Some(format!("fewer than the {LONG_UNIT_TERMS} for graph"))
+    } else if units < MIN_UNITS {
+        Some(format!(
+            "and {units} units are fewer than the {MIN_UNITS} graph needs"
+        ))
+    } else if units > MAX_UNITS {
+        Some(format!(
+            "and {units} units are more than the {MAX_UNITS} graph links"
+        ))
+    } else {
+        None
+    }
 }
 
 /// Each row's `m` most similar other rows of `vectors` (L2-normalised), most similar first, ties
@@ -336,6 +349,7 @@ mod tests {
 
     #[test]
     fn auto_suits_many_long_units_only() {
+        let suits = |units, median| unsuited(units, median).is_none();
         assert!(suits(8_133, 1_012), "fudan20's articles");
         assert!(suits(MIN_UNITS, LONG_UNIT_TERMS));
         assert!(!suits(495, 158), "thucnews-dev: too few units");

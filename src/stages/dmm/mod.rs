@@ -39,7 +39,7 @@ pub enum Method {
     /// Spectral clustering on the units' nearest-neighbour graph ([`crate::stages::graph`]).
     Graph,
     /// `dmm` when the median unit is short ([`SHORT_UNIT_TERMS`]), `graph` for many
-    /// article-length units ([`crate::stages::graph::suits`]), else `lsa`.
+    /// article-length units ([`crate::stages::graph::unsuited`]), else `lsa`.
     Auto,
 }
 
