@@ -240,17 +240,11 @@ pub fn embed(vectors: &Array2<f64>, dims: usize, seed: u64) -> Result<Array2<f64
     for _ in 0..ITERATIONS {
         y = orthonormal(&shifted_times(&graph, &y))?;
     }
-    // Rayleigh–Ritz: the small projected problem orders the basis into eigenvectors.
+    // Rayleigh–Ritz: the small projected problem orders the basis into eigenvectors (largest
+    // first; a column's sign does not move k-means, which sees only distances).
     let projected = y.t().dot(&shifted_times(&graph, &y));
-    let (vals, vecs) = projected.eigh().map_err(numeric)?;
-    let mut order: Vec<usize> = (0..vals.len()).collect();
-    order.sort_by(|&a, &b| vals[b].total_cmp(&vals[a]).then(a.cmp(&b)));
-    let keep = dims.min(width);
-    let mut rotation = Array2::<f64>::zeros((width, keep));
-    for (c, &i) in order.iter().take(keep).enumerate() {
-        rotation.column_mut(c).assign(&vecs.column(i));
-    }
-    let mut embedded = y.dot(&rotation);
+    let (_, vecs) = crate::stages::lsa::sorted_eigh_in(&projected, "graph")?;
+    let mut embedded = y.dot(&vecs.slice(s![.., ..dims.min(width)]));
     crate::stages::lsa::normalize_rows(&mut embedded);
     Ok(embedded)
 }

@@ -874,8 +874,16 @@ fn sparse_times(m: &Ordered, p: &Panel) -> Array2<f64> {
 /// Symmetric eigen-decomposition with eigenvalues in descending order and a fixed sign per
 /// eigenvector (largest-magnitude entry positive), so output is reproducible.
 fn sorted_eigh(matrix: &Array2<f64>) -> Result<(Array1<f64>, Array2<f64>)> {
+    sorted_eigh_in(matrix, "LSA")
+}
+
+/// [`sorted_eigh`] for another `stage`, which a failure names.
+pub(crate) fn sorted_eigh_in(
+    matrix: &Array2<f64>,
+    stage: &'static str,
+) -> Result<(Array1<f64>, Array2<f64>)> {
     let (vals, vecs) = matrix.eigh().map_err(|e| Error::Numeric {
-        stage: "LSA",
+        stage,
         reason: format!("eigen-decomposition failed: {e}"),
     })?;
     let mut order: Vec<usize> = (0..vals.len()).collect();
