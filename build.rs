@@ -75,9 +75,12 @@ fn long_version() -> String {
         }
         if let Ok(head) = std::fs::read_to_string(dir.join("HEAD")) {
             if let Some(reference) = head.trim().strip_prefix("ref: ") {
+                // The branch's folder, not its file: after `git gc` the ref lives only in
+                // packed-refs, and the next commit writes a loose file that a watch on a
+                // missing path would never see.
                 let file = common.join(reference);
-                if file.exists() {
-                    println!("cargo:rerun-if-changed={}", file.display());
+                if let Some(folder) = file.parent().filter(|f| f.exists()) {
+                    println!("cargo:rerun-if-changed={}", folder.display());
                 }
             }
         }

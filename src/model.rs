@@ -439,11 +439,6 @@ impl SplitArticle {
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         unit_texts(&self.units)
     }
-
-    /// Bytes of those texts.
-    pub fn text_bytes(&self) -> usize {
-        self.texts().map(str::len).sum()
-    }
 }
 
 /// What [`ThemeModel::assign`] makes of one article.
@@ -728,17 +723,9 @@ impl ThemeModel {
         segmenter
     }
 
-    /// The part of [`ThemeModel::segmenter`] that no model changes (jieba's whole dictionary,
-    /// the stop words), for building before a model is loaded; [`ThemeModel::add_words_to`]
-    /// finishes it.
-    pub fn bulk_segmenter() -> Segmenter {
-        Segmenter::new()
-    }
-
-    /// Adds the model's words (and user dictionary) to `segmenter`, a
-    /// [`ThemeModel::bulk_segmenter`]: what makes it [`ThemeModel::segmenter`]'s (so the two
-    /// parts can be built apart, on two threads).
-    pub fn add_words_to(&self, segmenter: &mut Segmenter) {
+    /// Adds the model's words (and user dictionary) to `segmenter`, jieba's dictionary (whole,
+    /// or scoped to some texts): what makes it cut as [`ThemeModel::segmenter`] does.
+    fn add_words_to(&self, segmenter: &mut Segmenter) {
         segmenter.add_words(self.words.iter().map(String::as_str));
         segmenter.add_phrases(self.phrases.iter().map(String::as_str));
         self.user.apply(segmenter);
