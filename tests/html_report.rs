@@ -150,3 +150,23 @@ fn settings_say_whether_themes_were_refined_on_tf_idf() {
     assert!(plain.contains("auto tries k ≤ 20<"), "no refinement note");
     assert!(!plain.contains("refined on TF-IDF"));
 }
+
+#[test]
+fn settings_name_the_method_and_why_auto_chose_it() {
+    // The default, `--method auto`, says what it chose and why, as the JSON's method_reason.
+    let auto = seed_html(&[]);
+    assert!(
+        auto.contains(
+            "<dt>method</dt><dd>themes by k-means on the units&#39; LSA vectors · auto: lsa, \
+             since the median unit keeps 21 terms (more than the 8 for dmm), fewer than the 64 \
+             for graph</dd>"
+        ),
+        "no method row for auto"
+    );
+    // A method given on the command line is named, with no reason.
+    let dmm = seed_html(&["--method", "dmm"]);
+    assert!(dmm.contains(
+        "<dt>method</dt><dd>themes by the Dirichlet-multinomial mixture (one theme per \
+         unit)</dd>"
+    ));
+}

@@ -289,8 +289,13 @@ fn write_header(a: &Analysis, out: &mut String) -> fmt::Result {
         None => p.k.to_string(),
     };
     let c = &a.coherence;
-    let rows: [(&str, String); 11] = [
+    let method = std::iter::once(p.method_used.description().to_string())
+        .chain(p.method_reason.clone())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let rows: [(&str, String); 12] = [
         ("unit", unit.to_string()),
+        ("method", method),
         ("k asked", k_requested),
         ("seed", p.seed.to_string()),
         (

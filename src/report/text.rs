@@ -309,15 +309,8 @@ fn write_report(a: &Analysis, l: &Layout, out: &mut String) -> std::fmt::Result 
     put(out, wrap_items(&lsa, " · ", "", "  ", width))?;
     // LSA + k-means is the default and needs no line; another method says what it is and, when
     // `auto` chose it, why.
-    let method = match a.params.method_used {
-        Method::Dmm => Some("themes by the Dirichlet-multinomial mixture (one theme per unit)"),
-        Method::Graph => {
-            Some("themes by spectral clustering on the units' nearest-neighbour graph")
-        }
-        _ => None,
-    };
-    if let Some(method) = method {
-        let mut items = vec![method.to_string()];
+    if a.params.method_used != Method::Lsa {
+        let mut items = vec![a.params.method_used.description().to_string()];
         items.extend(a.params.method_reason.clone());
         put(out, wrap_items(&items, " · ", "", "  ", width))?;
     }

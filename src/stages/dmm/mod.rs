@@ -59,6 +59,17 @@ impl std::str::FromStr for Method {
     }
 }
 
+impl Method {
+    /// How the themes were found, as the reports say it (`Auto` is never the method used).
+    pub fn description(self) -> &'static str {
+        match self {
+            Method::Lsa | Method::Auto => "themes by k-means on the units' LSA vectors",
+            Method::Dmm => "themes by the Dirichlet-multinomial mixture (one theme per unit)",
+            Method::Graph => "themes by spectral clustering on the units' nearest-neighbour graph",
+        }
+    }
+}
+
 impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
