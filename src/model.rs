@@ -1074,7 +1074,10 @@ fn choose_method(settings: &ValidSettings, vectors: &Vectors, keep: Keep) -> Res
 fn method_not_supported(method: Method, what: &'static str) -> Error {
     let method_named = match method {
         Method::Dmm => "the DMM",
-        _ => "the graph",
+        Method::Graph => "the graph",
+        // Not refused today; named right should a stage ever refuse them.
+        Method::Lsa => "LSA",
+        Method::Auto => "auto",
     };
     method_error(
         method,
