@@ -79,8 +79,9 @@ impl TermSpace {
         // unit `assign` places). The terms are packed (and their slots prefetched) in
         // a first pass, and looked up in a second, so each lookup finds its slot in cache. The
         // buffers are the thread's own, reused from row to row.
-        /// The packed terms of a text, its term ids, and its (id, count) runs.
-        type Scratch = (Vec<Packed>, Vec<u32>, Vec<(u32, u32)>);
+        /// The packed terms of a text (with their home slots), its term ids, and its (id,
+        /// count) runs.
+        type Scratch = (Vec<(Packed, usize)>, Vec<u32>, Vec<(u32, u32)>);
         thread_local! {
             static SCRATCH: std::cell::RefCell<Scratch> =
                 const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
@@ -99,15 +100,15 @@ impl TermSpace {
                 // segmenter's terms), so looking one up finds nothing, as the filter would.
                 if let Some(term) = normalize_term(word) {
                     match pack(&term) {
-                        Some(key) => {
-                            self.index.prefetch(key);
-                            keys.push(key);
-                        }
+                        Some(key) => keys.push((key, self.index.prefetch(key))),
                         None => ids.extend(self.index.get(&term)),
                     }
                 }
             }
-            ids.extend(keys.iter().filter_map(|&key| self.index.get_packed(key)));
+            ids.extend(
+                keys.iter()
+                    .filter_map(|&(key, home)| self.index.get_from(key, home)),
+            );
             ids.sort_unstable();
             counts.clear();
             for &id in ids.iter() {

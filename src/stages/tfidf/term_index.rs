@@ -87,17 +87,21 @@ impl TermIndex {
         ((a ^ b.wrapping_mul(SPREAD)).wrapping_mul(SPREAD) >> self.shift) as usize
     }
 
-    /// Starts loading the slot where `key` would be.
+    /// Starts loading the slot where `key` would be, and returns that slot (its home, for
+    /// [`TermIndex::get_from`], which then need not work it out again).
     #[inline]
-    pub(crate) fn prefetch(&self, key: Packed) {
-        crate::linalg::prefetch_read(self.slots.as_ptr().wrapping_add(self.home(key)));
+    pub(crate) fn prefetch(&self, key: Packed) -> usize {
+        let home = self.home(key);
+        crate::linalg::prefetch_read(self.slots.as_ptr().wrapping_add(home));
+        home
     }
 
-    /// The id of the inline term `key`.
+    /// The id of the inline term `key`, whose home slot is `home` (as [`TermIndex::prefetch`]
+    /// returned it).
     #[inline]
-    pub(crate) fn get_packed(&self, key: Packed) -> Option<u32> {
+    pub(crate) fn get_from(&self, key: Packed, home: usize) -> Option<u32> {
         let mask = self.slots.len().checked_sub(1)?;
-        let mut at = self.home(key);
+        let mut at = home;
         loop {
             let slot = self.slots.get(at)?;
             if slot.key == key.0 {
@@ -113,7 +117,7 @@ impl TermIndex {
     /// The id of `term`.
     pub(crate) fn get(&self, term: &str) -> Option<u32> {
         match pack(term) {
-            Some(key) => self.get_packed(key),
+            Some(key) => self.get_from(key, self.home(key)),
             None => self.long.get(term).copied(),
         }
     }
