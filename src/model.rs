@@ -831,14 +831,7 @@ impl ThemeModel {
         let placed = self.place(&rows);
         for (i, unit) in built.kept.into_iter().enumerate() {
             match placed[i] {
-                Some((theme, score)) => {
-                    let similarity = f64::from(
-                        self.centroids
-                            .similarities(rows.row(i))
-                            .get(theme)
-                            .copied()
-                            .unwrap_or(0.0),
-                    );
+                Some((theme, score, similarity)) => {
                     let novel = self
                         .themes
                         .get(theme)
@@ -863,20 +856,26 @@ impl ThemeModel {
         out
     }
 
-    /// The theme and score of every row of `rows` (a TF-IDF matrix of this model's space);
-    /// `None` for an empty row.
-    pub(crate) fn place(&self, rows: &tfidf::CsrMatrix) -> Vec<Option<(usize, f64)>> {
+    /// The theme, score and similarity (TF-IDF cosine to the theme's term centroid) of every
+    /// row of `rows` (a TF-IDF matrix of this model's space); `None` for an empty row.
+    pub(crate) fn place(&self, rows: &tfidf::CsrMatrix) -> Vec<Option<(usize, f64, f64)>> {
         let vectors = self.lsa.transform(rows);
-        let themes = if self.refined {
-            self.centroids.assign(rows)
+        // A refined model places by those similarities, and keeps the winner's.
+        let (themes, similarities) = if self.refined {
+            self.centroids.assign_scored(rows)
         } else {
-            self.kmeans.predict(&vectors)
+            (self.kmeans.predict(&vectors), Vec::new())
         };
         (0..rows.n_rows)
             .map(|i| {
                 (rows.indptr[i + 1] > rows.indptr[i]).then(|| {
                     let theme = themes[i];
-                    (theme, self.kmeans.score(vectors.row(i), theme))
+                    let similarity = similarities.get(i).copied().unwrap_or_else(|| {
+                        let all = self.centroids.similarities(rows.row(i));
+                        all.get(theme).copied().unwrap_or(0.0)
+                    });
+                    let score = self.kmeans.score(vectors.row(i), theme);
+                    (theme, score, f64::from(similarity))
                 })
             })
             .collect()
@@ -2239,7 +2238,7 @@ mod tests {
         let placed = model.place(&rows);
         let mut moved = 0;
         for (unit, placed) in analysis.units.iter().zip(&placed) {
-            let (theme, score) = placed.expect("training rows are not empty");
+            let (theme, score, _) = placed.expect("training rows are not empty");
             if Some(theme + 1) != unit.theme.or(unit.nearest) {
                 moved += 1;
                 continue;

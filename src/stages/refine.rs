@@ -287,21 +287,39 @@ fn term_centroids<'a>(
 /// [`term_centroids`] makes them). A row keeps its current theme on a tie, so the refinement
 /// cannot cycle between equal choices.
 fn assign(tfidf: &CsrMatrix, centroids: &[f32], k: usize, current: &[usize]) -> Vec<usize> {
+    assign_scored(tfidf, centroids, k, current, false).0
+}
+
+/// [`assign`], and with `scored` each row's cosine to the theme it gets (as
+/// [`TermCentroids::similarities`] sums it, so the same bits; empty without `scored`).
+fn assign_scored(
+    tfidf: &CsrMatrix,
+    centroids: &[f32],
+    k: usize,
+    current: &[usize],
+    scored: bool,
+) -> (Vec<usize>, Vec<f32>) {
     let mut next = vec![0usize; tfidf.n_rows];
-    next.par_chunks_mut(ROWS_PER_TASK)
+    let mut scores = vec![0f32; if scored { tfidf.n_rows } else { 0 }];
+    let mut score_chunks = scores.chunks_mut(ROWS_PER_TASK);
+    let tasks: Vec<(usize, &mut [usize], &mut [f32])> = next
+        .chunks_mut(ROWS_PER_TASK)
         .enumerate()
-        .for_each(|(chunk, out)| {
-            let first = chunk * ROWS_PER_TASK;
-            linalg::run_avx2(AssignRows {
-                tfidf,
-                centroids,
-                k,
-                current,
-                first,
-                out,
-            });
+        .map(|(chunk, out)| (chunk, out, score_chunks.next().unwrap_or_default()))
+        .collect();
+    tasks.into_par_iter().for_each(|(chunk, out, best)| {
+        let first = chunk * ROWS_PER_TASK;
+        linalg::run_avx2(AssignRows {
+            tfidf,
+            centroids,
+            k,
+            current,
+            first,
+            out,
+            best,
         });
-    next
+    });
+    (next, scores)
 }
 
 /// [`assign_rows`] as a kernel that [`linalg::run_avx2`] runs in its AVX2 copy.
@@ -312,6 +330,8 @@ struct AssignRows<'a> {
     current: &'a [usize],
     first: usize,
     out: &'a mut [usize],
+    /// Each row's score for its theme (empty: not asked for).
+    best: &'a mut [f32],
 }
 
 impl linalg::Avx2Kernel for AssignRows<'_> {
@@ -326,14 +346,16 @@ impl linalg::Avx2Kernel for AssignRows<'_> {
             current,
             first,
             out,
+            best,
         } = self;
-        assign_rows(tfidf, centroids, k, current, first, out);
+        assign_rows(tfidf, centroids, k, current, first, out, best);
     }
 }
 
-/// [`assign`] on rows `first..first + out.len()`. Each score is summed in term order, a
-/// multiplication then an addition per term (vectorised across themes, never fused), so every
-/// instruction set gives the same scores.
+/// [`assign`] on rows `first..first + out.len()`, each row's score for its theme into `best`
+/// (when it is not empty). Each score is summed in term order, a multiplication then an
+/// addition per term (vectorised across themes, never fused), so every instruction set gives
+/// the same scores.
 #[inline(always)]
 fn assign_rows(
     tfidf: &CsrMatrix,
@@ -342,6 +364,7 @@ fn assign_rows(
     current: &[usize],
     first: usize,
     out: &mut [usize],
+    best_scores: &mut [f32],
 ) {
     const LANES: usize = 8;
     let stride = centroid_stride(k);
@@ -379,6 +402,9 @@ fn assign_rows(
             }
         }
         *slot = best;
+        if let Some(score) = best_scores.get_mut(offset) {
+            *score = scores[best];
+        }
     }
 }
 
@@ -419,11 +445,17 @@ impl TermCentroids {
 
     /// The most similar theme of every row of `tfidf` (same space, same terms).
     pub fn assign(&self, tfidf: &CsrMatrix) -> Vec<usize> {
+        self.assign_scored(tfidf).0
+    }
+
+    /// [`TermCentroids::assign`], with each row's similarity to its theme (exactly the one
+    /// [`TermCentroids::similarities`] gives it; 0 when there are no themes).
+    pub fn assign_scored(&self, tfidf: &CsrMatrix) -> (Vec<usize>, Vec<f32>) {
         let start = vec![0usize; tfidf.n_rows];
         if self.k == 0 {
-            return start;
+            return (start, vec![0.0; tfidf.n_rows]);
         }
-        assign(tfidf, &self.centroids, self.k, &start)
+        assign_scored(tfidf, &self.centroids, self.k, &start, true)
     }
 
     /// The `n` heaviest terms of `theme`'s centroid: `(term, weight)`, heaviest first (ties by
@@ -580,6 +612,30 @@ mod tests {
         let best = best_refined(&m, &[a_bc.clone(), renamed], 2, MAX_PASSES).unwrap();
         assert_eq!((best.chosen, best.labels), (0, a_bc));
         assert_eq!(best_refined(&m, &[], 2, MAX_PASSES), None);
+    }
+
+    #[test]
+    fn assign_scored_keeps_the_similarity_of_the_theme_it_gives() {
+        // Irregular rows over 11 themes (a stride of 16: two lanes of 8) and 9 terms.
+        let rows: Vec<Vec<f32>> = (0..200)
+            .map(|i| {
+                (0..9)
+                    .map(|j| ((i * 7 + j * 5) % 11) as f32 * 0.13 + (j % 3) as f32 * 0.01)
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+        let m = csr(&refs);
+        let labels: Vec<usize> = (0..200).map(|i| i % 11).collect();
+        let centroids = TermCentroids::fit(&m, &labels, 11);
+        let (themes, scores) = centroids.assign_scored(&m);
+        assert_eq!(themes, centroids.assign(&m));
+        assert_eq!(scores.len(), 200);
+        for (i, (&theme, &score)) in themes.iter().zip(&scores).enumerate() {
+            let all = centroids.similarities(m.row(i));
+            assert_eq!(score.to_bits(), all[theme].to_bits(), "row {i}");
+            assert!(all.iter().all(|&s| s <= score), "row {i}");
+        }
     }
 
     #[test]
