@@ -308,13 +308,12 @@ fn assign_scored(
         .map(|(chunk, out)| (chunk, out, score_chunks.next().unwrap_or_default()))
         .collect();
     tasks.into_par_iter().for_each(|(chunk, out, best)| {
-        let first = chunk * ROWS_PER_TASK;
         linalg::run_avx2(AssignRows {
             tfidf,
             centroids,
             k,
             current,
-            first,
+            first: chunk * ROWS_PER_TASK,
             out,
             best,
         });
