@@ -287,37 +287,33 @@ fn term_centroids<'a>(
 /// [`term_centroids`] makes them). A row keeps its current theme on a tie, so the refinement
 /// cannot cycle between equal choices.
 fn assign(tfidf: &CsrMatrix, centroids: &[f32], k: usize, current: &[usize]) -> Vec<usize> {
-    assign_scored(tfidf, centroids, k, current, false).0
+    assign_scored(tfidf, centroids, k, current).0
 }
 
-/// [`assign`], and with `scored` each row's cosine to the theme it gets (as
-/// [`TermCentroids::similarities`] sums it, so the same bits; empty without `scored`).
+/// [`assign`], and each row's cosine to the theme it gets (as [`TermCentroids::similarities`]
+/// sums it, so the same bits).
 fn assign_scored(
     tfidf: &CsrMatrix,
     centroids: &[f32],
     k: usize,
     current: &[usize],
-    scored: bool,
 ) -> (Vec<usize>, Vec<f32>) {
     let mut next = vec![0usize; tfidf.n_rows];
-    let mut scores = vec![0f32; if scored { tfidf.n_rows } else { 0 }];
-    let mut score_chunks = scores.chunks_mut(ROWS_PER_TASK);
-    let tasks: Vec<(usize, &mut [usize], &mut [f32])> = next
-        .chunks_mut(ROWS_PER_TASK)
+    let mut scores = vec![0f32; tfidf.n_rows];
+    next.par_chunks_mut(ROWS_PER_TASK)
+        .zip(scores.par_chunks_mut(ROWS_PER_TASK))
         .enumerate()
-        .map(|(chunk, out)| (chunk, out, score_chunks.next().unwrap_or_default()))
-        .collect();
-    tasks.into_par_iter().for_each(|(chunk, out, best)| {
-        linalg::run_avx2(AssignRows {
-            tfidf,
-            centroids,
-            k,
-            current,
-            first: chunk * ROWS_PER_TASK,
-            out,
-            best,
+        .for_each(|(chunk, (out, best))| {
+            linalg::run_avx2(AssignRows {
+                tfidf,
+                centroids,
+                k,
+                current,
+                first: chunk * ROWS_PER_TASK,
+                out,
+                best,
+            });
         });
-    });
     (next, scores)
 }
 
@@ -329,7 +325,7 @@ struct AssignRows<'a> {
     current: &'a [usize],
     first: usize,
     out: &'a mut [usize],
-    /// Each row's score for its theme (empty: not asked for).
+    /// Each row's score for its theme.
     best: &'a mut [f32],
 }
 
@@ -351,8 +347,8 @@ impl linalg::Avx2Kernel for AssignRows<'_> {
     }
 }
 
-/// [`assign`] on rows `first..first + out.len()`, each row's score for its theme into `best`
-/// (when it is not empty). Each score is summed in term order, a multiplication then an
+/// [`assign`] on rows `first..first + out.len()`, each row's score for its theme into
+/// `best_scores` (as long as `out`). Each score is summed in term order, a multiplication then an
 /// addition per term (vectorised across themes, never fused), so every instruction set gives
 /// the same scores.
 #[inline(always)]
@@ -454,7 +450,7 @@ impl TermCentroids {
         if self.k == 0 {
             return (start, vec![0.0; tfidf.n_rows]);
         }
-        assign_scored(tfidf, &self.centroids, self.k, &start, true)
+        assign_scored(tfidf, &self.centroids, self.k, &start)
     }
 
     /// The `n` heaviest terms of `theme`'s centroid: `(term, weight)`, heaviest first (ties by

@@ -237,6 +237,9 @@ fn freq_and_tag(rest: &str) -> (usize, &str) {
     (freq.parse().unwrap_or(0), tag)
 }
 
+/// The golden-ratio multiplier that spreads a gram's key over the filter's bits.
+const SPREAD: u64 = 0x9E37_79B9_7F4A_7C15;
+
 /// Which characters, bigrams and trigrams occur in some texts: characters exactly (folded to the
 /// Basic Multilingual Plane, so a character outside it may be a false positive), bigrams and
 /// trigrams in one Bloom filter, a bigram under two hashes and a trigram under one.
@@ -323,7 +326,7 @@ impl Grams {
     /// The two bits of a bigram: its [`Grams::slot`] and a second one from the same product
     /// mixed again.
     fn bigram_slots(&self, key: u64) -> [usize; 2] {
-        let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let h = key.wrapping_mul(SPREAD);
         let second =
             (h.rotate_left(32) ^ 0x5851_F42D_4C95_7F2D).wrapping_mul(0xD6E8_FEB8_6659_FD93);
         [(h >> self.shift) as usize, (second >> self.shift) as usize]
@@ -335,7 +338,7 @@ impl Grams {
     }
 
     fn slot(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        (key.wrapping_mul(SPREAD) >> self.shift) as usize
     }
 
     /// May `a` followed by the character `second` occur (true for 0, no character)?
