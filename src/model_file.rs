@@ -98,15 +98,28 @@ pub fn save(model: &ThemeModel, path: &Path) -> Result<()> {
 
 /// Reads a model written by [`save`].
 pub fn load(path: &Path) -> Result<ThemeModel> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+    let read_error = |source| Error::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    // Mapped where it can be (read in place from the page cache, not copied first), else read.
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
+    let mapped = crate::linalg::map_file(&file);
+    let read;
+    let bytes: &[u8] = match &mapped {
+        Some(map) => map,
+        None => {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut file, &mut buf).map_err(read_error)?;
+            read = buf;
+            &read
+        }
+    };
     let fail = |problem| Error::Model {
         path: path.to_path_buf(),
         problem,
     };
-    let saved = decode(&bytes).map_err(fail)?;
+    let saved = decode(bytes).map_err(fail)?;
     Ok(ThemeModel::from_saved(saved))
 }
 

@@ -247,6 +247,50 @@ fn bad_models_and_inputs_are_refused_and_nothing_is_written() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+#[test]
+fn a_model_that_cannot_be_mapped_is_read() {
+    // A model is mapped into memory where it can be; a pipe (`--model /dev/stdin`, or
+    // `<(zcat model.gz)`) cannot be mapped and is read instead, with the same result. An empty
+    // file is no model either way.
+    let dir = tempfile::tempdir().unwrap();
+    fit_seeds(dir.path());
+    let model = dir.path().join("seeds.zhuti");
+    let seeds = seed_dir();
+    let mapped = run(&[
+        "assign",
+        "-q",
+        "--model",
+        model.to_str().unwrap(),
+        seeds.to_str().unwrap(),
+    ]);
+    assert!(mapped.status.success());
+    let piped = run_with_stdin(
+        dir.path(),
+        &[
+            "assign",
+            "-q",
+            "--model",
+            "/dev/stdin",
+            seeds.to_str().unwrap(),
+        ],
+        &std::fs::read(&model).unwrap(),
+    );
+    assert!(
+        piped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    assert_eq!(lines(&piped.stdout).len(), 5);
+    assert_eq!(piped.stdout, mapped.stdout);
+
+    let empty = dir.path().join("empty.zhuti");
+    std::fs::write(&empty, b"").unwrap();
+    let out = run(&["inspect", empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a zhuti theme model"), "{err}");
+}
+
 /// The majority gold label of each theme's documents in a `--unit document` report, by the
 /// theme's stable id (from `lineage` when present, else the report id).
 fn majority_labels(report: &Value, corpus: &Path) -> std::collections::BTreeMap<u64, String> {

@@ -1,7 +1,8 @@
 //! Every `unsafe` block, CPU-feature check and `std::arch` intrinsic of the crate, behind safe
 //! functions: the dot product the k-means passes measure distances with ([`dot`]), a prefetch
 //! hint ([`prefetch_read`]), a string from bytes that SIMD found valid UTF-8
-//! ([`string_from_utf8`]), the allocator's one setting ([`keep_freed_memory`]), and the
+//! ([`string_from_utf8`]), the allocator's one setting ([`keep_freed_memory`]), a file mapped
+//! into memory ([`map_file`]), and the
 //! dispatchers ([`run_avx2`], [`run_avx2_fma`]) that run a kernel (plain safe code in its
 //! stage) in a copy compiled for AVX2 (and FMA) when the running CPU has it. The crate denies
 //! `unsafe_code` everywhere else, and every block here says in a `SAFETY:` comment why it is
@@ -165,6 +166,20 @@ pub fn keep_freed_memory() {
     // in every mimalloc this crate builds (v2 and v3), -1 is its documented "never purge", and
     // the caller calls this before other threads exist, as mimalloc requires.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+}
+
+/// The bytes of `file`, mapped read-only into memory: read in place from the page cache, where
+/// reading them would first copy them into as many fresh pages, which this VM faults in and
+/// zeroes slowly (a 34 MB model: 8,500 page faults, 40% of a one-article `zhuti assign`).
+/// `None` when the file cannot be mapped (an empty file, a pipe): the caller reads it instead.
+pub(crate) fn map_file(file: &std::fs::File) -> Option<memmap2::Mmap> {
+    // SAFETY: the map is only read, as a `&[u8]`, while the caller holds it. What memmap2 cannot
+    // rule out is another process truncating or rewriting the file in place meanwhile, which
+    // would change the bytes under the slice (or fault on pages past the new end). zhuti never
+    // does that to a model: `model_file::save` writes a new file and renames it over the old
+    // one, which leaves the mapped file as it was. The caller maps only model files, checks
+    // their checksum over the mapped bytes before decoding, and copies out all it keeps.
+    unsafe { memmap2::Mmap::map(file) }.ok()
 }
 
 /// A loop to run in the fastest copy the CPU can execute ([`run_avx2`]). `run` is plain safe
