@@ -45,7 +45,7 @@ mod linalg;
 /// For the `zhuti` binary, which makes mimalloc its allocator (see the function).
 #[cfg(feature = "mimalloc")]
 #[doc(hidden)]
-pub use linalg::keep_freed_memory;
+pub use linalg::tune_memory_for_streaming;
 pub mod lineage;
 pub mod model;
 pub mod model_file;

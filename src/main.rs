@@ -25,11 +25,11 @@ fn main() -> ExitCode {
     }));
     let args = cli::Cli::parse();
     // `assign` streams in chunks, so its memory is bounded and reused chunk after chunk: kept
-    // rather than returned and zeroed again. A fit's peak would only grow (the fudan20 slice:
-    // 602 → 652 MB). Set before any thread starts.
+    // rather than returned and zeroed again, in small pages rather than huge ones. A fit's
+    // peak would only grow (the fudan20 slice: 602 → 652 MB). Set before any thread starts.
     #[cfg(feature = "mimalloc")]
     if matches!(args.command, Some(cli::Command::Assign(_))) {
-        zhuti::keep_freed_memory();
+        zhuti::tune_memory_for_streaming();
     }
     interrupt::install();
     match cli::run(args) {
