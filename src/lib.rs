@@ -42,8 +42,7 @@ pub mod error;
 pub mod eval;
 pub mod guided;
 mod linalg;
-/// For the `zhuti` binary, which makes mimalloc its allocator (see the function).
-#[cfg(feature = "mimalloc")]
+/// For the `zhuti` binary's `assign` (see the function).
 #[doc(hidden)]
 pub use linalg::tune_memory_for_streaming;
 pub mod lineage;

@@ -24,10 +24,8 @@ fn main() -> ExitCode {
         eprintln!("zhuti: internal error (a bug; please report it with the command): {info}");
     }));
     let args = cli::Cli::parse();
-    // `assign` streams in chunks, so its memory is bounded and reused chunk after chunk: kept
-    // rather than returned and zeroed again, in small pages rather than huge ones. A fit's
-    // peak would only grow (the fudan20 slice: 602 → 652 MB). Set before any thread starts.
-    #[cfg(feature = "mimalloc")]
+    // `assign` streams in chunks, so its memory is bounded and reused chunk after chunk: in
+    // small pages, which cost less to zero than huge ones. Set before any thread starts.
     if matches!(args.command, Some(cli::Command::Assign(_))) {
         zhuti::tune_memory_for_streaming();
     }

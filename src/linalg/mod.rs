@@ -1,7 +1,7 @@
 //! Every `unsafe` block, CPU-feature check and `std::arch` intrinsic of the crate, behind safe
 //! functions: the dot product the k-means passes measure distances with ([`dot`]), a prefetch
 //! hint ([`prefetch_read`]), a string from bytes that SIMD found valid UTF-8
-//! ([`string_from_utf8`]), the allocator's settings ([`tune_memory_for_streaming`]), a file mapped
+//! ([`string_from_utf8`]), small pages for a streaming process ([`tune_memory_for_streaming`]), a file mapped
 //! into memory ([`map_file`]), and the
 //! dispatchers ([`run_avx2`], [`run_avx2_fma`]) that run a kernel (plain safe code in its
 //! stage) in a copy compiled for AVX2 (and FMA) when the running CPU has it. The crate denies
@@ -144,41 +144,29 @@ pub(crate) fn string_from_utf8(bytes: Vec<u8>) -> std::result::Result<String, Ve
     Ok(unsafe { String::from_utf8_unchecked(bytes) })
 }
 
-/// mimalloc's `mi_option_purge_delay` (its number in `mimalloc.h`'s `mi_option_e`, v2 and v3
-/// alike; libmimalloc-sys names no constant for it).
-#[cfg(feature = "mimalloc")]
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Sets up memory for a process that streams (its memory bounded and reused chunk after chunk):
-/// mimalloc (the `zhuti` binary's allocator) keeps the memory its threads free instead of
-/// returning it to the OS a second later, and the process gets ordinary 4 KiB pages rather than
-/// transparent huge pages (which mimalloc asks for on Linux).
+/// Has the kernel give this process ordinary 4 KiB pages where its allocator asks for
+/// transparent huge pages (mimalloc, the `zhuti` binary's allocator, advises them on Linux),
+/// for a process that streams: its memory is bounded and reused chunk after chunk, and a fresh
+/// page is zeroed on first touch (slowly in a VM, where the host backs it on first touch too).
+/// A huge page is zeroed whole, 2 MiB at a time, where a few KiB of it may be used, and
+/// mimalloc returns memory left free for a moment, so with huge pages it came back as whole
+/// zeroed 2 MiB pages again and again: 12,700–15,600 page faults and 0.4–0.7 s of kernel time
+/// for fudan20 ("2026-12-07 (II)" in docs/models.md), which keeping all freed memory brought
+/// down at the cost of a peak RSS that grew with the input (219–238 MB for fudan20 once,
+/// 190–222 MB four times over, in 4 KiB pages). With 4 KiB pages and mimalloc's own purging,
+/// a one-article assign with the fudan20-slice model takes 0.04–0.07 s instead of 0.13–0.28 s
+/// after another process's run, peak RSS is 159–169 MB for fudan20 and 169–175 MB four times
+/// over, and the whole run takes 4–6% less wall time than with huge pages kept
+/// ("2026-12-07 (VI)"; when every chunk was cut with jieba's whole dictionary, the TLB misses of
+/// small pages cost more: "2026-12-07 (II)").
 ///
-/// Both are about fresh pages, which the kernel zeroes on first touch (slowly in a VM, where the
-/// host backs them on first touch too). Memory returned and taken back came back as whole 2 MiB
-/// pages: assigning fudan20 took about 13,000 page faults and 0.4–0.6 s of kernel time (of
-/// 7–8 s of CPU) that way, and 700 faults with the memory kept (docs/models.md, "2026-12-07
-/// (II)"). A huge page is zeroed whole where a few KiB of it are used, and a fresh one is
-/// likelier to be memory the host has not backed yet: with 4 KiB pages a one-article assign
-/// with the fudan20-slice model takes 0.04–0.06 s instead of 0.13–0.28 s, peak RSS on fudan20
-/// is 182–188 MB instead of 219–238 MB, and the whole run takes 4–5% less wall time and 3%
-/// less CPU ("2026-12-07 (VI)"; when every chunk was cut with jieba's whole dictionary, huge
-/// pages saved more TLB misses than they cost: "2026-12-07 (II)"). A process that is done
-/// with its memory exits, so nothing is lost by keeping it.
-///
-/// Call it before any thread starts (mimalloc's setter is not thread safe). It only matters
-/// where mimalloc is the global allocator, and suits a process whose memory is bounded (the
-/// binary sets it for `zhuti assign` only).
-#[cfg(feature = "mimalloc")]
+/// The binary sets it for `zhuti assign` only (a fit's large dense arrays are another matter).
+/// It does nothing on other systems, or on a Linux kernel older than 3.15.
 pub fn tune_memory_for_streaming() {
-    // SAFETY: `mi_option_set` only stores a value in mimalloc's option table; the option exists
-    // in every mimalloc this crate builds (v2 and v3), -1 is its documented "never purge", and
-    // the caller calls this before other threads exist, as mimalloc requires.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
     // SAFETY: `PR_SET_THP_DISABLE` with 1 and zeros only sets a flag of this process's address
-    // space (no pointer is passed); the kernel then faults in 4 KiB pages where mimalloc's
-    // `MADV_HUGEPAGE` asked for huge ones. On a kernel without it the call fails with EINVAL,
-    // which changes nothing, so its result is not needed.
+    // space (no pointer is passed); the kernel then faults in 4 KiB pages where `MADV_HUGEPAGE`
+    // asked for huge ones. A kernel without it fails the call with EINVAL and changes nothing,
+    // so the result is not needed.
     #[cfg(target_os = "linux")]
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
