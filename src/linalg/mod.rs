@@ -1,12 +1,11 @@
 //! Every `unsafe` block, CPU-feature check and `std::arch` intrinsic of the crate, behind safe
 //! functions: the dot product the k-means passes measure distances with ([`dot`]), a prefetch
 //! hint ([`prefetch_read`]), a string from bytes that SIMD found valid UTF-8
-//! ([`string_from_utf8`]), small pages for a streaming process ([`tune_memory_for_streaming`]), a file mapped
-//! into memory ([`map_file`]), and the
-//! dispatchers ([`run_avx2`], [`run_avx2_fma`]) that run a kernel (plain safe code in its
-//! stage) in a copy compiled for AVX2 (and FMA) when the running CPU has it. The crate denies
-//! `unsafe_code` everywhere else, and every block here says in a `SAFETY:` comment why it is
-//! sound.
+//! ([`string_from_utf8`]), small pages for a streaming process ([`tune_memory_for_streaming`]),
+//! a file mapped into memory ([`map_file`]), and the dispatchers ([`run_avx2`],
+//! [`run_avx2_fma`]) that run a kernel (plain safe code in its stage) in a copy compiled for
+//! AVX2 (and FMA) when the running CPU has it. The crate denies `unsafe_code` everywhere else,
+//! and every block here says in a `SAFETY:` comment why it is sound.
 //!
 //! # Why by hand
 //!
@@ -145,22 +144,17 @@ pub(crate) fn string_from_utf8(bytes: Vec<u8>) -> std::result::Result<String, Ve
 }
 
 /// Has the kernel give this process ordinary 4 KiB pages where its allocator asks for
-/// transparent huge pages (mimalloc, the `zhuti` binary's allocator, advises them on Linux),
-/// for a process that streams: its memory is bounded and reused chunk after chunk, and a fresh
-/// page is zeroed on first touch (slowly in a VM, where the host backs it on first touch too).
-/// A huge page is zeroed whole, 2 MiB at a time, where a few KiB of it may be used, and
-/// mimalloc returns memory left free for a moment, so with huge pages it came back as whole
-/// zeroed 2 MiB pages again and again: 12,700–15,600 page faults and 0.4–0.7 s of kernel time
-/// for fudan20 ("2026-12-07 (II)" in docs/models.md), which keeping all freed memory brought
-/// down at the cost of a peak RSS that grew with the input (219–238 MB for fudan20 once,
-/// 190–222 MB four times over, in 4 KiB pages). With 4 KiB pages and mimalloc's own purging,
-/// a one-article assign with the fudan20-slice model takes 0.04–0.07 s instead of 0.13–0.28 s
-/// after another process's run, peak RSS is 159–169 MB for fudan20 and 169–175 MB four times
-/// over, and the whole run takes 4–6% less wall time than with huge pages kept
-/// ("2026-12-07 (VI)"; when every chunk was cut with jieba's whole dictionary, the TLB misses of
-/// small pages cost more: "2026-12-07 (II)").
+/// transparent huge pages (mimalloc, the `zhuti` binary's allocator, advises them on Linux).
+/// For a process that streams, whose memory is bounded and reused chunk after chunk: every
+/// fresh page is zeroed on first touch (slowly in a VM, where the host backs it then too), and
+/// a huge page is zeroed whole, 2 MiB at a time, each time mimalloc takes back memory it had
+/// returned. Against huge pages with all freed memory kept (how `assign` ran before), a
+/// one-article assign with the fudan20-slice model takes 0.04–0.07 s instead of 0.13–0.28 s
+/// after another process's run, fudan20 4–6% less wall time, and peak RSS is 159–178 MB
+/// instead of 219–238 MB, the same on four times the input (docs/models.md, "2026-12-07 (VI)",
+/// which also has why mimalloc's own purging stays on).
 ///
-/// The binary sets it for `zhuti assign` only (a fit's large dense arrays are another matter).
+/// The binary sets it for `zhuti assign` only (a fit's large dense arrays were not measured).
 /// It does nothing on other systems, or on a Linux kernel older than 3.15.
 pub fn tune_memory_for_streaming() {
     // SAFETY: `PR_SET_THP_DISABLE` with 1 and zeros only sets a flag of this process's address
