@@ -1,7 +1,7 @@
 //! Times `zhuti assign`'s per-article stages one after another on one thread, best of
 //! `--runs`: cleaning and splitting ([`ThemeModel::split`]), building each chunk's scoped
-//! dictionary ([`ThemeModel::scoped_segmenter`], 250 articles a chunk as `zhuti assign` reads
-//! them), cutting and weighing ([`ThemeModel::unit_row`]), placing
+//! dictionary ([`ThemeModel::scoped_segmenter`], in chunks of [`ThemeModel::ASSIGN_CHUNK`] as
+//! `zhuti assign` reads them), cutting and weighing ([`ThemeModel::unit_row`]), placing
 //! ([`ThemeModel::assign_rows`]); prints a checksum of what was assigned (to compare builds).
 //! With `--split-only` it times the first alone.
 //! `cargo run --release --example assign_times -- MODEL FILE [--runs N] [--split-only]`.
@@ -35,8 +35,8 @@ fn main() {
         std::process::exit(1);
     });
     let corpus = common::load(inputs);
-    // As `zhuti assign` reads its input (src/cli_model.rs's CHUNK).
-    const CHUNK: usize = 250;
+    // As `zhuti assign` reads its input.
+    let chunks = ThemeModel::ASSIGN_CHUNK.ranges(&corpus.articles);
     let mut best = [f64::INFINITY; 4];
     let mut checksum = 0u64;
     for _ in 0..runs.max(1) {
@@ -47,17 +47,17 @@ fn main() {
             continue;
         }
         let t = Instant::now();
-        let segmenters: Vec<_> = split
-            .chunks(CHUNK)
-            .map(|chunk| model.scoped_segmenter(chunk))
+        let segmenters: Vec<_> = chunks
+            .iter()
+            .map(|chunk| model.scoped_segmenter(&split[chunk.clone()]))
             .collect();
         best[1] = best[1].min(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        let rows: Vec<Vec<Vec<(u32, f32)>>> = split
-            .chunks(CHUNK)
+        let rows: Vec<Vec<Vec<(u32, f32)>>> = chunks
+            .iter()
             .zip(&segmenters)
             .flat_map(|(chunk, segmenter)| {
-                chunk.iter().map(move |s| {
+                split[chunk.clone()].iter().map(move |s| {
                     s.texts()
                         .map(|text| model.unit_row(text, segmenter))
                         .collect()

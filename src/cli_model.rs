@@ -173,12 +173,6 @@ pub(crate) fn sample_articles(corpus: &mut ingest::Corpus, n: usize, seed: u64) 
     corpus.articles.retain(|_| flags.next().unwrap_or(false));
 }
 
-/// Articles read and assigned per chunk (in parallel inside a chunk): lines are written in
-/// input order after each chunk, so memory holds three chunks of articles at a time (the one
-/// being placed, the next being split beside it, and the one after, read ahead) and one
-/// chunk's results.
-const CHUNK: usize = 250;
-
 pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
     let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
     let model = ThemeModel::load(&args.model)?;
@@ -310,17 +304,21 @@ pub fn run_assign(args: AssignArgs) -> Result<(), Failure> {
                 write_failed()
             })
         };
-        // The next chunk is read (decompressed, parsed) on a thread of its own while this one
-        // is assigned: reading is one thread's work, which would otherwise leave the pool idle
-        // between chunks. The rendezvous channel holds no chunk, so at most two are in memory
-        // (the one assigned, the one read); chunks arrive in input order, and a reading error
-        // comes after every chunk read before it, as when reading and assigning take turns.
+        // Articles are read and assigned in chunks of `ThemeModel::ASSIGN_CHUNK` (in parallel
+        // inside a chunk), and lines are written in input order after each chunk. The next
+        // chunk is read (decompressed, parsed) on a thread of its own while this one is
+        // assigned: reading is one thread's work, which would otherwise leave the pool idle
+        // between chunks. The rendezvous channel holds no chunk, so memory holds three chunks of
+        // articles at a time (the one being placed, the next being split beside it, the one
+        // after, read ahead) and one chunk's results; chunks arrive in input order, and a
+        // reading error comes after every chunk read before it, as when reading and assigning
+        // take turns.
         let read = model.reading_for(args.read.options());
         let streamed = std::thread::scope(|scope| {
             let (chunks, received) = std::sync::mpsc::sync_channel::<ingest::Corpus>(0);
             let reader = scope.spawn(|| {
                 let chunks = chunks;
-                ingest::stream(&inputs, &read, CHUNK, &mut |corpus| {
+                ingest::stream(&inputs, &read, ThemeModel::ASSIGN_CHUNK, &mut |corpus| {
                     // Refused only once the writing has stopped (its error is the one reported).
                     chunks.send(corpus).map_err(|_| write_failed())
                 })

@@ -69,8 +69,8 @@ pub use settings::{Settings, ValidSettings};
 /// Reading articles: files, folders (recursive), JSON Lines, `.gz`, stdin.
 pub mod ingest {
     pub use crate::stages::ingest::{
-        input_holding, load, load_with, stream, Article, BadRecord, ByteSize, Corpus, Input,
-        Origin, ReadOptions, DEFAULT_MAX_INPUT,
+        input_holding, load, load_with, stream, Article, BadRecord, ByteSize, ChunkLimit, Corpus,
+        Input, Origin, ReadOptions, DEFAULT_MAX_INPUT,
     };
 }
 

@@ -22,7 +22,7 @@ use crate::settings::{Settings, ValidSettings};
 use crate::stages::clean::{self, CleanArticle, Cleaner, DropReason, Verdict};
 use crate::stages::dmm::{self, Dmm, DmmOptions, Method};
 use crate::stages::graph;
-use crate::stages::ingest::{Article, Corpus, ReadOptions};
+use crate::stages::ingest::{Article, ChunkLimit, Corpus, ReadOptions};
 use crate::stages::kmeans::{self, Clustering, KChoice, KMeans};
 use crate::stages::label;
 use crate::stages::lsa::{self, DimsChoice, Lsa};
@@ -745,6 +745,19 @@ impl ThemeModel {
         let units = units::build(std::slice::from_ref(&cleaned), self.settings.unit);
         SplitArticle { cleaned, units }
     }
+
+    /// How much of a stream of articles to place at a time, one
+    /// [`ThemeModel::scoped_segmenter`] for all of it (as `zhuti assign` reads its input): 8 MiB
+    /// of text, or 4,096 articles when they are short. Each scoped dictionary costs a walk of
+    /// jieba's whole dictionary and a trie of its own, so a chunk of a few hundred long articles
+    /// or of a few thousand titles pays that walk too often (fudan20 in chunks of 250 articles,
+    /// 3.6 MB, ran 3–9% slower; 10,000 thucnews titles took 0.16 s against 0.10 s in one chunk);
+    /// a much larger one fills the dictionary's filter (16 MB ran as slow as 250 articles).
+    /// docs/models.md, "2026-12-08".
+    pub const ASSIGN_CHUNK: ChunkLimit = ChunkLimit {
+        articles: 4096,
+        bytes: 8 << 20,
+    };
 
     /// A segmenter that cuts the units of `split` (and the model's words) exactly as
     /// [`ThemeModel::segmenter`] does, with a dictionary scoped to them

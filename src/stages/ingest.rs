@@ -43,6 +43,11 @@ pub struct Article {
 }
 
 impl Article {
+    /// Bytes of text: the title's and the body's.
+    pub fn text_bytes(&self) -> usize {
+        self.title.as_ref().map_or(0, String::len) + self.text.len()
+    }
+
     /// An article of plain text (as a `.txt` file holds it), named `id`.
     pub fn text(id: impl Into<String>, text: impl Into<String>) -> Article {
         Article {
@@ -263,7 +268,7 @@ pub fn load_with(inputs: &[Input], options: &ReadOptions) -> Result<Corpus> {
 pub fn stream(
     inputs: &[Input],
     options: &ReadOptions,
-    chunk: usize,
+    chunk: ChunkLimit,
     each: &mut dyn FnMut(Corpus) -> Result<()>,
 ) -> Result<usize> {
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
@@ -271,7 +276,8 @@ pub fn stream(
     }
     let options = options.clone();
     let mut out = Chunker {
-        chunk: chunk.max(1),
+        chunk,
+        pending_bytes: 0,
         budget: options.max_input,
         options,
         pending: Corpus::default(),
@@ -312,9 +318,54 @@ pub fn stream(
     Ok(out.total)
 }
 
+/// When [`stream`] hands a chunk on: once it holds `articles` articles or `bytes` bytes of text
+/// (titles and bodies), whichever comes first. A chunk holds one article at least.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkLimit {
+    /// Articles a chunk may hold.
+    pub articles: usize,
+    /// Bytes of text at which a chunk is full (the article that reaches them included).
+    pub bytes: usize,
+}
+
+impl ChunkLimit {
+    /// At most `articles` articles, of any size.
+    pub const fn articles(articles: usize) -> ChunkLimit {
+        ChunkLimit {
+            articles,
+            bytes: usize::MAX,
+        }
+    }
+
+    /// Is a chunk of `articles` articles holding `bytes` bytes of text full?
+    pub fn reached(&self, articles: usize, bytes: usize) -> bool {
+        articles >= self.articles.max(1) || (articles > 0 && bytes >= self.bytes)
+    }
+
+    /// The chunks [`stream`] would hand on from `articles` read in this order, as index
+    /// ranges (for a caller holding a corpus in memory that wants to work as `stream` does).
+    pub fn ranges(&self, articles: &[Article]) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let (mut start, mut bytes) = (0, 0);
+        for (i, article) in articles.iter().enumerate() {
+            bytes += article.text_bytes();
+            if self.reached(i + 1 - start, bytes) {
+                out.push(start..i + 1);
+                (start, bytes) = (i + 1, 0);
+            }
+        }
+        if start < articles.len() {
+            out.push(start..articles.len());
+        }
+        out
+    }
+}
+
 /// Collects streamed articles into chunks for [`stream`].
 struct Chunker<'a> {
-    chunk: usize,
+    chunk: ChunkLimit,
+    /// Text bytes (titles and bodies) of the pending articles.
+    pending_bytes: usize,
     /// How inputs are read (the defaults), and what is left of the byte budget.
     options: ReadOptions,
     budget: u64,
@@ -325,9 +376,13 @@ struct Chunker<'a> {
 
 impl Chunker<'_> {
     fn push(&mut self, article: Article) -> Result<()> {
+        self.pending_bytes += article.text_bytes();
         self.pending.articles.push(article);
         self.total += 1;
-        if self.pending.articles.len() >= self.chunk {
+        if self
+            .chunk
+            .reached(self.pending.articles.len(), self.pending_bytes)
+        {
             self.flush()?;
         }
         Ok(())
@@ -391,6 +446,7 @@ impl Chunker<'_> {
             return Ok(());
         }
         let mut corpus = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
         read::resolve(&mut corpus);
         (self.each)(corpus)
     }
@@ -1635,7 +1691,7 @@ mod tests {
     }
 
     /// Everything [`stream`] hands on, chunk by chunk.
-    fn streamed(inputs: &[Input], chunk: usize) -> (Vec<Vec<Article>>, Vec<String>) {
+    fn streamed(inputs: &[Input], chunk: ChunkLimit) -> (Vec<Vec<Article>>, Vec<String>) {
         let mut chunks = Vec::new();
         let mut warnings = Vec::new();
         stream(
@@ -1694,10 +1750,27 @@ mod tests {
             },
         ];
         let loaded = load(&inputs).unwrap();
-        let (chunks, warnings) = streamed(&inputs, 3);
+        let (chunks, warnings) = streamed(&inputs, ChunkLimit::articles(3));
         assert!(chunks.iter().all(|c| c.len() <= 3));
         assert_eq!(chunks.len(), 6, "16 articles in chunks of 3");
         same(&chunks.concat(), &loaded.articles);
+        // A byte limit: "第{i}篇\n芯片" is 14 bytes, so a chunk is full at its second record
+        // (28 ≥ 20), and the article cap still holds for the short ones after them.
+        let limit = ChunkLimit {
+            articles: 3,
+            bytes: 20,
+        };
+        let (by_bytes, _) = streamed(&inputs, limit);
+        let sizes: Vec<usize> = by_bytes.iter().map(Vec::len).collect();
+        assert_eq!(sizes[..7], [2, 2, 2, 2, 2, 2, 2]);
+        same(&by_bytes.concat(), &loaded.articles);
+        // `ranges` cuts a corpus in memory where `stream` cut it.
+        let ranges: Vec<usize> = limit
+            .ranges(&loaded.articles)
+            .iter()
+            .map(|r| r.len())
+            .collect();
+        assert_eq!(ranges, sizes);
         assert_eq!(loaded.articles[0].date.as_deref(), Some("2024-03-01"));
         assert_eq!(warnings, loaded.warnings);
         // Nothing at all is the same error as load's.
@@ -1706,7 +1779,7 @@ mod tests {
         let err = stream(
             &[Input::Path(empty.clone())],
             &ReadOptions::default(),
-            3,
+            ChunkLimit::articles(3),
             &mut |_| Ok(()),
         )
         .unwrap_err();
