@@ -753,7 +753,7 @@ impl ThemeModel {
     /// or of a few thousand titles pays that walk too often (fudan20 in chunks of 250 articles,
     /// 3.6 MB, ran 3–9% slower; 10,000 thucnews titles took 0.16 s against 0.10 s in one chunk);
     /// a much larger one fills the dictionary's filter (16 MB ran as slow as 250 articles).
-    /// docs/models.md, "2026-12-08".
+    /// docs/models.md, "2026-12-07 (VII)".
     pub const ASSIGN_CHUNK: ChunkLimit = ChunkLimit {
         articles: 4096,
         bytes: 8 << 20,

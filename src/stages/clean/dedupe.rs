@@ -473,8 +473,10 @@ const ONE_BY_ONE: usize = 1 << 12;
 /// wait, unsorted, until a comparison needs them.
 fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
     const NONE: u32 = u32::MAX;
-    // Every unit's shingles in key order in `all` (at `start..end` of its candidate).
-    let mut all = Vec::new();
+    // Every unit's shingles in key order in `all` (at `start..end` of its candidate): at most
+    // one a character, so never more than the kept text's bytes.
+    let bytes: usize = units.iter().flat_map(|u| u.kept()).map(str::len).sum();
+    let mut all = Vec::with_capacity(bytes + units.len());
     let mut candidates: Vec<Candidate<'_>> = units
         .iter()
         .enumerate()
@@ -499,22 +501,13 @@ fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
     // The sampled shingles more than one position has, numbered: `ids[of[p]..of[p + 1]]` are
     // position `p`'s, and list `id` holds its postings at `posted[first[id]..]`, room for as
     // many as the positions with it (at most MAX_POSTINGS), `posted_len[id]` of them filled.
-    // All from the (shingle, position) pairs of the samples, sorted once and deduplicated
-    // (which also counts each position's distinct sampled shingles).
-    let mut pairs: Vec<u64> = Vec::new();
-    for (p, c) in candidates.iter().enumerate() {
-        let sample = all[c.start..c.end].iter().filter(|&&h| h % SAMPLE == 0);
-        pairs.extend(sample.map(|&s| u64::from(s) << 32 | p as u64));
-    }
-    pairs.sort_unstable();
-    pairs.dedup();
+    // All from the (shingle, position) pairs of the samples (`pairs`), sorted and
+    // deduplicated, which also counts each position's distinct sampled shingles.
+    let pairs = sampled_pairs(&mut candidates, &all);
     let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
     let mut of = vec![0u32; n + 1];
     let mut first: Vec<u32> = Vec::new();
     let mut room = 0u32;
-    for &x in &pairs {
-        candidates[position(x)].sampled += 1;
-    }
     for run in pairs.chunk_by(|a, b| a >> 32 == b >> 32) {
         if run.len() > 1 {
             for &x in run {
@@ -614,6 +607,54 @@ fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
         }
     }
     twins
+}
+
+/// The (shingle << 32 | position) pairs of the sampled shingles of `candidates` (in position
+/// order, their shingles at `all[start..end]`), sorted and deduplicated, save that a shingle
+/// only one position has may be left out (it finds no candidate); each candidate's `sampled`
+/// becomes its number of distinct sampled shingles, those left out included.
+///
+/// Most of an article's sampled shingles occur once in it, and sorting them was most of the
+/// cost: two bit tables (of the shingles seen, and of those seen again, by their hash) find
+/// the shingles seen once, which are left out after being counted; only the others (and
+/// those whose bits another shingle's share) are sorted.
+fn sampled_pairs(candidates: &mut [Candidate<'_>], all: &[u32]) -> Vec<u64> {
+    // Every sampled pair, without a branch on each shingle (which is sampled is a coin toss).
+    let mut pairs = vec![0u64; all.len()];
+    let mut len = 0;
+    for (p, c) in candidates.iter().enumerate() {
+        for &s in &all[c.start..c.end] {
+            pairs[len] = u64::from(s) << 32 | p as u64;
+            len += usize::from(s % SAMPLE == 0);
+        }
+    }
+    pairs.truncate(len);
+    // 8 to 16 bits a pair, from 2^12 (cache lines of zeros cost more than a few pairs) to 2^20.
+    let bits = (len * 8).next_power_of_two().clamp(1 << 12, 1 << 20);
+    let shift = 64 - bits.trailing_zeros();
+    // A sampled shingle's low bits are all 0 (`SAMPLE`): its table slot is from its high bits.
+    let slot = |x: u64| ((x >> 32).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
+    let mut seen = vec![0u64; bits / 64];
+    let mut again = vec![0u64; bits / 64];
+    for &x in &pairs {
+        let (word, bit) = (slot(x) / 64, 1u64 << (slot(x) % 64));
+        again[word] |= seen[word] & bit;
+        seen[word] |= bit;
+    }
+    let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
+    pairs.retain(|&x| {
+        let once = again[slot(x) / 64] & 1 << (slot(x) % 64) == 0;
+        if once {
+            candidates[position(x)].sampled += 1;
+        }
+        !once
+    });
+    pairs.sort_unstable();
+    pairs.dedup();
+    for &x in &pairs {
+        candidates[position(x)].sampled += 1;
+    }
+    pairs
 }
 
 /// [`find_twins`] for many units: the parallel algorithm.
