@@ -468,8 +468,9 @@ const ONE_BY_ONE: usize = 1 << 12;
 /// skips the tables `find_twins_many` builds for its parallel part (thousands of buckets and
 /// lists), which cost more than an article's comparisons.
 ///
-/// Only the sampled shingles (a quarter) are sorted up front, every unit's in one sort: they
-/// decide which units are candidates, and most units of an article have none. The others
+/// Only the sampled shingles (a quarter) that more than one unit may have are sorted up front,
+/// every unit's in one sort ([`sampled_pairs`]): they decide which units are candidates, and
+/// most units of an article have none. The others
 /// wait, unsorted, until a comparison needs them.
 fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
     const NONE: u32 = u32::MAX;
@@ -501,10 +502,10 @@ fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
     // The sampled shingles more than one position has, numbered: `ids[of[p]..of[p + 1]]` are
     // position `p`'s, and list `id` holds its postings at `posted[first[id]..]`, room for as
     // many as the positions with it (at most MAX_POSTINGS), `posted_len[id]` of them filled.
-    // All from the (shingle, position) pairs of the samples (`pairs`), sorted and
-    // deduplicated, which also counts each position's distinct sampled shingles.
+    // All from the (shingle, position) pairs of the samples that may be shared, sorted and
+    // deduplicated ([`sampled_pairs`], which also counts each position's distinct sampled
+    // shingles).
     let pairs = sampled_pairs(&mut candidates, &all);
-    let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
     let mut of = vec![0u32; n + 1];
     let mut first: Vec<u32> = Vec::new();
     let mut room = 0u32;
@@ -609,6 +610,11 @@ fn find_twins_one_by_one(units: &[Unit<'_>]) -> Vec<u32> {
     twins
 }
 
+/// The position of a (shingle << 32 | position) pair.
+fn position(pair: u64) -> usize {
+    (pair & u64::from(u32::MAX)) as usize
+}
+
 /// The (shingle << 32 | position) pairs of the sampled shingles of `candidates` (in position
 /// order, their shingles at `all[start..end]`), sorted and deduplicated, save that a shingle
 /// only one position has may be left out (it finds no candidate); each candidate's `sampled`
@@ -641,7 +647,6 @@ fn sampled_pairs(candidates: &mut [Candidate<'_>], all: &[u32]) -> Vec<u64> {
         again[word] |= seen[word] & bit;
         seen[word] |= bit;
     }
-    let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
     pairs.retain(|&x| {
         let once = again[slot(x) / 64] & 1 << (slot(x) % 64) == 0;
         if once {
@@ -734,7 +739,6 @@ fn find_twins_many(units: &[Unit<'_>], slack: usize) -> Vec<u32> {
             buckets
         })
         .collect();
-    let position = |x: u64| (x & u64::from(u32::MAX)) as usize;
     // Per bucket: its pairs sorted, and the runs of a shingle more than one position has, as
     // (first position, start, length).
     type Runs = Vec<(u32, u32, u32)>;
