@@ -749,11 +749,12 @@ impl ThemeModel {
     /// How much of a stream of articles to place at a time, one
     /// [`ThemeModel::scoped_segmenter`] for all of it (as `zhuti assign` reads its input): 8 MiB
     /// of text, or 4,096 articles when they are short. Each scoped dictionary costs a walk of
-    /// jieba's whole dictionary and a trie of its own, so a chunk of a few hundred long articles
-    /// or of a few thousand titles pays that walk too often (fudan20 in chunks of 250 articles,
-    /// 3.6 MB, ran 3–9% slower; 10,000 thucnews titles took 0.16 s against 0.10 s in one chunk);
-    /// a much larger one fills the dictionary's filter (16 MB ran as slow as 250 articles).
-    /// docs/models.md, "2026-12-07 (VII)".
+    /// jieba's whole dictionary and a trie of its own, which a chunk of a few hundred long
+    /// articles or of a few thousand titles pays too often: on fudan20 (one thread), building
+    /// the dictionaries took 0.72 s in chunks of 250 articles (3.6 MB) and 0.48–0.54 s in these,
+    /// with cutting no slower, about 3% of the run; 10,000 thucnews titles took 0.16 s against
+    /// 0.10 s in one chunk. 12 and 16 MB were no faster, and the dictionary's filter is full
+    /// at 8 MiB already. docs/models.md, "2026-12-07 (VII)".
     pub const ASSIGN_CHUNK: ChunkLimit = ChunkLimit {
         articles: 4096,
         bytes: 8 << 20,
